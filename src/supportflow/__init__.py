@@ -1,0 +1,46 @@
+"""supportflow: customer support and service as a library.
+
+Tickets, SLA policies and their clocks over business calendars, escalation tiers,
+and the reactive and proactive support lifecycles as state machines. Pure and
+deterministic: every command takes ``at=``; hosts persist the objects themselves.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._errors import (
+    InvalidArgument,
+    InvalidTransition,
+    InvalidType,
+    MissingPlaceholders,
+    NaiveDatetimeError,
+    SchemaError,
+    SchemaVersionError,
+    SupportflowError,
+    TicketClosed,
+    UnknownName,
+    VersionConflict,
+)
+from ._events import Event
+
+try:
+    __version__ = version("supportflow")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Event",
+    "InvalidArgument",
+    "InvalidTransition",
+    "InvalidType",
+    "MissingPlaceholders",
+    "NaiveDatetimeError",
+    "SchemaError",
+    "SchemaVersionError",
+    "SupportflowError",
+    "TicketClosed",
+    "UnknownName",
+    "VersionConflict",
+    "__version__",
+]

@@ -1,0 +1,150 @@
+"""Time at the boundary: aware instants and durations in, integers inside, pendulum out.
+
+Inside the library an instant is an ``int`` of microseconds since the Unix epoch (UTC)
+and a duration an ``int`` of microseconds. Public methods convert on the way in with
+:func:`instant_us` / :func:`duration_us` and on the way out with :func:`to_datetime` /
+:func:`to_duration`. Hot paths never build pendulum objects.
+
+The one clock read of the whole library is :func:`now_us`, used only when a caller
+omits ``at=``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Final
+
+import pendulum
+
+from ._errors import InvalidArgument, InvalidType, NaiveDatetimeError
+
+__all__ = [
+    "EPOCH",
+    "US_PER_DAY",
+    "US_PER_HOUR",
+    "US_PER_MINUTE",
+    "US_PER_SECOND",
+    "at_us",
+    "duration_us",
+    "format_instant",
+    "instant_us",
+    "now_us",
+    "optional_at_us",
+    "parse_instant",
+    "to_datetime",
+    "to_duration",
+]
+
+US_PER_SECOND: Final = 1_000_000
+US_PER_MINUTE: Final = 60 * US_PER_SECOND
+US_PER_HOUR: Final = 60 * US_PER_MINUTE
+US_PER_DAY: Final = 24 * US_PER_HOUR
+
+EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_UTC: Final = pendulum.UTC
+
+# datetime.__sub__ is the C implementation; pendulum.DateTime overrides "-" with a
+# much slower Python version, so the boundary calls the base method directly.
+_sub = _dt.datetime.__sub__
+_timedelta = _dt.timedelta
+_datetime = _dt.datetime
+
+
+def instant_us(value: object, name: str = "at") -> int:
+    """Microseconds since the epoch for an aware datetime (stdlib or pendulum).
+
+    Raises :class:`NaiveDatetimeError` for a naive datetime and :class:`InvalidType`
+    for anything that is not a datetime; both name the parameter.
+    """
+    if not isinstance(value, _datetime):
+        raise InvalidType(
+            f"{name} must be an aware datetime, got {type(value).__name__}: {value!r}"
+        )
+    tz = value.tzinfo
+    if tz is None or tz.utcoffset(value) is None:
+        raise NaiveDatetimeError(name, value)
+    delta = _sub(value, EPOCH)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def now_us() -> int:
+    """The current instant: the library's only clock read (``pendulum.now("UTC")``)."""
+    return instant_us(pendulum.now("UTC"))
+
+
+def at_us(at: object | None, name: str = "at") -> int:
+    """The instant of a command: ``at`` converted, or now when ``at`` is None."""
+    if at is None:
+        return now_us()
+    return instant_us(at, name)
+
+
+def optional_at_us(value: object | None, name: str) -> int | None:
+    """Like :func:`instant_us` but lets None through (for optional instants)."""
+    if value is None:
+        return None
+    return instant_us(value, name)
+
+
+def to_datetime(us: int) -> pendulum.DateTime:
+    """A ``pendulum.DateTime`` in UTC for microseconds since the epoch."""
+    d = EPOCH + _timedelta(microseconds=us)
+    return pendulum.DateTime(
+        d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, tzinfo=_UTC
+    )
+
+
+def duration_us(
+    value: object,
+    name: str,
+    *,
+    allow_negative: bool = False,
+    allow_zero: bool = True,
+) -> int:
+    """Microseconds in a ``timedelta`` or ``pendulum.Duration``.
+
+    Negative durations are refused unless ``allow_negative``; zero is refused when
+    ``allow_zero`` is false. A pendulum duration with months or years is refused:
+    a calendar month is not a fixed length of time.
+    """
+    if not isinstance(value, _timedelta):
+        raise InvalidType(
+            f"{name} must be a timedelta or pendulum.Duration, got {type(value).__name__}: "
+            f"{value!r}"
+        )
+    if isinstance(value, pendulum.Duration) and (value.months or value.years):
+        raise InvalidArgument(
+            f"{name} must be a fixed length of time, got {value!r} with months or years; "
+            "use days, hours, minutes or seconds"
+        )
+    us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    if us < 0 and not allow_negative:
+        raise InvalidArgument(f"{name} must not be negative, got {value!r}")
+    if us == 0 and not allow_zero:
+        raise InvalidArgument(f"{name} must be positive, got {value!r}")
+    return us
+
+
+def to_duration(us: int) -> pendulum.Duration:
+    """A ``pendulum.Duration`` of ``us`` microseconds (negative allowed)."""
+    return pendulum.Duration(microseconds=us)
+
+
+def format_instant(us: int) -> str:
+    """ISO 8601 text in UTC with microseconds and a ``Z`` suffix, for serialized data."""
+    d = EPOCH + _timedelta(microseconds=us)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
+        f"{d.second:02d}.{d.microsecond:06d}Z"
+    )
+
+
+def parse_instant(text: str, name: str) -> int:
+    """Microseconds for ISO 8601 text with an offset; refuses naive text (:func:`format_instant`)."""
+    if not isinstance(text, str):
+        raise InvalidType(f"{name} must be an ISO 8601 string, got {type(text).__name__}")
+    try:
+        value = _datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(f"{name} is not an ISO 8601 instant: {text!r}") from None
+    return instant_us(value, name)

@@ -1,0 +1,28 @@
+"""Test configuration: hypothesis profiles.
+
+``dev`` (default) is quick; ``ci`` (selected when ``CI=true``, or with
+``HYPOTHESIS_PROFILE=ci``) runs many more examples. Neither has a deadline: these
+machines are shared and noisy, and a timing failure would be a flaky test.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+_default = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
