@@ -11,7 +11,7 @@ Python caller would expect, so hosts can catch either::
     │   └── MissingPlaceholders                   a response template lacks values
     ├── InvalidType                (TypeError)    a value of the wrong type
     ├── UnknownName                (LookupError)  unknown time zone, metric, template, tier...
-    ├── SchemaError                (ValueError)   persisted data that cannot be loaded (has ``path``)
+    ├── SchemaError                (ValueError)   persisted data that cannot be loaded (``path``)
     │   └── SchemaVersionError                    a document newer than this library
     └── VersionConflict            (RuntimeError) optimistic-concurrency conflict for hosts
 
@@ -130,9 +130,7 @@ class MissingPlaceholders(InvalidArgument):
     def __init__(self, template: str, missing: Iterable[str]) -> None:
         self.template = template
         self.missing = tuple(sorted(set(missing)))
-        super().__init__(
-            f"template {template!r} is missing values for: {', '.join(self.missing)}"
-        )
+        super().__init__(f"template {template!r} is missing values for: {', '.join(self.missing)}")
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.template, self.missing))

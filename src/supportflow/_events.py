@@ -7,6 +7,7 @@ from typing import ClassVar
 import attrs
 import pendulum
 
+from ._serde import instant_field
 from ._time import to_datetime
 
 __all__ = ["Event"]
@@ -23,7 +24,7 @@ class Event:
 
     name: ClassVar[str] = "event"
 
-    at_us: int
+    at_us: int = instant_field()
 
     @property
     def at(self) -> pendulum.DateTime:

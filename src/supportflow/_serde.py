@@ -16,15 +16,20 @@ with pure dict-to-dict steps before they are read.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
-from ._errors import SchemaError, SchemaVersionError, SupportflowError
-from ._time import parse_instant
+import attrs
 
-__all__ = ["Migrations", "Reader", "bad_document"]
+from ._errors import SchemaError, SchemaVersionError, SupportflowError
+from ._time import format_instant, parse_instant
+
+__all__ = ["Codec", "Migrations", "Reader", "bad_document", "instant_field"]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 _MISSING: Final = object()
 
@@ -125,11 +130,15 @@ class Reader:
         """An ISO 8601 instant with an offset, as microseconds since the epoch."""
         value = self.raw(key)
         if not isinstance(value, str):
-            raise SchemaError(self.at(key), f"expected an ISO 8601 instant, got {_type_name(value)}")
+            raise SchemaError(
+                self.at(key), f"expected an ISO 8601 instant, got {_type_name(value)}"
+            )
         try:
             return parse_instant(value, self.at(key))
-        except SupportflowError as error:
-            raise SchemaError(self.at(key), str(error)) from None
+        except SupportflowError:
+            raise SchemaError(
+                self.at(key), f"expected an ISO 8601 instant with a UTC offset, got {value!r}"
+            ) from None
 
     def opt_instant(self, key: str) -> int | None:
         """An instant that may be null."""
@@ -221,3 +230,172 @@ class Migrations:
             version += 1
             document["schema"] = version
         return Reader(document, path)
+
+
+# --- generic codec for attrs classes -------------------------------------------------
+
+_KIND_KEY: Final = "supportflow.kind"
+
+
+def instant_field(**kwargs: Any) -> Any:
+    """An ``attrs`` field holding an instant as int microseconds.
+
+    Serialized as ISO 8601 text under the field name without its ``_us`` suffix.
+    """
+    return attrs.field(metadata={_KIND_KEY: "instant"}, **kwargs)
+
+
+def _strip_us(name: str) -> str:
+    return name[:-3] if name.endswith("_us") else name
+
+
+Encode = Callable[[Any], Any]
+Decode = Callable[[Reader, str], Any]
+
+
+def _plan_for_type(tp: Any, instant: bool, codec: Codec) -> tuple[Encode, Decode]:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        enc, dec = _plan_for_type(inner, instant, codec)
+
+        def dec_opt(r: Reader, key: str) -> Any:
+            return None if r.raw(key) is None else dec(r, key)
+
+        return (lambda v: None if v is None else enc(v)), dec_opt
+    if instant:
+        return format_instant, Reader.instant
+    if tp is str:
+        return _identity, Reader.text
+    if tp is bool:
+        return _identity, Reader.boolean
+    if tp is int:
+        return _identity, Reader.integer
+    if tp is float:
+        return _identity, Reader.number
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        enum_type = tp
+        return (lambda v: v.value), (lambda r, key: r.enum(key, enum_type))
+    if origin in (tuple, frozenset) and args:
+        item = args[0]
+        item_enc, item_dec = _plan_for_type(item, False, codec)
+        is_set = origin is frozenset
+
+        def enc_seq(values: Any) -> list[Any]:
+            encoded = [item_enc(v) for v in values]
+            return sorted(encoded) if is_set else encoded
+
+        def dec_seq(r: Reader, key: str) -> Any:
+            base = r.at(key)
+            out = [
+                item_dec(_ItemReader(value, f"{base}[{index}]"), "_")
+                for index, value in enumerate(r.array(key))
+            ]
+            return frozenset(out) if is_set else tuple(out)
+
+        return enc_seq, dec_seq
+    if attrs.has(tp):
+        nested = codec.plan(tp)
+        return nested.encode, (lambda r, key: nested.decode(r.child(key)))
+    raise TypeError(f"no codec for type {tp!r}")
+
+
+class _ItemReader(Reader):
+    """A reader over one list item, addressed by the dummy key ``_`` with the item's own path."""
+
+    __slots__ = ()
+
+    def __init__(self, value: Any, path: str) -> None:
+        self.data = {"_": value}
+        self.path = path
+
+    def at(self, key: str) -> str:
+        return self.path
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class _Plan:
+    __slots__ = ("cls", "fields")
+
+    def __init__(self, cls: type, fields: list[tuple[str, str, Encode, Decode]]) -> None:
+        self.cls = cls
+        self.fields = fields
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {key: enc(getattr(obj, name)) for name, key, enc, _ in self.fields}
+
+    def decode(self, reader: Reader) -> Any:
+        kwargs = {name: dec(reader, key) for name, key, _, dec in self.fields}
+        try:
+            return self.cls(**kwargs)
+        except SupportflowError as error:
+            raise bad_document(reader.path, error) from None
+        except (TypeError, ValueError) as error:
+            raise SchemaError(reader.path, f"invalid {self.cls.__name__}: {error}") from None
+
+
+class Codec:
+    """Encodes and decodes a fixed set of attrs classes (events, value objects).
+
+    Built once at import time from the classes it handles; each class is planned from
+    its field annotations: str, int, float, bool, enums, ``X | None``, ``tuple[X, ...]``,
+    ``frozenset[X]`` (a sorted list), nested attrs classes, and instants declared with
+    :func:`instant_field`. Classes with a ``name`` ClassVar (events) are tagged with it
+    under ``"event"`` so :meth:`decode_tagged` can pick the class back.
+    """
+
+    __slots__ = ("_by_name", "_plans")
+
+    def __init__(self, classes: Iterable[type] = ()) -> None:
+        self._plans: dict[type, _Plan] = {}
+        self._by_name: dict[str, type] = {}
+        for cls in classes:
+            self.plan(cls)
+            name = getattr(cls, "name", None)
+            if isinstance(name, str):
+                if name in self._by_name:
+                    raise ValueError(f"two classes named {name!r}")
+                self._by_name[name] = cls
+
+    def plan(self, cls: type) -> _Plan:
+        """The (cached at construction) encode/decode plan of ``cls``."""
+        found = self._plans.get(cls)
+        if found is not None:
+            return found
+        attrs.resolve_types(cls)
+        fields: list[tuple[str, str, Encode, Decode]] = []
+        for field in attrs.fields(cls):
+            instant = field.metadata.get(_KIND_KEY) == "instant"
+            enc, dec = _plan_for_type(field.type, instant, self)
+            key = _strip_us(field.name) if instant else field.name
+            fields.append((field.name, key, enc, dec))
+        plan = _Plan(cls, fields)
+        self._plans[cls] = plan
+        return plan
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        """Plain JSON-safe data for ``obj``."""
+        return self._plans[type(obj)].encode(obj)
+
+    def decode(self, cls: type[T], reader: Reader) -> T:
+        """Rebuild a ``cls`` from ``reader``."""
+        result: T = self._plans[cls].decode(reader)
+        return result
+
+    def encode_tagged(self, obj: Any) -> dict[str, Any]:
+        """Like :meth:`encode` with the class's ``name`` under ``"event"`` first."""
+        data = {"event": obj.name}
+        data.update(self._plans[type(obj)].encode(obj))
+        return data
+
+    def decode_tagged(self, reader: Reader) -> Any:
+        """Rebuild an object tagged by :meth:`encode_tagged`."""
+        name = reader.text("event")
+        cls = self._by_name.get(name)
+        if cls is None:
+            raise SchemaError(reader.at("event"), f"unknown event {name!r}")
+        return self._plans[cls].decode(reader)

@@ -140,7 +140,7 @@ def format_instant(us: int) -> str:
 
 
 def parse_instant(text: str, name: str) -> int:
-    """Microseconds for ISO 8601 text with an offset; refuses naive text (:func:`format_instant`)."""
+    """Microseconds for ISO 8601 text with an offset (see :func:`format_instant`)."""
     if not isinstance(text, str):
         raise InvalidType(f"{name} must be an ISO 8601 string, got {type(text).__name__}")
     try:
