@@ -155,7 +155,7 @@ class ProactiveAggregate:
         rebuilds the object from ``history`` and checks they agree.
         """
         return {
-            "type": self.kind,
+            "type": self.migrations.kind,
             "schema": self.migrations.current,
             "id": self._id,
             "status": self._state,
