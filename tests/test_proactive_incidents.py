@@ -1,0 +1,158 @@
+"""Incident communication: lifecycle, public updates, linked tickets, persistence."""
+
+from __future__ import annotations
+
+import json
+
+import pendulum
+import pytest
+from hypothesis import given
+
+from strategies import proactive_command_steps
+from supportflow import InvalidArgument, InvalidTransition, SchemaError, SupportflowError
+from supportflow._incidents import Impact, Incident, IncidentStatus
+
+T0 = pendulum.datetime(2026, 4, 1, 14, tz="UTC")
+
+
+def declared(**kwargs: object) -> Incident:
+    options: dict[str, object] = {
+        "title": "Elevated API error rates",
+        "body": "We are investigating errors on the API.",
+        "impact": Impact.MAJOR,
+        "components": ["api"],
+        "customers": ["acme", "globex"],
+        "at": T0,
+    }
+    options.update(kwargs)
+    return Incident.declare("INC-7", **options)  # type: ignore[arg-type]
+
+
+def snapshot(incident: Incident) -> str:
+    return json.dumps(incident.to_dict(), sort_keys=True)
+
+
+def test_each_step_is_a_public_update_for_the_affected_customers() -> None:
+    incident = declared()
+    incident.identify("A bad deploy of the router.", at=T0.add(minutes=10))
+    incident.post_update(
+        "EU customers affected too.",
+        customers=["initech"],
+        components=["api", "dashboard"],
+        impact=Impact.CRITICAL,
+        at=T0.add(minutes=20),
+    )
+    incident.monitor("Rolled back; watching error rates.", notify=False, at=T0.add(minutes=30))
+    assert incident.status is IncidentStatus.MONITORING
+    assert [u.status for u in incident.updates] == [
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
+    ]
+    assert [u.notify for u in incident.updates] == [True, True, True, False]
+    assert incident.updates[2].impact is Impact.CRITICAL
+    assert incident.impact is Impact.CRITICAL
+    assert incident.customers == ("acme", "globex", "initech")
+    assert incident.components == ("api", "dashboard")
+    assert incident.updates[3].at == T0.add(minutes=30)
+    assert incident.version == 4
+
+
+def test_notifying_nobody_is_refused() -> None:
+    with pytest.raises(InvalidArgument, match="no affected customers to notify"):
+        declared(customers=[])
+    quiet = declared(customers=[], notify=False)
+    before = snapshot(quiet)
+    with pytest.raises(InvalidArgument, match="no affected customers to notify"):
+        quiet.post_update("still looking", at=T0.add(minutes=1))
+    assert snapshot(quiet) == before
+    quiet.post_update("still looking", notify=False, at=T0.add(minutes=1))
+
+
+def test_out_of_order_steps_name_the_allowed_ones_and_change_nothing() -> None:
+    incident = declared()
+    before = snapshot(incident)
+    with pytest.raises(InvalidTransition) as caught:
+        incident.publish_postmortem("why it happened", at=T0.add(minutes=1))
+    assert caught.value.allowed == (
+        "identify",
+        "link_ticket",
+        "monitor",
+        "resolve",
+        "update",
+    )
+    with pytest.raises(InvalidArgument, match=r"use Incident.resolve\(\)"):
+        incident.post_update("done", status=IncidentStatus.RESOLVED, at=T0.add(minutes=1))
+    with pytest.raises(InvalidArgument, match="status must be one of"):
+        incident.post_update("??", status="fixed", at=T0.add(minutes=1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="impact must be one of"):
+        incident.post_update("??", impact="huge", at=T0.add(minutes=1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="cannot go back in time"):
+        incident.identify("found it", at=T0.subtract(minutes=1))
+    assert snapshot(incident) == before
+
+
+def test_linking_a_ticket_twice_is_refused() -> None:
+    incident = declared()
+    incident.link_ticket("T-1", at=T0.add(minutes=1))
+    before = snapshot(incident)
+    with pytest.raises(InvalidArgument, match="already linked"):
+        incident.link_ticket("T-1", at=T0.add(minutes=2))
+    assert snapshot(incident) == before
+    assert incident.linked_tickets == ("T-1",)
+
+
+def test_round_trip_and_bad_documents() -> None:
+    incident = declared()
+    incident.identify("cause found", at=T0.add(minutes=5))
+    incident.link_ticket("T-9", at=T0.add(minutes=6))
+    data = json.loads(json.dumps(incident.to_dict()))
+    assert data["type"] == "incident"
+    assert Incident.from_dict(data) == incident
+    assert Incident.replay(incident.history) == incident
+    data["history"][1]["impact"] = "apocalyptic"
+    with pytest.raises(SchemaError) as caught:
+        Incident.from_dict(data)
+    assert caught.value.path == "history[1].impact"
+    data = json.loads(json.dumps(incident.to_dict()))
+    data["history"][1]["status"] = "postmortem"
+    with pytest.raises(SchemaError) as caught:
+        Incident.from_dict(data)
+    assert caught.value.path == "history[1]"
+
+
+COMMANDS = ("update", "identify", "monitor", "investigate", "link", "postmortem")
+
+
+@given(steps=proactive_command_steps(COMMANDS))
+def test_random_update_sequences_keep_the_invariants(steps: list[tuple[str, int, int]]) -> None:
+    incident = declared()
+    now = T0
+    for command, minutes, param in steps:
+        now = now.add(minutes=minutes)
+        before = snapshot(incident)
+        try:
+            if command == "update":
+                incident.post_update("news", impact=list(Impact)[param % 4], at=now)
+            elif command == "identify":
+                incident.identify("cause", at=now)
+            elif command == "monitor":
+                incident.monitor("fix out", at=now)
+            elif command == "investigate":
+                incident.post_update("back to it", status=IncidentStatus.INVESTIGATING, at=now)
+            elif command == "link":
+                incident.link_ticket(f"T-{param}", at=now)
+            else:
+                incident.publish_postmortem("review", at=now)
+        except SupportflowError:
+            assert snapshot(incident) == before
+        assert (
+            incident.version
+            == len(incident.history)
+            == len(incident.updates) + len(incident.linked_tickets)
+        )
+        assert incident.updates[-1].status is incident.status
+        assert len(set(incident.linked_tickets)) == len(incident.linked_tickets)
+        assert Incident.replay(incident.history) == incident
+        assert Incident.from_dict(json.loads(json.dumps(incident.to_dict()))) == incident
