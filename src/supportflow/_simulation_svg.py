@@ -1,0 +1,277 @@
+"""Small, dependency-free SVG drawing for simulation reports: charts and state diagrams.
+
+Everything returns SVG text meant to be inlined in an HTML page that works offline
+(no script, no external style sheet or font). Element ids are prefixed with a
+caller-given key so several drawings can share a page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Final
+
+from ._lifecycle import Lifecycle
+
+__all__ = ["bar_chart", "line_chart", "state_diagram"]
+
+PALETTE: Final = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1")
+_FONT: Final = "font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif"
+
+
+def _nice_ceiling(value: float) -> float:
+    """A round number at or above ``value`` for an axis maximum (1, 2, 2.5, 5 x 10^n)."""
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    base = 10**exponent
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * base:
+            return float(step * base)
+    return float(10 * base)  # pragma: no cover - the loop always returns
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+def _frame(
+    width: int, height: int, title: str, body: list[str], legend: Sequence[tuple[str, str]]
+) -> str:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'style="{_FONT};font-size:12px">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" '
+        f'style="font-size:14px;font-weight:600">{escape(title)}</text>',
+        *body,
+    ]
+    x = 60
+    for label, color in legend:
+        parts.append(f'<rect x="{x}" y="{height - 18}" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{x + 16}" y="{height - 8}">{escape(label)}</text>')
+        x += 24 + 7 * len(label)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _y_axis(left: int, top: int, plot_w: int, plot_h: int, y_max: float, unit: str) -> list[str]:
+    parts = []
+    for index in range(5):
+        value = y_max * index / 4
+        y = top + plot_h - plot_h * index / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            'stroke="#ddd" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}{unit}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#444" stroke-width="1"/>'
+    )
+    return parts
+
+
+def bar_chart(
+    title: str,
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    y_max: float | None = None,
+    unit: str = "",
+    width: int = 760,
+    height: int = 300,
+) -> str:
+    """Grouped bars: one group per category, one bar per series (None leaves a gap)."""
+    left, top, right, bottom = 56, 32, 16, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for vs in series.values() for v in vs if v is not None]
+    top_value = y_max if y_max is not None else _nice_ceiling(max(values, default=1.0))
+    body = _y_axis(left, top, plot_w, plot_h, top_value, unit)
+    group_w = plot_w / max(1, len(categories))
+    bar_w = group_w * 0.8 / max(1, len(series))
+    for c_index, category in enumerate(categories):
+        gx = left + c_index * group_w + group_w * 0.1
+        for s_index, (name, vs) in enumerate(series.items()):
+            value = vs[c_index] if c_index < len(vs) else None
+            if value is None:
+                continue
+            h = plot_h * min(value, top_value) / top_value
+            x = gx + s_index * bar_w
+            color = PALETTE[s_index % len(PALETTE)]
+            body.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w * 0.9:.1f}" '
+                f'height="{h:.1f}" fill="{color}"><title>{escape(category)} {escape(name)}: '
+                f"{value:.1f}{escape(unit)}</title></rect>"
+            )
+        body.append(
+            f'<text x="{left + (c_index + 0.5) * group_w:.1f}" y="{top + plot_h + 16}" '
+            f'text-anchor="middle">{escape(category)}</text>'
+        )
+    legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series)]
+    return _frame(width, height, title, body, legend)
+
+
+def line_chart(
+    title: str,
+    series: Mapping[str, Sequence[tuple[float, float]]],
+    *,
+    x_ticks: Sequence[tuple[float, str]] = (),
+    unit: str = "",
+    width: int = 760,
+    height: int = 300,
+) -> str:
+    """Lines through ``(x, y)`` points, one per series, with labelled x ticks."""
+    left, top, right, bottom = 56, 32, 16, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [x for points in series.values() for x, _ in points]
+    ys = [y for points in series.values() for _, y in points]
+    x_min, x_max = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    if x_max <= x_min:
+        x_max = x_min + 1
+    y_top = _nice_ceiling(max(ys, default=1.0))
+    body = _y_axis(left, top, plot_w, plot_h, y_top, unit)
+
+    def sx(x: float) -> float:
+        return left + plot_w * (x - x_min) / (x_max - x_min)
+
+    def sy(y: float) -> float:
+        return top + plot_h - plot_h * y / y_top
+
+    for x, label in x_ticks:
+        if x_min <= x <= x_max:
+            body.append(
+                f'<line x1="{sx(x):.1f}" y1="{top}" x2="{sx(x):.1f}" y2="{top + plot_h}" '
+                'stroke="#eee" stroke-width="1"/>'
+            )
+            body.append(
+                f'<text x="{sx(x):.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
+    for index, (name, points) in enumerate(series.items()):
+        if not points:
+            continue
+        color = PALETTE[index % len(PALETTE)]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2">'
+            f"<title>{escape(name)}</title></polyline>"
+        )
+    legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series)]
+    return _frame(width, height, title, body, legend)
+
+
+def _layers(lifecycle: Lifecycle) -> dict[str, int]:
+    """Breadth-first depth of each state from the initial one (unreachable states last)."""
+    depth = {lifecycle.initial: 0}
+    queue = [lifecycle.initial]
+    edges = lifecycle.edges()
+    while queue:
+        state = queue.pop(0)
+        for source, _, dest in edges:
+            if source == state and dest not in depth:
+                depth[dest] = depth[state] + 1
+                queue.append(dest)
+    deepest = max(depth.values(), default=0)
+    for state in lifecycle.states:
+        depth.setdefault(state, deepest + 1)
+    return depth
+
+
+def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
+    """The lifecycle's states and transitions drawn left to right in layers.
+
+    Forward edges are straight, edges back or within a layer curve around, a trigger
+    that keeps the state is listed under the state's name. Final states have a double
+    border; a dot marks the initial state.
+    """
+    key = key or lifecycle.kind.replace(" ", "-")
+    depth = _layers(lifecycle)
+    columns: dict[int, list[str]] = {}
+    for state in lifecycle.states:
+        columns.setdefault(depth[state], []).append(state)
+    node_w, node_h, gap_x, gap_y = 132, 40, 90, 46
+    tallest = max(len(states) for states in columns.values())
+    width = 50 + len(columns) * (node_w + gap_x)
+    height = 60 + tallest * (node_h + gap_y) + 40
+    position: dict[str, tuple[float, float]] = {}
+    for layer, states in columns.items():
+        offset = (tallest - len(states)) * (node_h + gap_y) / 2
+        for row, state in enumerate(states):
+            position[state] = (50 + layer * (node_w + gap_x), 50 + offset + row * (node_h + gap_y))
+    merged: dict[tuple[str, str], list[str]] = {}
+    loops: dict[str, list[str]] = {}
+    for source, trigger, dest in lifecycle.edges():
+        if source == dest:
+            loops.setdefault(source, []).append(trigger)
+        else:
+            merged.setdefault((source, dest), []).append(trigger)
+    marker = f"arrow-{escape(key)}"
+    body = [
+        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>'
+    ]
+    ix, iy = position[lifecycle.initial]
+    body.append(f'<circle cx="{ix - 30}" cy="{iy + node_h / 2}" r="6" fill="#333"/>')
+    body.append(
+        f'<line x1="{ix - 24}" y1="{iy + node_h / 2}" x2="{ix}" y2="{iy + node_h / 2}" '
+        f'stroke="#555" marker-end="url(#{marker})"/>'
+    )
+    for index, ((source, dest), triggers) in enumerate(merged.items()):
+        sx, sy = position[source]
+        dx, dy = position[dest]
+        label = escape(", ".join(triggers))
+        if depth[dest] > depth[source]:
+            x1, y1 = sx + node_w, sy + node_h / 2
+            x2, y2 = dx, dy + node_h / 2
+            # Shift parallel edges apart a little so their labels do not collide.
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - 4 + (index % 3 - 1) * 10
+            body.append(
+                f'<path d="M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}" fill="none" '
+                f'stroke="#555" marker-end="url(#{marker})"/>'
+            )
+        else:
+            # Back or same-layer edge: leave the bottom of the source, arrive at the
+            # bottom of the destination, bowing below both.
+            x1, y1 = sx + node_w / 2 + 12, sy + node_h
+            x2, y2 = dx + node_w / 2 - 12, dy + node_h
+            bow = 36 + 14 * abs(depth[source] - depth[dest])
+            cx, cy = (x1 + x2) / 2, max(y1, y2) + bow
+            mx, my = cx, cy - bow / 2 + 6
+            body.append(
+                f'<path d="M {x1:.1f} {y1:.1f} Q {cx:.1f} {cy:.1f} {x2:.1f} {y2:.1f}" '
+                f'fill="none" stroke="#999" stroke-dasharray="4 3" '
+                f'marker-end="url(#{marker})"/>'
+            )
+        body.append(
+            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" '
+            f'style="font-size:10px;fill:#333;paint-order:stroke;stroke:#fff;stroke-width:3px">'
+            f"{label}</text>"
+        )
+    for state, (x, y) in position.items():
+        final = state in lifecycle.final_states
+        body.append(
+            f'<rect x="{x}" y="{y}" width="{node_w}" height="{node_h}" rx="10" '
+            f'fill="#eef3fb" stroke="#4e79a7" stroke-width="{3 if final else 1.5}"/>'
+        )
+        if final:
+            body.append(
+                f'<rect x="{x + 4}" y="{y + 4}" width="{node_w - 8}" height="{node_h - 8}" '
+                'rx="7" fill="none" stroke="#4e79a7" stroke-width="1"/>'
+            )
+        body.append(
+            f'<text x="{x + node_w / 2}" y="{y + node_h / 2 + 4}" text-anchor="middle" '
+            f'style="font-weight:600">{escape(state)}</text>'
+        )
+        if state in loops:
+            body.append(
+                f'<text x="{x + node_w / 2}" y="{y - 6}" text-anchor="middle" '
+                f'style="font-size:10px;fill:#666">↻ {escape(", ".join(loops[state]))}</text>'
+            )
+    title = f"{lifecycle.kind} lifecycle"
+    return _frame(int(width), int(height), title, body, ())
