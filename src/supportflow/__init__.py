@@ -23,6 +23,7 @@ from ._errors import (
     VersionConflict,
 )
 from ._events import Event
+from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 
 try:
     __version__ = version("supportflow")
@@ -30,16 +31,22 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 __all__ = [
+    "Channel",
+    "Domain",
     "Event",
     "InvalidArgument",
     "InvalidTransition",
     "InvalidType",
+    "LifecyclePhase",
     "MissingPlaceholders",
     "NaiveDatetimeError",
+    "Priority",
     "SchemaError",
     "SchemaVersionError",
     "SupportflowError",
     "TicketClosed",
+    "TicketStatus",
+    "Topic",
     "UnknownName",
     "VersionConflict",
     "__version__",
