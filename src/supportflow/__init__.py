@@ -22,7 +22,18 @@ from ._errors import (
     UnknownName,
     VersionConflict,
 )
+from ._escalation import (
+    CustomerRequestedEscalation,
+    DeEscalated,
+    Escalated,
+    ManagerNotified,
+    Route,
+    RoutingTable,
+    Tier,
+    TierLadder,
+)
 from ._events import Event
+from ._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 
 try:
@@ -32,22 +43,34 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Channel",
+    "CustomerRequestedEscalation",
+    "DeEscalated",
     "Domain",
+    "Escalated",
     "Event",
+    "Impact",
     "InvalidArgument",
     "InvalidTransition",
     "InvalidType",
     "LifecyclePhase",
+    "ManagerNotified",
     "MissingPlaceholders",
     "NaiveDatetimeError",
     "Priority",
+    "PriorityAssessment",
+    "PriorityMatrix",
+    "Route",
+    "RoutingTable",
     "SchemaError",
     "SchemaVersionError",
     "SupportflowError",
     "TicketClosed",
     "TicketStatus",
+    "Tier",
+    "TierLadder",
     "Topic",
     "UnknownName",
+    "Urgency",
     "VersionConflict",
     "__version__",
 ]
