@@ -1,0 +1,713 @@
+"""Feedback programs: CSAT after a ticket is solved, NPS and CES on a cadence per customer.
+
+A :class:`FeedbackProgram` is event-sourced like every aggregate. It plans surveys
+(a CSAT survey a configurable delay after a solve; NPS and CES every cadence for each
+enrolled customer), sends them when the host calls :meth:`FeedbackProgram.evaluate`
+(each stamped at its due instant, once; late evaluation equals timely evaluation),
+and records validated responses with everything a KPI needs: score, scale, method,
+customer, ticket, channel and instant.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import ClassVar, Final, TypeVar
+
+import attrs
+import pendulum
+
+from ._errors import InvalidArgument, InvalidType, UnknownName
+from ._events import Event
+from ._lifecycle import Lifecycle
+from ._proactive import ProactiveAggregate, require_text, transition
+from ._serde import Codec, Migrations, instant_field
+from ._taxonomy import Channel
+from ._time import duration_us, format_instant, optional_at_us, to_datetime, to_duration
+
+__all__ = [
+    "FEEDBACK_PROGRAM_LIFECYCLE",
+    "SURVEY_LIFECYCLE",
+    "CESMethod",
+    "FeedbackCSATScheduled",
+    "FeedbackCustomerEnrolled",
+    "FeedbackCustomerUnenrolled",
+    "FeedbackProgram",
+    "FeedbackProgramCreated",
+    "FeedbackProgramPaused",
+    "FeedbackProgramResumed",
+    "FeedbackProgramRetired",
+    "FeedbackResponseRecorded",
+    "FeedbackSurveyCancelled",
+    "FeedbackSurveySent",
+    "Survey",
+    "SurveyKind",
+    "SurveyResponse",
+    "SurveyStatus",
+]
+
+
+class SurveyKind(enum.StrEnum):
+    """The three survey families."""
+
+    CSAT = "csat"
+    NPS = "nps"
+    CES = "ces"
+
+
+class CESMethod(enum.StrEnum):
+    """How a Customer Effort Score question is asked (recorded with every answer).
+
+    ``agreement``: "The company made it easy to handle my issue", strongly disagree
+    (1) to strongly agree (top of the scale), higher is better. ``effort``: "How much
+    effort did you personally have to put forth?", very low (1) to very high, lower
+    is better.
+    """
+
+    AGREEMENT = "agreement"
+    EFFORT = "effort"
+
+
+class SurveyStatus(enum.StrEnum):
+    """Where one survey stands."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    ANSWERED = "answered"
+    CANCELLED = "cancelled"
+
+
+FEEDBACK_PROGRAM_LIFECYCLE: Final = Lifecycle.define(
+    "feedback program",
+    states=["active", "paused", "retired"],
+    transitions=[
+        {"trigger": "enroll", "source": ["active", "paused"], "dest": None},
+        {"trigger": "unenroll", "source": ["active", "paused"], "dest": None},
+        {"trigger": "schedule_csat", "source": ["active", "paused"], "dest": None},
+        {"trigger": "send_survey", "source": "active", "dest": None},
+        {"trigger": "cancel_survey", "source": ["active", "paused"], "dest": None},
+        {"trigger": "record_response", "source": ["active", "paused"], "dest": None},
+        {"trigger": "pause", "source": "active", "dest": "paused"},
+        {"trigger": "resume", "source": "paused", "dest": "active"},
+        {"trigger": "retire", "source": ["active", "paused"], "dest": "retired"},
+    ],
+    initial="active",
+)
+
+SURVEY_LIFECYCLE: Final = Lifecycle.define(
+    "survey",
+    states=[s.value for s in SurveyStatus],
+    transitions=[
+        {"trigger": "send", "source": "scheduled", "dest": "sent"},
+        {"trigger": "answer", "source": "sent", "dest": "answered"},
+        {"trigger": "cancel", "source": "scheduled", "dest": "cancelled"},
+    ],
+    initial="scheduled",
+)
+
+_NPS_SCALE: Final = (0, 10)
+_METHOD: Final = {SurveyKind.CSAT: "satisfaction", SurveyKind.NPS: "likelihood_to_recommend"}
+
+
+@attrs.frozen(kw_only=True)
+class Survey:
+    """One survey to one customer (a CSAT survey also names its ticket)."""
+
+    survey_id: str
+    kind: SurveyKind
+    customer_id: str
+    ticket_id: str | None
+    status: SurveyStatus
+    due_us: int = instant_field()
+    sent_at_us: int | None = instant_field(default=None)
+
+    @property
+    def due(self) -> pendulum.DateTime:
+        """When it is (or was) due to go out."""
+        return to_datetime(self.due_us)
+
+
+@attrs.frozen(kw_only=True)
+class SurveyResponse:
+    """One answer, with what a KPI needs: score on ``[scale_min, scale_max]`` and method."""
+
+    survey_id: str
+    kind: SurveyKind
+    customer_id: str
+    ticket_id: str | None
+    score: int
+    scale_min: int
+    scale_max: int
+    method: str
+    channel: Channel | None
+    comment: str | None
+    at_us: int = instant_field()
+
+    @property
+    def at(self) -> pendulum.DateTime:
+        """When the customer answered."""
+        return to_datetime(self.at_us)
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackProgramCreated(Event):
+    """A feedback program with its settings."""
+
+    name: ClassVar[str] = "feedback_program_created"
+
+    program_id: str
+    csat_delay_us: int
+    csat_scale: int
+    nps_every_us: int | None
+    ces_every_us: int | None
+    ces_scale: int
+    ces_method: CESMethod
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackCustomerEnrolled(Event):
+    """A customer joined the NPS/CES cadence (first surveys one cadence later)."""
+
+    name: ClassVar[str] = "feedback_customer_enrolled"
+
+    customer_id: str
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackCustomerUnenrolled(Event):
+    """A customer left the cadence (surveys already sent can still be answered)."""
+
+    name: ClassVar[str] = "feedback_customer_unenrolled"
+
+    customer_id: str
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackCSATScheduled(Event):
+    """A CSAT survey was planned for a solved ticket."""
+
+    name: ClassVar[str] = "feedback_csat_scheduled"
+
+    survey_id: str
+    customer_id: str
+    ticket_id: str
+    due_at_us: int = instant_field()
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackSurveySent(Event):
+    """A survey went out (stamped at its due instant)."""
+
+    name: ClassVar[str] = "feedback_survey_sent"
+
+    survey_id: str
+    kind: SurveyKind
+    customer_id: str
+    ticket_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackSurveyCancelled(Event):
+    """A scheduled survey will not go out (e.g. the ticket was reopened)."""
+
+    name: ClassVar[str] = "feedback_survey_cancelled"
+
+    survey_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackResponseRecorded(Event):
+    """A customer answered a survey."""
+
+    name: ClassVar[str] = "feedback_response_recorded"
+
+    survey_id: str
+    score: int
+    channel: Channel | None = None
+    comment: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackProgramPaused(Event):
+    """No survey goes out while paused; answers are still recorded."""
+
+    name: ClassVar[str] = "feedback_program_paused"
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackProgramResumed(Event):
+    """Surveys go out again (those due while paused go out at the next evaluation)."""
+
+    name: ClassVar[str] = "feedback_program_resumed"
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackProgramRetired(Event):
+    """The program ended for good."""
+
+    name: ClassVar[str] = "feedback_program_retired"
+
+
+_Plain = TypeVar("_Plain", FeedbackProgramPaused, FeedbackProgramResumed, FeedbackProgramRetired)
+
+
+class FeedbackProgram(ProactiveAggregate):
+    """Surveys and their answers for one program (event-sourced, see the module doc)."""
+
+    __slots__ = ("_enrolled", "_responses", "_settings", "_surveys")
+
+    kind: ClassVar[str] = "feedback_program"
+    lifecycle: ClassVar[Lifecycle] = FEEDBACK_PROGRAM_LIFECYCLE
+    created_event: ClassVar[type[Event]] = FeedbackProgramCreated
+
+    def _reset(self) -> None:
+        super()._reset()
+        self._settings: FeedbackProgramCreated | None = None
+        self._surveys: dict[str, Survey] = {}
+        # customer -> [next NPS due, next CES due] (None when that survey is off)
+        self._enrolled: dict[str, tuple[int | None, int | None]] = {}
+        self._responses: list[SurveyResponse] = []
+
+    @property
+    def _config(self) -> FeedbackProgramCreated:
+        assert self._settings is not None
+        return self._settings
+
+    # -- commands -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        program_id: str,
+        *,
+        csat_delay: timedelta = timedelta(hours=1),
+        csat_scale: int = 5,
+        nps_every: timedelta | None = timedelta(days=90),
+        ces_every: timedelta | None = None,
+        ces_scale: int = 7,
+        ces_method: CESMethod = CESMethod.AGREEMENT,
+        at: datetime | None = None,
+    ) -> FeedbackProgram:
+        """A program: CSAT ``csat_delay`` after each solve on a 1..``csat_scale`` scale;
+        NPS (0-10) every ``nps_every`` and CES (1..``ces_scale``, 5 or 7) every
+        ``ces_every`` for each enrolled customer (None turns that survey off)."""
+        obj = cls._blank()
+        when = obj._when(at)
+        require_text(program_id, "program_id")
+        delay = duration_us(csat_delay, "csat_delay")
+        nps = None if nps_every is None else duration_us(nps_every, "nps_every", allow_zero=False)
+        ces = None if ces_every is None else duration_us(ces_every, "ces_every", allow_zero=False)
+        _int(csat_scale, "csat_scale")
+        if csat_scale not in (3, 5, 7, 10):
+            raise InvalidArgument(f"csat_scale must be 3, 5, 7 or 10, got {csat_scale}")
+        _int(ces_scale, "ces_scale")
+        if ces_scale not in (5, 7):
+            raise InvalidArgument(f"ces_scale must be 5 or 7, got {ces_scale}")
+        try:
+            method = CESMethod(ces_method)
+        except ValueError:
+            raise InvalidArgument(
+                f"ces_method must be one of {', '.join(m.value for m in CESMethod)}, "
+                f"got {ces_method!r}"
+            ) from None
+        obj._apply(
+            FeedbackProgramCreated(
+                at_us=when,
+                program_id=program_id,
+                csat_delay_us=delay,
+                csat_scale=csat_scale,
+                nps_every_us=nps,
+                ces_every_us=ces,
+                ces_scale=ces_scale,
+                ces_method=method,
+            )
+        )
+        return obj
+
+    def enroll(self, customer_id: str, *, at: datetime | None = None) -> FeedbackCustomerEnrolled:
+        """Put a customer on the NPS/CES cadence; their first surveys are due one cadence later."""
+        when = self._when(at)
+        self._target("enroll")
+        require_text(customer_id, "customer_id")
+        if customer_id in self._enrolled:
+            raise InvalidArgument(f"customer {customer_id} is already enrolled in {self._id}")
+        event = FeedbackCustomerEnrolled(at_us=when, customer_id=customer_id)
+        self._apply(event)
+        return event
+
+    def unenroll(
+        self, customer_id: str, *, at: datetime | None = None
+    ) -> FeedbackCustomerUnenrolled:
+        """Take a customer off the cadence (answers to surveys already sent still count)."""
+        when = self._when(at)
+        self._target("unenroll")
+        if customer_id not in self._enrolled:
+            raise UnknownName(f"customer {customer_id!r} is not enrolled in {self._id}")
+        event = FeedbackCustomerUnenrolled(at_us=when, customer_id=customer_id)
+        self._apply(event)
+        return event
+
+    def schedule_csat(
+        self,
+        ticket_id: str,
+        *,
+        customer_id: str,
+        solved_at: datetime | None = None,
+        at: datetime | None = None,
+    ) -> Survey:
+        """Plan a CSAT survey for a solved ticket, due ``csat_delay`` after ``solved_at``.
+
+        ``solved_at`` defaults to ``at``; one CSAT survey per ticket and solve: a
+        ticket with a CSAT survey still scheduled is refused (cancel it first).
+        """
+        when = self._when(at)
+        self._target("schedule_csat")
+        require_text(ticket_id, "ticket_id")
+        require_text(customer_id, "customer_id")
+        solved = optional_at_us(solved_at, "solved_at")
+        solved = when if solved is None else solved
+        if solved > when:
+            raise InvalidArgument(
+                f"solved_at ({format_instant(solved)}) is after at ({format_instant(when)})"
+            )
+        for survey in self._surveys.values():
+            if survey.ticket_id == ticket_id and survey.status is SurveyStatus.SCHEDULED:
+                raise InvalidArgument(
+                    f"ticket {ticket_id} already has CSAT survey {survey.survey_id} scheduled"
+                )
+        survey_id = self._next_survey_id()
+        due = max(solved + self._config.csat_delay_us, when)
+        self._apply(
+            FeedbackCSATScheduled(
+                at_us=when,
+                survey_id=survey_id,
+                customer_id=customer_id,
+                ticket_id=ticket_id,
+                due_at_us=due,
+            )
+        )
+        return self._surveys[survey_id]
+
+    def cancel_survey(
+        self, survey_id: str, *, reason: str, at: datetime | None = None
+    ) -> FeedbackSurveyCancelled:
+        """Cancel a scheduled survey (a reopened ticket, a complaint in progress...)."""
+        when = self._when(at)
+        self._target("cancel_survey")
+        survey = self._survey(survey_id)
+        SURVEY_LIFECYCLE.target(survey_id, survey.status.value, "cancel")
+        require_text(reason, "reason")
+        event = FeedbackSurveyCancelled(at_us=when, survey_id=survey_id, reason=reason)
+        self._apply(event)
+        return event
+
+    def evaluate(self, *, at: datetime | None = None) -> tuple[Event, ...]:
+        """Send every survey due at or before ``at``: returns the new events (host delivers them).
+
+        Each is stamped at its due instant and sent once; a cadence missed several
+        times sends one survey per missed period. Nothing is sent unless ``active``.
+        """
+        when = self._when(at)
+        if self._state != "active":
+            return ()
+        # (due, family, order, survey or (customer, kind)): CSAT surveys already exist,
+        # cadence surveys get their ids here, in sending order, so that evaluating late
+        # or in several steps hands out the same ids as evaluating on time.
+        plans: list[tuple[int, int, int, Survey | tuple[str, SurveyKind]]] = []
+        for index, survey in enumerate(self._surveys.values()):
+            if survey.status is SurveyStatus.SCHEDULED and survey.due_us <= when:
+                plans.append((survey.due_us, 0, index, survey))
+        for index, (customer, nexts) in enumerate(self._enrolled.items()):
+            for slot, kind in enumerate((SurveyKind.NPS, SurveyKind.CES)):
+                for us in self._cadence(nexts[slot], kind, when):
+                    plans.append((us, 1, 2 * index + slot, (customer, kind)))
+        plans.sort(key=lambda plan: plan[:3])
+        number = len(self._surveys)
+        events: list[FeedbackSurveySent] = []
+        for us, _, _, planned in plans:
+            if isinstance(planned, Survey):
+                survey_id, kind, customer, ticket = (
+                    planned.survey_id,
+                    planned.kind,
+                    planned.customer_id,
+                    planned.ticket_id,
+                )
+            else:
+                number += 1
+                survey_id, (customer, kind), ticket = f"{self._id}-{number}", planned, None
+            events.append(
+                FeedbackSurveySent(
+                    at_us=us, survey_id=survey_id, kind=kind, customer_id=customer, ticket_id=ticket
+                )
+            )
+        return self._apply_all(events)
+
+    def _cadence(self, first: int | None, kind: SurveyKind, until: int) -> Iterator[int]:
+        every = self._config.nps_every_us if kind is SurveyKind.NPS else self._config.ces_every_us
+        if first is None or every is None:
+            return
+        us = first
+        while us <= until:
+            yield us
+            us += every
+
+    def record_response(
+        self,
+        survey_id: str,
+        score: int,
+        *,
+        channel: Channel | None = None,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> SurveyResponse:
+        """Record a customer's answer to a sent survey.
+
+        Raises :class:`UnknownName` for an unknown survey, :class:`InvalidArgument`
+        for a survey not sent (or already answered, or cancelled) and for a score
+        outside the survey's scale.
+        """
+        when = self._when(at)
+        self._target("record_response")
+        survey = self._survey(survey_id)
+        if survey.status is SurveyStatus.SCHEDULED:
+            raise InvalidArgument(
+                f"survey {survey_id} was never sent (due {format_instant(survey.due_us)}): "
+                "call evaluate() when it is due, then record the answer"
+            )
+        if survey.status is not SurveyStatus.SENT:
+            raise InvalidArgument(
+                f"survey {survey_id} is {survey.status.value}: no answer expected"
+            )
+        low, high, _ = self._scale(survey.kind)
+        _int(score, "score")
+        if not low <= score <= high:
+            raise InvalidArgument(
+                f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
+                f"{low} and {high}, got {score}"
+            )
+        if channel is not None:
+            try:
+                channel = Channel(channel)
+            except ValueError:
+                raise InvalidArgument(f"unknown channel {channel!r}") from None
+        if comment is not None:
+            require_text(comment, "comment")
+        self._apply(
+            FeedbackResponseRecorded(
+                at_us=when, survey_id=survey_id, score=score, channel=channel, comment=comment
+            )
+        )
+        return self._responses[-1]
+
+    def pause(self, *, at: datetime | None = None) -> FeedbackProgramPaused:
+        """Stop sending surveys (answers still recorded)."""
+        return self._plain("pause", FeedbackProgramPaused, at)
+
+    def resume(self, *, at: datetime | None = None) -> FeedbackProgramResumed:
+        """Send surveys again; those that fell due meanwhile go out at the next evaluate."""
+        return self._plain("resume", FeedbackProgramResumed, at)
+
+    def retire(self, *, at: datetime | None = None) -> FeedbackProgramRetired:
+        """End the program (final)."""
+        return self._plain("retire", FeedbackProgramRetired, at)
+
+    def _plain(self, trigger: str, cls: type[_Plain], at: datetime | None) -> _Plain:
+        when = self._when(at)
+        self._target(trigger)
+        event = cls(at_us=when)
+        self._apply(event)
+        return event
+
+    # -- queries --------------------------------------------------------------------
+
+    def _survey(self, survey_id: str) -> Survey:
+        survey = self._surveys.get(survey_id)
+        if survey is None:
+            raise UnknownName(f"feedback program {self._id} has no survey {survey_id!r}")
+        return survey
+
+    def _next_survey_id(self) -> str:
+        return f"{self._id}-{len(self._surveys) + 1}"
+
+    def _scale(self, kind: SurveyKind) -> tuple[int, int, str]:
+        config = self._config
+        if kind is SurveyKind.NPS:
+            return (*_NPS_SCALE, _METHOD[kind])
+        if kind is SurveyKind.CSAT:
+            return (1, config.csat_scale, _METHOD[kind])
+        return (1, config.ces_scale, config.ces_method.value)
+
+    @property
+    def status(self) -> str:
+        """``active``, ``paused`` or ``retired``."""
+        return self._state
+
+    @property
+    def csat_delay(self) -> pendulum.Duration:
+        """How long after a solve the CSAT survey goes out."""
+        return to_duration(self._config.csat_delay_us)
+
+    @property
+    def enrolled(self) -> tuple[str, ...]:
+        """Customers on the NPS/CES cadence, in enrollment order."""
+        return tuple(self._enrolled)
+
+    @property
+    def surveys(self) -> tuple[Survey, ...]:
+        """Every survey planned or sent, in creation order."""
+        return tuple(self._surveys.values())
+
+    def survey(self, survey_id: str) -> Survey:
+        """One survey by id (:class:`UnknownName` if there is none)."""
+        return self._survey(survey_id)
+
+    @property
+    def responses(self) -> tuple[SurveyResponse, ...]:
+        """Every recorded answer, oldest first."""
+        return tuple(self._responses)
+
+    def next_due(self, customer_id: str, kind: SurveyKind) -> pendulum.DateTime | None:
+        """When the next NPS or CES survey for an enrolled customer is due (None if off)."""
+        if customer_id not in self._enrolled:
+            raise UnknownName(f"customer {customer_id!r} is not enrolled in {self._id}")
+        if kind is SurveyKind.CSAT:
+            raise InvalidArgument("CSAT follows solves, not a cadence: see surveys")
+        us = self._enrolled[customer_id][0 if kind is SurveyKind.NPS else 1]
+        return None if us is None else to_datetime(us)
+
+    def next_deadline_us(self) -> int | None:
+        """Integer twin of :meth:`next_deadline`."""
+        if self._state != "active":
+            return None
+        candidates = [
+            s.due_us for s in self._surveys.values() if s.status is SurveyStatus.SCHEDULED
+        ]
+        for nps, ces in self._enrolled.values():
+            candidates.extend(us for us in (nps, ces) if us is not None)
+        return min(candidates, default=None)
+
+    def next_deadline(self) -> pendulum.DateTime | None:
+        """The earliest instant a survey falls due (call evaluate then), or None."""
+        us = self.next_deadline_us()
+        return None if us is None else to_datetime(us)
+
+    # -- event application ----------------------------------------------------------
+
+    def _on_created(self, event: FeedbackProgramCreated) -> None:
+        self._id = event.program_id
+        self._settings = event
+
+    def _on_enrolled(self, event: FeedbackCustomerEnrolled) -> None:
+        self._target("enroll")
+        config = self._config
+        nps = None if config.nps_every_us is None else event.at_us + config.nps_every_us
+        ces = None if config.ces_every_us is None else event.at_us + config.ces_every_us
+        self._enrolled[event.customer_id] = (nps, ces)
+
+    def _on_unenrolled(self, event: FeedbackCustomerUnenrolled) -> None:
+        self._target("unenroll")
+        del self._enrolled[event.customer_id]
+
+    def _on_csat(self, event: FeedbackCSATScheduled) -> None:
+        self._target("schedule_csat")
+        if event.survey_id in self._surveys:
+            raise InvalidArgument(f"survey {event.survey_id} already exists")
+        self._surveys[event.survey_id] = Survey(
+            survey_id=event.survey_id,
+            kind=SurveyKind.CSAT,
+            customer_id=event.customer_id,
+            ticket_id=event.ticket_id,
+            status=SurveyStatus.SCHEDULED,
+            due_us=event.due_at_us,
+        )
+
+    def _on_sent(self, event: FeedbackSurveySent) -> None:
+        self._target("send_survey")
+        existing = self._surveys.get(event.survey_id)
+        if existing is not None:
+            SURVEY_LIFECYCLE.target(event.survey_id, existing.status.value, "send")
+            self._surveys[event.survey_id] = attrs.evolve(
+                existing, status=SurveyStatus.SENT, sent_at_us=event.at_us
+            )
+            return
+        slot = 0 if event.kind is SurveyKind.NPS else 1
+        every = self._config.nps_every_us if slot == 0 else self._config.ces_every_us
+        nexts = list(self._enrolled[event.customer_id])
+        if every is None or event.kind is SurveyKind.CSAT or nexts[slot] != event.at_us:
+            raise InvalidArgument(f"{event.kind.value} survey {event.survey_id} is not due")
+        nexts[slot] = event.at_us + every
+        self._enrolled[event.customer_id] = (nexts[0], nexts[1])
+        self._surveys[event.survey_id] = Survey(
+            survey_id=event.survey_id,
+            kind=event.kind,
+            customer_id=event.customer_id,
+            ticket_id=None,
+            status=SurveyStatus.SENT,
+            due_us=event.at_us,
+            sent_at_us=event.at_us,
+        )
+
+    def _on_cancelled(self, event: FeedbackSurveyCancelled) -> None:
+        self._target("cancel_survey")
+        survey = self._surveys[event.survey_id]
+        SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "cancel")
+        self._surveys[event.survey_id] = attrs.evolve(survey, status=SurveyStatus.CANCELLED)
+
+    def _on_response(self, event: FeedbackResponseRecorded) -> None:
+        self._target("record_response")
+        survey = self._surveys[event.survey_id]
+        SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "answer")
+        low, high, method = self._scale(survey.kind)
+        self._surveys[event.survey_id] = attrs.evolve(survey, status=SurveyStatus.ANSWERED)
+        self._responses.append(
+            SurveyResponse(
+                survey_id=survey.survey_id,
+                kind=survey.kind,
+                customer_id=survey.customer_id,
+                ticket_id=survey.ticket_id,
+                score=event.score,
+                scale_min=low,
+                scale_max=high,
+                method=method,
+                channel=event.channel,
+                comment=event.comment,
+                at_us=event.at_us,
+            )
+        )
+
+
+def _int(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidType(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    return value
+
+
+FeedbackProgram.handlers = {
+    FeedbackProgramCreated: FeedbackProgram._on_created,
+    FeedbackCustomerEnrolled: FeedbackProgram._on_enrolled,
+    FeedbackCustomerUnenrolled: FeedbackProgram._on_unenrolled,
+    FeedbackCSATScheduled: FeedbackProgram._on_csat,
+    FeedbackSurveySent: FeedbackProgram._on_sent,
+    FeedbackSurveyCancelled: FeedbackProgram._on_cancelled,
+    FeedbackResponseRecorded: FeedbackProgram._on_response,
+    FeedbackProgramPaused: transition("pause"),
+    FeedbackProgramResumed: transition("resume"),
+    FeedbackProgramRetired: transition("retire"),
+}
+FeedbackProgram.codec = Codec(
+    [
+        FeedbackProgramCreated,
+        FeedbackCustomerEnrolled,
+        FeedbackCustomerUnenrolled,
+        FeedbackCSATScheduled,
+        FeedbackSurveySent,
+        FeedbackSurveyCancelled,
+        FeedbackResponseRecorded,
+        FeedbackProgramPaused,
+        FeedbackProgramResumed,
+        FeedbackProgramRetired,
+    ]
+)
+FeedbackProgram.migrations = Migrations("feedback_program", 1)
