@@ -11,6 +11,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from postgres import postgres_url  # noqa: F401  (session fixture: a private PostgreSQL)
+
 settings.register_profile(
     "dev",
     max_examples=60,
