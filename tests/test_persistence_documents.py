@@ -158,7 +158,11 @@ def load_or_schema_error(cls: type, document: object) -> None:
     """``from_dict`` either succeeds with an object that round-trips, or raises SchemaError."""
     try:
         obj = cls.from_dict(document)  # type: ignore[attr-defined]
-    except SchemaError as error:
+    except SchemaError as caught:
+        error: SchemaError | None = caught
+    else:
+        error = None
+    if error is not None:
         assert isinstance(error.path, str)
         assert str(error)
         return
