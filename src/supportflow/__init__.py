@@ -35,6 +35,23 @@ from ._escalation import (
 from ._events import Event
 from ._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
+from ._templates import ResponseTemplate
+from ._ticket_events import (
+    Assigned,
+    CustomerMessaged,
+    Linked,
+    Message,
+    MessageKind,
+    NoteAdded,
+    PriorityChanged,
+    Replied,
+    Solved,
+    StatusChanged,
+    Tagged,
+    TicketOpened,
+    Untagged,
+)
+from ._tickets import TICKET_LIFECYCLE, Ticket
 
 try:
     __version__ = version("supportflow")
@@ -42,7 +59,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 __all__ = [
+    "TICKET_LIFECYCLE",
+    "Assigned",
     "Channel",
+    "CustomerMessaged",
     "CustomerRequestedEscalation",
     "DeEscalated",
     "Domain",
@@ -53,23 +73,36 @@ __all__ = [
     "InvalidTransition",
     "InvalidType",
     "LifecyclePhase",
+    "Linked",
     "ManagerNotified",
+    "Message",
+    "MessageKind",
     "MissingPlaceholders",
     "NaiveDatetimeError",
+    "NoteAdded",
     "Priority",
     "PriorityAssessment",
+    "PriorityChanged",
     "PriorityMatrix",
+    "Replied",
+    "ResponseTemplate",
     "Route",
     "RoutingTable",
     "SchemaError",
     "SchemaVersionError",
+    "Solved",
+    "StatusChanged",
     "SupportflowError",
+    "Tagged",
+    "Ticket",
     "TicketClosed",
+    "TicketOpened",
     "TicketStatus",
     "Tier",
     "TierLadder",
     "Topic",
     "UnknownName",
+    "Untagged",
     "Urgency",
     "VersionConflict",
     "__version__",

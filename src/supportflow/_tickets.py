@@ -1,0 +1,1196 @@
+"""The reactive ticket: an event-sourced aggregate driven by one shared lifecycle.
+
+Every command validates everything first (lifecycle, arguments, ``at``), builds its
+events, then applies them through :meth:`Ticket._apply`, the one place state changes,
+which :meth:`Ticket.replay` also uses. A failing command raises and changes nothing.
+
+What is allowed in each status is read from :data:`TICKET_LIFECYCLE`, one
+``transitions.Machine`` built at import time for every ticket. Commands that keep the
+status (notes, tags, assignment...) are declared there as internal transitions, so
+the Machine is the one source of truth. Two guards live in code and raise
+:class:`InvalidTransition` too: solving needs an assignee, and auto-closing waits
+for :attr:`Ticket.auto_close_at`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, Protocol, TypeVar, cast
+
+import pendulum
+
+from ._errors import (
+    InvalidArgument,
+    InvalidTransition,
+    InvalidType,
+    SchemaError,
+    SupportflowError,
+    TicketClosed,
+)
+from ._events import Event
+from ._lifecycle import Lifecycle
+from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
+from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
+from ._ticket_codec import TICKET_CODEC, TICKET_MIGRATIONS
+from ._ticket_events import (
+    Assigned,
+    CustomerMessaged,
+    Linked,
+    Message,
+    MessageKind,
+    NoteAdded,
+    PriorityChanged,
+    Replied,
+    Solved,
+    StatusChanged,
+    Tagged,
+    TicketOpened,
+    Untagged,
+)
+from ._time import at_us, duration_us, format_instant, to_datetime
+
+__all__ = [
+    "TICKET_LIFECYCLE",
+    "EscalationProtocol",
+    "SLAAttachment",
+    "SLAStateProtocol",
+    "Ticket",
+]
+
+_NEW: Final = TicketStatus.NEW
+_OPEN: Final = TicketStatus.OPEN
+_PENDING: Final = TicketStatus.PENDING
+_ON_HOLD: Final = TicketStatus.ON_HOLD
+_SOLVED: Final = TicketStatus.SOLVED
+_CLOSED: Final = TicketStatus.CLOSED
+_UNSOLVED: Final = ["new", "open", "pending", "on_hold"]
+
+#: The ticket lifecycle (DESIGN.md 2.1), one Machine shared by every ticket.
+#: ``dest: None`` is an internal transition: allowed there, status unchanged.
+TICKET_LIFECYCLE: Final = Lifecycle.define(
+    "ticket",
+    states=[status.value for status in TicketStatus],
+    transitions=[
+        {"trigger": "reply", "source": "new", "dest": "open"},
+        {"trigger": "reply", "source": ["open", "pending", "on_hold", "solved"], "dest": None},
+        {"trigger": "customer_message", "source": ["new", "open"], "dest": None},
+        {"trigger": "customer_message", "source": ["pending", "on_hold", "solved"], "dest": "open"},
+        {"trigger": "set_pending", "source": ["new", "open", "on_hold"], "dest": "pending"},
+        {"trigger": "put_on_hold", "source": ["new", "open", "pending"], "dest": "on_hold"},
+        {"trigger": "resume", "source": ["pending", "on_hold"], "dest": "open"},
+        {"trigger": "solve", "source": _UNSOLVED, "dest": "solved"},
+        {"trigger": "confirm", "source": "solved", "dest": "closed"},
+        {"trigger": "auto_close", "source": "solved", "dest": "closed"},
+        {"trigger": "assign", "source": _UNSOLVED, "dest": None},
+        {"trigger": "change_priority", "source": _UNSOLVED, "dest": None},
+        {"trigger": "add_note", "source": [*_UNSOLVED, "solved"], "dest": None},
+        {"trigger": "tag", "source": [*_UNSOLVED, "solved"], "dest": None},
+        {"trigger": "untag", "source": [*_UNSOLVED, "solved"], "dest": None},
+        {"trigger": "link", "source": [*_UNSOLVED, "solved"], "dest": None},
+    ],
+    initial="new",
+    final_error=TicketClosed,
+)
+
+_STATUS: Final[dict[str, TicketStatus]] = {status.value: status for status in TicketStatus}
+# Plain strings for the lifecycle table, so errors show 'open' rather than the enum repr.
+_PLAIN: Final[dict[TicketStatus, str]] = {status: str(status.value) for status in TicketStatus}
+_STATUS_TRIGGERS: Final = frozenset(
+    {"set_pending", "put_on_hold", "resume", "confirm", "auto_close"}
+)
+_DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
+_NEVER: Final = -(2**62)
+
+
+# --- extension points (implemented by the SLA and escalation modules) -----------------
+
+
+class SLAStateProtocol(Protocol):
+    """The SLA state attached to a ticket (``supportflow.SLAState``)."""
+
+    def observe(self, ticket: Ticket, event: Event) -> None:
+        """Called after every event the ticket records; never raises."""
+
+    def next_deadline_us(self) -> int | None:
+        """The earliest instant a warning or breach will fire, or None."""
+
+
+class SLAAttachment(Protocol):
+    """What ``Ticket.open(sla=...)`` takes (``supportflow.SLAPolicySet``)."""
+
+    def attach(self, ticket: Ticket) -> SLAStateProtocol:
+        """The SLA state of a ticket just opened (its clocks start at creation)."""
+
+
+class EscalationProtocol(Protocol):
+    """What ``Ticket.open(escalation=...)`` takes (``supportflow.EscalationPolicy``)."""
+
+    def next_due_us(self, ticket: Ticket) -> int | None:
+        """The next instant an escalation rule becomes due, or None."""
+
+
+# --- argument checks --------------------------------------------------------------------
+
+E = TypeVar("E", Topic, Channel, Priority, LifecyclePhase)
+
+
+def _member(enum_type: type[E], value: object, name: str) -> E:
+    if type(value) is enum_type:
+        return value
+    try:
+        return enum_type(cast(str, value))
+    except (ValueError, TypeError):
+        allowed = ", ".join(member.value for member in enum_type)
+        raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}") from None
+
+
+def _text(value: object, name: str) -> str:
+    if type(value) is not str or not value.strip():
+        raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _opt_text(value: object, name: str) -> str | None:
+    return None if value is None else _text(value, name)
+
+
+def _tag_set(values: tuple[object, ...], command: str) -> frozenset[str]:
+    if not values:
+        raise InvalidArgument(f"{command} needs at least one tag")
+    for tag in values:
+        if type(tag) is not str or not tag or tag != tag.strip() or " " in tag:
+            raise InvalidArgument(f"a tag must be a non-empty word without spaces, got {tag!r}")
+    return frozenset(values)  # type: ignore[arg-type]
+
+
+def _open_tags(values: Iterable[str]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidArgument(f"tags must be an iterable of tags, not the string {values!r}")
+    values = tuple(values)
+    return _tag_set(values, "tags") if values else frozenset()
+
+
+def _tier(value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        raise InvalidArgument(f"tier must be an int >= 0 or None, got {value!r}")
+    return value
+
+
+# --- event handlers: the only code that changes a ticket --------------------------------
+
+Handler = Callable[["Ticket", Any], None]
+
+
+def _move(ticket: Ticket, trigger: str) -> TicketStatus:
+    status = _STATUS[TICKET_LIFECYCLE.target(ticket._id, _PLAIN[ticket._status], trigger)]
+    ticket._status = status
+    return status
+
+
+def _on_opened(ticket: Ticket, event: TicketOpened) -> None:
+    if ticket._history:
+        raise InvalidArgument(f"ticket {ticket._id} was already opened")
+    ticket._id = _text(event.ticket_id, "ticket_id")
+    ticket._customer_id = event.customer_id
+    ticket._subject = event.subject
+    ticket._topic = _member(Topic, event.topic, "topic")
+    ticket._channel = _member(Channel, event.channel, "channel")
+    ticket._priority = _member(Priority, event.priority, "priority")
+    ticket._phase = _member(LifecyclePhase, event.phase, "phase")
+    ticket._tags = event.tags
+    ticket._team = event.team
+    ticket._tier = event.tier
+    ticket._segment = event.segment
+    ticket._follow_up_of = event.follow_up_of
+    ticket._auto_close_after_us = event.auto_close_after_us
+    ticket._created_us = event.at_us
+    ticket._status = _NEW
+
+
+def _on_assigned(ticket: Ticket, event: Assigned) -> None:
+    _move(ticket, "assign")
+    if ticket._assignee is not None and ticket._assignee != event.agent:
+        ticket._reassignments += 1
+    ticket._assignee = event.agent
+    if event.team is not None:
+        ticket._team = event.team
+
+
+def _on_replied(ticket: Ticket, event: Replied) -> None:
+    _move(ticket, "reply")
+    ticket._public_replies += 1
+
+
+def _on_note(ticket: Ticket, event: NoteAdded) -> None:
+    _move(ticket, "add_note")
+
+
+def _on_customer_message(ticket: Ticket, event: CustomerMessaged) -> None:
+    was = ticket._status
+    _move(ticket, "customer_message")
+    if was is _SOLVED:
+        ticket._reopens += 1
+        ticket._solved_us = None
+        ticket._resolution = None
+
+
+def _on_status(ticket: Ticket, event: StatusChanged) -> None:
+    if event.trigger not in _STATUS_TRIGGERS:
+        raise InvalidArgument(f"status_changed cannot carry the trigger {event.trigger!r}")
+    if event.from_status != ticket._status:
+        raise InvalidArgument(
+            f"status_changed from {event.from_status!s} but ticket {ticket._id} is "
+            f"{ticket._status.value}"
+        )
+    status = _move(ticket, event.trigger)
+    if status != event.to_status:
+        raise InvalidArgument(
+            f"status_changed to {event.to_status!s} but {event.trigger} leads to {status.value}"
+        )
+    if status is _CLOSED:
+        ticket._closed_us = event.at_us
+
+
+def _on_solved(ticket: Ticket, event: Solved) -> None:
+    if ticket._assignee is None:
+        raise ticket._needs_assignee()
+    _move(ticket, "solve")
+    ticket._resolution = event.resolution
+    ticket._solved_us = event.at_us
+
+
+def _on_priority(ticket: Ticket, event: PriorityChanged) -> None:
+    _move(ticket, "change_priority")
+    ticket._priority = _member(Priority, event.to_priority, "to_priority")
+
+
+def _on_tagged(ticket: Ticket, event: Tagged) -> None:
+    _move(ticket, "tag")
+    ticket._tags = ticket._tags | event.tags
+
+
+def _on_untagged(ticket: Ticket, event: Untagged) -> None:
+    _move(ticket, "untag")
+    ticket._tags = ticket._tags - event.tags
+
+
+def _on_linked(ticket: Ticket, event: Linked) -> None:
+    _move(ticket, "link")
+    ticket._related = (*ticket._related, event.other_id)
+
+
+_HANDLERS: Final[Mapping[type[Event], Handler]] = {
+    TicketOpened: _on_opened,
+    Assigned: _on_assigned,
+    Replied: _on_replied,
+    NoteAdded: _on_note,
+    CustomerMessaged: _on_customer_message,
+    StatusChanged: _on_status,
+    Solved: _on_solved,
+    PriorityChanged: _on_priority,
+    Tagged: _on_tagged,
+    Untagged: _on_untagged,
+    Linked: _on_linked,
+}
+
+# The slots that make up a ticket's state (equality compares them all).
+_STATE: Final = (
+    "_id",
+    "_customer_id",
+    "_subject",
+    "_topic",
+    "_channel",
+    "_priority",
+    "_phase",
+    "_tags",
+    "_assignee",
+    "_team",
+    "_tier",
+    "_segment",
+    "_status",
+    "_created_us",
+    "_follow_up_of",
+    "_related",
+    "_resolution",
+    "_reopens",
+    "_reassignments",
+    "_public_replies",
+    "_solved_us",
+    "_closed_us",
+    "_auto_close_after_us",
+    "_last_us",
+    "_history",
+    "_sla",
+    "_sla_config",
+    "_escalation_policy",
+)
+
+
+class Ticket:
+    """A reactive support ticket: conversation, status, assignment, history.
+
+    Create one with :meth:`open` (or :meth:`follow_up` of a closed one), rebuild one
+    with :meth:`replay` or :meth:`from_dict`. Every command takes ``at=``, an aware
+    datetime (now when omitted), refuses an instant earlier than the ticket's latest
+    event, records events, and raises without changing anything when it fails:
+    :class:`InvalidTransition` when the status does not allow it (naming the
+    commands allowed now), :class:`TicketClosed` on a closed ticket,
+    :class:`InvalidArgument` / :class:`InvalidType` for bad values.
+    """
+
+    __slots__ = _STATE
+
+    _id: str
+    _customer_id: str
+    _subject: str
+    _topic: Topic
+    _channel: Channel
+    _priority: Priority
+    _phase: LifecyclePhase
+    _tags: frozenset[str]
+    _assignee: str | None
+    _team: str | None
+    _tier: int | None
+    _segment: str | None
+    _status: TicketStatus
+    _created_us: int
+    _follow_up_of: str | None
+    _related: tuple[str, ...]
+    _resolution: str | None
+    _reopens: int
+    _reassignments: int
+    _public_replies: int
+    _solved_us: int | None
+    _closed_us: int | None
+    _auto_close_after_us: int
+    _last_us: int
+    _history: list[Event]
+    _sla: SLAStateProtocol | None
+    _sla_config: SLAAttachment | None
+    _escalation_policy: EscalationProtocol | None
+
+    #: The shared lifecycle (``Ticket.lifecycle.mermaid()`` draws it).
+    lifecycle: Final = TICKET_LIFECYCLE
+
+    def __init__(self) -> None:
+        raise TypeError("open a ticket with Ticket.open(...), or rebuild one with replay/from_dict")
+
+    @classmethod
+    def _blank(
+        cls, sla: SLAAttachment | None = None, escalation: EscalationProtocol | None = None
+    ) -> Ticket:
+        if sla is not None and not callable(getattr(sla, "attach", None)):
+            raise InvalidType(f"sla must be an SLAPolicySet (with attach()), got {sla!r}")
+        if escalation is not None and not callable(getattr(escalation, "next_due_us", None)):
+            raise InvalidType(
+                f"escalation must be an EscalationPolicy (with next_due_us()), got {escalation!r}"
+            )
+        ticket = object.__new__(cls)
+        ticket._id = ""
+        ticket._customer_id = ""
+        ticket._subject = ""
+        ticket._topic = Topic.FEEDBACK
+        ticket._channel = Channel.EMAIL
+        ticket._priority = Priority.NORMAL
+        ticket._phase = LifecyclePhase.USING
+        ticket._tags = frozenset()
+        ticket._assignee = None
+        ticket._team = None
+        ticket._tier = None
+        ticket._segment = None
+        ticket._status = _NEW
+        ticket._created_us = 0
+        ticket._follow_up_of = None
+        ticket._related = ()
+        ticket._resolution = None
+        ticket._reopens = 0
+        ticket._reassignments = 0
+        ticket._public_replies = 0
+        ticket._solved_us = None
+        ticket._closed_us = None
+        ticket._auto_close_after_us = 0
+        ticket._last_us = _NEVER
+        ticket._history = []
+        ticket._sla = None
+        ticket._sla_config = sla
+        ticket._escalation_policy = escalation
+        return ticket
+
+    # -- the one place state changes -----------------------------------------------------
+
+    def _apply(self, event: Event) -> None:
+        """Apply one event (commands and replay): own events through the dispatch table,
+        any other through ``event.apply_to(self)``; then record it and tell the SLA."""
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            if event.at_us < self._last_us:
+                raise InvalidArgument(
+                    f"{event.name} at {format_instant(event.at_us)} is earlier than the latest "
+                    f"event of ticket {self._id} ({format_instant(self._last_us)})"
+                )
+            handler(self, event)
+        else:
+            apply_to = getattr(event, "apply_to", None)
+            if apply_to is None:
+                raise InvalidArgument(
+                    f"{type(event).__name__} is not an event a ticket can record "
+                    "(it has no apply_to)"
+                )
+            apply_to(self)
+        self._history.append(event)
+        if event.at_us > self._last_us:
+            self._last_us = event.at_us
+        if self._sla is not None:
+            self._sla.observe(self, event)
+
+    @classmethod
+    def _start(
+        cls,
+        opened: TicketOpened,
+        sla: SLAAttachment | None,
+        escalation: EscalationProtocol | None,
+    ) -> Ticket:
+        ticket = cls._blank(sla, escalation)
+        ticket._apply(opened)
+        if sla is not None:
+            ticket._sla = sla.attach(ticket)
+        return ticket
+
+    def _when(self, at: object | None) -> int:
+        us = at_us(at)
+        if us < self._last_us:
+            raise InvalidArgument(
+                f"at={format_instant(us)} is earlier than the latest event of ticket {self._id} "
+                f"({format_instant(self._last_us)}); commands cannot go back in time"
+            )
+        return us
+
+    def _target(self, trigger: str, status: TicketStatus | None = None) -> TicketStatus:
+        """Where ``trigger`` leads from ``status`` (default: now), or raise."""
+        source = _PLAIN[self._status if status is None else status]
+        return _STATUS[TICKET_LIFECYCLE.target(self._id, source, trigger)]
+
+    def _refused(self, trigger: str, hint: str) -> InvalidTransition:
+        allowed = [t for t in TICKET_LIFECYCLE.allowed(self._status) if t != trigger]
+        return InvalidTransition("ticket", self._id, self._status.value, trigger, allowed, hint)
+
+    def _needs_assignee(self) -> InvalidTransition:
+        return self._refused("solve", "solving needs an assignee: assign(agent) first")
+
+    # -- creation ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        ticket_id: str,
+        *,
+        customer_id: str,
+        subject: str,
+        topic: Topic | str,
+        channel: Channel | str,
+        priority: Priority | str = Priority.NORMAL,
+        phase: LifecyclePhase | str = LifecyclePhase.USING,
+        body: str | None = None,
+        tags: Iterable[str] = (),
+        team: str | None = None,
+        tier: int | None = None,
+        auto_close_after: _dt.timedelta = _DEFAULT_AUTO_CLOSE,
+        segment: str | None = None,
+        sla: SLAAttachment | None = None,
+        escalation: EscalationProtocol | None = None,
+        at: _dt.datetime | None = None,
+    ) -> Ticket:
+        """Open a ticket (status new); ``body`` is the customer's first message, if any.
+
+        ``ticket_id`` is the host's identifier. ``topic`` sets the domain (service or
+        support). ``auto_close_after`` is how long a solved ticket waits for the
+        customer before :meth:`auto_close` may close it. ``segment`` is the host's
+        customer segment (SLA conditions read it); ``sla`` (an ``SLAPolicySet``) starts
+        the SLA clocks at creation; ``escalation`` is kept for :meth:`next_deadline`.
+        """
+        return cls._start(
+            TicketOpened(
+                at_us=at_us(at),
+                ticket_id=_text(ticket_id, "ticket_id"),
+                customer_id=_text(customer_id, "customer_id"),
+                subject=_text(subject, "subject"),
+                topic=_member(Topic, topic, "topic"),
+                channel=_member(Channel, channel, "channel"),
+                priority=_member(Priority, priority, "priority"),
+                phase=_member(LifecyclePhase, phase, "phase"),
+                body=_opt_text(body, "body"),
+                tags=_open_tags(tags),
+                team=_opt_text(team, "team"),
+                tier=_tier(tier),
+                segment=_opt_text(segment, "segment"),
+                auto_close_after_us=duration_us(auto_close_after, "auto_close_after"),
+            ),
+            sla,
+            escalation,
+        )
+
+    def follow_up(
+        self,
+        new_ticket_id: str,
+        *,
+        body: str,
+        subject: str | None = None,
+        channel: Channel | str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> Ticket:
+        """A new ticket following up this closed one (which does not change).
+
+        It keeps this ticket's customer, topic, priority, phase, tags, team, tier,
+        segment, auto-close delay, SLA policies and escalation policy; ``subject`` and
+        ``channel`` default to this ticket's. Raises :class:`InvalidTransition` unless
+        this ticket is closed (an unclosed ticket takes a ``customer_message`` instead).
+        """
+        if self._status is not _CLOSED:
+            raise InvalidTransition(
+                "ticket",
+                self._id,
+                self._status.value,
+                "follow_up",
+                TICKET_LIFECYCLE.allowed(self._status),
+                "only a closed ticket gets a follow-up: add a customer_message to this one",
+            )
+        new_id = _text(new_ticket_id, "new_ticket_id")
+        if new_id == self._id:
+            raise InvalidArgument(f"a follow-up needs its own id, got this ticket's {new_id!r}")
+        opened = TicketOpened(
+            at_us=self._when(at),
+            ticket_id=new_id,
+            customer_id=self._customer_id,
+            subject=self._subject if subject is None else _text(subject, "subject"),
+            topic=self._topic,
+            channel=self._channel if channel is None else _member(Channel, channel, "channel"),
+            priority=self._priority,
+            phase=self._phase,
+            body=_text(body, "body"),
+            tags=self._tags,
+            team=self._team,
+            tier=self._tier,
+            segment=self._segment,
+            follow_up_of=self._id,
+            auto_close_after_us=self._auto_close_after_us,
+        )
+        return type(self)._start(opened, self._sla_config, self._escalation_policy)
+
+    @classmethod
+    def replay(
+        cls,
+        events: Iterable[Event],
+        *,
+        sla: SLAAttachment | None = None,
+        escalation: EscalationProtocol | None = None,
+    ) -> Ticket:
+        """Rebuild a ticket from its history; equal to the original given the same
+        ``sla`` and ``escalation``. Raises the error of the first event that does not fit."""
+        iterator = iter(events)
+        first = next(iterator, None)
+        if not isinstance(first, TicketOpened):
+            raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
+        ticket = cls._start(first, sla, escalation)
+        for event in iterator:
+            ticket._apply(event)
+        return ticket
+
+    # -- commands ------------------------------------------------------------------------
+
+    def assign(
+        self,
+        agent: str,
+        *,
+        team: str | None = None,
+        actor: str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """Give the ticket to ``agent`` (and ``team``); a different agent counts a reassignment.
+
+        Assigning the current agent (and team) again is refused as a no-op.
+        """
+        self._target("assign")
+        agent = _text(agent, "agent")
+        team = _opt_text(team, "team")
+        actor = _opt_text(actor, "actor")
+        if agent == self._assignee and (team is None or team == self._team):
+            raise InvalidArgument(f"ticket {self._id} is already assigned to {agent!r}")
+        self._apply(Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor))
+
+    def reply(
+        self,
+        author: str,
+        body: str,
+        *,
+        channel: Channel | str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """A public agent reply (new -> open); ``channel`` defaults to the ticket's."""
+        self._target("reply")
+        event = Replied(
+            author=_text(author, "author"),
+            body=_text(body, "body"),
+            channel=self._channel if channel is None else _member(Channel, channel, "channel"),
+            at_us=self._when(at),
+        )
+        self._apply(event)
+
+    def add_note(self, author: str, body: str, *, at: _dt.datetime | None = None) -> None:
+        """An internal note (never shown to the customer); the status does not change."""
+        self._target("add_note")
+        event = NoteAdded(
+            author=_text(author, "author"), body=_text(body, "body"), at_us=self._when(at)
+        )
+        self._apply(event)
+
+    def customer_message(
+        self, body: str, *, channel: Channel | str | None = None, at: _dt.datetime | None = None
+    ) -> None:
+        """A message from the customer: pending, on_hold and solved go back to open
+        (from solved it is a reopen, counted). ``channel`` defaults to the ticket's."""
+        self._target("customer_message")
+        event = CustomerMessaged(
+            body=_text(body, "body"),
+            channel=self._channel if channel is None else _member(Channel, channel, "channel"),
+            at_us=self._when(at),
+        )
+        self._apply(event)
+
+    def _change_status(self, trigger: str, at: _dt.datetime | None) -> None:
+        to_status = self._target(trigger)
+        self._apply(
+            StatusChanged(
+                at_us=self._when(at),
+                from_status=self._status,
+                to_status=to_status,
+                trigger=trigger,
+            )
+        )
+
+    def set_pending(self, *, at: _dt.datetime | None = None) -> None:
+        """Wait on the customer (pending)."""
+        self._change_status("set_pending", at)
+
+    def put_on_hold(self, *, at: _dt.datetime | None = None) -> None:
+        """Wait on a third party (on_hold)."""
+        self._change_status("put_on_hold", at)
+
+    def resume(self, *, at: _dt.datetime | None = None) -> None:
+        """Back to open from pending or on_hold."""
+        self._change_status("resume", at)
+
+    def solve(
+        self, resolution: str, *, actor: str | None = None, at: _dt.datetime | None = None
+    ) -> None:
+        """Solve with ``resolution``; the customer may then confirm, or it auto-closes.
+
+        Raises :class:`InvalidTransition` when the ticket has no assignee.
+        """
+        self._target("solve")
+        if self._assignee is None:
+            raise self._needs_assignee()
+        event = Solved(
+            resolution=_text(resolution, "resolution"),
+            actor=_opt_text(actor, "actor"),
+            at_us=self._when(at),
+        )
+        self._apply(event)
+
+    def confirm(self, *, at: _dt.datetime | None = None) -> None:
+        """The customer confirms the solution: solved -> closed (final)."""
+        self._change_status("confirm", at)
+
+    def auto_close(self, *, at: _dt.datetime | None = None) -> None:
+        """Close a solved ticket the customer did not answer, at or after :attr:`auto_close_at`.
+
+        Hosts call it when :meth:`next_deadline` comes; earlier is an
+        :class:`InvalidTransition` naming the due instant.
+        """
+        self._target("auto_close")
+        us = self._when(at)
+        due = self.auto_close_at_us
+        if due is not None and us < due:
+            raise self._refused(
+                "auto_close",
+                f"auto-close is due at {format_instant(due)}, not {format_instant(us)}",
+            )
+        self._apply(
+            StatusChanged(
+                at_us=us, from_status=self._status, to_status=_CLOSED, trigger="auto_close"
+            )
+        )
+
+    def change_priority(
+        self,
+        priority: Priority | str,
+        *,
+        reason: str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """Set a new priority (the same priority again is refused as a no-op)."""
+        self._target("change_priority")
+        new = _member(Priority, priority, "priority")
+        if new is self._priority:
+            raise InvalidArgument(f"ticket {self._id} already has priority {new.value}")
+        event = PriorityChanged(
+            from_priority=self._priority,
+            to_priority=new,
+            reason=_opt_text(reason, "reason"),
+            at_us=self._when(at),
+        )
+        self._apply(event)
+
+    def tag(self, *tags: str, at: _dt.datetime | None = None) -> None:
+        """Add tags (words without spaces); refused when the ticket has them all already."""
+        self._target("tag")
+        added = _tag_set(tags, "tag") - self._tags
+        if not added:
+            raise InvalidArgument(f"ticket {self._id} already has the tags {sorted(tags)}")
+        self._apply(Tagged(tags=added, at_us=self._when(at)))
+
+    def untag(self, *tags: str, at: _dt.datetime | None = None) -> None:
+        """Remove tags; refused when the ticket has none of them."""
+        self._target("untag")
+        removed = _tag_set(tags, "untag") & self._tags
+        if not removed:
+            raise InvalidArgument(f"ticket {self._id} has none of the tags {sorted(tags)}")
+        self._apply(Untagged(tags=removed, at_us=self._when(at)))
+
+    def link(self, other_ticket_id: str, *, at: _dt.datetime | None = None) -> None:
+        """Record a related ticket (itself and an existing link are refused)."""
+        self._target("link")
+        other = _text(other_ticket_id, "other_ticket_id")
+        if other == self._id:
+            raise InvalidArgument(f"ticket {self._id} cannot be linked to itself")
+        if other in self._related:
+            raise InvalidArgument(f"ticket {self._id} is already linked to {other}")
+        self._apply(Linked(other_id=other, at_us=self._when(at)))
+
+    def template_values(self, agent: str | None = None) -> dict[str, str]:
+        """The placeholder values a ticket gives a template: ``ticket.id``,
+        ``ticket.subject``, ``ticket.customer_id``, ``ticket.status``,
+        ``ticket.priority``, ``ticket.topic``, ``ticket.domain``, ``ticket.channel``,
+        ``ticket.assignee``, ``ticket.team``, ``customer.id`` and ``agent.id``
+        (those without a value are left out)."""
+        values = {
+            "ticket.id": self._id,
+            "ticket.subject": self._subject,
+            "ticket.customer_id": self._customer_id,
+            "ticket.status": self._status.value,
+            "ticket.priority": self._priority.value,
+            "ticket.topic": self._topic.value,
+            "ticket.domain": self._topic.domain.value,
+            "ticket.channel": self._channel.value,
+            "customer.id": self._customer_id,
+        }
+        if self._assignee is not None:
+            values["ticket.assignee"] = self._assignee
+        if self._team is not None:
+            values["ticket.team"] = self._team
+        if agent is not None:
+            values["agent.id"] = agent
+        return values
+
+    def apply_template(
+        self,
+        template: ResponseTemplate,
+        *,
+        agent: str,
+        values: Mapping[str, Any] | None = None,
+        resolution: str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """Post ``template`` as ``agent``'s public reply, then apply its field actions
+        (priority, tags, status), all in one atomic command.
+
+        Placeholders take :meth:`template_values` plus ``values`` (which win; nested
+        mappings like ``{"customer": {"name": "Ada"}}`` give ``customer.name``).
+        Raises :class:`MissingPlaceholders` listing every missing name, and
+        :class:`InvalidTransition` when a status action is impossible from where the
+        reply leaves the ticket. A template solving the ticket records ``resolution``
+        (default: the template name) and needs an assignee.
+        """
+        if not isinstance(template, ResponseTemplate):
+            raise InvalidType(f"template must be a ResponseTemplate, got {template!r}")
+        status = self._target("reply")
+        agent = _text(agent, "agent")
+        merged = self.template_values(agent)
+        merged.update(flatten_values(values))
+        body = template.render(merged)
+        us = self._when(at)
+        events: list[Event] = [
+            Replied(
+                author=agent, body=body, channel=self._channel, template=template.name, at_us=us
+            )
+        ]
+        priority = template.set_priority
+        if priority is not None and priority is not self._priority:
+            self._target("change_priority", status)
+            events.append(
+                PriorityChanged(
+                    from_priority=self._priority,
+                    to_priority=priority,
+                    reason=f"template {template.name}",
+                    at_us=us,
+                )
+            )
+        added = template.add_tags - self._tags
+        if added:
+            self._target("tag", status)
+            events.append(Tagged(tags=added, at_us=us))
+        wanted = template.set_status
+        if wanted is not None and wanted is not status:
+            trigger = TEMPLATE_STATUSES[wanted]
+            self._target(trigger, status)
+            if trigger == "solve":
+                if self._assignee is None:
+                    raise self._needs_assignee()
+                text = template.name if resolution is None else _text(resolution, "resolution")
+                events.append(Solved(resolution=text, actor=agent, at_us=us))
+            else:
+                events.append(
+                    StatusChanged(from_status=status, to_status=wanted, trigger=trigger, at_us=us)
+                )
+        for event in events:
+            self._apply(event)
+
+    # -- read-only surface ---------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The host's identifier."""
+        return self._id
+
+    @property
+    def customer_id(self) -> str:
+        """The customer who raised the ticket."""
+        return self._customer_id
+
+    @property
+    def subject(self) -> str:
+        """The subject line."""
+        return self._subject
+
+    @property
+    def domain(self) -> Domain:
+        """Customer service or customer support (from the topic)."""
+        return self._topic.domain
+
+    @property
+    def topic(self) -> Topic:
+        """What the ticket is about."""
+        return self._topic
+
+    @property
+    def channel(self) -> Channel:
+        """The channel the ticket came in on."""
+        return self._channel
+
+    @property
+    def priority(self) -> Priority:
+        """The current priority."""
+        return self._priority
+
+    @property
+    def phase(self) -> LifecyclePhase:
+        """The customer's lifecycle phase at contact."""
+        return self._phase
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """The current tags."""
+        return self._tags
+
+    @property
+    def assignee(self) -> str | None:
+        """The agent it is assigned to, or None."""
+        return self._assignee
+
+    @property
+    def team(self) -> str | None:
+        """The team that owns it, or None."""
+        return self._team
+
+    @property
+    def tier(self) -> int | None:
+        """The support tier (0 self-service .. 4 vendor), or None."""
+        return self._tier
+
+    @property
+    def segment(self) -> str | None:
+        """The host's customer segment given at open, or None."""
+        return self._segment
+
+    @property
+    def status(self) -> TicketStatus:
+        """The current status."""
+        return self._status
+
+    @property
+    def created_at(self) -> pendulum.DateTime:
+        """When it was opened (UTC)."""
+        return to_datetime(self._created_us)
+
+    @property
+    def created_at_us(self) -> int:
+        """When it was opened, microseconds since the epoch."""
+        return self._created_us
+
+    @property
+    def updated_at(self) -> pendulum.DateTime:
+        """The latest instant in its history (UTC)."""
+        return to_datetime(self._last_us)
+
+    @property
+    def updated_at_us(self) -> int:
+        """The latest instant in its history, microseconds since the epoch."""
+        return self._last_us
+
+    @property
+    def follow_up_of(self) -> str | None:
+        """The closed ticket this one follows up, or None."""
+        return self._follow_up_of
+
+    @property
+    def related(self) -> tuple[str, ...]:
+        """Linked tickets, in the order they were linked."""
+        return self._related
+
+    @property
+    def conversation(self) -> tuple[Message, ...]:
+        """Customer messages, public replies and internal notes, in order."""
+        customer = MessageKind.CUSTOMER
+        messages: list[Message] = []
+        for event in self._history:
+            if isinstance(event, CustomerMessaged | TicketOpened):
+                if event.body is not None:
+                    messages.append(
+                        Message(
+                            kind=customer,
+                            author=self._customer_id,
+                            body=event.body,
+                            channel=event.channel,
+                            at_us=event.at_us,
+                        )
+                    )
+            elif isinstance(event, Replied):
+                messages.append(
+                    Message(
+                        kind=MessageKind.REPLY,
+                        author=event.author,
+                        body=event.body,
+                        channel=event.channel,
+                        at_us=event.at_us,
+                    )
+                )
+            elif isinstance(event, NoteAdded):
+                messages.append(
+                    Message(
+                        kind=MessageKind.NOTE,
+                        author=event.author,
+                        body=event.body,
+                        channel=None,
+                        at_us=event.at_us,
+                    )
+                )
+        return tuple(messages)
+
+    @property
+    def resolution(self) -> str | None:
+        """The resolution recorded by the latest solve (None once reopened)."""
+        return self._resolution
+
+    @property
+    def reopens(self) -> int:
+        """How many times a customer message reopened it from solved."""
+        return self._reopens
+
+    @property
+    def reassignments(self) -> int:
+        """How many times it moved from one agent to another."""
+        return self._reassignments
+
+    @property
+    def public_replies(self) -> int:
+        """How many public agent replies it received."""
+        return self._public_replies
+
+    @property
+    def first_contact_resolution(self) -> bool:
+        """Solved (or closed) with exactly one public agent reply and never reopened."""
+        return (
+            (self._status is _SOLVED or self._status is _CLOSED)
+            and self._public_replies == 1
+            and self._reopens == 0
+        )
+
+    @property
+    def solved_at(self) -> pendulum.DateTime | None:
+        """When the latest solve happened (None while unsolved)."""
+        return None if self._solved_us is None else to_datetime(self._solved_us)
+
+    @property
+    def solved_at_us(self) -> int | None:
+        """:attr:`solved_at` in microseconds."""
+        return self._solved_us
+
+    @property
+    def closed_at(self) -> pendulum.DateTime | None:
+        """When it closed, or None."""
+        return None if self._closed_us is None else to_datetime(self._closed_us)
+
+    @property
+    def closed_at_us(self) -> int | None:
+        """:attr:`closed_at` in microseconds."""
+        return self._closed_us
+
+    @property
+    def auto_close_after(self) -> pendulum.Duration:
+        """How long a solved ticket waits for the customer before it may auto-close."""
+        return pendulum.Duration(microseconds=self._auto_close_after_us)
+
+    @property
+    def auto_close_at_us(self) -> int | None:
+        """:attr:`auto_close_at` in microseconds."""
+        if self._status is not _SOLVED or self._solved_us is None:
+            return None
+        return self._solved_us + self._auto_close_after_us
+
+    @property
+    def auto_close_at(self) -> pendulum.DateTime | None:
+        """While solved, the instant from which :meth:`auto_close` may close it."""
+        due = self.auto_close_at_us
+        return None if due is None else to_datetime(due)
+
+    @property
+    def history(self) -> tuple[Event, ...]:
+        """Every event, in the order recorded."""
+        return tuple(self._history)
+
+    @property
+    def version(self) -> int:
+        """The number of events (``len(history)``), for optimistic concurrency."""
+        return len(self._history)
+
+    @property
+    def sla(self) -> SLAStateProtocol | None:
+        """The SLA state attached at open, or None."""
+        return self._sla
+
+    @property
+    def escalation_policy(self) -> EscalationProtocol | None:
+        """The escalation policy given at open, or None."""
+        return self._escalation_policy
+
+    @property
+    def allowed_commands(self) -> tuple[str, ...]:
+        """The lifecycle triggers allowed in the current status, sorted."""
+        return TICKET_LIFECYCLE.allowed(self._status)
+
+    def next_deadline_us(self) -> int | None:
+        """:meth:`next_deadline` in microseconds."""
+        best = self.auto_close_at_us
+        if self._sla is not None:
+            due = self._sla.next_deadline_us()
+            if due is not None and (best is None or due < best):
+                best = due
+        if self._escalation_policy is not None:
+            due = self._escalation_policy.next_due_us(self)
+            if due is not None and (best is None or due < best):
+                best = due
+        return best
+
+    def next_deadline(self) -> pendulum.DateTime | None:
+        """The earliest instant something is due: auto-close (while solved), an SLA
+        warning or breach, an escalation rule. None when nothing is pending."""
+        due = self.next_deadline_us()
+        return None if due is None else to_datetime(due)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _STATE)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self._id} {self._status.value} v{len(self._history)}>"
+
+    # -- documents -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data (type ``"ticket"``, schema 1): a snapshot for hosts to
+        index (id, customer, status, priority, assignee, team, tier, tags, instants,
+        version) and the history, from which :meth:`from_dict` rebuilds the ticket."""
+        encode = TICKET_CODEC.encode_tagged
+        return {
+            "type": TICKET_MIGRATIONS.kind,
+            "schema": TICKET_MIGRATIONS.current,
+            "id": self._id,
+            "customer_id": self._customer_id,
+            "status": self._status.value,
+            "priority": self._priority.value,
+            "assignee": self._assignee,
+            "team": self._team,
+            "tier": self._tier,
+            "tags": sorted(self._tags),
+            "created_at": format_instant(self._created_us),
+            "updated_at": format_instant(self._last_us),
+            "version": len(self._history),
+            "history": [encode(event) for event in self._history],
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: object,
+        *,
+        sla: SLAAttachment | None = None,
+        escalation: EscalationProtocol | None = None,
+    ) -> Ticket:
+        """Load a document written by :meth:`to_dict` by replaying its history, and
+        check that the snapshot fields agree. Bad data raises :class:`SchemaError`
+        naming the path (``history[3].at``)."""
+        reader = TICKET_MIGRATIONS.upgrade(data)
+        decode = TICKET_CODEC.decode_tagged
+        ticket: Ticket | None = None
+        for item in reader.children("history"):
+            event = decode(item)
+            try:
+                if ticket is None:
+                    if not isinstance(event, TicketOpened):
+                        raise SchemaError(
+                            item.at("event"),
+                            f"a ticket history starts with ticket_opened, got {event.name!r}",
+                        )
+                    ticket = cls._start(event, sla, escalation)
+                else:
+                    ticket._apply(event)
+            except SchemaError:
+                raise
+            except SupportflowError as error:
+                raise SchemaError(item.path, str(error)) from None
+        if ticket is None:
+            raise SchemaError(reader.at("history"), "a ticket history holds at least one event")
+        checks: tuple[tuple[str, object, object], ...] = (
+            ("id", reader.text("id"), ticket._id),
+            ("customer_id", reader.text("customer_id"), ticket._customer_id),
+            ("status", reader.text("status"), ticket._status.value),
+            ("priority", reader.text("priority"), ticket._priority.value),
+            ("assignee", reader.opt_text("assignee"), ticket._assignee),
+            ("team", reader.opt_text("team"), ticket._team),
+            ("tier", reader.opt_integer("tier"), ticket._tier),
+            ("tags", sorted(reader.text_list("tags")), sorted(ticket._tags)),
+            ("created_at", reader.instant("created_at"), ticket._created_us),
+            ("updated_at", reader.instant("updated_at"), ticket._last_us),
+            ("version", reader.integer("version"), len(ticket._history)),
+        )
+        for key, stored, replayed in checks:
+            if stored != replayed:
+                raise SchemaError(
+                    reader.at(key), f"says {stored!r} but the history gives {replayed!r}"
+                )
+        return ticket
