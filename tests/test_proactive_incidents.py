@@ -9,8 +9,17 @@ import pytest
 from hypothesis import given
 
 from strategies import proactive_command_steps
-from supportflow import InvalidArgument, InvalidTransition, SchemaError, SupportflowError
-from supportflow._incidents import Impact, Incident, IncidentStatus
+from supportflow import (
+    InvalidArgument,
+    InvalidTransition,
+    MissingPlaceholders,
+    SchemaError,
+    SupportflowError,
+)
+from supportflow._incidents import Incident, IncidentImpact, IncidentStatus
+from supportflow._taxonomy import Channel, Topic
+from supportflow._templates import ResponseTemplate
+from supportflow._tickets import Ticket
 
 T0 = pendulum.datetime(2026, 4, 1, 14, tz="UTC")
 
@@ -19,7 +28,7 @@ def declared(**kwargs: object) -> Incident:
     options: dict[str, object] = {
         "title": "Elevated API error rates",
         "body": "We are investigating errors on the API.",
-        "impact": Impact.MAJOR,
+        "impact": IncidentImpact.MAJOR,
         "components": ["api"],
         "customers": ["acme", "globex"],
         "at": T0,
@@ -39,7 +48,7 @@ def test_each_step_is_a_public_update_for_the_affected_customers() -> None:
         "EU customers affected too.",
         customers=["initech"],
         components=["api", "dashboard"],
-        impact=Impact.CRITICAL,
+        impact=IncidentImpact.CRITICAL,
         at=T0.add(minutes=20),
     )
     incident.monitor("Rolled back; watching error rates.", notify=False, at=T0.add(minutes=30))
@@ -51,8 +60,8 @@ def test_each_step_is_a_public_update_for_the_affected_customers() -> None:
         IncidentStatus.MONITORING,
     ]
     assert [u.notify for u in incident.updates] == [True, True, True, False]
-    assert incident.updates[2].impact is Impact.CRITICAL
-    assert incident.impact is Impact.CRITICAL
+    assert incident.updates[2].impact is IncidentImpact.CRITICAL
+    assert incident.impact is IncidentImpact.CRITICAL
     assert incident.customers == ("acme", "globex", "initech")
     assert incident.components == ("api", "dashboard")
     assert incident.updates[3].at == T0.add(minutes=30)
@@ -134,7 +143,7 @@ def test_random_update_sequences_keep_the_invariants(steps: list[tuple[str, int,
         before = snapshot(incident)
         try:
             if command == "update":
-                incident.post_update("news", impact=list(Impact)[param % 4], at=now)
+                incident.post_update("news", impact=list(IncidentImpact)[param % 4], at=now)
             elif command == "identify":
                 incident.identify("cause", at=now)
             elif command == "monitor":
@@ -156,3 +165,123 @@ def test_random_update_sequences_keep_the_invariants(steps: list[tuple[str, int,
         assert len(set(incident.linked_tickets)) == len(incident.linked_tickets)
         assert Incident.replay(incident.history) == incident
         assert Incident.from_dict(json.loads(json.dumps(incident.to_dict()))) == incident
+
+
+# --- resolving solves the linked tickets ----------------------------------------------
+
+TEMPLATE = ResponseTemplate(
+    "incident-resolved",
+    "Incident {incident.id} ({incident.title}) is resolved. {apology}",
+)
+VALUES = {"apology": "Sorry for the trouble."}
+
+
+def open_ticket(number: int, customer: str = "acme") -> Ticket:
+    return Ticket.open(
+        f"T-{number}",
+        customer_id=customer,
+        subject="API returns 502",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        body="Every call fails.",
+        at=T0.add(seconds=number),
+    )
+
+
+def linked_tickets(incident: Incident, count: int) -> list[Ticket]:
+    tickets = [open_ticket(n, customer=("acme", "globex")[n % 2]) for n in range(count)]
+    for ticket in tickets:
+        incident.link_ticket(ticket.id, at=T0.add(minutes=5))
+    return tickets
+
+
+def documents(incident: Incident, tickets: list[Ticket]) -> list[str]:
+    return [snapshot(incident), *(json.dumps(t.to_dict(), sort_keys=True) for t in tickets)]
+
+
+def test_resolving_solves_forty_linked_tickets_together() -> None:
+    incident = declared()
+    tickets = linked_tickets(incident, 40)
+    for ticket in tickets[:10]:
+        ticket.assign("ana", at=T0.add(minutes=6))
+    for ticket in tickets[10:13]:  # already solved by hand
+        ticket.assign("bo", at=T0.add(minutes=6))
+        ticket.reply("bo", "Fixed on our side.", at=T0.add(minutes=7))
+        ticket.solve("workaround", at=T0.add(minutes=8))
+    stranger = open_ticket(99)
+    incident.monitor("Rolled back.", at=T0.add(minutes=30))
+    result = incident.resolve(
+        "Error rates are back to normal.",
+        tickets=[*tickets, stranger],
+        template=TEMPLATE,
+        agent="incident-bot",
+        values=VALUES,
+        at=T0.add(hours=1),
+    )
+    solved_ids = [t.id for t in tickets if t not in tickets[10:13]]
+    assert list(result.solved) == solved_ids
+    assert len(result.solved) == 37
+    assert {(s.ticket_id, s.reason) for s in result.skipped} == {
+        *((t.id, "already_solved") for t in tickets[10:13]),
+        ("T-99", "not_linked"),
+    }
+    assert all(str(t.status) == "solved" for t in tickets)
+    assert str(stranger.status) == "new"
+    assert [t.assignee for t in tickets[:10]] == ["ana"] * 10  # kept their owner
+    assert {t.assignee for t in tickets[13:]} == {"incident-bot"}
+    reply = tickets[20].conversation[-1]
+    assert "Incident INC-7 (Elevated API error rates) is resolved." in reply.body
+    assert "INC-7" in str(tickets[20].resolution)
+    assert tickets[20].solved_at == T0.add(hours=1)
+    assert set(result.ticket_events) == set(solved_ids)
+    assert result.ticket_events["T-20"] == tickets[20].history[-len(result.ticket_events["T-20"]) :]
+    assert incident.status is IncidentStatus.RESOLVED
+    assert incident.solved_tickets == tuple(solved_ids)
+    assert incident.resolved_at == T0.add(hours=1)
+    assert Incident.from_dict(json.loads(json.dumps(incident.to_dict()))) == incident
+
+
+def test_resolve_is_all_or_nothing() -> None:
+    incident = declared()
+    tickets = linked_tickets(incident, 5)
+    before = documents(incident, tickets)
+    # A placeholder without a value: refused before any ticket changes.
+    with pytest.raises(MissingPlaceholders):
+        incident.resolve(
+            "Fixed.", tickets=tickets, template=TEMPLATE, agent="bot", at=T0.add(hours=1)
+        )
+    assert documents(incident, tickets) == before
+    # A linked ticket missing from the call.
+    with pytest.raises(InvalidArgument, match="missing: T-4"):
+        incident.resolve(
+            "Fixed.",
+            tickets=tickets[:4],
+            template=TEMPLATE,
+            agent="bot",
+            values=VALUES,
+            at=T0.add(hours=1),
+        )
+    assert documents(incident, tickets) == before
+    # The last ticket has an event later than the resolve instant.
+    tickets[4].add_note("ana", "customer called again", at=T0.add(hours=2))
+    before = documents(incident, tickets)
+    with pytest.raises(SupportflowError):
+        incident.resolve(
+            "Fixed.",
+            tickets=tickets,
+            template=TEMPLATE,
+            agent="bot",
+            values=VALUES,
+            at=T0.add(hours=1),
+        )
+    assert documents(incident, tickets) == before
+    with pytest.raises(InvalidArgument, match="passed twice"):
+        incident.resolve(
+            "Fixed.",
+            tickets=[*tickets, tickets[0]],
+            template=TEMPLATE,
+            agent="bot",
+            values=VALUES,
+            at=T0.add(hours=3),
+        )
+    assert documents(incident, tickets) == before

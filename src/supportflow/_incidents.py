@@ -22,6 +22,7 @@ from ._events import Event
 from ._lifecycle import Lifecycle
 from ._proactive import ProactiveAggregate, require_ids, require_text
 from ._serde import Codec, Migrations, instant_field
+from ._templates import flatten_values
 from ._time import to_datetime
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INCIDENT_LIFECYCLE",
-    "Impact",
     "Incident",
     "IncidentDeclared",
+    "IncidentImpact",
     "IncidentPostmortemPublished",
     "IncidentResolution",
     "IncidentResolved",
@@ -54,7 +55,7 @@ class IncidentStatus(enum.StrEnum):
     POSTMORTEM = "postmortem"
 
 
-class Impact(enum.StrEnum):
+class IncidentImpact(enum.StrEnum):
     """How badly customers are affected (the status-page scale)."""
 
     NONE = "none"
@@ -104,7 +105,7 @@ class IncidentUpdate:
 
     status: IncidentStatus
     body: str
-    impact: Impact
+    impact: IncidentImpact
     notify: bool
     at_us: int = instant_field()
 
@@ -123,7 +124,7 @@ class IncidentDeclared(Event):
     incident_id: str
     title: str
     body: str
-    impact: Impact
+    impact: IncidentImpact
     components: tuple[str, ...]
     customers: tuple[str, ...]
     notify: bool
@@ -137,7 +138,7 @@ class IncidentUpdatePosted(Event):
 
     status: IncidentStatus
     body: str
-    impact: Impact
+    impact: IncidentImpact
     components: tuple[str, ...] = ()
     customers: tuple[str, ...] = ()
     notify: bool = True
@@ -159,7 +160,7 @@ class IncidentResolved(Event):
     name: ClassVar[str] = "incident_resolved"
 
     body: str
-    impact: Impact
+    impact: IncidentImpact
     notify: bool
     solved_ticket_ids: tuple[str, ...]
 
@@ -221,7 +222,7 @@ class Incident(ProactiveAggregate):
     def _reset(self) -> None:
         super()._reset()
         self._title = ""
-        self._impact = Impact.NONE
+        self._impact = IncidentImpact.NONE
         self._components: tuple[str, ...] = ()
         self._customers: tuple[str, ...] = ()
         self._updates: tuple[IncidentUpdate, ...] = ()
@@ -239,7 +240,7 @@ class Incident(ProactiveAggregate):
         *,
         title: str,
         body: str,
-        impact: Impact,
+        impact: IncidentImpact,
         components: Iterable[str] = (),
         customers: Iterable[str] = (),
         notify: bool = True,
@@ -281,7 +282,7 @@ class Incident(ProactiveAggregate):
         body: str,
         *,
         status: IncidentStatus | None = None,
-        impact: Impact | None = None,
+        impact: IncidentImpact | None = None,
         components: Iterable[str] = (),
         customers: Iterable[str] = (),
         notify: bool = True,
@@ -356,7 +357,7 @@ class Incident(ProactiveAggregate):
         template: ResponseTemplate,
         agent: str,
         values: Mapping[str, object] | None = None,
-        impact: Impact | None = None,
+        impact: IncidentImpact | None = None,
         notify: bool = True,
         at: datetime | None = None,
     ) -> IncidentResolution:
@@ -364,8 +365,8 @@ class Incident(ProactiveAggregate):
 
         ``tickets`` must include every linked ticket that is not solved or closed
         (others are reported in ``skipped``). Each ticket to solve gets ``template``
-        as a public reply by ``agent`` (rendered with ``values`` plus ``incident_id``
-        and ``incident_title``), then is solved with the incident as resolution; a
+        as a public reply by ``agent`` (rendered with ``values`` plus ``incident.id``
+        and ``incident.title``), then is solved with the incident as resolution; a
         ticket with no assignee is assigned to ``agent`` first. All or nothing: every
         ticket is checked on a copy before anything changes.
         """
@@ -397,9 +398,8 @@ class Incident(ProactiveAggregate):
                 f"resolve() needs every ticket linked to incident {self._id} to solve or skip "
                 f"them; missing: {', '.join(missing)}"
             )
-        all_values = {"incident_id": self._id, "incident_title": self._title}
-        if values is not None:
-            all_values.update({str(k): str(v) for k, v in values.items()})
+        all_values: dict[str, object] = {"incident.id": self._id, "incident.title": self._title}
+        all_values.update(flatten_values(values))
         resolution = f"resolved with incident {self._id}: {body}"
         # Dry run on copies: any refusal (template placeholders, instants, states)
         # surfaces here, before a single ticket or the incident changes.
@@ -449,7 +449,7 @@ class Incident(ProactiveAggregate):
         return self._title
 
     @property
-    def impact(self) -> Impact:
+    def impact(self) -> IncidentImpact:
         """The current impact level."""
         return self._impact
 
@@ -491,7 +491,7 @@ class Incident(ProactiveAggregate):
     # -- event application ----------------------------------------------------------
 
     def _post(
-        self, status: IncidentStatus, body: str, impact: Impact, notify: bool, us: int
+        self, status: IncidentStatus, body: str, impact: IncidentImpact, notify: bool, us: int
     ) -> None:
         self._impact = impact
         self._updates = (
@@ -540,26 +540,26 @@ def _solve_ticket(
     ticket: Ticket,
     template: ResponseTemplate,
     agent: str,
-    values: Mapping[str, str],
+    values: Mapping[str, object],
     resolution: str,
     at: datetime | None,
 ) -> None:
     if ticket.assignee is None:
         ticket.assign(agent, at=at)
-    ticket.apply_template(template, agent=agent, values=values, at=at)
+    ticket.apply_template(template, agent=agent, values=values, resolution=resolution, at=at)
     if str(ticket.status) != "solved":
         ticket.solve(resolution, actor=agent, at=at)
 
 
-def _impact(value: object) -> Impact:
+def _impact(value: str) -> IncidentImpact:
     try:
-        return Impact(value)
+        return IncidentImpact(value)
     except ValueError:
-        allowed = ", ".join(i.value for i in Impact)
+        allowed = ", ".join(i.value for i in IncidentImpact)
         raise InvalidArgument(f"impact must be one of {allowed}, got {value!r}") from None
 
 
-def _status(value: object) -> IncidentStatus:
+def _status(value: str) -> IncidentStatus:
     try:
         return IncidentStatus(value)
     except ValueError:

@@ -1,0 +1,662 @@
+"""Proactive cases (outreach): the business reaches out before the customer has to.
+
+A case starts from a signal (an alert, a usage drop or health risk, a planned change,
+a renewal, an onboarding milestone, feedback due) for an audience of customers:
+detected -> planned -> notified -> resolved -> closed, cancellable before resolution.
+Each customer's notice is a delivery on a channel with an answer deadline; the
+customer acknowledges, reports a problem (which opens a reactive ticket linked to the
+case) or, when the deadline passes, is marked "no answer" by :meth:`ProactiveCase.evaluate`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import ClassVar, Final
+
+import attrs
+import pendulum
+
+from ._errors import InvalidArgument, UnknownName
+from ._events import Event
+from ._lifecycle import Lifecycle
+from ._proactive import ProactiveAggregate, require_ids, require_text, transition
+from ._serde import Codec, Migrations, instant_field
+from ._taxonomy import Channel, Priority, Topic
+from ._tickets import Ticket
+from ._time import duration_us, to_datetime, to_duration
+
+__all__ = [
+    "PROACTIVE_CASE_LIFECYCLE",
+    "Delivery",
+    "DeliveryOutcome",
+    "ProactiveCase",
+    "ProactiveCaseAcknowledged",
+    "ProactiveCaseCancelled",
+    "ProactiveCaseClosed",
+    "ProactiveCaseDetected",
+    "ProactiveCaseNoAnswer",
+    "ProactiveCaseNotified",
+    "ProactiveCasePlanned",
+    "ProactiveCaseProblemReported",
+    "ProactiveCaseResolved",
+    "ProactiveCaseTargeted",
+    "Signal",
+]
+
+
+class Signal(enum.StrEnum):
+    """Why the business reaches out."""
+
+    ALERT = "alert"
+    USAGE_DROP = "usage_drop"
+    HEALTH_RISK = "health_risk"
+    PLANNED_CHANGE = "planned_change"
+    RENEWAL = "renewal"
+    ONBOARDING_MILESTONE = "onboarding_milestone"
+    FEEDBACK_DUE = "feedback_due"
+
+
+# The topic of the reactive ticket a customer's problem report opens, by signal.
+DEFAULT_TOPIC: Final[Mapping[Signal, Topic]] = {
+    Signal.ALERT: Topic.TROUBLESHOOTING,
+    Signal.USAGE_DROP: Topic.TRAINING,
+    Signal.HEALTH_RISK: Topic.TROUBLESHOOTING,
+    Signal.PLANNED_CHANGE: Topic.UPGRADING,
+    Signal.RENEWAL: Topic.BILLING,
+    Signal.ONBOARDING_MILESTONE: Topic.ONBOARDING,
+    Signal.FEEDBACK_DUE: Topic.FEEDBACK,
+}
+
+
+class DeliveryOutcome(enum.StrEnum):
+    """What became of one customer's notice."""
+
+    AWAITING = "awaiting"
+    ACKNOWLEDGED = "acknowledged"
+    PROBLEM_REPORTED = "problem_reported"
+    NO_ANSWER = "no_answer"
+
+
+PROACTIVE_CASE_LIFECYCLE: Final = Lifecycle.define(
+    "proactive case",
+    states=["detected", "planned", "notified", "resolved", "closed", "cancelled"],
+    transitions=[
+        {"trigger": "target", "source": ["detected", "planned"], "dest": None},
+        {"trigger": "plan", "source": "detected", "dest": "planned"},
+        {"trigger": "notify", "source": "planned", "dest": "notified"},
+        {"trigger": "notify", "source": "notified", "dest": None},
+        {"trigger": "acknowledge", "source": "notified", "dest": None},
+        {"trigger": "report_problem", "source": "notified", "dest": None},
+        {"trigger": "mark_no_answer", "source": "notified", "dest": None},
+        {"trigger": "resolve", "source": "notified", "dest": "resolved"},
+        {"trigger": "close", "source": "resolved", "dest": "closed"},
+        {"trigger": "cancel", "source": ["detected", "planned", "notified"], "dest": "cancelled"},
+    ],
+    initial="detected",
+)
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """One customer's notice: channel, when it went out, the answer deadline, the outcome."""
+
+    customer_id: str
+    channel: Channel
+    outcome: DeliveryOutcome
+    ticket_id: str | None = None
+    notified_at_us: int = instant_field()
+    answer_by_us: int = instant_field()
+    answered_at_us: int | None = instant_field(default=None)
+
+    @property
+    def notified_at(self) -> pendulum.DateTime:
+        """When the notice went out."""
+        return to_datetime(self.notified_at_us)
+
+    @property
+    def answer_by(self) -> pendulum.DateTime:
+        """The answer deadline."""
+        return to_datetime(self.answer_by_us)
+
+    @property
+    def answered_at(self) -> pendulum.DateTime | None:
+        """When the customer answered, or None."""
+        return None if self.answered_at_us is None else to_datetime(self.answered_at_us)
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseDetected(Event):
+    """A signal opened a proactive case."""
+
+    name: ClassVar[str] = "proactive_case_detected"
+
+    case_id: str
+    signal: Signal
+    summary: str
+    topic: Topic
+    customers: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseTargeted(Event):
+    """Customers were added to the audience."""
+
+    name: ClassVar[str] = "proactive_case_targeted"
+
+    customers: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCasePlanned(Event):
+    """The message, channel and answer window were decided."""
+
+    name: ClassVar[str] = "proactive_case_planned"
+
+    message: str
+    channel: Channel
+    answer_within_us: int
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseNotified(Event):
+    """``customers`` were sent the message on ``channel``; they may answer until ``answer_by``."""
+
+    name: ClassVar[str] = "proactive_case_notified"
+
+    customers: tuple[str, ...]
+    channel: Channel
+    answer_by_us: int = instant_field()
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseAcknowledged(Event):
+    """A customer acknowledged the notice (no problem to report)."""
+
+    name: ClassVar[str] = "proactive_case_acknowledged"
+
+    customer_id: str
+    channel: Channel | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseProblemReported(Event):
+    """A customer answered with a problem; ``ticket_id`` is the reactive ticket it opened."""
+
+    name: ClassVar[str] = "proactive_case_problem_reported"
+
+    customer_id: str
+    ticket_id: str
+    channel: Channel
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseNoAnswer(Event):
+    """A customer did not answer by the deadline (stamped at the deadline)."""
+
+    name: ClassVar[str] = "proactive_case_no_answer"
+
+    customer_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseResolved(Event):
+    """The underlying situation is handled."""
+
+    name: ClassVar[str] = "proactive_case_resolved"
+
+    outcome: str
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseClosed(Event):
+    """The case is closed (final)."""
+
+    name: ClassVar[str] = "proactive_case_closed"
+
+
+@attrs.frozen(kw_only=True)
+class ProactiveCaseCancelled(Event):
+    """The case was dropped before resolution (final)."""
+
+    name: ClassVar[str] = "proactive_case_cancelled"
+
+    reason: str
+
+
+class ProactiveCase(ProactiveAggregate):
+    """An outreach to customers from a signal (event-sourced, see the module doc)."""
+
+    __slots__ = (
+        "_answer_within_us",
+        "_channel",
+        "_customers",
+        "_deliveries",
+        "_message",
+        "_outcome",
+        "_signal",
+        "_summary",
+        "_topic",
+    )
+
+    kind: ClassVar[str] = "proactive case"
+    lifecycle: ClassVar[Lifecycle] = PROACTIVE_CASE_LIFECYCLE
+    created_event: ClassVar[type[Event]] = ProactiveCaseDetected
+
+    def _reset(self) -> None:
+        super()._reset()
+        self._signal = Signal.ALERT
+        self._summary = ""
+        self._topic = Topic.TROUBLESHOOTING
+        self._customers: tuple[str, ...] = ()
+        self._message: str | None = None
+        self._channel: Channel | None = None
+        self._answer_within_us = 0
+        self._deliveries: dict[str, Delivery] = {}
+        self._outcome: str | None = None
+
+    # -- commands -------------------------------------------------------------------
+
+    @classmethod
+    def detect(
+        cls,
+        case_id: str,
+        *,
+        signal: Signal,
+        summary: str,
+        customers: Iterable[str] = (),
+        topic: Topic | None = None,
+        at: datetime | None = None,
+    ) -> ProactiveCase:
+        """Open a case from a signal for an audience (which can grow until notified).
+
+        ``topic`` is the topic of tickets opened from problem reports (default: by
+        signal, e.g. alert -> troubleshooting, renewal -> billing).
+        """
+        obj = cls._blank()
+        when = obj._when(at)
+        require_text(case_id, "case_id")
+        require_text(summary, "summary")
+        try:
+            signal = Signal(signal)
+        except ValueError:
+            raise InvalidArgument(
+                f"signal must be one of {', '.join(s.value for s in Signal)}, got {signal!r}"
+            ) from None
+        topic_ = DEFAULT_TOPIC[signal] if topic is None else Topic(topic)
+        obj._apply(
+            ProactiveCaseDetected(
+                at_us=when,
+                case_id=case_id,
+                signal=signal,
+                summary=summary,
+                topic=topic_,
+                customers=require_ids(customers, "customers"),
+            )
+        )
+        return obj
+
+    def add_customers(
+        self, customers: Iterable[str], *, at: datetime | None = None
+    ) -> ProactiveCaseTargeted:
+        """Add customers to the audience (before and while planning)."""
+        when = self._when(at)
+        self._target("target")
+        new = tuple(c for c in require_ids(customers, "customers") if c not in self._customers)
+        if not new:
+            raise InvalidArgument(f"no new customers to add to proactive case {self._id}")
+        event = ProactiveCaseTargeted(at_us=when, customers=new)
+        self._apply(event)
+        return event
+
+    def plan(
+        self,
+        *,
+        message: str,
+        channel: Channel,
+        answer_within: timedelta = timedelta(days=3),
+        at: datetime | None = None,
+    ) -> ProactiveCasePlanned:
+        """Decide the message, the default channel and how long customers have to answer."""
+        when = self._when(at)
+        self._target("plan")
+        require_text(message, "message")
+        window = duration_us(answer_within, "answer_within", allow_zero=False)
+        event = ProactiveCasePlanned(
+            at_us=when, message=message, channel=_channel(channel), answer_within_us=window
+        )
+        self._apply(event)
+        return event
+
+    def notify(
+        self,
+        *,
+        customers: Iterable[str] | None = None,
+        channel: Channel | None = None,
+        at: datetime | None = None,
+    ) -> ProactiveCaseNotified:
+        """Send the message to ``customers`` (default: everyone not yet notified).
+
+        Each gets a delivery on ``channel`` (default: the planned one) with an answer
+        deadline ``answer_within`` from now. Raises :class:`InvalidArgument` for an
+        empty audience, a customer outside it or one already notified.
+        """
+        when = self._when(at)
+        self._target("notify")
+        if not self._customers:
+            raise InvalidArgument(
+                f"proactive case {self._id} has no audience to notify: add customers first"
+            )
+        if customers is None:
+            chosen = tuple(c for c in self._customers if c not in self._deliveries)
+            if not chosen:
+                raise InvalidArgument(
+                    f"every customer of proactive case {self._id} was already notified"
+                )
+        else:
+            chosen = require_ids(customers, "customers")
+            if not chosen:
+                raise InvalidArgument("customers is empty: nobody to notify")
+            outside = [c for c in chosen if c not in self._customers]
+            if outside:
+                raise InvalidArgument(
+                    f"not in the audience of proactive case {self._id}: {', '.join(outside)}"
+                )
+            again = [c for c in chosen if c in self._deliveries]
+            if again:
+                raise InvalidArgument(
+                    f"already notified in proactive case {self._id}: {', '.join(again)}"
+                )
+        assert self._channel is not None
+        event = ProactiveCaseNotified(
+            at_us=when,
+            customers=chosen,
+            channel=self._channel if channel is None else _channel(channel),
+            answer_by_us=when + self._answer_within_us,
+        )
+        self._apply(event)
+        return event
+
+    def acknowledge(
+        self, customer_id: str, *, channel: Channel | None = None, at: datetime | None = None
+    ) -> ProactiveCaseAcknowledged:
+        """The customer acknowledged the notice (late answers after "no answer" count too)."""
+        when = self._when(at)
+        self._target("acknowledge")
+        self._answerable(customer_id)
+        event = ProactiveCaseAcknowledged(
+            at_us=when,
+            customer_id=customer_id,
+            channel=None if channel is None else _channel(channel),
+        )
+        self._apply(event)
+        return event
+
+    def report_problem(
+        self,
+        customer_id: str,
+        *,
+        ticket_id: str,
+        body: str,
+        subject: str | None = None,
+        channel: Channel | None = None,
+        priority: Priority = Priority.NORMAL,
+        at: datetime | None = None,
+    ) -> Ticket:
+        """The customer answered with a problem: open a reactive ticket linked to the case.
+
+        The ticket (returned for the host to store) carries the customer's ``body``
+        as its first message, the case's topic, the tag ``proactive-<case id>`` and,
+        by default, the subject ``Re: <case summary>`` and the delivery's channel.
+        """
+        when = self._when(at)
+        self._target("report_problem")
+        delivery = self._answerable(customer_id)
+        channel_ = delivery.channel if channel is None else _channel(channel)
+        ticket = Ticket.open(
+            ticket_id,
+            customer_id=customer_id,
+            subject=f"Re: {self._summary}" if subject is None else subject,
+            topic=self._topic,
+            channel=channel_,
+            priority=priority,
+            body=body,
+            tags=(self.ticket_tag,),
+            at=at if at is not None else to_datetime(when),
+        )
+        self._apply(
+            ProactiveCaseProblemReported(
+                at_us=when, customer_id=customer_id, ticket_id=ticket.id, channel=channel_
+            )
+        )
+        return ticket
+
+    def evaluate(self, *, at: datetime | None = None) -> tuple[Event, ...]:
+        """Mark every customer still silent at their deadline as "no answer".
+
+        Each event is stamped at the deadline itself. Idempotent: evaluating again
+        changes nothing; evaluating at t1 then t2 equals one evaluation at t2.
+        """
+        when = self._when(at)
+        if self._state != "notified":
+            return ()
+        due = sorted(
+            (d.answer_by_us, index, d.customer_id)
+            for index, d in enumerate(self._deliveries.values())
+            if d.outcome is DeliveryOutcome.AWAITING and d.answer_by_us <= when
+        )
+        return self._apply_all(
+            ProactiveCaseNoAnswer(at_us=us, customer_id=customer) for us, _, customer in due
+        )
+
+    def resolve(self, outcome: str, *, at: datetime | None = None) -> ProactiveCaseResolved:
+        """The situation behind the signal is handled (``outcome`` says how)."""
+        when = self._when(at)
+        self._target("resolve")
+        require_text(outcome, "outcome")
+        event = ProactiveCaseResolved(at_us=when, outcome=outcome)
+        self._apply(event)
+        return event
+
+    def close(self, *, at: datetime | None = None) -> ProactiveCaseClosed:
+        """Close a resolved case (final)."""
+        when = self._when(at)
+        self._target("close")
+        event = ProactiveCaseClosed(at_us=when)
+        self._apply(event)
+        return event
+
+    def cancel(self, reason: str, *, at: datetime | None = None) -> ProactiveCaseCancelled:
+        """Drop the case before it is resolved (final)."""
+        when = self._when(at)
+        self._target("cancel")
+        require_text(reason, "reason")
+        event = ProactiveCaseCancelled(at_us=when, reason=reason)
+        self._apply(event)
+        return event
+
+    def _answerable(self, customer_id: str) -> Delivery:
+        delivery = self._deliveries.get(customer_id)
+        if delivery is None:
+            raise UnknownName(
+                f"customer {customer_id!r} was not notified in proactive case {self._id}"
+            )
+        if delivery.outcome not in (DeliveryOutcome.AWAITING, DeliveryOutcome.NO_ANSWER):
+            raise InvalidArgument(
+                f"customer {customer_id} already answered proactive case {self._id} "
+                f"({delivery.outcome.value})"
+            )
+        return delivery
+
+    # -- queries --------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """``detected``, ``planned``, ``notified``, ``resolved``, ``closed`` or ``cancelled``."""
+        return self._state
+
+    @property
+    def signal(self) -> Signal:
+        """The signal that opened the case."""
+        return self._signal
+
+    @property
+    def summary(self) -> str:
+        """What the case is about."""
+        return self._summary
+
+    @property
+    def topic(self) -> Topic:
+        """The topic of tickets opened from problem reports."""
+        return self._topic
+
+    @property
+    def customers(self) -> tuple[str, ...]:
+        """The audience, in the order customers were added."""
+        return self._customers
+
+    @property
+    def message(self) -> str | None:
+        """The planned message, once planned."""
+        return self._message
+
+    @property
+    def answer_within(self) -> pendulum.Duration | None:
+        """How long customers have to answer, once planned."""
+        return None if self._message is None else to_duration(self._answer_within_us)
+
+    @property
+    def deliveries(self) -> Mapping[str, Delivery]:
+        """Each notified customer's delivery, by customer id (a read-only copy)."""
+        return dict(self._deliveries)
+
+    @property
+    def tickets(self) -> tuple[str, ...]:
+        """Ids of the reactive tickets opened from problem reports."""
+        return tuple(d.ticket_id for d in self._deliveries.values() if d.ticket_id is not None)
+
+    @property
+    def ticket_tag(self) -> str:
+        """The tag put on tickets opened from this case."""
+        return f"proactive-{self._id}"
+
+    @property
+    def outcome(self) -> str | None:
+        """How the case was resolved, or None."""
+        return self._outcome
+
+    def next_deadline_us(self) -> int | None:
+        """Integer twin of :meth:`next_deadline`."""
+        if self._state != "notified":
+            return None
+        return min(
+            (
+                d.answer_by_us
+                for d in self._deliveries.values()
+                if d.outcome is DeliveryOutcome.AWAITING
+            ),
+            default=None,
+        )
+
+    def next_deadline(self) -> pendulum.DateTime | None:
+        """The earliest answer deadline still pending (call evaluate then), or None."""
+        us = self.next_deadline_us()
+        return None if us is None else to_datetime(us)
+
+    # -- event application ----------------------------------------------------------
+
+    def _on_detected(self, event: ProactiveCaseDetected) -> None:
+        self._id = event.case_id
+        self._signal = event.signal
+        self._summary = event.summary
+        self._topic = event.topic
+        self._customers = event.customers
+
+    def _on_targeted(self, event: ProactiveCaseTargeted) -> None:
+        self._target("target")
+        self._customers = (*self._customers, *event.customers)
+
+    def _on_planned(self, event: ProactiveCasePlanned) -> None:
+        self._state = self._target("plan")
+        self._message = event.message
+        self._channel = event.channel
+        self._answer_within_us = event.answer_within_us
+
+    def _on_notified(self, event: ProactiveCaseNotified) -> None:
+        self._state = self._target("notify")
+        for customer in event.customers:
+            if customer in self._deliveries or customer not in self._customers:
+                raise InvalidArgument(f"customer {customer} cannot be notified")
+            self._deliveries[customer] = Delivery(
+                customer_id=customer,
+                channel=event.channel,
+                outcome=DeliveryOutcome.AWAITING,
+                notified_at_us=event.at_us,
+                answer_by_us=event.answer_by_us,
+            )
+
+    def _answered(
+        self,
+        trigger: str,
+        customer: str,
+        outcome: DeliveryOutcome,
+        us: int | None,
+        ticket: str | None,
+    ) -> None:
+        self._target(trigger)
+        delivery = self._answerable(customer)
+        self._deliveries[customer] = attrs.evolve(
+            delivery, outcome=outcome, answered_at_us=us, ticket_id=ticket
+        )
+
+    def _on_acknowledged(self, event: ProactiveCaseAcknowledged) -> None:
+        self._answered(
+            "acknowledge", event.customer_id, DeliveryOutcome.ACKNOWLEDGED, event.at_us, None
+        )
+
+    def _on_problem(self, event: ProactiveCaseProblemReported) -> None:
+        self._answered(
+            "report_problem",
+            event.customer_id,
+            DeliveryOutcome.PROBLEM_REPORTED,
+            event.at_us,
+            event.ticket_id,
+        )
+
+    def _on_no_answer(self, event: ProactiveCaseNoAnswer) -> None:
+        self._target("mark_no_answer")
+        delivery = self._deliveries[event.customer_id]
+        if delivery.outcome is not DeliveryOutcome.AWAITING:
+            raise InvalidArgument(f"customer {event.customer_id} is not awaiting an answer")
+        self._deliveries[event.customer_id] = attrs.evolve(
+            delivery, outcome=DeliveryOutcome.NO_ANSWER
+        )
+
+    def _on_resolved(self, event: ProactiveCaseResolved) -> None:
+        self._state = self._target("resolve")
+        self._outcome = event.outcome
+
+
+def _channel(value: str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        allowed = ", ".join(c.value for c in Channel)
+        raise InvalidArgument(f"channel must be one of {allowed}, got {value!r}") from None
+
+
+ProactiveCase.handlers = {
+    ProactiveCaseDetected: ProactiveCase._on_detected,
+    ProactiveCaseTargeted: ProactiveCase._on_targeted,
+    ProactiveCasePlanned: ProactiveCase._on_planned,
+    ProactiveCaseNotified: ProactiveCase._on_notified,
+    ProactiveCaseAcknowledged: ProactiveCase._on_acknowledged,
+    ProactiveCaseProblemReported: ProactiveCase._on_problem,
+    ProactiveCaseNoAnswer: ProactiveCase._on_no_answer,
+    ProactiveCaseResolved: ProactiveCase._on_resolved,
+    ProactiveCaseClosed: transition("close"),
+    ProactiveCaseCancelled: transition("cancel"),
+}
+ProactiveCase.codec = Codec(list(ProactiveCase.handlers))
+ProactiveCase.migrations = Migrations("proactive_case", 1)
