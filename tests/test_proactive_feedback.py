@@ -9,7 +9,6 @@ import pendulum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from supportflow._taxonomy import Channel
 
 from strategies import proactive_command_steps
 from supportflow import (
@@ -27,6 +26,8 @@ from supportflow._feedback import (
     SurveyKind,
     SurveyStatus,
 )
+from supportflow._taxonomy import Channel, Topic
+from supportflow._tickets import Ticket
 
 T0 = pendulum.datetime(2026, 1, 5, 8, tz="UTC")
 
@@ -242,3 +243,23 @@ def test_evaluating_at_t1_then_t2_equals_once_at_t2(
     stepwise.evaluate(at=t2)
     once.evaluate(at=t2)
     assert stepwise == once
+
+
+def test_csat_for_a_solved_ticket_reads_its_solve_instant() -> None:
+    ticket = Ticket.open(
+        "T-5",
+        customer_id="acme",
+        subject="Invoice is wrong",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        at=T0,
+    )
+    p = program()
+    with pytest.raises(InvalidArgument, match="CSAT surveys follow a solve"):
+        p.schedule_csat_for(ticket, at=T0)
+    ticket.assign("ana", at=T0.add(minutes=1))
+    ticket.reply("ana", "Corrected.", at=T0.add(minutes=2))
+    ticket.solve("credit note sent", at=T0.add(minutes=3))
+    survey = p.schedule_csat_for(ticket, at=T0.add(minutes=10))
+    assert (survey.ticket_id, survey.customer_id) == ("T-5", "acme")
+    assert survey.due == T0.add(hours=2, minutes=3)

@@ -23,7 +23,8 @@ from ._events import Event
 from ._lifecycle import Lifecycle
 from ._proactive import ProactiveAggregate, require_text, transition
 from ._serde import Codec, Migrations, instant_field
-from ._taxonomy import Channel
+from ._taxonomy import Channel, TicketStatus
+from ._tickets import Ticket
 from ._time import duration_us, format_instant, optional_at_us, to_datetime, to_duration
 
 __all__ = [
@@ -389,6 +390,20 @@ class FeedbackProgram(ProactiveAggregate):
             )
         )
         return self._surveys[survey_id]
+
+    def schedule_csat_for(self, ticket: Ticket, *, at: datetime | None = None) -> Survey:
+        """:meth:`schedule_csat` for a solved :class:`Ticket` (its id, customer and solve instant).
+
+        Raises :class:`InvalidArgument` when the ticket is not solved.
+        """
+        solved = ticket.solved_at_us
+        if ticket.status is not TicketStatus.SOLVED or solved is None:
+            raise InvalidArgument(
+                f"ticket {ticket.id} is {ticket.status.value}: CSAT surveys follow a solve"
+            )
+        return self.schedule_csat(
+            ticket.id, customer_id=ticket.customer_id, solved_at=to_datetime(solved), at=at
+        )
 
     def cancel_survey(
         self, survey_id: str, *, reason: str, at: datetime | None = None
