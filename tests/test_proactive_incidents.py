@@ -7,6 +7,7 @@ import json
 import pendulum
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from strategies import proactive_command_steps
 from supportflow import (
@@ -285,3 +286,63 @@ def test_resolve_is_all_or_nothing() -> None:
             at=T0.add(hours=3),
         )
     assert documents(incident, tickets) == before
+
+
+TICKET_SETUPS = ("new", "assigned", "pending", "on_hold", "solved", "closed")
+
+
+@given(
+    setups=st.lists(
+        st.tuples(st.sampled_from(TICKET_SETUPS), st.booleans()), min_size=0, max_size=8
+    ),
+    complete_values=st.booleans(),
+    late_note=st.booleans(),
+)
+def test_resolve_solves_exactly_the_unsolved_linked_tickets_or_changes_nothing(
+    setups: list[tuple[str, bool]], complete_values: bool, late_note: bool
+) -> None:
+    incident = declared()
+    tickets: list[Ticket] = []
+    for number, (setup, linked) in enumerate(setups):
+        ticket = open_ticket(number)
+        step = T0.add(minutes=1)
+        if setup != "new":
+            ticket.assign("ana", at=step)
+        if setup in ("pending", "on_hold"):
+            getattr(ticket, "set_pending" if setup == "pending" else "put_on_hold")(at=step)
+        if setup in ("solved", "closed"):
+            ticket.solve("by hand", at=step)
+        if setup == "closed":
+            ticket.confirm(at=step)
+        if linked:
+            incident.link_ticket(ticket.id, at=step)
+        tickets.append(ticket)
+    if late_note and tickets and str(tickets[-1].status) != "closed":
+        tickets[-1].add_note("ana", "after the fact", at=T0.add(hours=2))
+    before = documents(incident, tickets)
+    unsolved_linked = [
+        t.id
+        for t in tickets
+        if t.id in incident.linked_tickets and str(t.status) not in ("solved", "closed")
+    ]
+    try:
+        result = incident.resolve(
+            "Fixed.",
+            tickets=tickets,
+            template=TEMPLATE,
+            agent="bot",
+            values=VALUES if complete_values else None,
+            at=T0.add(hours=1),
+        )
+    except SupportflowError:
+        assert documents(incident, tickets) == before
+        assert unsolved_linked  # a refusal only ever comes from a ticket to solve
+        return
+    assert list(result.solved) == unsolved_linked
+    assert incident.status is IncidentStatus.RESOLVED
+    assert len(result.solved) + len(result.skipped) == len(tickets)
+    for ticket in tickets:
+        if ticket.id in incident.linked_tickets:
+            assert str(ticket.status) in ("solved", "closed")
+        assert Ticket.replay(ticket.history) == ticket
+    assert Incident.replay(incident.history) == incident
