@@ -27,10 +27,15 @@ from ._escalation import (
     DeEscalated,
     Escalated,
     ManagerNotified,
+    PriorityRaised,
     Route,
     RoutingTable,
     Tier,
     TierLadder,
+    de_escalate,
+    escalate,
+    notify_manager,
+    request_escalation,
 )
 from ._events import Event
 from ._feedback import (
@@ -173,6 +178,7 @@ __all__ = [
     "PriorityAssessment",
     "PriorityChanged",
     "PriorityMatrix",
+    "PriorityRaised",
     "ProactiveCase",
     "ProactiveCaseAcknowledged",
     "ProactiveCaseCancelled",
@@ -212,4 +218,8 @@ __all__ = [
     "Urgency",
     "VersionConflict",
     "__version__",
+    "de_escalate",
+    "escalate",
+    "notify_manager",
+    "request_escalation",
 ]

@@ -15,16 +15,25 @@ more teams; a team belongs to exactly one tier, so a team also names its tier.
 
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError, UnknownName
+from ._errors import (
+    InvalidArgument,
+    InvalidTransition,
+    InvalidType,
+    SchemaError,
+    SupportflowError,
+    TicketClosed,
+    UnknownName,
+)
 from ._events import Event
 from ._serde import Migrations, Reader
-from ._taxonomy import Channel, Domain, Priority, Topic
+from ._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
 
 if TYPE_CHECKING:
     from ._tickets import Ticket
@@ -34,10 +43,15 @@ __all__ = [
     "DeEscalated",
     "Escalated",
     "ManagerNotified",
+    "PriorityRaised",
     "Route",
     "RoutingTable",
     "Tier",
     "TierLadder",
+    "de_escalate",
+    "escalate",
+    "notify_manager",
+    "request_escalation",
 ]
 
 
@@ -488,6 +502,22 @@ class ManagerNotified(Event):
 
 
 @attrs.frozen(kw_only=True)
+class PriorityRaised(Event):
+    """An escalation rule raised the ticket's priority (SLA clocks re-target as usual)."""
+
+    name: ClassVar[str] = "priority_raised"
+
+    from_priority: Priority
+    to_priority: Priority
+    reason: str
+    rule: str
+
+    def apply_to(self, ticket: Ticket) -> None:
+        """Set the new priority."""
+        ticket._priority = self.to_priority
+
+
+@attrs.frozen(kw_only=True)
 class CustomerRequestedEscalation(Event):
     """The customer asked for the ticket to be escalated (to a manager, an expert)."""
 
@@ -500,4 +530,221 @@ class CustomerRequestedEscalation(Event):
         """Nothing on the ticket changes; escalation policies react to the request."""
 
 
-ESCALATION_EVENTS: Final = (Escalated, DeEscalated, ManagerNotified, CustomerRequestedEscalation)
+ESCALATION_EVENTS: Final = (
+    Escalated,
+    DeEscalated,
+    ManagerNotified,
+    PriorityRaised,
+    CustomerRequestedEscalation,
+)
+RULE_EVENTS: Final = (Escalated, ManagerNotified, PriorityRaised)
+
+
+# --- commands ------------------------------------------------------------------------
+
+_UNSOLVED: Final = frozenset(
+    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
+)
+
+
+def _check_status(ticket: Ticket, command: str, allowed: frozenset[TicketStatus]) -> None:
+    status = ticket.status
+    if status is TicketStatus.CLOSED:
+        raise TicketClosed("ticket", ticket.id, status.value, command)
+    if status not in allowed:
+        raise InvalidTransition(
+            "ticket",
+            ticket.id,
+            status.value,
+            command,
+            ticket.allowed_commands,
+            f"a {status.value} ticket is not escalated: a customer message reopens it",
+        )
+
+
+def _catch_up(ticket: Ticket, now: int) -> None:
+    """Record what fell due before ``now`` (SLA events, policy escalations) first, so
+    the history stays in time order whenever the host looks."""
+    policy = ticket._escalation_policy
+    if policy is not None:
+        from ._escalation_policy import EscalationPolicy, _apply_due
+
+        if isinstance(policy, EscalationPolicy):
+            _apply_due(policy, ticket, now)
+            return
+    sla = ticket._sla
+    if sla is not None:
+        for event in sla.due_events(now):  # type: ignore[attr-defined]
+            ticket._apply(event)
+
+
+def _move_target(
+    ticket: Ticket, ladder: TierLadder, to_tier: int | None, team: str | None, up: bool
+) -> tuple[int, str]:
+    current = ticket.tier
+    verb = "escalate" if up else "de-escalate"
+    if to_tier is None and team is None:
+        if current is None:
+            raise InvalidArgument(
+                f"ticket {ticket.id} has no tier: name to_tier= or team=, or open it with "
+                "a tier (RoutingTable.route gives one)"
+            )
+        if up and current >= ladder.top:
+            top = ladder.tier(ladder.top)
+            raise InvalidArgument(
+                f"cannot escalate ticket {ticket.id}: it is already at the top tier "
+                f"{top.level} ({top.name}); valid tiers are {ladder._range()}. "
+                "notify_manager() escalates hierarchically without changing the tier"
+            )
+        if not up and current <= ladder.bottom:
+            bottom = ladder.tier(ladder.bottom)
+            raise InvalidArgument(
+                f"cannot de-escalate ticket {ticket.id}: it is already at the bottom tier "
+                f"{bottom.level} ({bottom.name}); valid tiers are {ladder._range()}"
+            )
+        return ladder.resolve(current + 1 if up else current - 1)
+    if to_tier is not None:
+        _level(to_tier, "to_tier")
+    tier, target_team = ladder.resolve(to_tier, team)
+    if current is not None:
+        if up and tier < current:
+            raise InvalidArgument(
+                f"cannot escalate ticket {ticket.id} from tier {current} down to tier {tier}: "
+                "use de_escalate()"
+            )
+        if not up and tier >= current:
+            raise InvalidArgument(
+                f"cannot de-escalate ticket {ticket.id} from tier {current} to tier {tier}: "
+                "de-escalation goes to a lower tier (escalate() moves up or to another team)"
+            )
+        if tier == current and target_team == ticket.team:
+            raise InvalidArgument(
+                f"cannot {verb} ticket {ticket.id}: it is already with {target_team!r} "
+                f"in tier {tier}"
+            )
+    return tier, target_team
+
+
+def escalate(
+    ticket: Ticket,
+    ladder: TierLadder,
+    *,
+    reason: str,
+    actor: str,
+    to_tier: int | None = None,
+    team: str | None = None,
+    at: _dt.datetime | None = None,
+) -> Escalated:
+    """Functional escalation: move ``ticket`` up one tier, or to ``to_tier`` / ``team``.
+
+    A team alone means its tier; the move may go up or sideways (another team of the
+    same tier), never down (see :func:`de_escalate`). Beyond the top tier, or to a tier
+    outside ``ladder``, raises :class:`InvalidArgument` naming the valid range; an
+    unknown team raises :class:`UnknownName`. Nothing changes when it raises. Allowed
+    while the ticket is unsolved. Returns the event recorded.
+    """
+    _check_status(ticket, "escalate", _UNSOLVED)
+    reason = _text(reason, "reason")
+    actor = _text(actor, "actor")
+    now = ticket._when(at)
+    _move_target(ticket, ladder, to_tier, team, up=True)
+    _catch_up(ticket, now)
+    _check_status(ticket, "escalate", _UNSOLVED)
+    tier, target_team = _move_target(ticket, ladder, to_tier, team, up=True)
+    event = Escalated(
+        at_us=now,
+        from_tier=ticket.tier,
+        from_team=ticket.team,
+        to_tier=tier,
+        to_team=target_team,
+        reason=reason,
+        actor=actor,
+    )
+    ticket._apply(event)
+    return event
+
+
+def de_escalate(
+    ticket: Ticket,
+    ladder: TierLadder,
+    *,
+    reason: str,
+    actor: str,
+    to_tier: int | None = None,
+    team: str | None = None,
+    at: _dt.datetime | None = None,
+) -> DeEscalated:
+    """Hand ``ticket`` back down one tier, or to the lower ``to_tier`` / ``team``.
+
+    Below the bottom tier raises :class:`InvalidArgument` and changes nothing.
+    """
+    _check_status(ticket, "de_escalate", _UNSOLVED)
+    reason = _text(reason, "reason")
+    actor = _text(actor, "actor")
+    now = ticket._when(at)
+    _move_target(ticket, ladder, to_tier, team, up=False)
+    _catch_up(ticket, now)
+    _check_status(ticket, "de_escalate", _UNSOLVED)
+    tier, target_team = _move_target(ticket, ladder, to_tier, team, up=False)
+    event = DeEscalated(
+        at_us=now,
+        from_tier=ticket.tier,
+        from_team=ticket.team,
+        to_tier=tier,
+        to_team=target_team,
+        reason=reason,
+        actor=actor,
+    )
+    ticket._apply(event)
+    return event
+
+
+def notify_manager(
+    ticket: Ticket,
+    *,
+    role: str,
+    reason: str,
+    actor: str | None = None,
+    at: _dt.datetime | None = None,
+) -> ManagerNotified:
+    """Hierarchical escalation: alert the manager ``role`` (``"on_call_manager"``).
+
+    The tier and team do not change. Allowed until the ticket is closed.
+    """
+    _check_status(ticket, "notify_manager", _NOT_CLOSED)
+    role = _text(role, "role")
+    reason = _text(reason, "reason")
+    if actor is not None:
+        actor = _text(actor, "actor")
+    now = ticket._when(at)
+    _catch_up(ticket, now)
+    _check_status(ticket, "notify_manager", _NOT_CLOSED)
+    event = ManagerNotified(at_us=now, role=role, reason=reason, actor=actor)
+    ticket._apply(event)
+    return event
+
+
+def request_escalation(
+    ticket: Ticket,
+    *,
+    reason: str,
+    channel: Channel | str | None = None,
+    at: _dt.datetime | None = None,
+) -> CustomerRequestedEscalation:
+    """Record that the customer asked for escalation (policies may react to it).
+
+    Allowed while the ticket is unsolved (on a solved ticket the customer's message
+    reopens it first).
+    """
+    _check_status(ticket, "request_escalation", _UNSOLVED)
+    reason = _text(reason, "reason")
+    channel_ = _opt_enum(Channel, channel, "channel")
+    now = ticket._when(at)
+    _catch_up(ticket, now)
+    _check_status(ticket, "request_escalation", _UNSOLVED)
+    event = CustomerRequestedEscalation(at_us=now, reason=reason, channel=channel_)
+    ticket._apply(event)
+    return event
+
+
+_NOT_CLOSED: Final = _UNSOLVED | {TicketStatus.SOLVED}

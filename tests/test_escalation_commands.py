@@ -1,0 +1,201 @@
+"""Escalating by hand: functional, de-escalation, hierarchical, customer requests."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from supportflow import (
+    Channel,
+    CustomerRequestedEscalation,
+    DeEscalated,
+    Escalated,
+    InvalidArgument,
+    InvalidTransition,
+    ManagerNotified,
+    RoutingTable,
+    Ticket,
+    TicketClosed,
+    TierLadder,
+    Topic,
+    UnknownName,
+    de_escalate,
+    escalate,
+    notify_manager,
+    request_escalation,
+)
+
+T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
+LADDER = TierLadder.default()
+
+
+def minutes(n: int) -> pendulum.DateTime:
+    return T0.add(minutes=n)
+
+
+def routed_ticket(topic: Topic = Topic.BILLING, ticket_id: str = "T-1") -> Ticket:
+    tier, team = RoutingTable(ladder=LADDER).route(topic, Channel.PHONE)
+    return Ticket.open(
+        ticket_id,
+        customer_id="C-7",
+        subject="My laptop will not start",
+        topic=topic,
+        channel=Channel.PHONE,
+        tier=tier,
+        team=team,
+        at=T0,
+    )
+
+
+def test_a_billing_ticket_that_turns_technical_goes_to_tier_2() -> None:
+    # Seed 004: the service representative registers the query, then hands it over.
+    ticket = routed_ticket()
+    assert (ticket.tier, ticket.team) == (1, "customer_service")
+    ticket.assign("rep-ann", at=minutes(1))
+    event = escalate(
+        ticket, LADDER, reason="the problem is technical", actor="rep-ann", at=minutes(4)
+    )
+    assert (ticket.tier, ticket.team) == (2, "technical_support")
+    assert event == Escalated(
+        at_us=event.at_us,
+        from_tier=1,
+        from_team="customer_service",
+        to_tier=2,
+        to_team="technical_support",
+        reason="the problem is technical",
+        actor="rep-ann",
+        rule=None,
+    )
+    assert event.at == minutes(4)
+    assert ticket.history[-1] is event
+    assert Ticket.replay(ticket.history) == ticket
+
+
+def test_escalating_to_a_named_team_uses_its_tier() -> None:
+    ladder = TierLadder.default(teams={2: ["network", "apps"]})
+    ticket = routed_ticket()
+    escalate(ticket, ladder, team="apps", reason="app crash", actor="ann", at=minutes(1))
+    assert (ticket.tier, ticket.team) == (2, "apps")
+    escalate(ticket, ladder, team="network", reason="it is the VPN", actor="bo", at=minutes(2))
+    assert (ticket.tier, ticket.team) == (2, "network")
+    escalate(ticket, ladder, to_tier=4, reason="vendor bug", actor="bo", at=minutes(3))
+    assert (ticket.tier, ticket.team) == (4, "vendor")
+
+
+def test_de_escalation_hands_the_ticket_back_down() -> None:
+    ticket = routed_ticket(Topic.TROUBLESHOOTING)
+    assert ticket.tier == 2
+    escalate(ticket, LADDER, reason="needs a developer", actor="tech", at=minutes(1))
+    event = de_escalate(ticket, LADDER, reason="workaround found", actor="dev", at=minutes(2))
+    assert isinstance(event, DeEscalated)
+    assert (event.from_tier, event.to_tier) == (3, 2)
+    assert (ticket.tier, ticket.team) == (2, "technical_support")
+    de_escalate(
+        ticket, LADDER, to_tier=0, reason="self-service article", actor="dev", at=minutes(3)
+    )
+    assert (ticket.tier, ticket.team) == (0, "self_service")
+
+
+def test_a_manager_notification_leaves_the_tier_alone() -> None:
+    ticket = routed_ticket()
+    event = notify_manager(
+        ticket, role="on_call_manager", reason="VIP customer", actor="ann", at=minutes(1)
+    )
+    assert isinstance(event, ManagerNotified)
+    assert (event.role, event.rule) == ("on_call_manager", None)
+    assert (ticket.tier, ticket.team) == (1, "customer_service")
+    assert ticket.version == 2
+
+
+def test_a_customer_request_is_recorded() -> None:
+    ticket = routed_ticket()
+    event = request_escalation(ticket, reason="I want a manager", channel="phone", at=minutes(1))
+    assert event == CustomerRequestedEscalation(
+        at_us=event.at_us, reason="I want a manager", channel=Channel.PHONE
+    )
+    assert ticket.tier == 1
+
+
+def _unchanged(ticket: Ticket) -> Ticket:
+    return Ticket.replay(ticket.history)
+
+
+def test_escalating_beyond_the_top_raises_and_changes_nothing() -> None:
+    ticket = routed_ticket()
+    escalate(ticket, LADDER, to_tier=4, reason="vendor", actor="ann", at=minutes(1))
+    before = _unchanged(ticket)
+    with pytest.raises(InvalidArgument, match=r"already at the top tier 4 \(external vendor\)"):
+        escalate(ticket, LADDER, reason="more", actor="ann", at=minutes(2))
+    with pytest.raises(InvalidArgument, match="tier 5 is outside the ladder: valid tiers are 0-4"):
+        escalate(ticket, LADDER, to_tier=5, reason="more", actor="ann", at=minutes(2))
+    assert ticket == before
+
+
+def test_de_escalating_below_the_bottom_raises_and_changes_nothing() -> None:
+    ticket = routed_ticket()
+    de_escalate(ticket, LADDER, reason="FAQ answers it", actor="ann", at=minutes(1))
+    assert ticket.tier == 0
+    before = _unchanged(ticket)
+    with pytest.raises(InvalidArgument, match=r"already at the bottom tier 0 \(self-service\)"):
+        de_escalate(ticket, LADDER, reason="less", actor="ann", at=minutes(2))
+    with pytest.raises(InvalidArgument, match="tier -1 is outside the ladder"):
+        de_escalate(ticket, LADDER, to_tier=-1, reason="less", actor="ann", at=minutes(2))
+    assert ticket == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"team": "legal"}, UnknownName, "unknown team 'legal'"),
+        ({"to_tier": 0}, InvalidArgument, "use de_escalate"),
+        ({"team": "customer_service"}, InvalidArgument, "already with 'customer_service'"),
+        ({"to_tier": 3, "team": "vendor"}, InvalidArgument, "team 'vendor' is in tier 4"),
+        ({"reason": ""}, InvalidArgument, "reason must not be empty"),
+        ({"actor": "  "}, InvalidArgument, "actor must not be empty"),
+        ({"at": T0.subtract(minutes=1)}, InvalidArgument, "cannot go back in time"),
+    ],
+)
+def test_a_bad_escalation_raises_and_changes_nothing(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    ticket = routed_ticket()
+    before = _unchanged(ticket)
+    arguments: dict[str, object] = {"reason": "why", "actor": "ann", "at": minutes(1), **kwargs}
+    with pytest.raises(error, match=message):
+        escalate(ticket, LADDER, **arguments)  # type: ignore[arg-type]
+    assert ticket == before
+
+
+def test_de_escalation_must_go_down() -> None:
+    ticket = routed_ticket()
+    with pytest.raises(InvalidArgument, match="de-escalation goes to a lower tier"):
+        de_escalate(ticket, LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
+
+
+def test_a_ticket_without_a_tier_needs_a_target() -> None:
+    ticket = Ticket.open(
+        "T-9", customer_id="C", subject="s", topic=Topic.BILLING, channel=Channel.EMAIL, at=T0
+    )
+    with pytest.raises(InvalidArgument, match="has no tier: name to_tier= or team="):
+        escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(1))
+    escalate(ticket, LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
+    assert (ticket.tier, ticket.team) == (2, "technical_support")
+    assert ticket.history[-1].from_tier is None  # type: ignore[attr-defined]
+
+
+def test_a_solved_ticket_is_not_escalated_and_a_closed_one_refuses_everything() -> None:
+    ticket = routed_ticket()
+    ticket.assign("ann", at=minutes(1))
+    ticket.solve("refunded", at=minutes(2))
+    with pytest.raises(InvalidTransition, match="cannot escalate ticket T-1 in status 'solved'"):
+        escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(3))
+    with pytest.raises(InvalidTransition, match="a customer message reopens it"):
+        request_escalation(ticket, reason="x", at=minutes(3))
+    notify_manager(ticket, role="team_lead", reason="refund over limit", at=minutes(3))
+    ticket.confirm(at=minutes(4))
+    before = _unchanged(ticket)
+    with pytest.raises(TicketClosed):
+        notify_manager(ticket, role="team_lead", reason="x", at=minutes(5))
+    with pytest.raises(TicketClosed, match="follow-up"):
+        de_escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(5))
+    assert ticket == before
