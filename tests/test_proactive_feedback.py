@@ -263,3 +263,11 @@ def test_csat_for_a_solved_ticket_reads_its_solve_instant() -> None:
     survey = p.schedule_csat_for(ticket, at=T0.add(minutes=10))
     assert (survey.ticket_id, survey.customer_id) == ("T-5", "acme")
     assert survey.due == T0.add(hours=2, minutes=3)
+
+
+def test_a_survey_goes_out_exactly_when_due_not_before() -> None:
+    p = program()
+    survey = p.schedule_csat("T-8", customer_id="acme", at=T0)
+    assert p.evaluate(at=survey.due.subtract(microseconds=1)) == ()
+    (sent,) = p.evaluate(at=survey.due)
+    assert sent.at == survey.due

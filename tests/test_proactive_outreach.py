@@ -218,3 +218,13 @@ def test_evaluating_at_t1_then_t2_equals_once_at_t2(first: int, second: int) -> 
     stepwise.evaluate(at=t2)
     once.evaluate(at=t2)
     assert stepwise == once
+
+
+def test_no_answer_is_marked_exactly_at_the_deadline_not_before() -> None:
+    case = notified_case(customers=["acme"])
+    deadline = case.next_deadline()
+    assert deadline == T0.add(days=2, minutes=2)
+    assert case.evaluate(at=deadline.subtract(microseconds=1)) == ()
+    (event,) = case.evaluate(at=deadline)
+    assert event.at == deadline
+    assert case.next_deadline() is None
