@@ -29,6 +29,7 @@ from supportflow._metrics import (
     retention_rate,
     ticket_milestones,
 )
+from supportflow._escalation import TierLadder, escalate, notify_manager
 from supportflow._taxonomy import Channel, Priority, Topic
 from supportflow._tickets import Ticket
 from supportflow._time import US_PER_MINUTE, instant_us
@@ -199,21 +200,14 @@ def test_reopen_rate_by_hand() -> None:
 
 
 def test_escalation_rate_counts_functional_escalations_of_tickets_created_in_the_period() -> None:
-    from supportflow._escalation import Escalated
-
-    plain = ticket("plain", [(0, "assign")])
-    raised = ticket("raised", [(0, "assign")], created=5)
-    raised._apply(
-        Escalated(
-            at_us=instant_us(T0.add(minutes=30)),
-            from_tier=1,
-            from_team=None,
-            to_tier=2,
-            to_team="tech",
-            reason="needs an expert",
-        )
-    )
-    assert escalation_rate([plain, raised], start=START, end=END) == 50.0
+    plain = ticket("plain", [(0, "assign")], tier=1)
+    raised = ticket("raised", [(0, "assign")], created=5, tier=1)
+    ladder = TierLadder.default()
+    escalate(raised, ladder, reason="needs an expert", actor="ana", at=T0.add(minutes=30))
+    manager = ticket("manager", [(0, "assign")], tier=1)
+    notify_manager(manager, role="support lead", reason="VIP", actor="ana", at=T0.add(hours=1))
+    # A hierarchical escalation (a manager told) is not a functional one.
+    assert escalation_rate([plain, raised, manager], start=START, end=END) == pytest.approx(100 / 3)
     assert escalation_rate([plain, raised], start=END, end=END.add(days=1)) is None
 
 

@@ -244,6 +244,11 @@ class CustomerActivityRecorded(Event):
     detail: str | None
     occurred_at_us: int = instant_field()
 
+    @property
+    def occurred_at(self) -> pendulum.DateTime:
+        """When the contact happened (``at`` is when it was recorded), in UTC."""
+        return to_datetime(self.occurred_at_us)
+
 
 @attrs.frozen(kw_only=True)
 class CustomerSurveyAnswered(Event):
