@@ -101,7 +101,7 @@ def test_identities_per_channel_are_normalised_and_found() -> None:
 def test_an_identity_already_held_is_an_error_and_changes_nothing() -> None:
     c = ada()
     before = snapshot(c)
-    with pytest.raises(InvalidArgument, match="already has identity email:ada@example.com"):
+    with pytest.raises(InvalidArgument, match=r"already has identity email:ada@example\.com"):
         c.add_identity(Channel.EMAIL, "ADA@example.com", at=T0.add(minutes=1))
     with pytest.raises(InvalidArgument, match="no identity"):
         c.remove_identity(Channel.SMS, "+1", at=T0.add(minutes=1))
@@ -138,7 +138,7 @@ def test_phase_moves_along_the_customer_lifecycle_with_its_history() -> None:
 
 def test_a_prospect_cannot_churn_and_the_error_names_the_allowed_moves() -> None:
     c = Customer.register("C-1", at=T0)
-    with pytest.raises(InvalidTransition, match="allowed now: .*buy.*use") as info:
+    with pytest.raises(InvalidTransition, match=r"allowed now: .*buy.*use") as info:
         c.churn(reason="never bought", at=T0.add(days=1))
     assert info.value.state == "learning"
     with pytest.raises(InvalidArgument, match="reason"):

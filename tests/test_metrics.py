@@ -11,6 +11,7 @@ import pytest
 
 from supportflow import InvalidArgument, InvalidType, NaiveDatetimeError
 from supportflow._customers import Customer, CustomerPhase
+from supportflow._escalation import TierLadder, escalate, notify_manager
 from supportflow._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
 from supportflow._metrics import (
     DurationStats,
@@ -29,7 +30,6 @@ from supportflow._metrics import (
     retention_rate,
     ticket_milestones,
 )
-from supportflow._escalation import TierLadder, escalate, notify_manager
 from supportflow._taxonomy import Channel, Priority, Topic
 from supportflow._tickets import Ticket
 from supportflow._time import US_PER_MINUTE, instant_us
