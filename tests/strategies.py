@@ -27,6 +27,63 @@ def proactive_command_steps(
     )
 
 
+# --- customers and KPIs (random ticket walks, survey answers) ---------------------------
+
+METRICS_TICKET_ACTIONS = (
+    "assign",
+    "reply",
+    "add_note",
+    "customer_message",
+    "set_pending",
+    "put_on_hold",
+    "resume",
+    "solve",
+    "confirm",
+    "escalate",
+)
+
+
+def metrics_ticket_specs(
+    *, max_tickets: int = 10, max_steps: int = 10
+) -> st.SearchStrategy[list[tuple[str, str, str | None, int, list[tuple[str, int]]]]]:
+    """Tickets for KPI properties: ``(channel, priority, team, created minute, steps)``.
+
+    Each step is ``(action, minutes since the previous step)``; a test skips the
+    actions a ticket refuses in its current status (a random walk over statuses).
+    Creation minutes spread over three days so periods and instants cut through them.
+    """
+    ticket = st.tuples(
+        st.sampled_from(["email", "phone", "live_chat", "sms"]),
+        st.sampled_from(["low", "normal", "high", "urgent"]),
+        st.sampled_from([None, "billing", "tech"]),
+        st.integers(0, 3 * 24 * 60),
+        st.lists(
+            st.tuples(
+                st.sampled_from(METRICS_TICKET_ACTIONS),
+                st.one_of(st.just(0), st.integers(1, 12 * 60)),
+            ),
+            max_size=max_steps,
+        ),
+    )
+    return st.lists(ticket, max_size=max_tickets)
+
+
+@st.composite
+def survey_answer_specs(draw: st.DrawFn) -> tuple[str, int, int, int]:
+    """One survey answer ``(kind, score, scale_min, scale_max)`` valid for its kind.
+
+    CSAT on 1-3, 1-5, 1-7 or 1-10; NPS on 0-10; CES on 1-5 or 1-7.
+    """
+    kind = draw(st.sampled_from(["csat", "nps", "ces"]))
+    if kind == "nps":
+        low, high = 0, 10
+    elif kind == "csat":
+        low, high = 1, draw(st.sampled_from([3, 5, 7, 10]))
+    else:
+        low, high = 1, draw(st.sampled_from([5, 7]))
+    return kind, draw(st.integers(low, high)), low, high
+
+
 # --- escalation (tier ladders, policies) ---------------------------------------------
 
 
