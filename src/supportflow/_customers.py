@@ -61,6 +61,7 @@ __all__ = [
     "TimelineEntry",
     "TimelineKind",
     "assess_health",
+    "find_customer",
     "open_health_case",
 ]
 
