@@ -15,6 +15,7 @@ with pure dict-to-dict steps before they are read.
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import types
 import typing
@@ -80,17 +81,25 @@ class Reader:
 
     def text(self, key: str) -> str:
         """A string field."""
+        value = self.data.get(key)
+        if type(value) is str:
+            return value
         return str(self._typed(key, str, "a string"))
 
     def opt_text(self, key: str) -> str | None:
         """A string field that may be null."""
+        value = self.data.get(key, _MISSING)
+        if type(value) is str:
+            return value
         if self.raw(key) is None:
             return None
         return self.text(key)
 
     def integer(self, key: str, *, minimum: int | None = None) -> int:
         """An integer field (booleans refused), optionally with a lower bound."""
-        value = int(self._typed(key, int, "an integer"))
+        value = self.data.get(key)
+        if type(value) is not int:
+            value = int(self._typed(key, int, "an integer"))
         if minimum is not None and value < minimum:
             raise SchemaError(self.at(key), f"must be >= {minimum}, got {value}")
         return value
@@ -128,6 +137,10 @@ class Reader:
 
     def instant(self, key: str) -> int:
         """An ISO 8601 instant with an offset, as microseconds since the epoch."""
+        value = self.data.get(key)
+        quick = _fast_instant(value)
+        if quick is not _MISSING:
+            return int(quick)
         value = self.raw(key)
         if not isinstance(value, str):
             raise SchemaError(
@@ -318,18 +331,97 @@ def _identity(value: Any) -> Any:
     return value
 
 
-class _Plan:
-    __slots__ = ("cls", "fields")
+# --- fast paths for decoding ----------------------------------------------------------
+#
+# A fast reader takes the raw JSON value (or _MISSING) and returns the decoded value, or
+# _MISSING when the value is not the plain well-formed case; the field is then read
+# again by the full Reader method, which raises the SchemaError with the path. Loading
+# a ticket reads about a hundred fields, so skipping the generic checks on good data
+# is most of the cost of from_dict.
 
-    def __init__(self, cls: type, fields: list[tuple[str, str, Encode, Decode]]) -> None:
+Fast = Callable[[Any], Any]
+_fromisoformat = _dt.datetime.fromisoformat
+_NAIVE_EPOCH: Final = _dt.datetime(1970, 1, 1)
+
+
+def _fast_exact(kind: type) -> Fast:
+    return lambda value: value if type(value) is kind else _MISSING
+
+
+def _fast_instant(value: Any) -> Any:
+    # format_instant writes 27 characters ending in "Z"; anything else takes the slow path.
+    if type(value) is not str or len(value) != 27 or value[26] != "Z":
+        return _MISSING
+    try:
+        moment = _fromisoformat(value[:26])
+    except ValueError:
+        return _MISSING
+    if moment.tzinfo is not None:
+        return _MISSING
+    delta = moment - _NAIVE_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _fast_enum(enum_type: type[enum.Enum]) -> Fast:
+    members = {member.value: member for member in enum_type}
+
+    def read(value: Any) -> Any:
+        if type(value) is not str:
+            return _MISSING
+        return members.get(value, _MISSING)
+
+    return read
+
+
+def _fast_optional(inner: Fast) -> Fast:
+    return lambda value: None if value is None else inner(value)
+
+
+def _fast_for_type(tp: Any, instant: bool) -> Fast | None:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        fast = _fast_for_type(inner, instant)
+        return None if fast is None else _fast_optional(fast)
+    if instant:
+        return _fast_instant
+    if tp in (str, bool, int, float):
+        return _fast_exact(tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _fast_enum(tp)
+    return None
+
+
+class _Plan:
+    __slots__ = ("cls", "decoders", "fields")
+
+    def __init__(
+        self,
+        cls: type,
+        fields: list[tuple[str, str, Encode, Decode]],
+        fast: list[Fast | None] | None = None,
+    ) -> None:
         self.cls = cls
         self.fields = fields
+        fast = fast or [None] * len(fields)
+        self.decoders = [
+            (name, key, quick, dec)
+            for (name, key, _, dec), quick in zip(fields, fast, strict=True)
+        ]
 
     def encode(self, obj: Any) -> dict[str, Any]:
         return {key: enc(getattr(obj, name)) for name, key, enc, _ in self.fields}
 
     def decode(self, reader: Reader) -> Any:
-        kwargs = {name: dec(reader, key) for name, key, _, dec in self.fields}
+        data = reader.data
+        kwargs: dict[str, Any] = {}
+        for name, key, quick, dec in self.decoders:
+            if quick is not None:
+                value = quick(data.get(key, _MISSING))
+                if value is not _MISSING:
+                    kwargs[name] = value
+                    continue
+            kwargs[name] = dec(reader, key)
         try:
             return self.cls(**kwargs)
         except SupportflowError as error:
@@ -368,12 +460,14 @@ class Codec:
             return found
         attrs.resolve_types(cls)
         fields: list[tuple[str, str, Encode, Decode]] = []
+        fast: list[Fast | None] = []
         for field in attrs.fields(cls):
             instant = field.metadata.get(_KIND_KEY) == "instant"
             enc, dec = _plan_for_type(field.type, instant, self)
             key = _strip_us(field.name) if instant else field.name
             fields.append((field.name, key, enc, dec))
-        plan = _Plan(cls, fields)
+            fast.append(_fast_for_type(field.type, instant))
+        plan = _Plan(cls, fields, fast)
         self._plans[cls] = plan
         return plan
 
@@ -394,8 +488,9 @@ class Codec:
 
     def decode_tagged(self, reader: Reader) -> Any:
         """Rebuild an object tagged by :meth:`encode_tagged`."""
-        name = reader.text("event")
-        cls = self._by_name.get(name)
+        name = reader.data.get("event")
+        cls = self._by_name.get(name) if type(name) is str else None
         if cls is None:
+            name = reader.text("event")
             raise SchemaError(reader.at("event"), f"unknown event {name!r}")
         return self._plans[cls].decode(reader)

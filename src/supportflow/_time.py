@@ -130,13 +130,15 @@ def to_duration(us: int) -> pendulum.Duration:
     return pendulum.Duration(microseconds=us)
 
 
+_NAIVE_EPOCH: Final = _datetime(1970, 1, 1)
+_isoformat = _datetime.isoformat
+
+
 def format_instant(us: int) -> str:
     """ISO 8601 text in UTC with microseconds and a ``Z`` suffix, for serialized data."""
-    d = EPOCH + _timedelta(microseconds=us)
-    return (
-        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
-        f"{d.second:02d}.{d.microsecond:06d}Z"
-    )
+    # isoformat is C code: about 10x cheaper than formatting the fields one by one,
+    # and serializing a ticket formats one instant per event.
+    return _isoformat(_NAIVE_EPOCH + _timedelta(0, 0, us), timespec="microseconds") + "Z"
 
 
 def parse_instant(text: str, name: str) -> int:
