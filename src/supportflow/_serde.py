@@ -405,8 +405,7 @@ class _Plan:
         self.fields = fields
         fast = fast or [None] * len(fields)
         self.decoders = [
-            (name, key, quick, dec)
-            for (name, key, _, dec), quick in zip(fields, fast, strict=True)
+            (name, key, quick, dec) for (name, key, _, dec), quick in zip(fields, fast, strict=True)
         ]
 
     def encode(self, obj: Any) -> dict[str, Any]:
