@@ -112,3 +112,63 @@ def escalation_ladders(draw: st.DrawFn) -> object:
     for team in teams[size:]:
         groups[draw(st.integers(0, size - 1))].append(team)
     return TierLadder(Tier(bottom + index, names[index], groups[index]) for index in range(size))
+
+
+# --- tickets (openings, command steps) --------------------------------------------------
+
+TICKET_COMMANDS = (
+    "assign",
+    "reply",
+    "add_note",
+    "customer_message",
+    "set_pending",
+    "put_on_hold",
+    "resume",
+    "solve",
+    "confirm",
+    "auto_close",
+    "change_priority",
+    "tag",
+    "untag",
+    "link",
+    "apply_template",
+    "blank_reply",
+)
+
+
+@st.composite
+def ticket_openings(draw: st.DrawFn) -> dict[str, object]:
+    """Keyword arguments for ``Ticket.open`` (everything but ``ticket_id`` and ``at``)."""
+    from supportflow import Channel, LifecyclePhase, Priority, Topic
+
+    words = st.from_regex(r"[a-z]{1,6}", fullmatch=True)
+    return {
+        "customer_id": draw(st.from_regex(r"C-[0-9]{1,4}", fullmatch=True)),
+        "subject": draw(st.text(min_size=1, max_size=30).filter(str.strip)),
+        "topic": draw(st.sampled_from(list(Topic))),
+        "channel": draw(st.sampled_from(list(Channel))),
+        "priority": draw(st.sampled_from(list(Priority))),
+        "phase": draw(st.sampled_from(list(LifecyclePhase))),
+        "body": draw(st.none() | st.text(min_size=1, max_size=40).filter(str.strip)),
+        "tags": draw(st.frozensets(words, max_size=3)),
+        "team": draw(st.none() | st.sampled_from(["billing", "l1", "l2"])),
+        "tier": draw(st.none() | st.integers(0, 4)),
+        "segment": draw(st.none() | st.sampled_from(["smb", "enterprise"])),
+    }
+
+
+def ticket_step_minutes() -> st.SearchStrategy[int]:
+    """Minutes between two ticket commands: often 0 (ties), up to 6 days, sometimes
+    negative (a command dated before the ticket's latest event, which must be refused)."""
+    return st.one_of(
+        st.just(0), st.integers(1, 240), st.integers(241, 6 * 24 * 60), st.integers(-120, -1)
+    )
+
+
+def ticket_command_steps(*, max_steps: int = 16) -> st.SearchStrategy[list[tuple[str, int, int]]]:
+    """Random ticket commands, valid or not: ``(command, minutes since the previous step,
+    a small int the test maps to an argument)``."""
+    return st.lists(
+        st.tuples(st.sampled_from(TICKET_COMMANDS), ticket_step_minutes(), st.integers(0, 3)),
+        max_size=max_steps,
+    )
