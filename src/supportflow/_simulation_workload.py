@@ -15,18 +15,20 @@ microseconds.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import math
 import random
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate, pairwise
-from typing import Final
+from typing import Final, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
 import pendulum
 
 from ._errors import InvalidArgument
+from ._taxonomy import Channel, Priority, Topic
 from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, instant_us, to_datetime
 
 __all__ = [
@@ -95,6 +97,7 @@ DEFAULT_SEGMENTS: Final[tuple[tuple[str, float], ...]] = (
 )
 
 _NO_INCIDENT: Final = ""
+_T = TypeVar("_T")
 
 
 @attrs.frozen(kw_only=True)
@@ -117,9 +120,9 @@ class Arrival:
     at_us: int
     customer_id: str
     segment: str
-    channel: str
-    topic: str
-    priority: str
+    channel: Channel
+    topic: Topic
+    priority: Priority
     handle_us: int
     needs_info: bool
     reply_delay_us: int
@@ -230,8 +233,13 @@ def _pairs(
     return tuple(pairs)
 
 
-def _weights(pairs: tuple[tuple[str, float], ...], name: str) -> None:
+def _weights(
+    pairs: tuple[tuple[str, float], ...], name: str, kind: type[enum.StrEnum] | None
+) -> None:
     for key, weight in pairs:
+        if kind is not None and key not in kind.__members__.values():
+            known = ", ".join(member.value for member in kind)
+            raise InvalidArgument(f"{name}: unknown name {key!r}; known: {known}")
         if (
             not isinstance(weight, int | float)
             or isinstance(weight, bool)
@@ -327,8 +335,13 @@ class WorkloadProfile:
         _timezone(self.timezone)
         _rates(self.hourly, 24, "hourly")
         _rates(self.weekly, 7, "weekly")
-        for name in ("channels", "topics", "priorities", "segments"):
-            _weights(getattr(self, name), name)
+        for name, kind in (
+            ("channels", Channel),
+            ("topics", Topic),
+            ("priorities", Priority),
+            ("segments", None),
+        ):
+            _weights(getattr(self, name), name, kind)
         if self.customers is not None and (_count(self.customers, "customers") == 0):
             raise InvalidArgument("customers must be positive when given")
         for name in ("handle_minutes", "reply_delay_hours", "hold_hours"):
@@ -357,8 +370,10 @@ class WorkloadProfile:
         return _generate(self, seed)
 
 
-def _picker(pairs: Sequence[tuple[str, float]]) -> tuple[list[str], list[float], float]:
-    names = [name for name, _ in pairs]
+def _picker(
+    pairs: Sequence[tuple[str, float]], kind: Callable[[str], _T]
+) -> tuple[list[_T], list[float], float]:
+    names = [kind(name) for name, _ in pairs]
     cumulative = list(accumulate(weight for _, weight in pairs))
     return names, cumulative, cumulative[-1]
 
@@ -385,14 +400,14 @@ def _generate(profile: WorkloadProfile, seed: int) -> Workload:
     end = start + profile.days * US_PER_DAY
     population = profile.customers or max(10, int(profile.tickets_per_day * profile.days / 3))
     customers = tuple(f"C-{index:06d}" for index in range(1, population + 1))
-    segment_names, segment_cum, segment_total = _picker(profile.segments)
+    segment_names, segment_cum, segment_total = _picker(profile.segments, str)
     segments = [
         segment_names[bisect_right(segment_cum, random_() * segment_total)]
         for _ in range(population)
     ]
-    channel_names, channel_cum, channel_total = _picker(profile.channels)
-    topic_names, topic_cum, topic_total = _picker(profile.topics)
-    priority_names, priority_cum, priority_total = _picker(profile.priorities)
+    channel_names, channel_cum, channel_total = _picker(profile.channels, Channel)
+    topic_names, topic_cum, topic_total = _picker(profile.topics, Topic)
+    priority_names, priority_cum, priority_total = _picker(profile.priorities, Priority)
 
     hours = _hour_starts(profile)
     mean_rate = sum(rate for _, rate in hours[:-1]) / max(1, len(hours) - 1)
@@ -446,8 +461,8 @@ def _generate(profile: WorkloadProfile, seed: int) -> Workload:
         else:
             pool = affected[cause]
             customer = pool[int(random_() * len(pool))]
-            topic = "troubleshooting"
-            priority = "urgent" if random_() < 0.3 else "high"
+            topic = Topic.TROUBLESHOOTING
+            priority = Priority.URGENT if random_() < 0.3 else Priority.HIGH
             incident = incidents[cause].incident_id
         reopens = random_() < reopen_share
         append(

@@ -1,0 +1,878 @@
+"""The simulator: a deterministic event loop that drives the real library objects.
+
+:func:`simulate` walks a :class:`~supportflow.simulation.Workload` in time order under
+a :class:`Scenario` (SLA policy set, escalation policy, staffing, auto-close delay).
+A heap holds the next action of everything that waits (an arrival, an agent finishing
+a touch, a customer answering, a ticket's next deadline, an incident or maintenance
+step) keyed by its int instant; ties are broken by insertion order, so the same
+workload and scenario give the same result on every run.
+
+Tickets are real :class:`~supportflow.Ticket` objects: opened with the scenario's
+policies, assigned to an agent on shift with free capacity (front line for service
+topics, technical support for support topics, as the escalation tier says),
+answered, set pending or on hold, solved, reopened, confirmed or auto-closed; at each
+ticket's ``next_deadline_us()`` the simulator calls ``ticket.evaluate(at=...)`` so
+SLA warnings, breaches and escalations happen at their deadlines. Incidents resolve
+their linked tickets together; maintenance notices go out at their lead times;
+CSAT and NPS answers are recorded in feedback programs.
+
+Memory stays flat per ticket: a finished ticket is summarised into a small
+:class:`TicketOutcome`, handed to ``on_ticket_done`` (a host persists it there) and,
+unless ``keep_tickets``, dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from ._errors import InvalidArgument
+from ._simulation_staff import ShiftTimes, Staffing
+from ._simulation_workload import Arrival, Workload
+from ._taxonomy import Channel, Domain, Priority, Topic
+from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, duration_us
+
+if TYPE_CHECKING:
+    from ._tickets import Ticket
+
+__all__ = ["Scenario", "SimulationRun", "TicketOutcome", "simulate"]
+
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_delta: Final = _dt.timedelta
+
+# Heap entry kinds, in the order they run when instants tie (lower first).
+_ARRIVAL: Final = 0
+_SHIFT: Final = 1
+_TOUCH_DONE: Final = 2
+_CUSTOMER: Final = 3
+_DEADLINE: Final = 4
+_PROACTIVE: Final = 5
+
+
+# Stages of a case (what the next agent touch does).
+_WAITING: Final = 0  # in a tier queue, no agent yet
+_WORKING: Final = 1  # an agent owns it and it needs a touch
+_PARKED: Final = 2  # waiting on the customer or a third party
+_SOLVED: Final = 3
+_CLOSED: Final = 4
+
+# CSAT answer distributions (scores 1..5) by how the ticket went, as cumulative shares.
+_CSAT_GOOD: Final = (0.02, 0.05, 0.12, 0.42, 1.0)
+_CSAT_FAIR: Final = (0.05, 0.12, 0.27, 0.62, 1.0)
+_CSAT_POOR: Final = (0.14, 0.3, 0.52, 0.8, 1.0)
+
+
+_SUBJECTS: Final = {topic: f"Question about {topic.value}" for topic in Topic}
+
+
+def _at(us: int) -> _dt.datetime:
+    return _EPOCH + _delta(microseconds=us)
+
+
+def _duration(value: object, name: str) -> int:
+    return duration_us(value, name, allow_zero=False)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """The policies a workload runs under: what a what-if comparison varies.
+
+    ``sla`` is an :class:`~supportflow.SLAPolicySet` (or None: no SLA clocks),
+    ``escalation`` an :class:`~supportflow.EscalationPolicy` (or None), ``staffing``
+    the agents and their shifts, ``auto_close_after`` how long a solved ticket waits
+    for the customer before it closes, ``csat_delay`` how long after a solve the
+    satisfaction survey goes out.
+    """
+
+    name: str
+    staffing: Staffing
+    sla: Any = None
+    escalation: Any = None
+    auto_close_after: _dt.timedelta = _dt.timedelta(days=4)
+    csat_delay: _dt.timedelta = _dt.timedelta(hours=1)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidArgument(f"a scenario needs a name, got {self.name!r}")
+        if not isinstance(self.staffing, Staffing):
+            raise InvalidArgument("staffing must be a Staffing (see Staffing.rotation)")
+        _duration(self.auto_close_after, "auto_close_after")
+        duration_us(self.csat_delay, "csat_delay")
+
+
+@attrs.frozen(kw_only=True)
+class TicketOutcome:
+    """What happened to one ticket, in numbers (instants and durations in microseconds).
+
+    ``first_reply_us`` and ``resolution_us`` are calendar durations from creation
+    (None if it never happened); ``breached`` names the SLA metrics whose targets were
+    breached; ``closed`` says the ticket ended closed (not still open when the
+    simulation stopped).
+    """
+
+    ticket_id: str
+    created_us: int
+    priority: Priority
+    channel: Channel
+    topic: Topic
+    segment: str
+    tier: int
+    first_reply_us: int | None
+    resolution_us: int | None
+    solved_us: int | None
+    closed: bool
+    breached: tuple[str, ...]
+    warnings: int
+    escalations: int
+    reopens: int
+    reassignments: int
+    first_contact_resolution: bool
+    csat: int | None
+    incident_id: str
+
+
+class _Case:
+    """A ticket in flight and what the simulator knows about it."""
+
+    __slots__ = (
+        "agent",
+        "arrival",
+        "asked",
+        "breached",
+        "csat",
+        "deadline",
+        "escalations",
+        "first_reply_us",
+        "held",
+        "queue_token",
+        "reopened",
+        "solved_us",
+        "stage",
+        "ticket",
+        "tier",
+        "warnings",
+    )
+
+    def __init__(self, arrival: Arrival, ticket: Ticket, tier: int) -> None:
+        self.arrival = arrival
+        self.ticket = ticket
+        self.tier = tier
+        self.agent = -1
+        self.stage = _WAITING
+        self.asked = False
+        self.held = False
+        self.reopened = False
+        self.deadline: int | None = None
+        self.queue_token = 0
+        self.first_reply_us: int | None = None
+        self.solved_us: int | None = None
+        self.breached: list[str] = []
+        self.warnings = 0
+        self.escalations = 0
+        self.csat: int | None = None
+
+
+class _AgentState:
+    """An agent during a run: on shift or not, busy with a touch or not, tickets held."""
+
+    __slots__ = (
+        "active",
+        "agent_id",
+        "available",
+        "busy",
+        "capacity",
+        "index",
+        "own",
+        "tier",
+        "times",
+    )
+
+    def __init__(self, index: int, agent_id: str, tier: int, capacity: int, times: ShiftTimes):
+        self.index = index
+        self.agent_id = agent_id
+        self.tier = tier
+        self.times = times
+        self.available = False
+        self.busy = False
+        self.active = 0
+        self.own: deque[_Case] = deque()
+        self.capacity = capacity
+
+
+@attrs.frozen(kw_only=True)
+class SimulationRun:
+    """The raw result of :func:`simulate`: outcomes, samples and the proactive objects.
+
+    ``outcomes`` has one :class:`TicketOutcome` per ticket in arrival order;
+    ``backlog`` is ``(instant_us, unsolved tickets)`` sampled every hour;
+    ``tickets`` holds the final ticket objects when ``keep_tickets`` was set.
+    """
+
+    scenario: str
+    has_sla: bool
+    workload_seed: int
+    start_us: int
+    end_us: int
+    stopped_us: int
+    outcomes: tuple[TicketOutcome, ...]
+    backlog: tuple[tuple[int, int], ...]
+    tickets: tuple[Any, ...]
+    incidents: tuple[Any, ...]
+    maintenances: tuple[Any, ...]
+    feedback: tuple[Any, ...]
+    nps_scores: tuple[int, ...]
+    notices_sent: int
+    events: int
+    commands: int
+
+
+def simulate(
+    workload: Workload,
+    scenario: Scenario,
+    *,
+    keep_tickets: bool = False,
+    on_ticket_done: Callable[[Any, TicketOutcome], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    drain: _dt.timedelta = _dt.timedelta(days=7),
+) -> SimulationRun:
+    """Run ``workload`` under ``scenario`` and return what happened (deterministic).
+
+    The loop runs until every ticket is closed or ``drain`` after the workload ends.
+    ``on_ticket_done(ticket, outcome)`` is called once per ticket when it closes (or,
+    for tickets still open, when the run stops); ``progress(done, total)`` after each
+    arrival is processed.
+    """
+    return _Simulator(workload, scenario, keep_tickets, on_ticket_done, progress, drain).run()
+
+
+class _Simulator:
+    def __init__(
+        self,
+        workload: Workload,
+        scenario: Scenario,
+        keep_tickets: bool,
+        on_ticket_done: Callable[[Any, TicketOutcome], None] | None,
+        progress: Callable[[int, int], None] | None,
+        drain: _dt.timedelta,
+    ) -> None:
+        from ._feedback import FeedbackProgram
+        from ._incidents import Incident, IncidentImpact
+        from ._maintenance import Maintenance
+        from ._templates import ResponseTemplate
+        from ._tickets import Ticket
+
+        self._Ticket = Ticket
+        self._FeedbackProgram = FeedbackProgram
+        self._Incident = Incident
+        self._major = IncidentImpact.MAJOR
+        self._Maintenance = Maintenance
+        self._template = ResponseTemplate(
+            "incident-resolved",
+            "Hello, the incident {incident.id} ({incident.title}) is resolved; "
+            "your service is back to normal. Thank you for your patience.",
+        )
+        self.workload = workload
+        self.scenario = scenario
+        self.keep = keep_tickets
+        self.on_done = on_ticket_done
+        self.progress = progress
+        self.stop_us = workload.end_us + duration_us(drain, "drain")
+        self.auto_close_after = scenario.auto_close_after
+        self.evaluates = scenario.sla is not None or scenario.escalation is not None
+        self.csat_delay_us = duration_us(scenario.csat_delay, "csat_delay")
+        self.heap: list[tuple[int, int, int, Any]] = []
+        self.seq = 0
+        self.now = workload.start_us
+        self.events = 0
+        self.commands = 0
+        # Agents, their shifts and the queues of unassigned tickets per tier.
+        staffing = scenario.staffing
+        shift_times: dict[Any, ShiftTimes] = {}
+        self.agents: list[_AgentState] = []
+        for index, agent in enumerate(staffing.agents):
+            times = shift_times.get(agent.shift)
+            if times is None:
+                times = ShiftTimes(agent.shift, staffing.timezone, workload.start_us, self.stop_us)
+                shift_times[agent.shift] = times
+            self.agents.append(
+                _AgentState(index, agent.agent_id, agent.tier, agent.capacity, times)
+            )
+        self.tiers = staffing.tiers
+        self.queues: dict[int, list[tuple[int, int, int, _Case]]] = {t: [] for t in self.tiers}
+        self.idle: dict[int, set[int]] = {t: set() for t in self.tiers}
+        # Results.
+        self.outcomes: dict[str, TicketOutcome] = {}
+        self.order: list[str] = []
+        self.kept: list[Any] = []
+        self.open_cases: dict[str, _Case] = {}
+        self.unsolved = 0
+        self.backlog: list[tuple[int, int]] = []
+        self.next_sample = workload.start_us
+        self.incidents: dict[str, Any] = {}
+        self.incident_cases: dict[str, list[_Case]] = {}
+        self.maintenances: list[Any] = []
+        self.notices = 0
+        self.csat_programs: dict[int, Any] = {}
+        self.csat_pending: dict[int, list[tuple[int, _Case]]] = {}
+        self.finished_programs: list[Any] = []
+        self.nps_program: Any = None
+        self.nps_scores: list[int] = []
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def push(self, us: int, kind: int, ref: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (us, self.seq, kind, ref))
+
+    def run(self) -> SimulationRun:
+        workload = self.workload
+        arrivals = workload.arrivals
+        total = len(arrivals)
+        for agent in self.agents:
+            start = agent.times.next_start(workload.start_us)
+            if start is not None:
+                self.push(start, _SHIFT, agent)
+        for plan in workload.incidents:
+            self.push(plan.declared_us, _PROACTIVE, ("incident_declare", plan))
+        for mplan in workload.maintenances:
+            self.push(mplan.scheduled_us, _PROACTIVE, ("maintenance_schedule", mplan))
+        self._plan_nps()
+        heap = self.heap
+        pop = heapq.heappop
+        index = 0
+        next_arrival = arrivals[0].at_us if arrivals else None
+        stop = self.stop_us
+        progress = self.progress
+        while True:
+            if next_arrival is not None and (not heap or next_arrival <= heap[0][0]):
+                now = next_arrival
+                self._advance(now)
+                self._arrive(arrivals[index])
+                index += 1
+                next_arrival = arrivals[index].at_us if index < total else None
+                if progress is not None and (index & 255 == 0 or index == total):
+                    progress(index, total)
+                continue
+            if not heap:
+                break
+            now, _, kind, ref = pop(heap)
+            if now > stop:
+                break
+            self._advance(now)
+            self.events += 1
+            if kind == _TOUCH_DONE:
+                self._touch_done(ref)
+            elif kind == _DEADLINE:
+                case, due = ref
+                if case.deadline == due:
+                    self._deadline(case, due)
+            elif kind == _CUSTOMER:
+                self._customer(ref)
+            elif kind == _SHIFT:
+                self._shift(ref)
+            else:
+                self._proactive(ref)
+            if not self.open_cases and next_arrival is None and now >= workload.end_us:
+                break
+        self._advance(min(self.now, stop))
+        return self._finish()
+
+    def _advance(self, now: int) -> None:
+        self.now = now
+        while self.next_sample <= now:
+            self.backlog.append((self.next_sample, self.unsolved))
+            self.next_sample += US_PER_HOUR
+
+    # -- tickets -----------------------------------------------------------------------
+
+    def _arrive(self, arrival: Arrival) -> None:
+        at = _at(arrival.at_us)
+        scenario = self.scenario
+        tier = self._tier_for(arrival)
+        ticket = self._Ticket.open(
+            arrival.ticket_id,
+            customer_id=arrival.customer_id,
+            subject=_SUBJECTS[arrival.topic],
+            topic=arrival.topic,
+            channel=arrival.channel,
+            priority=arrival.priority,
+            body="Hello, I need help with this.",
+            segment=arrival.segment,
+            tier=tier,
+            auto_close_after=self.auto_close_after,
+            sla=scenario.sla,
+            escalation=scenario.escalation,
+            at=at,
+        )
+        self.commands += 1
+        case = _Case(arrival, ticket, self._staffed(ticket.tier or tier))
+        self.open_cases[arrival.ticket_id] = case
+        self.order.append(arrival.ticket_id)
+        self.unsolved += 1
+        incident = self.incidents.get(arrival.incident_id) if arrival.incident_id else None
+        if incident is not None and str(incident.status) != "resolved":
+            incident.link_ticket(arrival.ticket_id, at=at)
+            self.incident_cases[arrival.incident_id].append(case)
+        self._enqueue(case)
+        self._schedule_deadline(case)
+
+    def _tier_for(self, arrival: Arrival) -> int:
+        """Default routing: service topics to the front line, support topics to tier 2."""
+        return 1 if arrival.topic.domain is Domain.SERVICE else 2
+
+    def _staffed(self, tier: int) -> int:
+        """The nearest staffed tier at or below ``tier``, else the lowest staffed one."""
+        staffed = [t for t in self.tiers if t <= tier]
+        return staffed[-1] if staffed else self.tiers[0]
+
+    def _enqueue(self, case: _Case) -> None:
+        case.stage = _WAITING
+        case.agent = -1
+        case.queue_token += 1
+        self.seq += 1
+        heapq.heappush(
+            self.queues[case.tier],
+            (-case.ticket.priority.rank, self.seq, case.queue_token, case),
+        )
+        idle = self.idle[case.tier]
+        if idle:
+            self._start_work(self.agents[min(idle)])
+
+    def _schedule_deadline(self, case: _Case) -> None:
+        due = case.ticket.next_deadline_us()
+        if due is not None and due != case.deadline:
+            case.deadline = due
+            self.push(max(due, self.now), _DEADLINE, (case, due))
+        elif due is None:
+            case.deadline = None
+
+    def _start_work(self, agent: _AgentState) -> None:
+        """An available, idle agent takes the next touch: own tickets first, then new ones."""
+        case: _Case | None = None
+        while agent.own:
+            candidate = agent.own.popleft()
+            if candidate.agent == agent.index and candidate.stage == _WORKING:
+                case = candidate
+                break
+        if case is None and agent.active < agent.capacity:
+            queue = self.queues[agent.tier]
+            while queue:
+                _, _, token, candidate = heapq.heappop(queue)
+                if token == candidate.queue_token and candidate.stage == _WAITING:
+                    case = candidate
+                    break
+            if case is not None:
+                case.ticket.assign(agent.agent_id, at=_at(self.now))
+                self.commands += 1
+                case.agent = agent.index
+                case.stage = _WORKING
+                agent.active += 1
+                self._schedule_deadline(case)
+        if case is None:
+            # Idle: wait for new tickets only while there is room for them.
+            agent.busy = False
+            if agent.active < agent.capacity:
+                self.idle[agent.tier].add(agent.index)
+            else:
+                self.idle[agent.tier].discard(agent.index)
+            return
+        agent.busy = True
+        self.idle[agent.tier].discard(agent.index)
+        handle = case.arrival.handle_us
+        if case.first_reply_us is not None:
+            handle = max(US_PER_MINUTE, handle // 2)
+        self.push(self.now + handle, _TOUCH_DONE, (agent, case))
+
+    def _touch_done(self, ref: tuple[_AgentState, _Case]) -> None:
+        agent, case = ref
+        if case.agent == agent.index and case.stage == _WORKING:
+            self._touch(agent, case)
+        agent.busy = False
+        if agent.available:
+            self._start_work(agent)
+
+    def _touch(self, agent: _AgentState, case: _Case) -> None:
+        """One agent touch: a public reply, then pending, on hold or solved."""
+        ticket = case.ticket
+        arrival = case.arrival
+        now = self.now
+        at = _at(now)
+        ticket.reply(agent.agent_id, "Thank you for writing to us.", at=at)
+        self.commands += 1
+        if case.first_reply_us is None:
+            case.first_reply_us = now - arrival.at_us
+        if arrival.needs_info and not case.asked:
+            case.asked = True
+            ticket.set_pending(at=at)
+            case.stage = _PARKED
+            self.push(now + arrival.reply_delay_us, _CUSTOMER, ("reply", case))
+        elif arrival.hold_us and not case.held:
+            case.held = True
+            ticket.put_on_hold(at=at)
+            case.stage = _PARKED
+            self.push(now + arrival.hold_us, _CUSTOMER, ("resume", case))
+        else:
+            ticket.solve("Solved as described in the reply.", at=at)
+            self._solved(case, agent)
+        self.commands += 1
+        self._schedule_deadline(case)
+
+    def _solved(self, case: _Case, agent: _AgentState | None) -> None:
+        now = self.now
+        case.stage = _SOLVED
+        case.solved_us = now
+        self.unsolved -= 1
+        if agent is not None:
+            self._release(agent)
+        arrival = case.arrival
+        if arrival.reopens and not case.reopened:
+            self.push(now + arrival.reopen_delay_us, _CUSTOMER, ("reopen", case))
+        elif arrival.confirm_delay_us is not None:
+            self.push(now + arrival.confirm_delay_us, _CUSTOMER, ("confirm", case))
+        if arrival.csat_draw is not None and not (arrival.reopens and not case.reopened):
+            self._plan_csat(case)
+
+    def _release(self, agent: _AgentState) -> None:
+        """An agent holds one ticket less; an idle agent on shift looks for work."""
+        agent.active -= 1
+        if agent.available and not agent.busy:
+            self._start_work(agent)
+
+    def _customer(self, ref: tuple[str, _Case]) -> None:
+        action, case = ref
+        ticket = case.ticket
+        at = _at(self.now)
+        if action == "reply":
+            if case.stage != _PARKED:
+                return
+            ticket.customer_message("Here is the information you asked for.", at=at)
+            self._back_to_agent(case)
+        elif action == "resume":
+            if case.stage != _PARKED:
+                return
+            ticket.resume(at=at)
+            self._back_to_agent(case)
+        elif action == "reopen":
+            if case.stage != _SOLVED:
+                return
+            ticket.customer_message("It happened again, please have another look.", at=at)
+            case.reopened = True
+            self.unsolved += 1
+            self._back_to_agent(case, reopened=True)
+        elif action == "confirm":
+            if case.stage != _SOLVED:
+                return
+            ticket.confirm(at=at)
+            self._closed(case)
+            return
+        self.commands += 1
+        self._schedule_deadline(case)
+
+    def _back_to_agent(self, case: _Case, *, reopened: bool = False) -> None:
+        """The ticket needs its owner again (after a customer reply, a resume, a reopen)."""
+        case.stage = _WORKING
+        if case.agent < 0:
+            self._enqueue(case)
+            return
+        agent = self.agents[case.agent]
+        if reopened:
+            agent.active += 1
+        agent.own.append(case)
+        if agent.available and not agent.busy:
+            self._start_work(agent)
+
+    def _deadline(self, case: _Case, due: int) -> None:
+        ticket: Any = case.ticket
+        at = _at(self.now)
+        case.deadline = None
+        before_tier = ticket.tier
+        # Without SLA or escalation the only deadline is the auto-close.
+        events = ticket.evaluate(at=at) if self.evaluates else ()
+        self.commands += self.evaluates
+        for event in events:
+            name = event.name
+            if name == "sla_breached":
+                case.breached.append(str(getattr(event, "metric", "")))
+            elif name == "sla_warning":
+                case.warnings += 1
+            elif name == "escalated":
+                case.escalations += 1
+        if ticket.tier is not None and ticket.tier != before_tier and case.stage < _SOLVED:
+            self._escalate(case, ticket.tier)
+        if case.stage == _SOLVED:
+            close_at = ticket.auto_close_at_us
+            if close_at is not None and close_at <= self.now:
+                ticket.auto_close(at=at)
+                self.commands += 1
+                self._closed(case)
+                return
+        self._schedule_deadline(case)
+
+    def _escalate(self, case: _Case, tier: int) -> None:
+        """A functional escalation: the ticket leaves its agent for the new tier's queue."""
+        new_tier = self._staffed(tier)
+        if new_tier == case.tier:
+            return
+        case.tier = new_tier
+        if case.agent >= 0:
+            self._release(self.agents[case.agent])
+        if case.stage == _PARKED:
+            case.agent = -1  # the new tier picks it up when the customer answers
+            return
+        self._enqueue(case)
+
+    def _closed(self, case: _Case) -> None:
+        case.stage = _CLOSED
+        self._done(case)
+
+    def _done(self, case: _Case) -> None:
+        ticket = case.ticket
+        arrival = case.arrival
+        del self.open_cases[arrival.ticket_id]
+        outcome = TicketOutcome(
+            ticket_id=arrival.ticket_id,
+            created_us=arrival.at_us,
+            priority=arrival.priority,
+            channel=arrival.channel,
+            topic=arrival.topic,
+            segment=arrival.segment,
+            tier=case.tier,
+            first_reply_us=case.first_reply_us,
+            resolution_us=None if case.solved_us is None else case.solved_us - arrival.at_us,
+            solved_us=case.solved_us,
+            closed=case.stage == _CLOSED,
+            breached=tuple(case.breached),
+            warnings=case.warnings,
+            escalations=case.escalations,
+            reopens=ticket.reopens,
+            reassignments=ticket.reassignments,
+            first_contact_resolution=ticket.first_contact_resolution,
+            csat=case.csat,
+            incident_id=arrival.incident_id,
+        )
+        self.outcomes[arrival.ticket_id] = outcome
+        if self.on_done is not None:
+            self.on_done(ticket, outcome)
+        if self.keep:
+            self.kept.append(ticket)
+
+    def _shift(self, agent: _AgentState) -> None:
+        now = self.now
+        if agent.times.on_shift(now) and not agent.available:
+            agent.available = True
+            self.push(agent.times.end_of(now), _SHIFT, agent)
+            if not agent.busy:
+                self._start_work(agent)
+            return
+        agent.available = False
+        self.idle[agent.tier].discard(agent.index)
+        start = agent.times.next_start(now + 1)
+        if start is not None and start <= self.stop_us:
+            self.push(start, _SHIFT, agent)
+
+    # -- proactive work ----------------------------------------------------------------
+
+    def _proactive(self, ref: tuple[str, Any]) -> None:
+        action, plan = ref
+        at = _at(self.now)
+        if action == "incident_declare":
+            incident = self._Incident.declare(
+                plan.incident_id,
+                title=plan.title,
+                body=f"We are investigating problems with {plan.component}.",
+                impact=self._major,
+                components=[plan.component],
+                customers=plan.customers,
+                at=at,
+            )
+            self.incidents[plan.incident_id] = incident
+            self.incident_cases[plan.incident_id] = []
+            self.push(plan.identified_us, _PROACTIVE, ("incident_identify", plan))
+        elif action == "incident_identify":
+            self.incidents[plan.incident_id].identify(
+                f"We found the cause of the problems with {plan.component}.", at=at
+            )
+            self.push(plan.monitoring_us, _PROACTIVE, ("incident_monitor", plan))
+        elif action == "incident_monitor":
+            self.incidents[plan.incident_id].monitor(
+                "A fix is in place; we are watching it.", at=at
+            )
+            self.push(plan.resolved_us, _PROACTIVE, ("incident_resolve", plan))
+        elif action == "incident_resolve":
+            self._resolve_incident(plan)
+        elif action == "maintenance_schedule":
+            maintenance = self._Maintenance.schedule(
+                plan.maintenance_id,
+                title=plan.title,
+                starts_at=_at(plan.starts_us),
+                ends_at=_at(plan.ends_us),
+                customers=plan.customers,
+                components=[plan.component],
+                at=at,
+            )
+            self.maintenances.append(maintenance)
+            self._maintenance_next(maintenance, plan)
+        elif action == "maintenance_due":
+            maintenance = plan[0]
+            self.notices += len(maintenance.evaluate(at=at))
+            self._maintenance_next(maintenance, plan[1])
+        elif action == "maintenance_start":
+            maintenance, mplan = plan
+            self.notices += len(maintenance.evaluate(at=at))
+            maintenance.start(at=at)
+            self.push(mplan.ends_us, _PROACTIVE, ("maintenance_verify", plan))
+        elif action == "maintenance_verify":
+            plan[0].verify(at=at)
+            self.push(plan[1].verified_us, _PROACTIVE, ("maintenance_complete", plan))
+        elif action == "maintenance_complete":
+            plan[0].complete(at=at)
+        elif action == "csat":
+            self._send_csat(plan)
+        elif action == "nps":
+            self._record_nps(plan)
+
+    def _maintenance_next(self, maintenance: Any, plan: Any) -> None:
+        due = maintenance.next_deadline_us()
+        if due is None:
+            return
+        if due >= plan.starts_us:
+            self.push(plan.starts_us, _PROACTIVE, ("maintenance_start", (maintenance, plan)))
+        else:
+            self.push(max(due, self.now), _PROACTIVE, ("maintenance_due", (maintenance, plan)))
+
+    def _resolve_incident(self, plan: Any) -> None:
+        incident = self.incidents[plan.incident_id]
+        cases = self.incident_cases.pop(plan.incident_id, [])
+        resolution = incident.resolve(
+            f"The problems with {plan.component} are resolved.",
+            tickets=[case.ticket for case in cases],
+            template=self._template,
+            agent="incident-desk",
+            at=_at(self.now),
+        )
+        solved = set(resolution.solved)
+        for case in cases:
+            if case.ticket.id not in solved:
+                continue
+            self.commands += 1
+            if case.first_reply_us is None:
+                case.first_reply_us = self.now - case.arrival.at_us
+            agent = self.agents[case.agent] if case.agent >= 0 else None
+            case.queue_token += 1  # drop it from any tier queue
+            self._solved(case, agent)
+            case.agent = -1
+            self._schedule_deadline(case)
+
+    # -- feedback ----------------------------------------------------------------------
+
+    def _plan_csat(self, case: _Case) -> None:
+        """Schedule the CSAT survey in the program of the solve's hour (keeps programs small)."""
+        hour = self.now // US_PER_HOUR
+        program = self.csat_programs.get(hour)
+        if program is None:
+            program = self._FeedbackProgram.create(
+                f"CSAT-{hour}",
+                csat_delay=self.scenario.csat_delay,
+                nps_every=None,
+                at=_at(hour * US_PER_HOUR),
+            )
+            self.csat_programs[hour] = program
+            self.csat_pending[hour] = []
+            # Every survey of this hour is due by then: send them all, then answer.
+            self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", hour))
+        program.schedule_csat(
+            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=_at(self.now)
+        )
+        self.csat_pending[hour].append((self.now, case))
+
+    def _send_csat(self, hour: int) -> None:
+        program = self.csat_programs.pop(hour)
+        pending = self.csat_pending.pop(hour)
+        at = _at(self.now)
+        program.evaluate(at=at)
+        for survey, (_, case) in zip(program.surveys, pending, strict=True):
+            score = self._csat_score(case)
+            case.csat = score
+            program.record_response(survey.survey_id, score, channel=case.arrival.channel, at=at)
+            if case.stage == _CLOSED and case.arrival.ticket_id in self.outcomes:
+                self.outcomes[case.arrival.ticket_id] = attrs.evolve(
+                    self.outcomes[case.arrival.ticket_id], csat=score
+                )
+        self.finished_programs.append(program)
+
+    def _csat_score(self, case: _Case) -> int:
+        draw = case.arrival.csat_draw or 0.0
+        if case.breached or case.reopened:
+            table = _CSAT_POOR
+        elif case.escalations or case.arrival.needs_info:
+            table = _CSAT_FAIR
+        else:
+            table = _CSAT_GOOD
+        for score, cumulative in enumerate(table, 1):
+            if draw < cumulative:
+                return score
+        return 5
+
+    def _plan_nps(self) -> None:
+        answers = self.workload.nps_answers
+        if not answers:
+            return
+        period = 30 * US_PER_DAY
+        first = self.workload.start_us - period
+        program = self._FeedbackProgram.create(
+            "NPS", nps_every=_delta(microseconds=period), at=_at(first)
+        )
+        # Enrol each answering customer one cadence before their answer, so the survey
+        # is due when they answer; answers are recorded day by day.
+        for answer in answers:
+            program.enroll(answer.customer_id, at=_at(max(first, answer.at_us - period)))
+        self.nps_program = program
+        by_day: dict[int, list[Any]] = {}
+        for answer in answers:
+            by_day.setdefault(answer.at_us // US_PER_DAY, []).append(answer)
+        for day, day_answers in sorted(by_day.items()):
+            self.push((day + 1) * US_PER_DAY, _PROACTIVE, ("nps", day_answers))
+
+    def _record_nps(self, answers: Sequence[Any]) -> None:
+        program = self.nps_program
+        at = _at(self.now)
+        sent = {
+            event.customer_id: event.survey_id
+            for event in program.evaluate(at=at)
+            if getattr(event, "customer_id", None)
+        }
+        for answer in answers:
+            survey_id = sent.get(answer.customer_id)
+            if survey_id is not None:
+                program.record_response(survey_id, answer.score, at=at)
+                self.nps_scores.append(answer.score)
+
+    # -- the end -----------------------------------------------------------------------
+
+    def _finish(self) -> SimulationRun:
+        for case in list(self.open_cases.values()):
+            self._done(case)
+        return SimulationRun(
+            scenario=self.scenario.name,
+            has_sla=self.scenario.sla is not None,
+            workload_seed=self.workload.seed,
+            start_us=self.workload.start_us,
+            end_us=self.workload.end_us,
+            stopped_us=self.now,
+            outcomes=tuple(self.outcomes[ticket_id] for ticket_id in self.order),
+            backlog=tuple(self.backlog),
+            tickets=tuple(self.kept),
+            incidents=tuple(self.incidents.values()),
+            maintenances=tuple(self.maintenances),
+            feedback=(*self.finished_programs, *self.csat_programs.values())
+            + ((self.nps_program,) if self.nps_program is not None else ()),
+            nps_scores=tuple(self.nps_scores),
+            notices_sent=self.notices,
+            events=self.events,
+            commands=self.commands,
+        )

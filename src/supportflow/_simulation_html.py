@@ -1,0 +1,157 @@
+"""A self-contained HTML report of a simulation: works offline, no script, no external file."""
+
+from __future__ import annotations
+
+import importlib
+from html import escape
+from typing import TYPE_CHECKING, Final
+
+from ._lifecycle import Lifecycle
+from ._simulation_svg import bar_chart, line_chart, state_diagram
+from ._time import US_PER_DAY, to_datetime
+
+if TYPE_CHECKING:
+    from ._simulation_results import SimulationResult, WhatIf
+
+__all__ = ["lifecycles", "render_report"]
+
+# Modules whose lifecycles the report draws, in reading order (missing ones are skipped).
+_LIFECYCLE_MODULES: Final = (
+    "_tickets",
+    "_outreach",
+    "_incidents",
+    "_maintenance",
+    "_feedback",
+)
+
+_STYLE: Final = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;
+max-width:1100px;padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}
+.meta{color:#666}table{border-collapse:collapse;margin:.6rem 0}
+td,th{padding:.25rem .8rem;border-bottom:1px solid #eee;text-align:right}
+td:first-child,th:first-child{text-align:left}th{background:#f6f8fa}
+figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}
+details{margin:.4rem 0 1.4rem}pre{background:#f6f8fa;padding:.8rem;overflow-x:auto}
+"""
+
+
+def lifecycles() -> list[Lifecycle]:
+    """Every lifecycle defined in the library's modules, in a stable order."""
+    found: list[Lifecycle] = []
+    for name in _LIFECYCLE_MODULES:
+        try:
+            module = importlib.import_module(f"supportflow.{name}")
+        except ImportError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, Lifecycle) and value not in found:
+                found.append(value)
+    return found
+
+
+def _kpi_table(result: SimulationResult, compare: WhatIf | None) -> str:
+    if compare is None:
+        header = "<tr><th>KPI</th><th>value</th></tr>"
+        rows = [f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in result.kpis.rows()]
+    else:
+        header = (
+            f"<tr><th>KPI</th><th>{escape(compare.a.scenario)}</th>"
+            f"<th>{escape(compare.b.scenario)}</th></tr>"
+        )
+        rows = [
+            f"<tr><td>{escape(k)}</td><td>{escape(a)}</td><td>{escape(b)}</td></tr>"
+            for k, a, b in compare.rows()
+        ]
+    return f"<table>{header}{''.join(rows)}</table>"
+
+
+def _sla_chart(result: SimulationResult, key: str) -> str:
+    weeks = result.weeks()
+    series = result.weekly_sla()
+    return bar_chart(
+        f"SLA compliance by week and priority ({result.scenario})",
+        [f"week of {label}" for _, label in weeks],
+        series,
+        y_max=100.0,
+        unit="%",
+    ).replace("<svg ", f'<svg id="sla-{escape(key)}" ', 1)
+
+
+def _backlog_chart(results: list[SimulationResult]) -> str:
+    run = results[0].run
+    ticks = []
+    day = run.start_us
+    step = US_PER_DAY if run.end_us - run.start_us <= 10 * US_PER_DAY else 7 * US_PER_DAY
+    while day <= run.end_us:
+        ticks.append((day / US_PER_DAY, to_datetime(day).format("MMM DD")))
+        day += step
+    series = {
+        result.scenario: [(us / US_PER_DAY, float(count)) for us, count in result.run.backlog]
+        for result in results
+    }
+    return line_chart("Backlog over time (unsolved tickets)", series, x_ticks=ticks).replace(
+        "<svg ", '<svg id="backlog" ', 1
+    )
+
+
+def _proactive(result: SimulationResult) -> str:
+    rows = []
+    for incident in result.run.incidents:
+        rows.append(
+            f"<tr><td>incident {escape(incident.id)}: {escape(incident.title)}</td>"
+            f"<td>{escape(str(incident.status))}</td><td>{len(incident.linked_tickets)}</td>"
+            f"<td>{len(incident.solved_tickets)}</td></tr>"
+        )
+    for maintenance in result.run.maintenances:
+        rows.append(
+            f"<tr><td>maintenance {escape(maintenance.id)}: {escape(maintenance.title)}</td>"
+            f"<td>{escape(str(maintenance.status))}</td><td>{len(maintenance.customers)}</td>"
+            f"<td>{len(maintenance.notices_sent)}</td></tr>"
+        )
+    if not rows:
+        return "<p>No incident or maintenance in this period.</p>"
+    return (
+        "<table><tr><th>case</th><th>status</th><th>tickets linked / customers</th>"
+        f"<th>tickets solved / notices sent</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def render_report(result: SimulationResult, *, title: str, compare: WhatIf | None = None) -> str:
+    """The whole report as one HTML document (see :meth:`SimulationResult.to_html`)."""
+    run = result.run
+    start = to_datetime(run.start_us).format("YYYY-MM-DD")
+    end = to_datetime(run.end_us - 1).format("YYYY-MM-DD")
+    compared = [result] if compare is None else [compare.a, compare.b]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">{start} to {end} · workload seed {run.workload_seed} · '
+        f"{len(run.outcomes):,} tickets · {run.events:,} simulated events · "
+        f"{run.commands:,} commands on real supportflow objects</p>",
+        "<h2>Key figures</h2>",
+        _kpi_table(result, compare),
+        "<h2>SLA compliance by week and priority</h2>",
+    ]
+    for index, item in enumerate(compared):
+        parts.append(f"<figure>{_sla_chart(item, str(index))}</figure>")
+    parts += [
+        "<h2>Backlog over time</h2>",
+        f"<figure>{_backlog_chart(compared)}</figure>",
+        "<h2>Incidents and maintenance</h2>",
+        _proactive(result),
+        "<h2>Lifecycles</h2>",
+        "<p>Drawn from the same <code>transitions</code> Machines the library runs; the "
+        "Mermaid source under each diagram renders the same graph in any Mermaid viewer.</p>",
+    ]
+    for lifecycle in lifecycles():
+        parts.append(
+            f'<figure id="lifecycle-{escape(lifecycle.kind)}">'
+            f"{state_diagram(lifecycle)}<figcaption>{escape(lifecycle.kind)}</figcaption>"
+            f"</figure><details><summary>Mermaid source</summary>"
+            f'<pre class="mermaid-source">{escape(lifecycle.mermaid())}</pre></details>'
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)
