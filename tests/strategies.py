@@ -114,6 +114,34 @@ def escalation_ladders(draw: st.DrawFn) -> object:
     return TierLadder(Tier(bottom + index, names[index], groups[index]) for index in range(size))
 
 
+# --- SLA (random ticket lifecycles at random instants) ---------------------------------
+
+SLA_COMMANDS = (
+    "reply",
+    "customer_message",
+    "add_note",
+    "set_pending",
+    "put_on_hold",
+    "resume",
+    "solve",
+    "confirm",
+    "raise_priority",
+    "lower_priority",
+    "tag_vip",
+    "untag_vip",
+    "evaluate",
+)
+
+
+def sla_lifecycle_steps(*, max_steps: int = 14) -> st.SearchStrategy[list[tuple[str, int]]]:
+    """Ticket commands with the minutes since the previous step (often 0, up to 3 days).
+
+    Unknown or refused commands are skipped by the tests (a random walk over statuses).
+    """
+    minutes = st.one_of(st.just(0), st.integers(1, 240), st.integers(241, 3 * 24 * 60))
+    return st.lists(st.tuples(st.sampled_from(SLA_COMMANDS), minutes), max_size=max_steps)
+
+
 # --- tickets (openings, command steps) --------------------------------------------------
 
 TICKET_COMMANDS = (
@@ -170,5 +198,34 @@ def ticket_command_steps(*, max_steps: int = 16) -> st.SearchStrategy[list[tuple
     a small int the test maps to an argument)``."""
     return st.lists(
         st.tuples(st.sampled_from(TICKET_COMMANDS), ticket_step_minutes(), st.integers(0, 3)),
+        max_size=max_steps,
+    )
+
+
+ESCALATION_COMMANDS = (
+    "assign",
+    "reply",
+    "customer_message",
+    "set_pending",
+    "resume",
+    "solve",
+    "confirm",
+    "raise_priority",
+    "request_escalation",
+    "escalate",
+    "de_escalate",
+    "notify_manager",
+    "wait",
+)
+
+
+def escalation_lifecycle_steps(
+    *, max_steps: int = 16
+) -> st.SearchStrategy[list[tuple[str, int, int]]]:
+    """Ticket and escalation commands: ``(command, minutes since the previous step, a small
+    int the test maps to an argument)``. Minutes are often 0 (ties) and up to 3 days."""
+    minutes = st.one_of(st.just(0), st.integers(1, 240), st.integers(241, 3 * 24 * 60))
+    return st.lists(
+        st.tuples(st.sampled_from(ESCALATION_COMMANDS), minutes, st.integers(0, 4)),
         max_size=max_steps,
     )

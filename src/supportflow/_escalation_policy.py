@@ -1,0 +1,808 @@
+"""Escalation policies: ordered rules, each a condition and an action.
+
+A rule fires at most once per ticket per resolution cycle (from open, or from a
+reopen, until the ticket is solved). Each condition knows the exact instant it became
+true in the current cycle: an SLA clock's threshold or deadline, the creation instant,
+the n-th reopen or reassignment, the creation instant plus a business duration on a
+calendar, the customer's request. :meth:`EscalationPolicy.evaluate` lists the rules
+due at an instant (pure); :meth:`EscalationPolicy.apply` records them, each stamped
+at the instant its condition became true (never earlier than the ticket's latest
+event), so a host that looks late gets the same history as one that looked on time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+import attrs
+import pendulum
+
+from ._calendars import BusinessCalendar
+from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError, UnknownName
+from ._escalation import (
+    _LADDER as _LADDER_MIGRATIONS,
+)
+from ._escalation import (
+    RULE_EVENTS,
+    CustomerRequestedEscalation,
+    Escalated,
+    ManagerNotified,
+    PriorityRaised,
+    TierLadder,
+    _read_ladder,
+    _text,
+)
+from ._events import Event
+from ._serde import Migrations, Reader
+from ._sla import Metric
+from ._taxonomy import Priority, TicketStatus
+from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, TicketOpened
+from ._time import at_us, duration_us, to_datetime, to_duration
+
+if TYPE_CHECKING:
+    from ._tickets import Ticket
+
+__all__ = [
+    "AgeAtLeast",
+    "Condition",
+    "CustomerAskedForEscalation",
+    "DueEscalation",
+    "EscalateTo",
+    "EscalationAction",
+    "EscalationPolicy",
+    "EscalationRule",
+    "NotifyManager",
+    "PriorityAtOpen",
+    "RaisePriority",
+    "ReassignmentsAtLeast",
+    "ReopensAtLeast",
+    "SLABreach",
+    "SLAThreshold",
+]
+
+
+# --- what the policy reads from a ticket ---------------------------------------------
+
+
+@attrs.frozen
+class _Facts:
+    """What one pass over a ticket's history tells the conditions."""
+
+    cycle_start_us: int
+    cycle_end_us: int | None
+    reopens_us: tuple[int, ...]
+    reassignments_us: tuple[int, ...]
+    requests_us: tuple[int, ...]
+    fired: frozenset[str]
+    last_us: int
+
+
+def _facts(ticket: Ticket) -> _Facts:
+    """One pass over the history: cycle bounds, reopens, reassignments, requests, fired rules.
+
+    A cycle starts at the creation or at a reopen (a customer message on a solved
+    ticket) and ends when the ticket is solved; rules fired since the cycle started
+    count as fired.
+    """
+    cycle_start = ticket.created_at_us
+    cycle_end: int | None = None
+    reopens: list[int] = []
+    reassignments: list[int] = []
+    requests: list[int] = []
+    fired: set[str] = set()
+    assignee: str | None = None
+    last = cycle_start
+    solved = False
+    for event in ticket._history:
+        last = event.at_us
+        kind = type(event)
+        reopened = False
+        if kind is Solved:
+            solved = True
+            cycle_end = event.at_us
+        elif kind is CustomerMessaged:
+            reopened = solved
+        elif kind is StatusChanged:
+            assert isinstance(event, StatusChanged)
+            if event.to_status is TicketStatus.SOLVED:
+                solved = True
+                cycle_end = event.at_us
+            elif event.to_status is not TicketStatus.CLOSED:
+                reopened = solved
+        elif kind is Assigned:
+            assert isinstance(event, Assigned)
+            if assignee is not None and event.agent != assignee:
+                reassignments.append(event.at_us)
+            assignee = event.agent
+        elif kind in RULE_EVENTS:
+            rule = getattr(event, "rule", None)
+            if rule is not None:
+                fired.add(rule)
+        elif kind is CustomerRequestedEscalation:
+            requests.append(event.at_us)
+        if reopened:
+            solved = False
+            reopens.append(event.at_us)
+            cycle_start = event.at_us
+            cycle_end = None
+            fired.clear()
+            requests.clear()
+    return _Facts(
+        cycle_start,
+        cycle_end,
+        tuple(reopens),
+        tuple(reassignments),
+        tuple(requests),
+        frozenset(fired),
+        last,
+    )
+
+
+def _opened_priority(ticket: Ticket) -> Priority:
+    opened = ticket._history[0]
+    assert isinstance(opened, TicketOpened)
+    return opened.priority
+
+
+# --- conditions ----------------------------------------------------------------------
+
+
+class Condition:
+    """When a rule fires. Subclasses answer :meth:`since_us`."""
+
+    kind: ClassVar[str]
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        """The instant, in the current cycle, at which the condition is or will be true.
+
+        May lie after the evaluation instant (an SLA threshold still ahead); None when
+        it is not true in this cycle and no instant is known yet.
+        """
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The default reason recorded on the escalation."""
+        raise NotImplementedError
+
+    def _data(self) -> dict[str, Any]:
+        return {}
+
+
+def _percent(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidType(f"percent must be a number, got {type(value).__name__}: {value!r}")
+    if not 0 < value <= 100:
+        raise InvalidArgument(f"percent must be in (0, 100], got {value!r}")
+    return float(value)
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"n must be an int, got {type(value).__name__}: {value!r}")
+    if value < 1:
+        raise InvalidArgument(f"n must be at least 1, got {value!r}")
+    return value
+
+
+def _metric(value: object) -> Metric:
+    if isinstance(value, Metric):
+        return value
+    try:
+        return Metric(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in Metric)
+        raise UnknownName(f"unknown SLA metric {value!r}; metrics: {allowed}") from None
+
+
+def _priority(value: object) -> Priority:
+    if isinstance(value, Priority):
+        return value
+    try:
+        return Priority(value)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Priority)
+        raise InvalidArgument(f"priority must be one of {allowed}, got {value!r}") from None
+
+
+def _in_cycle(instant: int | None, facts: _Facts) -> bool:
+    return (
+        instant is not None
+        and instant >= facts.cycle_start_us
+        and (facts.cycle_end_us is None or instant < facts.cycle_end_us)
+    )
+
+
+@attrs.frozen
+class SLAThreshold(Condition):
+    """An SLA clock of ``metric`` reached ``percent`` of its target (e.g. 75)."""
+
+    kind: ClassVar[str] = "sla_threshold"
+
+    metric: Metric = attrs.field(converter=_metric)
+    percent: float = attrs.field(converter=_percent)
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        sla = ticket.sla
+        if sla is None:
+            return None
+        best: int | None = None
+        fraction = self.percent / 100
+        for clock in sla.clocks:
+            if clock.metric is not self.metric:
+                continue
+            instant = clock.threshold_us(fraction)
+            if _in_cycle(instant, facts) and (best is None or instant < best):  # type: ignore[operator]
+                best = instant
+        return best
+
+    def describe(self) -> str:
+        return f"{self.metric.value} SLA reached {self.percent:g}% of its target"
+
+    def _data(self) -> dict[str, Any]:
+        return {"metric": self.metric.value, "percent": self.percent}
+
+
+@attrs.frozen
+class SLABreach(Condition):
+    """An SLA clock of ``metric`` passed its deadline (the instant is the deadline)."""
+
+    kind: ClassVar[str] = "sla_breached"
+
+    metric: Metric = attrs.field(converter=_metric)
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        return SLAThreshold(self.metric, 100).since_us(ticket, facts)
+
+    def describe(self) -> str:
+        return f"{self.metric.value} SLA breached"
+
+    def _data(self) -> dict[str, Any]:
+        return {"metric": self.metric.value}
+
+
+@attrs.frozen
+class PriorityAtOpen(Condition):
+    """The ticket was opened with ``priority`` (or higher, unless ``or_higher=False``).
+
+    True at the creation instant, so it fires in the first cycle only.
+    """
+
+    kind: ClassVar[str] = "priority_at_open"
+
+    priority: Priority = attrs.field(converter=_priority)
+    or_higher: bool = True
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        opened = _opened_priority(ticket)
+        hit = opened.rank >= self.priority.rank if self.or_higher else opened is self.priority
+        created = ticket.created_at_us
+        return created if hit and _in_cycle(created, facts) else None
+
+    def describe(self) -> str:
+        more = " or higher" if self.or_higher else ""
+        return f"opened with priority {self.priority.value}{more}"
+
+    def _data(self) -> dict[str, Any]:
+        return {"priority": self.priority.value, "or_higher": self.or_higher}
+
+
+@attrs.frozen
+class ReopensAtLeast(Condition):
+    """The ticket was reopened ``n`` times; true from the n-th reopen (its cycle)."""
+
+    kind: ClassVar[str] = "reopens_at_least"
+
+    n: int = attrs.field(validator=lambda _, __, v: _count(v))
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        if len(facts.reopens_us) < self.n:
+            return None
+        instant = facts.reopens_us[self.n - 1]
+        return instant if _in_cycle(instant, facts) else None
+
+    def describe(self) -> str:
+        return f"reopened {self.n} time{'s' if self.n > 1 else ''}"
+
+    def _data(self) -> dict[str, Any]:
+        return {"n": self.n}
+
+
+@attrs.frozen
+class ReassignmentsAtLeast(Condition):
+    """The ticket changed assignee ``n`` times (the first assignment does not count)."""
+
+    kind: ClassVar[str] = "reassignments_at_least"
+
+    n: int = attrs.field(validator=lambda _, __, v: _count(v))
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        if len(facts.reassignments_us) < self.n:
+            return None
+        instant = facts.reassignments_us[self.n - 1]
+        return instant if _in_cycle(instant, facts) else None
+
+    def describe(self) -> str:
+        return f"reassigned {self.n} time{'s' if self.n > 1 else ''}"
+
+    def _data(self) -> dict[str, Any]:
+        return {"n": self.n}
+
+
+def _calendar(value: object) -> BusinessCalendar:
+    if not isinstance(value, BusinessCalendar):
+        raise InvalidType(f"calendar must be a BusinessCalendar, got {type(value).__name__}")
+    return value
+
+
+@attrs.frozen
+class AgeAtLeast(Condition):
+    """The ticket is at least ``duration`` old in business time on ``calendar``.
+
+    The instant is ``calendar.add(created_at, duration)``: known in advance, so it
+    counts in the ticket's ``next_deadline()``.
+    """
+
+    kind: ClassVar[str] = "age_at_least"
+
+    duration_us: int = attrs.field(
+        alias="duration", converter=lambda v: duration_us(v, "duration", allow_zero=False)
+    )
+    calendar: BusinessCalendar = attrs.field(converter=_calendar)
+
+    @property
+    def duration(self) -> pendulum.Duration:
+        """The business age that triggers the rule."""
+        return to_duration(self.duration_us)
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        instant = self.calendar.add_us(ticket.created_at_us, self.duration_us)
+        return instant if _in_cycle(instant, facts) else None
+
+    def describe(self) -> str:
+        return f"open for {to_duration(self.duration_us).in_words()} of business time"
+
+    def _data(self) -> dict[str, Any]:
+        return {"duration_us": self.duration_us, "calendar": self.calendar.to_dict()}
+
+
+@attrs.frozen
+class CustomerAskedForEscalation(Condition):
+    """The customer asked for escalation (``request_escalation``) in this cycle."""
+
+    kind: ClassVar[str] = "customer_asked_for_escalation"
+
+    def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
+        for instant in facts.requests_us:
+            if _in_cycle(instant, facts):
+                return instant
+        return None
+
+    def describe(self) -> str:
+        return "the customer asked for escalation"
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+class EscalationAction:
+    """What a rule does. Subclasses build the events, or None when there is nothing to do."""
+
+    kind: ClassVar[str]
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        """The events of this action on ``ticket`` now, or None if it would change nothing."""
+        raise NotImplementedError
+
+    def check(self, ladder: TierLadder) -> None:
+        """Refuse an action that cannot work on ``ladder`` (at policy construction)."""
+
+    def _data(self) -> dict[str, Any]:
+        return {}
+
+
+def _opt_level(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"tier must be an int, got {type(value).__name__}: {value!r}")
+    return value
+
+
+@attrs.frozen
+class EscalateTo(EscalationAction):
+    """Functional escalation: to ``tier`` and/or ``team``, or one tier up when both are None.
+
+    Nothing happens (and the rule stays unfired) when the ticket is already at that
+    tier or higher, or already at the top for "one tier up": for the rest of the cycle
+    the rule then acts as a floor, firing if the ticket is later moved below it.
+    """
+
+    kind: ClassVar[str] = "escalate_to"
+
+    tier: int | None = attrs.field(default=None, converter=_opt_level)
+    team: str | None = attrs.field(default=None)
+
+    def check(self, ladder: TierLadder) -> None:
+        if self.tier is not None or self.team is not None:
+            ladder.resolve(self.tier, self.team)
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        current = ticket.tier
+        if self.tier is None and self.team is None:
+            if current is None or current >= ladder.top:
+                return None
+            tier, team = ladder.resolve(current + 1)
+        else:
+            tier, team = ladder.resolve(self.tier, self.team)
+            if current is not None and (
+                tier < current or (tier == current and (self.team is None or team == ticket.team))
+            ):
+                return None
+        return (
+            Escalated(
+                at_us=at_us,
+                from_tier=current,
+                from_team=ticket.team,
+                to_tier=tier,
+                to_team=team,
+                reason=reason,
+                actor=None,
+                rule=rule,
+            ),
+        )
+
+    def _data(self) -> dict[str, Any]:
+        return {"tier": self.tier, "team": self.team}
+
+
+@attrs.frozen
+class NotifyManager(EscalationAction):
+    """Hierarchical escalation: notify the manager ``role``; the tier does not change."""
+
+    kind: ClassVar[str] = "notify_manager"
+
+    role: str = attrs.field(validator=lambda _, __, v: _text(v, "role"))
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        return (ManagerNotified(at_us=at_us, role=self.role, reason=reason, rule=rule),)
+
+    def _data(self) -> dict[str, Any]:
+        return {"role": self.role}
+
+
+def _opt_priority(value: object) -> Priority | None:
+    return None if value is None else _priority(value)
+
+
+@attrs.frozen
+class RaisePriority(EscalationAction):
+    """Raise the ticket's priority to ``to``, or one step when None; never lowers it."""
+
+    kind: ClassVar[str] = "raise_priority"
+
+    to: Priority | None = attrs.field(default=None, converter=_opt_priority)
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        current = ticket.priority
+        if self.to is None:
+            if current.rank >= len(_PRIORITIES) - 1:
+                return None
+            target = _PRIORITIES[current.rank + 1]
+        else:
+            target = self.to
+        if target.rank <= current.rank:
+            return None
+        return (
+            PriorityRaised(
+                at_us=at_us, from_priority=current, to_priority=target, reason=reason, rule=rule
+            ),
+        )
+
+    def _data(self) -> dict[str, Any]:
+        return {"to": None if self.to is None else self.to.value}
+
+
+_PRIORITIES: Final = tuple(sorted(Priority, key=lambda p: p.rank))
+
+
+# --- rules and policies --------------------------------------------------------------
+
+_CONDITIONS: Final[dict[str, type[Condition]]] = {
+    cls.kind: cls
+    for cls in (
+        SLAThreshold,
+        SLABreach,
+        PriorityAtOpen,
+        ReopensAtLeast,
+        ReassignmentsAtLeast,
+        AgeAtLeast,
+        CustomerAskedForEscalation,
+    )
+}
+_ACTIONS: Final[dict[str, type[EscalationAction]]] = {
+    cls.kind: cls for cls in (EscalateTo, NotifyManager, RaisePriority)
+}
+
+
+def _check_condition(_: object, __: object, value: object) -> None:
+    if not isinstance(value, Condition):
+        raise InvalidType(f"condition must be a Condition, got {type(value).__name__}")
+
+
+def _check_action(_: object, __: object, value: object) -> None:
+    if not isinstance(value, EscalationAction):
+        raise InvalidType(f"action must be an EscalationAction, got {type(value).__name__}")
+
+
+@attrs.frozen
+class EscalationRule:
+    """A named rule: when ``condition`` becomes true, do ``action``.
+
+    ``reason`` is recorded on the escalation (default: the condition described).
+    """
+
+    name: str = attrs.field(validator=lambda _, __, v: _text(v, "rule name"))
+    condition: Condition = attrs.field(validator=_check_condition)
+    action: EscalationAction = attrs.field(validator=_check_action)
+    reason: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The reason recorded when the rule fires."""
+        return self.reason if self.reason is not None else self.condition.describe()
+
+
+@attrs.frozen
+class DueEscalation:
+    """A rule due on a ticket: its ``rule`` name and the instant its condition became true."""
+
+    rule: str
+    due_us: int
+
+    @property
+    def due(self) -> pendulum.DateTime:
+        """The instant the rule's condition became true (the escalation's timestamp)."""
+        return to_datetime(self.due_us)
+
+
+def _rules(value: Iterable[EscalationRule]) -> tuple[EscalationRule, ...]:
+    rules = tuple(value)
+    for rule in rules:
+        if not isinstance(rule, EscalationRule):
+            raise InvalidType(f"a policy holds EscalationRule objects, got {type(rule).__name__}")
+    names = [rule.name for rule in rules]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InvalidArgument(f"rule names must be unique; repeated: {', '.join(duplicates)}")
+    return rules
+
+
+@attrs.frozen
+class EscalationPolicy:
+    """Ordered escalation rules over a tier ladder.
+
+    Rules referring to tiers or teams are checked against ``ladder`` at construction.
+    Pass the policy to ``Ticket.open(..., escalation=policy)`` so its next due instant
+    joins ``next_deadline()`` and ``Ticket.evaluate`` applies it.
+    """
+
+    rules: tuple[EscalationRule, ...] = attrs.field(converter=_rules)
+    ladder: TierLadder = attrs.field(factory=TierLadder.default)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.ladder, TierLadder):
+            raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
+        for index, rule in enumerate(self.rules):
+            try:
+                rule.action.check(self.ladder)
+            except UnknownName as error:
+                raise UnknownName(f"rule {rule.name!r}: {error}") from None
+            except InvalidArgument as error:
+                raise InvalidArgument(f"rule {index} ({rule.name!r}): {error}") from None
+
+    def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
+        """(instant, rule index) of every rule due at ``now``, earliest first."""
+        due = []
+        for index, rule in enumerate(self.rules):
+            if rule.name in facts.fired:
+                continue
+            instant = rule.condition.since_us(ticket, facts)
+            if instant is None or instant > now:
+                continue
+            stamp = max(instant, facts.last_us)
+            if rule.action.events(ticket, self.ladder, rule.name, rule.why, stamp) is None:
+                continue
+            due.append((instant, index))
+        due.sort()
+        return due
+
+    def evaluate(self, ticket: Ticket, *, at: object | None = None) -> tuple[DueEscalation, ...]:
+        """The rules due on ``ticket`` at ``at`` and not yet applied this cycle (pure).
+
+        Each comes with the instant its condition became true, earliest first.
+        """
+        now = at_us(at)
+        facts = _facts(ticket)
+        return tuple(
+            DueEscalation(self.rules[index].name, instant)
+            for instant, index in self._due(ticket, facts, now)
+        )
+
+    def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
+        """Record every rule due at ``at``, earliest first; returns the events appended.
+
+        Each escalation is stamped at the instant its condition became true, or at the
+        ticket's latest event if that is later (history stays in time order). Rules are
+        re-evaluated after each one, since raising the priority moves SLA thresholds.
+        """
+        now = at_us(at)
+        return _apply_due(self, ticket, now)
+
+    def next_due_us(self, ticket: Ticket) -> int | None:
+        """The next instant a rule of this policy will be due on ``ticket``, or None.
+
+        Only conditions whose instant is known in advance (SLA thresholds and
+        breaches of running clocks, business age) give one; a rule already due is
+        reported at its instant (so a host that polls ``next_deadline()`` applies it).
+        """
+        facts = _facts(ticket)
+        best: int | None = None
+        for rule in self.rules:
+            if rule.name in facts.fired:
+                continue
+            instant = rule.condition.since_us(ticket, facts)
+            if instant is None or (best is not None and instant >= best):
+                continue
+            stamp = max(instant, facts.last_us)
+            if rule.action.events(ticket, self.ladder, rule.name, rule.why, stamp) is None:
+                continue
+            best = instant
+        return best
+
+    def next_due(self, ticket: Ticket) -> pendulum.DateTime | None:
+        """:meth:`next_due_us` as a ``pendulum.DateTime``."""
+        us = self.next_due_us(ticket)
+        return None if us is None else to_datetime(us)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data (type ``"escalation_policy"``, schema 1), ladder included."""
+        return {
+            "type": _POLICY.kind,
+            "schema": _POLICY.current,
+            "ladder": self.ladder.to_dict(),
+            "rules": [
+                {
+                    "name": rule.name,
+                    "reason": rule.reason,
+                    "condition": {"kind": rule.condition.kind, **rule.condition._data()},
+                    "action": {"kind": rule.action.kind, **rule.action._data()},
+                }
+                for rule in self.rules
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> EscalationPolicy:
+        """Load a policy written by :meth:`to_dict`; :class:`SchemaError` names the bad field."""
+        reader = _POLICY.upgrade(data)
+        ladder_path = reader.at("ladder")
+        ladder = _read_ladder(_LADDER_MIGRATIONS.upgrade(reader.raw("ladder"), ladder_path))
+        rules = []
+        for item in reader.children("rules"):
+            action = _read_action(item.child("action"))
+            try:
+                action.check(ladder)
+            except SupportflowError as error:
+                raise SchemaError(item.at("action"), str(error)) from None
+            try:
+                rules.append(
+                    EscalationRule(
+                        item.text("name"),
+                        _read_condition(item.child("condition")),
+                        action,
+                        item.opt_text("reason"),
+                    )
+                )
+            except SchemaError:
+                raise
+            except SupportflowError as error:
+                raise SchemaError(item.path, str(error)) from None
+        try:
+            return cls(rules, ladder)
+        except SupportflowError as error:
+            raise SchemaError(reader.at("rules"), str(error)) from None
+
+
+def _kind(reader: Reader, table: Sequence[str], what: str) -> str:
+    kind = reader.text("kind")
+    if kind not in table:
+        raise SchemaError(
+            reader.at("kind"), f"unknown {what} {kind!r}; expected one of {', '.join(table)}"
+        )
+    return kind
+
+
+def _read_condition(reader: Reader) -> Condition:
+    kind = _kind(reader, list(_CONDITIONS), "condition")
+    try:
+        if kind == "sla_threshold":
+            return SLAThreshold(reader.text("metric"), reader.number("percent"))
+        if kind == "sla_breached":
+            return SLABreach(reader.text("metric"))
+        if kind == "priority_at_open":
+            return PriorityAtOpen(reader.enum("priority", Priority), reader.boolean("or_higher"))
+        if kind == "reopens_at_least":
+            return ReopensAtLeast(reader.integer("n"))
+        if kind == "reassignments_at_least":
+            return ReassignmentsAtLeast(reader.integer("n"))
+        if kind == "age_at_least":
+            calendar = _read_calendar(reader.raw("calendar"), reader.at("calendar"))
+            return AgeAtLeast(to_duration(reader.integer("duration_us", minimum=1)), calendar)
+        return CustomerAskedForEscalation()
+    except SchemaError:
+        raise
+    except SupportflowError as error:
+        raise SchemaError(reader.path, str(error)) from None
+
+
+def _read_calendar(data: object, path: str) -> BusinessCalendar:
+    try:
+        return BusinessCalendar.from_dict(data)
+    except SchemaError as error:
+        inner = f"{path}.{error.path}" if error.path else path
+        raise SchemaError(inner, error.problem) from None
+
+
+def _read_action(reader: Reader) -> EscalationAction:
+    kind = _kind(reader, list(_ACTIONS), "action")
+    try:
+        if kind == "escalate_to":
+            return EscalateTo(reader.opt_integer("tier"), reader.opt_text("team"))
+        if kind == "notify_manager":
+            return NotifyManager(reader.text("role"))
+        return RaisePriority(reader.opt_enum("to", Priority))
+    except SchemaError:
+        raise
+    except SupportflowError as error:
+        raise SchemaError(reader.path, str(error)) from None
+
+
+_POLICY: Final = Migrations("escalation_policy", 1)
+
+
+def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Event, ...]:
+    """Apply SLA events and escalations due up to ``now``, merged in time order.
+
+    Each round applies the SLA warnings and breaches due up to the earliest due rule,
+    then that rule; an SLA event and an escalation at the same instant keep that order.
+    Each round fires one rule, so there are at most ``len(rules)`` rounds plus the
+    final SLA catch-up.
+    """
+    applied: list[Event] = []
+    for _ in range(len(policy.rules) + 1):
+        due = policy._due(ticket, _facts(ticket), now)
+        limit = due[0][0] if due else now
+        sla = ticket._sla
+        if sla is not None:
+            for event in sla.due_events(limit):
+                ticket._apply(event)
+                applied.append(event)
+        if not due:
+            break
+        instant, index = due[0]
+        rule = policy.rules[index]
+        stamp = max(instant, ticket._history[-1].at_us)
+        events = rule.action.events(ticket, policy.ladder, rule.name, rule.why, stamp)
+        for event in events or ():
+            ticket._apply(event)
+            applied.append(event)
+    return tuple(applied)
