@@ -30,11 +30,11 @@ import pendulum
 from ._errors import InvalidArgument, InvalidType
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._metrics import ticket_milestones
+from ._metrics import sla_outcomes, ticket_milestones
 from ._proactive import ProactiveAggregate, require_text
 from ._serde import Codec, Migrations, instant_field
 from ._taxonomy import Channel
-from ._time import at_us, duration_us, instant_us, to_datetime
+from ._time import US_PER_DAY, US_PER_HOUR, at_us, duration_us, instant_us, to_datetime
 
 if TYPE_CHECKING:
     from ._outreach import ProactiveCase
@@ -627,7 +627,7 @@ class Customer(ProactiveAggregate):
             score=response.score,
             scale_min=response.scale_min,
             scale_max=response.scale_max,
-            method=response.method,
+            method=str(getattr(response.method, "value", response.method)),
             ticket_id=response.ticket_id,
             channel=response.channel,
             answered_at_us=response.at_us,
@@ -844,12 +844,18 @@ Customer.migrations = Migrations("customer", 1)
 
 def _ticket_facts(ticket: Any) -> dict[TimelineKind, tuple[int, ...]]:
     m = ticket_milestones(ticket)
+    # The clocks also know breaches of late fulfilments nobody evaluated in time.
+    breaches = (
+        m.breaches_us
+        if getattr(ticket, "sla", None) is None
+        else tuple(sorted(us for _, us, met in sla_outcomes(ticket) if not met))
+    )
     return {
         TimelineKind.TICKET_OPENED: (m.created_us,),
         TimelineKind.TICKET_REOPENED: m.reopens_us,
         TimelineKind.TICKET_SOLVED: m.solves_us,
         TimelineKind.TICKET_CLOSED: m.closes_us,
-        TimelineKind.SLA_BREACHED: m.breaches_us,
+        TimelineKind.SLA_BREACHED: breaches,
     }
 
 
@@ -943,6 +949,10 @@ class HealthRules:
             )
         if self.max_breaches == 0 or self.reopen_streak == 0:
             raise InvalidArgument("max_breaches and reopen_streak must be at least 1")
+        if not 0 < self.usage_drop_percent <= 100:
+            raise InvalidArgument(
+                f"usage_drop_percent must be in (0, 100], got {self.usage_drop_percent}"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -977,7 +987,7 @@ def assess_health(
     now = at_us(at)
     since = now - duration_us(rules.window, "window")
     reasons: list[HealthReason] = []
-    window_text = f"in the last {rules.window.days} days"
+    window_text = f"in the last {_window_text(since, now)}"
 
     def recent(us: int) -> bool:
         return since < us <= now
@@ -1049,6 +1059,15 @@ def assess_health(
     return HealthAssessment(
         customer_id=customer.id, score=score, level=level, reasons=tuple(reasons), at_us=now
     )
+
+
+def _window_text(since: int, now: int) -> str:
+    span = now - since
+    if span % US_PER_DAY == 0:
+        days = span // US_PER_DAY
+        return "day" if days == 1 else f"{days} days"
+    hours = span / US_PER_HOUR
+    return f"{hours:g} hours"
 
 
 def _reopen_streak(customer: Customer, since: int, until: int) -> int:

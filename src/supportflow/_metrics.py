@@ -52,6 +52,7 @@ __all__ = [
     "resolution_times",
     "retention_rate",
     "sla_compliance",
+    "sla_outcomes",
     "ticket_milestones",
 ]
 
@@ -339,11 +340,14 @@ class _Calendar(Protocol):
     def between_us(self, start_us: int, end_us: int) -> int: ...
 
 
-def _clock_outcomes(ticket: Any) -> list[tuple[str, int, bool]]:
-    """``(metric, instant, met)`` for each SLA clock that ended: fulfilled or breached.
+def sla_outcomes(ticket: Any) -> list[tuple[str, int, bool]]:
+    """``(metric, instant, met)`` for each SLA clock of a ticket that ended.
 
-    A clock fulfilled without breach ends when it stopped; a breached clock ends at
-    its breach (the deadline), whatever happened after. Cancelled clocks never ended.
+    A clock ends when it is fulfilled (met when its elapsed business time at that
+    instant is within its target) or when it breached: at the instant of its
+    ``sla_breached`` event, which is the deadline itself. A clock fulfilled late that
+    nobody evaluated in time is a breach at its fulfilment. Cancelled or running
+    clocks without a breach have not ended. A ticket without SLA has no clocks.
     """
     state = getattr(ticket, "sla", None)
     if state is None:
@@ -355,14 +359,15 @@ def _clock_outcomes(ticket: Any) -> list[tuple[str, int, bool]]:
     outcomes: list[tuple[str, int, bool]] = []
     for clock in state.clocks:
         metric = _value(clock.metric)
-        if clock.breached:
-            at = breach_at.get((metric, clock.cycle))
-            if at is None:
-                at = clock.deadline_us()
-            if at is not None:
-                outcomes.append((metric, at, False))
+        at = breach_at.get((metric, clock.cycle))
+        if at is not None:
+            outcomes.append((metric, at, False))
         elif _value(clock.state) == "fulfilled" and clock.stopped_us is not None:
-            outcomes.append((metric, clock.stopped_us, True))
+            met = clock.elapsed_us(clock.stopped_us) <= clock.target_us
+            outcomes.append((metric, clock.stopped_us, met))
+        elif clock.breached:
+            due = clock.deadline_us()
+            outcomes.append((metric, clock.start_us if due is None else due, False))
     return outcomes
 
 
@@ -376,7 +381,7 @@ class _Facts:
         self.ticket = ticket
         self.m = ticket_milestones(ticket)
         self.fcr = bool(ticket.first_contact_resolution)
-        self.clocks = _clock_outcomes(ticket)
+        self.clocks = sla_outcomes(ticket)
 
 
 class _Period:
