@@ -37,7 +37,9 @@ from ._taxonomy import Channel
 from ._time import US_PER_DAY, US_PER_HOUR, at_us, duration_us, instant_us, to_datetime
 
 if TYPE_CHECKING:
+    from ._incidents import Incident
     from ._outreach import ProactiveCase
+    from ._tickets import Ticket
 
 __all__ = [
     "CUSTOMER_LIFECYCLE",
@@ -506,7 +508,7 @@ class Customer(ProactiveAggregate):
         return event
 
     def record_ticket(
-        self, ticket: Any, *, at: datetime | None = None
+        self, ticket: Ticket, *, at: datetime | None = None
     ) -> tuple[CustomerActivityRecorded, ...]:
         """Add what is new about one of the customer's tickets to the timeline.
 
@@ -543,7 +545,7 @@ class Customer(ProactiveAggregate):
         return self._apply_all(events)  # type: ignore[return-value]
 
     def record_outreach(
-        self, case: Any, *, at: datetime | None = None
+        self, case: ProactiveCase, *, at: datetime | None = None
     ) -> tuple[CustomerActivityRecorded, ...]:
         """Add a proactive case's notice to this customer and their answer to the timeline.
 
@@ -576,7 +578,7 @@ class Customer(ProactiveAggregate):
         return self._record_new(when, case.id, channel, facts)
 
     def record_incident(
-        self, incident: Any, *, at: datetime | None = None
+        self, incident: Incident, *, at: datetime | None = None
     ) -> tuple[CustomerActivityRecorded, ...]:
         """Add an incident that affects the customer (declared, resolved) to the timeline.
 

@@ -863,9 +863,9 @@ def kpi_report(
     p = _Period(start, end)
     dims = _dimensions(group_by)
     facts = _facts(tickets)
-    answers = list(responses)
     if isinstance(responses, str | bytes):
-        raise InvalidType("responses must be an iterable of survey responses")
+        raise InvalidType("responses must be an iterable of survey responses, not a string")
+    answers = list(responses)
     at = p.end if backlog_at is None else instant_us(backlog_at, "backlog_at")
     churn, retention = _churn(customers, p)
     overall = _row((), facts, answers, p, calendar, at, satisfied_from)
