@@ -202,6 +202,8 @@ def ticket_command_steps(*, max_steps: int = 16) -> st.SearchStrategy[list[tuple
     )
 
 
+# --- escalation (random ticket lifecycles with escalation commands) -----------------------
+
 ESCALATION_COMMANDS = (
     "assign",
     "reply",
@@ -229,3 +231,118 @@ def escalation_lifecycle_steps(
         st.tuples(st.sampled_from(ESCALATION_COMMANDS), minutes, st.integers(0, 4)),
         max_size=max_steps,
     )
+
+
+# --- business calendars (zones with DST, random weekly hours, holidays, exceptions) -----
+
+CALENDAR_ZONES = (
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+)
+
+
+def calendar_hours() -> st.SearchStrategy[tuple[str, str]]:
+    """A working interval as ``("HH:MM", "HH:MM")``; the end may cross midnight."""
+
+    def text(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    minute = st.one_of(st.integers(0, 95).map(lambda q: q * 15), st.integers(0, 1439))
+    return (
+        st.tuples(minute, minute)
+        .filter(lambda pair: pair[0] != pair[1])
+        .map(lambda pair: (text(pair[0]), text(pair[1])))
+    )
+
+
+def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchStrategy[object]:
+    """Dates in a year range, often next to a DST change (March, April, Sep-Nov)."""
+    import datetime as dt
+
+    near_dst = st.builds(
+        dt.date,
+        st.integers(first_year, last_year),
+        st.sampled_from([3, 4, 9, 10, 11]),
+        st.integers(1, 28),
+    )
+    anywhere = st.dates(dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    return st.one_of(near_dst, anywhere)
+
+
+@st.composite
+def calendar_specs(draw: st.DrawFn, zones: Sequence[str] = CALENDAR_ZONES) -> dict[str, object]:
+    """Keyword arguments for ``BusinessCalendar``: zone, weekly hours, holidays, exceptions."""
+    weekly: dict[int, list[tuple[str, str]]] = {}
+    for day in range(7):
+        hours = draw(st.lists(calendar_hours(), max_size=3))
+        if hours:
+            weekly[day] = hours
+    if not weekly:
+        weekly[draw(st.integers(0, 6))] = [draw(calendar_hours())]
+    holidays = draw(st.lists(calendar_dates(), max_size=8))
+    exceptions = draw(
+        st.dictionaries(calendar_dates(), st.lists(calendar_hours(), max_size=2), max_size=6)
+    )
+    return {
+        "timezone": draw(st.sampled_from(list(zones))),
+        "weekly": weekly,
+        "holidays": holidays,
+        "exceptions": exceptions,
+    }
+
+
+def calendars(zones: Sequence[str] = CALENDAR_ZONES) -> st.SearchStrategy[object]:
+    """Random ``BusinessCalendar`` objects (see :func:`calendar_specs`)."""
+    from supportflow import BusinessCalendar
+
+    return calendar_specs(zones).map(lambda spec: BusinessCalendar(**spec))  # type: ignore[arg-type]
+
+
+_US_PER_MINUTE = 60_000_000
+
+
+def aware_instants(
+    first_year: int = 2019, last_year: int = 2031, *, edges: bool = True
+) -> st.SearchStrategy[int]:
+    """Instants as UTC microseconds: anywhere in the years, next to DST changes, and (with
+    ``edges``) around the calendar's precomputed-range boundaries (1970 and 2100)."""
+    import calendar as std_calendar
+
+    def at(year: int, month: int, day: int, minute: int, micro: int) -> int:
+        seconds = std_calendar.timegm((year, month, day, 0, 0, 0))
+        return seconds * 1_000_000 + minute * _US_PER_MINUTE + micro
+
+    micro = st.one_of(st.just(0), st.integers(0, _US_PER_MINUTE - 1))
+    near_dst = st.builds(
+        at,
+        st.integers(first_year, last_year),
+        st.sampled_from([3, 4, 9, 10, 11]),
+        st.integers(1, 28),
+        st.integers(0, 1439),
+        micro,
+    )
+    anywhere = st.builds(
+        at,
+        st.integers(first_year, last_year),
+        st.integers(1, 12),
+        st.integers(1, 28),
+        st.integers(0, 1439),
+        micro,
+    )
+    choices = [near_dst, anywhere]
+    if edges:
+        choices.append(
+            st.builds(
+                at,
+                st.sampled_from([1969, 1970, 2099, 2100]),
+                st.sampled_from([1, 12]),
+                st.integers(1, 28),
+                st.integers(0, 1439),
+                micro,
+            )
+        )
+    return st.one_of(*choices)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import attrs
 
@@ -36,6 +36,7 @@ from ._serde import Migrations, Reader
 from ._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
 
 if TYPE_CHECKING:
+    from ._sla import SLAState
     from ._tickets import Ticket
 
 __all__ = [
@@ -292,6 +293,21 @@ def _opt_enum(enum_type: type[Any], value: object, name: str) -> Any:
         raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}") from None
 
 
+def _route_topic(value: object) -> Topic | None:
+    result: Topic | None = _opt_enum(Topic, value, "topic")
+    return result
+
+
+def _route_channel(value: object) -> Channel | None:
+    result: Channel | None = _opt_enum(Channel, value, "channel")
+    return result
+
+
+def _route_priority(value: object) -> Priority | None:
+    result: Priority | None = _opt_enum(Priority, value, "priority")
+    return result
+
+
 @attrs.frozen(kw_only=True)
 class Route:
     """One row of a routing table: tickets matching every given field go to ``tier``/``team``.
@@ -302,15 +318,9 @@ class Route:
 
     tier: int | None = None
     team: str | None = None
-    topic: Topic | None = attrs.field(
-        default=None, converter=lambda v: _opt_enum(Topic, v, "topic")
-    )
-    channel: Channel | None = attrs.field(
-        default=None, converter=lambda v: _opt_enum(Channel, v, "channel")
-    )
-    priority: Priority | None = attrs.field(
-        default=None, converter=lambda v: _opt_enum(Priority, v, "priority")
-    )
+    topic: Topic | None = attrs.field(default=None, converter=_route_topic)
+    channel: Channel | None = attrs.field(default=None, converter=_route_channel)
+    priority: Priority | None = attrs.field(default=None, converter=_route_priority)
 
     def __attrs_post_init__(self) -> None:
         if self.tier is None and self.team is None:
@@ -572,9 +582,9 @@ def _catch_up(ticket: Ticket, now: int) -> None:
         if isinstance(policy, EscalationPolicy):
             _apply_due(policy, ticket, now)
             return
-    sla = ticket._sla
+    sla = cast("SLAState | None", ticket._sla)
     if sla is not None:
-        for event in sla.due_events(now):  # type: ignore[attr-defined]
+        for event in sla.due_events(now):
             ticket._apply(event)
 
 

@@ -13,7 +13,7 @@ event), so a host that looks late gets the same history as one that looked on ti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import attrs
 import pendulum
@@ -41,6 +41,7 @@ from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, T
 from ._time import at_us, duration_us, to_datetime, to_duration
 
 if TYPE_CHECKING:
+    from ._sla import SLAState
     from ._tickets import Ticket
 
 __all__ = [
@@ -75,7 +76,6 @@ class _Facts:
     reassignments_us: tuple[int, ...]
     requests_us: tuple[int, ...]
     fired: frozenset[str]
-    last_us: int
 
 
 def _facts(ticket: Ticket) -> _Facts:
@@ -92,10 +92,8 @@ def _facts(ticket: Ticket) -> _Facts:
     requests: list[int] = []
     fired: set[str] = set()
     assignee: str | None = None
-    last = cycle_start
     solved = False
     for event in ticket._history:
-        last = event.at_us
         kind = type(event)
         reopened = False
         if kind is Solved:
@@ -135,7 +133,6 @@ def _facts(ticket: Ticket) -> _Facts:
         tuple(reassignments),
         tuple(requests),
         frozenset(fired),
-        last,
     )
 
 
@@ -189,6 +186,8 @@ def _metric(value: object) -> Metric:
     if isinstance(value, Metric):
         return value
     try:
+        if not isinstance(value, str):
+            raise ValueError(value)
         return Metric(value)
     except ValueError:
         allowed = ", ".join(m.value for m in Metric)
@@ -199,6 +198,8 @@ def _priority(value: object) -> Priority:
     if isinstance(value, Priority):
         return value
     try:
+        if not isinstance(value, str):
+            raise ValueError(value)
         return Priority(value)
     except ValueError:
         allowed = ", ".join(p.value for p in Priority)
@@ -213,6 +214,21 @@ def _in_cycle(instant: int | None, facts: _Facts) -> bool:
     )
 
 
+def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts) -> int | None:
+    """The earliest instant in the cycle an SLA clock of ``metric`` reached ``fraction``."""
+    sla = cast("SLAState | None", ticket._sla)
+    if sla is None:
+        return None
+    best: int | None = None
+    for clock in sla.clocks:
+        if clock.metric is not metric:
+            continue
+        instant = clock.threshold_us(fraction)
+        if instant is not None and _in_cycle(instant, facts) and (best is None or instant < best):
+            best = instant
+    return best
+
+
 @attrs.frozen
 class SLAThreshold(Condition):
     """An SLA clock of ``metric`` reached ``percent`` of its target (e.g. 75)."""
@@ -223,7 +239,7 @@ class SLAThreshold(Condition):
     percent: float = attrs.field(converter=_percent)
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
-        sla = ticket.sla
+        sla = cast("SLAState | None", ticket._sla)
         if sla is None:
             return None
         best: int | None = None
@@ -232,7 +248,11 @@ class SLAThreshold(Condition):
             if clock.metric is not self.metric:
                 continue
             instant = clock.threshold_us(fraction)
-            if _in_cycle(instant, facts) and (best is None or instant < best):  # type: ignore[operator]
+            if (
+                instant is not None
+                and _in_cycle(instant, facts)
+                and (best is None or instant < best)
+            ):
                 best = instant
         return best
 
@@ -252,7 +272,7 @@ class SLABreach(Condition):
     metric: Metric = attrs.field(converter=_metric)
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
-        return SLAThreshold(self.metric, 100).since_us(ticket, facts)
+        return _sla_instant(ticket, self.metric, 1.0, facts)
 
     def describe(self) -> str:
         return f"{self.metric.value} SLA breached"
@@ -335,6 +355,10 @@ def _calendar(value: object) -> BusinessCalendar:
     return value
 
 
+def _age_duration(value: object) -> int:
+    return duration_us(value, "duration", allow_zero=False)
+
+
 @attrs.frozen
 class AgeAtLeast(Condition):
     """The ticket is at least ``duration`` old in business time on ``calendar``.
@@ -345,9 +369,7 @@ class AgeAtLeast(Condition):
 
     kind: ClassVar[str] = "age_at_least"
 
-    duration_us: int = attrs.field(
-        alias="duration", converter=lambda v: duration_us(v, "duration", allow_zero=False)
-    )
+    duration_us: int = attrs.field(alias="duration", converter=_age_duration)
     calendar: BusinessCalendar = attrs.field(converter=_calendar)
 
     @property
@@ -390,6 +412,10 @@ class EscalationAction:
 
     kind: ClassVar[str]
 
+    def acts(self, ticket: Ticket, ladder: TierLadder) -> bool:
+        """Whether the action would change anything on ``ticket`` now."""
+        raise NotImplementedError
+
     def events(
         self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
     ) -> tuple[Event, ...] | None:
@@ -429,20 +455,30 @@ class EscalateTo(EscalationAction):
         if self.tier is not None or self.team is not None:
             ladder.resolve(self.tier, self.team)
 
-    def events(
-        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
-    ) -> tuple[Event, ...] | None:
+    def _target(self, ticket: Ticket, ladder: TierLadder) -> tuple[int, str] | None:
         current = ticket.tier
         if self.tier is None and self.team is None:
             if current is None or current >= ladder.top:
                 return None
-            tier, team = ladder.resolve(current + 1)
-        else:
-            tier, team = ladder.resolve(self.tier, self.team)
-            if current is not None and (
-                tier < current or (tier == current and (self.team is None or team == ticket.team))
-            ):
-                return None
+            return ladder.resolve(current + 1)
+        tier, team = ladder.resolve(self.tier, self.team)
+        if current is not None and (
+            tier < current or (tier == current and (self.team is None or team == ticket.team))
+        ):
+            return None
+        return tier, team
+
+    def acts(self, ticket: Ticket, ladder: TierLadder) -> bool:
+        return self._target(ticket, ladder) is not None
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        target = self._target(ticket, ladder)
+        if target is None:
+            return None
+        tier, team = target
+        current = ticket.tier
         return (
             Escalated(
                 at_us=at_us,
@@ -468,6 +504,9 @@ class NotifyManager(EscalationAction):
 
     role: str = attrs.field(validator=lambda _, __, v: _text(v, "role"))
 
+    def acts(self, ticket: Ticket, ladder: TierLadder) -> bool:
+        return True
+
     def events(
         self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
     ) -> tuple[Event, ...] | None:
@@ -489,18 +528,24 @@ class RaisePriority(EscalationAction):
 
     to: Priority | None = attrs.field(default=None, converter=_opt_priority)
 
-    def events(
-        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
-    ) -> tuple[Event, ...] | None:
+    def _target(self, ticket: Ticket) -> Priority | None:
         current = ticket.priority
         if self.to is None:
             if current.rank >= len(_PRIORITIES) - 1:
                 return None
-            target = _PRIORITIES[current.rank + 1]
-        else:
-            target = self.to
-        if target.rank <= current.rank:
+            return _PRIORITIES[current.rank + 1]
+        return self.to if self.to.rank > current.rank else None
+
+    def acts(self, ticket: Ticket, ladder: TierLadder) -> bool:
+        return self._target(ticket) is not None
+
+    def events(
+        self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
+    ) -> tuple[Event, ...] | None:
+        target = self._target(ticket)
+        if target is None:
             return None
+        current = ticket.priority
         return (
             PriorityRaised(
                 at_us=at_us, from_priority=current, to_priority=target, reason=reason, rule=rule
@@ -533,12 +578,12 @@ _ACTIONS: Final[dict[str, type[EscalationAction]]] = {
 }
 
 
-def _check_condition(_: object, __: object, value: object) -> None:
+def _check_condition(_: object, __: object, value: Any) -> None:
     if not isinstance(value, Condition):
         raise InvalidType(f"condition must be a Condition, got {type(value).__name__}")
 
 
-def _check_action(_: object, __: object, value: object) -> None:
+def _check_action(_: object, __: object, value: Any) -> None:
     if not isinstance(value, EscalationAction):
         raise InvalidType(f"action must be an EscalationAction, got {type(value).__name__}")
 
@@ -618,8 +663,7 @@ class EscalationPolicy:
             instant = rule.condition.since_us(ticket, facts)
             if instant is None or instant > now:
                 continue
-            stamp = max(instant, facts.last_us)
-            if rule.action.events(ticket, self.ladder, rule.name, rule.why, stamp) is None:
+            if not rule.action.acts(ticket, self.ladder):
                 continue
             due.append((instant, index))
         due.sort()
@@ -662,8 +706,7 @@ class EscalationPolicy:
             instant = rule.condition.since_us(ticket, facts)
             if instant is None or (best is not None and instant >= best):
                 continue
-            stamp = max(instant, facts.last_us)
-            if rule.action.events(ticket, self.ladder, rule.name, rule.why, stamp) is None:
+            if not rule.action.acts(ticket, self.ladder):
                 continue
             best = instant
         return best
@@ -791,7 +834,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     for _ in range(len(policy.rules) + 1):
         due = policy._due(ticket, _facts(ticket), now)
         limit = due[0][0] if due else now
-        sla = ticket._sla
+        sla = cast("SLAState | None", ticket._sla)
         if sla is not None:
             for event in sla.due_events(limit):
                 ticket._apply(event)
@@ -800,7 +843,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
             break
         instant, index = due[0]
         rule = policy.rules[index]
-        stamp = max(instant, ticket._history[-1].at_us)
+        stamp = max(instant, ticket._last_us)
         events = rule.action.events(ticket, policy.ladder, rule.name, rule.why, stamp)
         for event in events or ():
             ticket._apply(event)
