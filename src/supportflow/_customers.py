@@ -30,7 +30,7 @@ import pendulum
 from ._errors import InvalidArgument, InvalidType
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._metrics import sla_outcomes, ticket_milestones
+from ._metrics import ticket_milestones
 from ._proactive import ProactiveAggregate, require_text
 from ._serde import Codec, Migrations, instant_field
 from ._taxonomy import Channel
@@ -846,18 +846,12 @@ Customer.migrations = Migrations("customer", 1)
 
 def _ticket_facts(ticket: Any) -> dict[TimelineKind, tuple[int, ...]]:
     m = ticket_milestones(ticket)
-    # The clocks also know breaches of late fulfilments nobody evaluated in time.
-    breaches = (
-        m.breaches_us
-        if getattr(ticket, "sla", None) is None
-        else tuple(sorted(us for _, us, met in sla_outcomes(ticket) if not met))
-    )
     return {
         TimelineKind.TICKET_OPENED: (m.created_us,),
         TimelineKind.TICKET_REOPENED: m.reopens_us,
         TimelineKind.TICKET_SOLVED: m.solves_us,
         TimelineKind.TICKET_CLOSED: m.closes_us,
-        TimelineKind.SLA_BREACHED: breaches,
+        TimelineKind.SLA_BREACHED: m.breaches_us,
     }
 
 

@@ -343,11 +343,11 @@ class _Calendar(Protocol):
 def sla_outcomes(ticket: Any) -> list[tuple[str, int, bool]]:
     """``(metric, instant, met)`` for each SLA clock of a ticket that ended.
 
-    A clock ends when it is fulfilled (met when its elapsed business time at that
-    instant is within its target) or when it breached: at the instant of its
-    ``sla_breached`` event, which is the deadline itself. A clock fulfilled late that
-    nobody evaluated in time is a breach at its fulfilment. Cancelled or running
-    clocks without a breach have not ended. A ticket without SLA has no clocks.
+    A clock ends when it breached, at the instant of its ``sla_breached`` event (the
+    deadline itself: ticket commands catch up due breaches before they apply, so a
+    late reply still records its breach at the deadline), or, without a breach, when
+    it was fulfilled. Cancelled clocks and running clocks within target have not
+    ended. A ticket without SLA has no clocks.
     """
     state = getattr(ticket, "sla", None)
     if state is None:
@@ -363,11 +363,7 @@ def sla_outcomes(ticket: Any) -> list[tuple[str, int, bool]]:
         if at is not None:
             outcomes.append((metric, at, False))
         elif _value(clock.state) == "fulfilled" and clock.stopped_us is not None:
-            met = clock.elapsed_us(clock.stopped_us) <= clock.target_us
-            outcomes.append((metric, clock.stopped_us, met))
-        elif clock.breached:
-            due = clock.deadline_us()
-            outcomes.append((metric, clock.start_us if due is None else due, False))
+            outcomes.append((metric, clock.stopped_us, not clock.breached))
     return outcomes
 
 
