@@ -115,13 +115,8 @@ def _interval(value: object, name: str) -> Interval:
         )
     start = _time_us(value[0], f"{name} start", is_end=False)
     end = _time_us(value[1], f"{name} end", is_end=True)
-    if end == start:
-        raise InvalidArgument(
-            f"{name} is empty ({value[0]!r} to {value[1]!r}); for a whole day use "
-            "('00:00', '24:00'), for a day off leave the day out"
-        )
-    if end < start:
-        end += _DAY  # crosses midnight into the next day
+    if end <= start:
+        end += _DAY  # crosses midnight into the next day (equal ends: 24 hours)
     return (start, end)
 
 
@@ -138,7 +133,15 @@ def _merge(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
 def _intervals(values: object, name: str) -> tuple[Interval, ...]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidArgument(f"{name} must be a list of (start, end) pairs, got {values!r}")
-    return _merge(_interval(v, f"{name}[{i}]") for i, v in enumerate(values))
+    merged = _merge(_interval(v, f"{name}[{i}]") for i, v in enumerate(values))
+    for start, end in merged:
+        if end - start > _DAY:
+            raise InvalidArgument(
+                f"{name}: overlapping intervals merge into {_format_time(start)} to "
+                f"{_format_time(end - _DAY)} the next day, more than 24 hours; "
+                "give the extra hours to the next day instead"
+            )
+    return merged
 
 
 def _weekday(value: object) -> int:
@@ -196,7 +199,7 @@ class BusinessCalendar:
     ``weekly`` maps a weekday (0 = Monday, a :class:`Weekday` or a day name) to its
     working intervals ``(start, end)`` as ``datetime.time`` or ``"HH:MM"`` text; an end
     at or before the start crosses midnight into the next day (``("22:00", "06:00")``),
-    ``"24:00"`` is midnight at the end of the day, and start == end is refused as empty.
+    ``"24:00"`` is midnight at the end of the day and start == end means 24 hours.
     ``holidays`` are dates closed all day; ``exceptions`` map a date to the intervals it
     has instead of its weekday's (an empty list closes it). Overlapping intervals merge.
 
@@ -237,11 +240,12 @@ class BusinessCalendar:
         tz = _zone(timezone)
         if not isinstance(weekly, Mapping):
             raise InvalidType(f"weekly must be a mapping of weekday to intervals, got {weekly!r}")
-        days: list[list[Interval]] = [[] for _ in range(7)]
+        days: list[list[IntervalInput]] = [[] for _ in range(7)]
         for key, values in weekly.items():
-            day = _weekday(key)
-            days[day].extend(_intervals(values, f"weekly[{_DAY_NAMES[day]}]"))
-        week = tuple(_merge(d) for d in days)
+            if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+                raise InvalidArgument(f"weekly[{key!r}] must be a list of (start, end) pairs")
+            days[_weekday(key)].extend(values)
+        week = tuple(_intervals(d, f"weekly[{_DAY_NAMES[n]}]") for n, d in enumerate(days))
         holiday_set = frozenset(_date(d, "holiday") for d in holidays)
         exception_map: dict[_dt.date, tuple[Interval, ...]] = {}
         for key, values in (exceptions or {}).items():
@@ -390,6 +394,14 @@ class BusinessCalendar:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"BusinessCalendar is immutable; cannot set {name!r}")
+
+    # Immutable: a copy is the calendar itself (Incident.resolve deep-copies tickets,
+    # and with them their SLA policies, for its dry run).
+    def __copy__(self) -> BusinessCalendar:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> BusinessCalendar:
+        return self
 
     def __repr__(self) -> str:
         if self._always:

@@ -1,0 +1,183 @@
+"""Calendar arithmetic against a deliberately simple, slow oracle, plus algebraic laws.
+
+The oracle reads the calendar's definition from ``to_dict()`` and walks local dates one
+by one: each date's intervals (exception, else nothing on a holiday, else its weekday's)
+become UTC instants through ``zoneinfo`` with ``fold=0``; empty ones are dropped, the rest
+merged, and business time is the measure of their union. No shared code with the library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from tests.strategies import aware_instants, calendars
+
+from supportflow import BusinessCalendar
+
+DAY = 86_400_000_000
+MINUTE = 60_000_000
+YEAR = 365 * DAY
+UTC = dt.UTC
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _minutes(text: str) -> dt.timedelta:
+    parts = [float(p) for p in text.split(":")]
+    return dt.timedelta(hours=parts[0], minutes=parts[1], seconds=parts[2] if len(parts) > 2 else 0)
+
+
+class Oracle:
+    """Union of real working intervals, built date by date from the calendar's document."""
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        doc: dict[str, Any] = calendar.to_dict()
+        self.zone = zoneinfo.ZoneInfo(doc["timezone"])
+        self.weekly = {NAMES.index(k): v for k, v in doc["weekly"].items()}
+        self.holidays = {dt.date.fromisoformat(d) for d in doc["holidays"]}
+        self.exceptions = {
+            dt.date.fromisoformat(e["date"]): e["intervals"] for e in doc["exceptions"]
+        }
+
+    def _us(self, moment: dt.datetime) -> int:
+        delta = moment - EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+    def day_intervals(self, day: dt.date) -> list[tuple[int, int]]:
+        if day in self.exceptions:
+            hours = self.exceptions[day]
+        elif day in self.holidays:
+            hours = []
+        else:
+            hours = self.weekly.get(day.weekday(), [])
+        out = []
+        midnight = dt.datetime(day.year, day.month, day.day)
+        for start_text, end_text in hours:
+            start, end = _minutes(start_text), _minutes(end_text)
+            if end <= start:
+                end += dt.timedelta(days=1)
+            # Wall-clock arithmetic on naive datetimes, then the zone with fold=0.
+            a = self._us((midnight + start).replace(tzinfo=self.zone).astimezone(UTC))
+            b = self._us((midnight + end).replace(tzinfo=self.zone).astimezone(UTC))
+            if b > a:
+                out.append((a, b))
+        return out
+
+    def merged(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        first = (EPOCH + dt.timedelta(microseconds=lo)).date() - dt.timedelta(days=3)
+        last = (EPOCH + dt.timedelta(microseconds=hi)).date() + dt.timedelta(days=2)
+        raw = []
+        day = first
+        while day <= last:
+            raw.extend(self.day_intervals(day))
+            day += dt.timedelta(days=1)
+        out: list[list[int]] = []
+        for a, b in sorted(raw):
+            if out and a <= out[-1][1]:
+                out[-1][1] = max(out[-1][1], b)
+            else:
+                out.append([a, b])
+        return [(a, b) for a, b in out]
+
+    def between(self, lo: int, hi: int) -> int:
+        return sum(max(0, min(b, hi) - max(a, lo)) for a, b in self.merged(lo, hi))
+
+    def add(self, start: int, amount: int, horizon: int) -> int | None:
+        """Walk forward interval by interval; None when ``horizon`` is not enough."""
+        if amount == 0:
+            return start
+        for a, b in self.merged(start, start + horizon):
+            a = max(a, start)
+            if b <= a:
+                continue
+            if b - a >= amount:
+                return a + amount
+            amount -= b - a
+        return None
+
+    def is_open(self, at: int) -> bool:
+        return any(a <= at < b for a, b in self.merged(at, at + 1))
+
+
+spans = st.one_of(st.integers(0, 3 * DAY), st.integers(0, 40 * DAY))
+amounts = st.one_of(
+    st.integers(0, 10 * MINUTE).map(lambda m: m * 6_000_000),
+    st.integers(0, 200 * 60 * MINUTE),
+)
+
+
+@given(calendars(), aware_instants(), spans)
+def test_between_matches_the_oracle(calendar: Any, start: int, span: int) -> None:
+    oracle = Oracle(calendar)
+    assert calendar.between_us(start, start + span) == oracle.between(start, start + span)
+    assert calendar.between_us(start + span, start) == -oracle.between(start, start + span)
+
+
+@given(calendars(), aware_instants(), amounts)
+def test_add_matches_the_oracle(calendar: Any, start: int, amount: int) -> None:
+    expected = Oracle(calendar).add(start, amount, 60 * DAY)
+    assume(expected is not None)
+    assert calendar.add_us(start, amount) == expected
+
+
+@given(calendars(), aware_instants())
+def test_is_open_and_next_opening_and_closing_match_the_oracle(calendar: Any, at: int) -> None:
+    oracle = Oracle(calendar)
+    assert calendar.is_open_us(at) == oracle.is_open(at)
+    stretches = [(a, b) for a, b in oracle.merged(at, at + 30 * DAY) if b > at]
+    assume(stretches and stretches[0][1] < at + 25 * DAY)
+    first_a, first_b = stretches[0]
+    assert calendar.next_opening_us(at) == max(first_a, at)
+    assert calendar.next_closing_us(at) == first_b
+
+
+@given(calendars(), aware_instants(), st.integers(0, 20 * DAY))
+def test_intervals_match_the_oracle(calendar: Any, start: int, span: int) -> None:
+    expected = [
+        (max(a, start), min(b, start + span))
+        for a, b in Oracle(calendar).merged(start, start + span)
+        if min(b, start + span) > max(a, start)
+    ]
+    assert calendar.intervals_us(start, start + span) == expected
+
+
+long_spans = st.integers(0, 10 * YEAR)
+long_amounts = st.integers(0, 3 * YEAR)
+
+
+@given(calendars(), aware_instants(edges=False), long_amounts)
+def test_between_of_add_gives_back_the_duration(calendar: Any, start: int, amount: int) -> None:
+    end = calendar.add_us(start, amount)
+    assert end >= start
+    assert calendar.between_us(start, end) == amount
+    back = calendar.add_us(end, -amount)
+    assert back <= end
+    assert calendar.between_us(back, end) == amount
+
+
+@given(calendars(), aware_instants(edges=False), long_amounts, long_amounts)
+def test_add_composes(calendar: Any, start: int, a: int, b: int) -> None:
+    assert calendar.add_us(calendar.add_us(start, a), b) == calendar.add_us(start, a + b)
+
+
+@given(calendars(), aware_instants(edges=False), long_spans, long_spans)
+def test_between_is_additive_and_monotonic(calendar: Any, start: int, x: int, y: int) -> None:
+    one = calendar.between_us(start, start + x)
+    two = calendar.between_us(start + x, start + x + y)
+    assert one >= 0
+    assert two >= 0
+    assert calendar.between_us(start, start + x + y) == one + two
+    assert calendar.add_us(start, one) <= start + x
+
+
+@given(calendars(), aware_instants(), st.integers(0, 2 * YEAR), st.integers(0, 2 * YEAR))
+def test_add_is_monotonic_across_the_fast_range_edges(
+    calendar: Any, start: int, a: int, b: int
+) -> None:
+    low, high = sorted((a, b))
+    assert calendar.add_us(start, low) <= calendar.add_us(start, high)
+    assert calendar.between_us(start, calendar.add_us(start, high)) == high
