@@ -308,7 +308,7 @@ class _Simulator:
         # Results.
         self.outcomes: dict[str, TicketOutcome] = {}
         self.order: list[str] = []
-        self.kept: list[Any] = []
+        self.kept: dict[str, Any] = {}
         self.open_cases: dict[str, _Case] = {}
         self.unsolved = 0
         self.backlog: list[tuple[int, int]] = []
@@ -659,7 +659,7 @@ class _Simulator:
         if self.on_done is not None:
             self.on_done(ticket, outcome)
         if self.keep:
-            self.kept.append(ticket)
+            self.kept[arrival.ticket_id] = ticket
 
     def _shift(self, agent: _AgentState) -> None:
         now = self.now
@@ -828,15 +828,15 @@ class _Simulator:
             "NPS", nps_every=_delta(microseconds=period), at=_at(first)
         )
         # Enrol each answering customer one cadence before their answer, so the survey
-        # is due when they answer; answers are recorded day by day.
+        # is due when they answer; answers are recorded hour by hour.
         for answer in answers:
             program.enroll(answer.customer_id, at=_at(max(first, answer.at_us - period)))
         self.nps_program = program
-        by_day: dict[int, list[Any]] = {}
+        by_hour: dict[int, list[Any]] = {}
         for answer in answers:
-            by_day.setdefault(answer.at_us // US_PER_DAY, []).append(answer)
-        for day, day_answers in sorted(by_day.items()):
-            self.push((day + 1) * US_PER_DAY, _PROACTIVE, ("nps", day_answers))
+            by_hour.setdefault(answer.at_us // US_PER_HOUR, []).append(answer)
+        for hour, hour_answers in sorted(by_hour.items()):
+            self.push((hour + 1) * US_PER_HOUR, _PROACTIVE, ("nps", hour_answers))
 
     def _record_nps(self, answers: Sequence[Any]) -> None:
         program = self.nps_program
@@ -866,7 +866,7 @@ class _Simulator:
             stopped_us=self.now,
             outcomes=tuple(self.outcomes[ticket_id] for ticket_id in self.order),
             backlog=tuple(self.backlog),
-            tickets=tuple(self.kept),
+            tickets=tuple(self.kept[ticket_id] for ticket_id in self.order if self.keep),
             incidents=tuple(self.incidents.values()),
             maintenances=tuple(self.maintenances),
             feedback=(*self.finished_programs, *self.csat_programs.values())

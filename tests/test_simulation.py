@@ -1,0 +1,231 @@
+"""The simulator drives real tickets through a workload: deterministic, complete, what-if."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from supportflow import (
+    BusinessCalendar,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    InvalidArgument,
+    NotifyManager,
+    SLABreach,
+    Ticket,
+)
+from supportflow._sla import SLAPolicy, SLAPolicySet
+from supportflow.simulation import (
+    Scenario,
+    Staffing,
+    TicketOutcome,
+    WorkloadProfile,
+    run,
+    what_if,
+)
+
+START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+
+
+def _sla(first_reply: timedelta = timedelta(hours=4)) -> Any:
+    hours = BusinessCalendar.weekdays("08:00", "18:00", timezone="Europe/Berlin")
+    targets = {
+        "first_reply": {
+            "urgent": first_reply / 4,
+            "high": first_reply / 2,
+            "normal": first_reply,
+            "low": first_reply * 2,
+        },
+        "resolution": {
+            "urgent": timedelta(hours=8),
+            "high": timedelta(hours=16),
+            "normal": timedelta(hours=32),
+            "low": timedelta(hours=60),
+        },
+    }
+    return SLAPolicySet([SLAPolicy("standard", targets, calendar=hours)])
+
+
+def _escalation() -> Any:
+    return EscalationPolicy(
+        [
+            EscalationRule("late first reply", SLABreach("first_reply"), NotifyManager("lead")),
+            EscalationRule("late resolution", SLABreach("resolution"), EscalateTo()),
+        ]
+    )
+
+
+def workload(days: int = 5, per_day: int = 60, seed: int = 11, **extra: object) -> Any:
+    values: dict[str, object] = {
+        "start": START,
+        "days": days,
+        "tickets_per_day": per_day,
+        "timezone": "Europe/Berlin",
+        "incident_tickets": 4,
+    }
+    values.update(extra)
+    return WorkloadProfile(**values).generate(seed)  # type: ignore[arg-type]
+
+
+def scenario(name: str = "base", agents: int = 3, **extra: Any) -> Scenario:
+    staffing = Staffing.rotation({1: agents, 2: agents, 3: 1}, timezone="Europe/Berlin")
+    values: dict[str, Any] = {"sla": _sla(), "escalation": _escalation()}
+    values.update(extra)
+    return Scenario(name=name, staffing=staffing, **values)
+
+
+@pytest.fixture(scope="module")
+def small() -> Any:
+    return workload()
+
+
+@pytest.fixture(scope="module")
+def result(small: Any) -> Any:
+    return run(small, scenario(), keep_tickets=True)
+
+
+def test_the_same_workload_and_scenario_give_the_same_result(small: Any, result: Any) -> None:
+    again = run(small, scenario(), keep_tickets=True)
+    assert again.outcomes == result.outcomes
+    assert again.run.backlog == result.run.backlog
+    assert [t.history for t in again.tickets] == [t.history for t in result.tickets]
+
+
+def test_every_arrival_becomes_one_ticket_with_its_facts(small: Any, result: Any) -> None:
+    assert [o.ticket_id for o in result.outcomes] == [a.ticket_id for a in small.arrivals]
+    for arrival, ticket in zip(small.arrivals, result.tickets, strict=True):
+        assert ticket.id == arrival.ticket_id
+        assert ticket.customer_id == arrival.customer_id
+        assert str(ticket.priority) in (arrival.priority, "high", "urgent")
+        assert ticket.created_at_us == arrival.at_us
+
+
+def test_tickets_run_their_whole_lifecycle(result: Any) -> None:
+    statuses = Counter(str(ticket.status) for ticket in result.tickets)
+    assert statuses["closed"] > 0.8 * len(result.tickets)
+    for ticket, outcome in zip(result.tickets, result.outcomes, strict=True):
+        if outcome.closed:
+            assert str(ticket.status) == "closed"
+            assert outcome.solved_us is not None
+            assert outcome.first_reply_us is not None
+            assert 0 <= outcome.first_reply_us <= outcome.resolution_us
+    # Customers answered questions, waited on third parties and reopened tickets.
+    kinds = Counter(event.name for ticket in result.tickets for event in ticket.history)
+    for name in ("ticket_opened", "assigned", "status_changed"):
+        assert kinds[name] > 0, name
+    assert any(ticket.reopens for ticket in result.tickets)
+
+
+def test_histories_replay_to_equal_tickets(result: Any) -> None:
+    sla, escalation = _sla(), _escalation()
+    for ticket in result.tickets[:40]:
+        assert Ticket.replay(ticket.history, sla=sla, escalation=escalation) == ticket
+
+
+def test_sla_breaches_are_recorded_at_their_deadlines() -> None:
+    tight = scenario(sla=_sla(first_reply=timedelta(minutes=10)), agents=1)
+    outcome = run(workload(days=3), tight, keep_tickets=True)
+    breaches = [
+        event
+        for ticket in outcome.tickets
+        for event in ticket.history
+        if event.name == "sla_breached"
+    ]
+    assert breaches
+    assert outcome.kpis.first_reply_compliance is not None
+    assert outcome.kpis.first_reply_compliance < 1
+    assert sum(len(o.breached) for o in outcome.outcomes) == len(breaches)
+
+
+def test_more_agents_answer_sooner_on_the_same_workload(small: Any) -> None:
+    comparison = what_if(small, scenario("lean", agents=1), scenario("staffed", agents=5))
+    lean, staffed = comparison.a.kpis, comparison.b.kpis
+    assert lean.tickets == staffed.tickets
+    assert staffed.first_reply_median_h < lean.first_reply_median_h
+    assert staffed.backlog_peak <= lean.backlog_peak
+    text = comparison.render_text()
+    assert "lean" in text
+    assert "staffed" in text
+    assert "First reply, median" in text
+
+
+def test_incidents_solve_their_linked_tickets_together(result: Any) -> None:
+    assert result.run.incidents
+    for incident in result.run.incidents:
+        assert str(incident.status) == "resolved"
+        assert incident.linked_tickets
+        for ticket_id in incident.solved_tickets:
+            ticket = next(t for t in result.tickets if t.id == ticket_id)
+            assert incident.id in (ticket.resolution or "")
+
+
+def test_maintenance_notices_go_out_and_windows_complete(result: Any) -> None:
+    assert result.run.maintenances
+    assert result.run.notices_sent > 0
+    assert {str(m.status) for m in result.run.maintenances} <= {"completed", "in_progress"}
+
+
+def test_survey_answers_are_recorded_in_feedback_programs(small: Any, result: Any) -> None:
+    answered = sum(len(program.responses) for program in result.run.feedback)
+    csat = [o.csat for o in result.outcomes if o.csat is not None]
+    assert csat
+    assert all(1 <= score <= 5 for score in csat)
+    assert answered == len(csat) + len(result.run.nps_scores)
+    assert result.kpis.csat_answers == len(csat)
+
+
+def test_on_ticket_done_sees_every_ticket_once(small: Any) -> None:
+    seen: list[str] = []
+
+    def done(ticket: Any, outcome: TicketOutcome) -> None:
+        assert ticket.id == outcome.ticket_id
+        seen.append(ticket.id)
+
+    outcome = run(small, scenario(), on_ticket_done=done)
+    assert sorted(seen) == sorted(o.ticket_id for o in outcome.outcomes)
+    assert outcome.tickets == ()
+
+
+def test_progress_reaches_the_total(small: Any) -> None:
+    calls: list[tuple[int, int]] = []
+    run(small, scenario(), progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (len(small), len(small))
+
+
+def test_without_sla_there_is_no_compliance_figure(small: Any) -> None:
+    outcome = run(small, scenario(sla=None, escalation=None))
+    assert outcome.kpis.sla_compliance is None
+    assert outcome.kpis.breaches == 0
+    assert outcome.kpis.solved > 0
+
+
+def test_kpis_are_consistent(result: Any) -> None:
+    kpis = result.kpis
+    assert kpis.tickets == len(result.outcomes)
+    assert kpis.closed <= kpis.solved <= kpis.tickets
+    assert kpis.first_reply_median_h <= kpis.first_reply_p90_h
+    assert 0 <= kpis.sla_compliance <= 1
+    assert kpis.backlog_peak >= kpis.backlog_end
+    assert "Scenario: base" in result.render_text()
+
+
+def test_the_html_report_is_self_contained_with_charts_and_diagrams(result: Any) -> None:
+    html = result.to_html(title="Test desk")
+    assert "<script" not in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for marker in ('id="sla-0"', 'id="backlog"', 'id="lifecycle-ticket"', "stateDiagram-v2"):
+        assert marker in html
+    for svg in html.split("<svg ")[1:]:
+        ET.fromstring("<svg " + svg.split("</svg>")[0] + "</svg>")
+
+
+def test_a_scenario_needs_a_name_and_staffing() -> None:
+    with pytest.raises(InvalidArgument):
+        Scenario(name="", staffing=Staffing.rotation({1: 1}))
+    with pytest.raises(InvalidArgument):
+        Scenario(name="x", staffing="ten agents")  # type: ignore[arg-type]
