@@ -935,7 +935,7 @@ def _row(
 # -- text rendering -------------------------------------------------------------------
 
 
-def format_duration(us: int | None) -> str:
+def _format_duration(us: int | None) -> str:
     """Compact text for a duration: ``2d 3h``, ``1h 05m``, ``4m 30s``, ``-`` for None."""
     if us is None:
         return "-"
@@ -1011,10 +1011,10 @@ def _render(report: Report) -> str:
                 _pct(row.escalations.percent),
                 _pct(row.csat.percent),
                 _pct(row.nps.score),
-                format_duration(row.first_reply.median_us),
-                format_duration(row.first_reply.p90_us),
-                format_duration(row.resolution.median_us),
-                format_duration(row.resolution.p90_us),
+                _format_duration(row.first_reply.median_us),
+                _format_duration(row.first_reply.p90_us),
+                _format_duration(row.resolution.median_us),
+                _format_duration(row.resolution.p90_us),
                 str(row.backlog),
             ]
             for row in rows
@@ -1038,7 +1038,7 @@ def _render(report: Report) -> str:
                     [
                         row.label,
                         *(
-                            format_duration(v)
+                            _format_duration(v)
                             for stats in (row.first_reply_business, row.resolution_business)
                             for v in (
                                 (stats.mean_us, stats.median_us, stats.p90_us)
