@@ -131,7 +131,9 @@ def main() -> int:
         work = [calendar.between(s, s + span) for s in STARTS]
         cases = list(zip(STARTS, work, strict=True))
         ours = per_call(cycle([lambda s=s, w=w: calendar.add(s, w) for s, w in cases]))
-        int_cases = [(calendar_us(s), w // dt.timedelta(microseconds=1)) for s, w in cases]
+        starts_us = [calendar_us(s) for s in STARTS]
+        span_us = span // dt.timedelta(microseconds=1)
+        int_cases = [(s, calendar.between_us(s, s + span_us)) for s in starts_us]
         ours_us = per_call(cycle([lambda s=s, w=w: calendar.add_us(s, w) for s, w in int_cases]))
         theirs = {}
         if rules is not None and span <= dt.timedelta(days=365):
