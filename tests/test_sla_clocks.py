@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pendulum
 import pytest
-from supportflow._calendars import BusinessCalendar
 
-from supportflow import InvalidArgument, SchemaError, UnknownName
+from supportflow import BusinessCalendar, InvalidArgument, SchemaError, UnknownName
 from supportflow._sla import (
     _UNKNOWN,
     DEFAULT_PAUSES,

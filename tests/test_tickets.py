@@ -522,6 +522,15 @@ class FakeSLAState:
     def next_deadline_us(self) -> int | None:
         return self.deadline_us
 
+    def due_events(self, at: int) -> list[Event]:
+        return []  # this double never falls due
+
+    def to_dict(self) -> dict[str, object]:
+        return {"seen": list(self.seen)}
+
+    def verify(self, data: object, path: str) -> None:
+        assert data == self.to_dict(), path
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FakeSLAState) and vars(self) == vars(other)
 
@@ -541,6 +550,9 @@ class FakeEscalation:
 
     def next_due_us(self, ticket: Ticket) -> int | None:
         return self.due_us
+
+    def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
+        return ()  # this double never escalates
 
 
 @attrs.frozen(kw_only=True)

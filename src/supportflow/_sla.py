@@ -921,6 +921,17 @@ class SLAClock:
         bound = run + (first - self._elapsed)
         return bound if bound > self._floor else self._floor
 
+    def _remaining_key(self) -> tuple[BusinessCalendar, int, int] | None:
+        """(calendar, start of the running stretch, business time to the next amount)
+        when the next due instant lies in the running stretch, else None."""
+        first = self._first_pending()
+        run = self._run
+        if first is None or run is None or self._end is not None:
+            return None
+        if first <= self._elapsed or first <= self._floor_elapsed or run < self._floor:
+            return None
+        return self.calendar, run, first - self._elapsed
+
     def _due_events(self, at: int) -> list[tuple[int, int, int, float | None, SLAClock]]:
         due = self._due
         if due != _UNKNOWN:
@@ -1083,6 +1094,7 @@ class SLAState:
         "_horizon",
         "_last_us",
         "_matches",
+        "_next",
         "_policies",
         "_policy",
         "_row",
@@ -1106,6 +1118,7 @@ class SLAState:
         # A wall-clock instant before which nothing can fall due (see _lower_bound):
         # lets every ticket command skip the SLA check with one comparison.
         self._horizon = _FAR
+        self._next = _UNKNOWN  # next_deadline_us() until the next event
         policy = policies._match_fields(self._fields)
         self._policy = policy
         self._matches: list[tuple[int, str | None]] = [
@@ -1164,7 +1177,16 @@ class SLAState:
         """The earliest instant a warning or breach is due and not yet emitted, or None.
 
         It may equal the ticket's last event (a re-target made something due at once).
+        Cached until the ticket records its next event.
         """
+        cached = self._next
+        if cached != _UNKNOWN:
+            return None if cached == _NONE else cached
+        best = self._compute_next()
+        self._next = _NONE if best is None else best
+        return best
+
+    def _compute_next(self) -> int | None:
         best: int | None = None
         bounds: list[tuple[int, SLAClock]] = []
         for clock in self._current:
@@ -1183,14 +1205,24 @@ class SLAState:
                     best = cached
         if bounds:
             # Exact instants cost calendar calls: compute them in the order of their
-            # cheap lower bounds and stop once no other clock can come earlier.
+            # cheap lower bounds, stop once no other clock can come earlier, and skip a
+            # clock dominated by one already computed (same calendar, running since no
+            # earlier, no less to go: adding business time is monotonic).
             bounds.sort(key=_first)
+            done: list[tuple[BusinessCalendar, int, int]] = []
             for bound, clock in bounds:
                 if best is not None and bound >= best:
                     break
+                key = clock._remaining_key()
+                if key is not None and any(
+                    cal is key[0] and run <= key[1] and left <= key[2] for cal, run, left in done
+                ):
+                    continue
                 due = clock.next_due_us()
                 if due is not None and (best is None or due < best):
                     best = due
+                if key is not None:
+                    done.append(key)
         return best
 
     def next_deadline(self) -> pendulum.DateTime | None:
@@ -1251,6 +1283,7 @@ class SLAState:
         at = event.at_us
         if at > self._last_us:
             self._last_us = at
+        self._next = _UNKNOWN
         # Status moves ride on several events (a reply opens a new ticket, a customer
         # message reopens a solved one, solving solves): compare, do not dispatch.
         status = ticket._status

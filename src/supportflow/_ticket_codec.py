@@ -11,12 +11,17 @@ from typing import Final
 from ._escalation import ESCALATION_EVENTS
 from ._events import Event
 from ._serde import Codec, Migrations
+from ._sla import SLA_EVENTS
 from ._ticket_events import TICKET_EVENTS
 
 __all__ = ["TICKET_CODEC", "TICKET_CODEC_EVENTS", "TICKET_MIGRATIONS"]
 
 #: Every event class a ticket history may hold (the ticket's own, then SLA, escalation).
-TICKET_CODEC_EVENTS: Final[tuple[type[Event], ...]] = (*TICKET_EVENTS, *ESCALATION_EVENTS)
+TICKET_CODEC_EVENTS: Final[tuple[type[Event], ...]] = (
+    *TICKET_EVENTS,
+    *SLA_EVENTS,
+    *ESCALATION_EVENTS,
+)
 
 TICKET_CODEC: Final = Codec(TICKET_CODEC_EVENTS)
 

@@ -15,6 +15,7 @@ for :attr:`Ticket.auto_close_at`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar, cast
 
@@ -115,6 +116,15 @@ class SLAStateProtocol(Protocol):
     def next_deadline_us(self) -> int | None:
         """The earliest instant a warning or breach will fire, or None."""
 
+    def due_events(self, at: int) -> list[Event]:
+        """The warnings and breaches due at or before ``at`` (not applied)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The clock snapshot stored in the ticket document."""
+
+    def verify(self, data: object, path: str) -> None:
+        """Raise :class:`SchemaError` when a stored snapshot differs from this state."""
+
 
 class SLAAttachment(Protocol):
     """What ``Ticket.open(sla=...)`` takes (``supportflow.SLAPolicySet``)."""
@@ -128,6 +138,9 @@ class EscalationProtocol(Protocol):
 
     def next_due_us(self, ticket: Ticket) -> int | None:
         """The next instant an escalation rule becomes due, or None."""
+
+    def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
+        """Record the SLA events and escalations due at ``at``; returns those appended."""
 
 
 # --- argument checks --------------------------------------------------------------------
@@ -329,6 +342,46 @@ _STATE: Final = (
 )
 
 
+C = TypeVar("C", bound=Callable[..., Any])
+
+# The last (instant, microseconds) converted by a command wrapper, so that the
+# command's own check does not convert the same datetime object again.
+_known_at: tuple[object, int] = (None, 0)
+
+
+def _evaluating(command: C) -> C:
+    """Make a ticket command record what fell due before it, first.
+
+    SLA warnings and breaches (and, with an escalation policy, escalations) due at or
+    before the command's instant are recorded before the command validates and builds
+    its own events, each stamped at its own instant: the history is then the same
+    whenever the host evaluates. If the command then fails, those events are taken
+    back too, so a failing command still changes nothing.
+    """
+
+    @functools.wraps(command)
+    def run(self: Ticket, *args: Any, at: _dt.datetime | None = None, **kwargs: Any) -> Any:
+        if self._sla is None and self._escalation_policy is None:
+            return command(self, *args, at=at, **kwargs)
+        us = at_us(at)
+        if at is None:
+            at = to_datetime(us)  # one clock read for the catch-up and the command
+        global _known_at
+        _known_at = (at, us)  # the command's _when reuses the conversion
+        mark = len(self._history)
+        if us >= self._last_us and self._status is not _CLOSED:
+            self._catch_up(us)
+        if len(self._history) == mark:
+            return command(self, *args, at=at, **kwargs)
+        try:
+            return command(self, *args, at=at, **kwargs)
+        except BaseException:
+            self._rewind(mark)
+            raise
+
+    return cast(C, run)
+
+
 class Ticket:
     """A reactive support ticket: conversation, status, assignment, history.
 
@@ -446,6 +499,38 @@ class Ticket:
         if self._sla is not None:
             self._sla.observe(self, event)
 
+    def _catch_up(self, us: int) -> None:
+        """Record the SLA events and escalations due at or before ``us``."""
+        if self._escalation_policy is not None:
+            # The escalation policy interleaves SLA events and escalations in time order.
+            self._escalation_policy.apply(self, at=to_datetime(us))
+        elif self._sla is not None:
+            for event in self._sla.due_events(us):
+                self._apply(event)
+
+    def _rewind(self, version: int) -> None:
+        """Go back to the state after the first ``version`` events (a failed command)."""
+        past = type(self).replay(
+            self._history[:version], sla=self._sla_config, escalation=self._escalation_policy
+        )
+        for name in _STATE:
+            setattr(self, name, getattr(past, name))
+
+    def evaluate(self, *, at: _dt.datetime | None = None) -> tuple[Event, ...]:
+        """Record what is due at ``at`` (now if omitted): SLA warnings and breaches, each
+        stamped at the instant it fell due and at most once per clock cycle, and the
+        escalation policy's due escalations, in time order. Returns the events appended
+        (empty when nothing is due, and always on a closed ticket).
+
+        Idempotent: evaluating again, or at t1 then t2, gives the history evaluating
+        once at t2 gives. ``at`` before the latest event raises :class:`InvalidArgument`.
+        """
+        us = self._when(at)
+        start = len(self._history)
+        if self._status is not _CLOSED:
+            self._catch_up(us)
+        return tuple(self._history[start:])
+
     @classmethod
     def _start(
         cls,
@@ -460,7 +545,8 @@ class Ticket:
         return ticket
 
     def _when(self, at: object | None) -> int:
-        us = at_us(at)
+        known = _known_at
+        us = known[1] if at is known[0] and at is not None else at_us(at)
         if us < self._last_us:
             raise InvalidArgument(
                 f"at={format_instant(us)} is earlier than the latest event of ticket {self._id} "
@@ -600,6 +686,7 @@ class Ticket:
 
     # -- commands ------------------------------------------------------------------------
 
+    @_evaluating
     def assign(
         self,
         agent: str,
@@ -620,6 +707,7 @@ class Ticket:
             raise InvalidArgument(f"ticket {self._id} is already assigned to {agent!r}")
         self._apply(Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor))
 
+    @_evaluating
     def reply(
         self,
         author: str,
@@ -638,6 +726,7 @@ class Ticket:
         )
         self._apply(event)
 
+    @_evaluating
     def add_note(self, author: str, body: str, *, at: _dt.datetime | None = None) -> None:
         """An internal note (never shown to the customer); the status does not change."""
         self._target("add_note")
@@ -646,6 +735,7 @@ class Ticket:
         )
         self._apply(event)
 
+    @_evaluating
     def customer_message(
         self, body: str, *, channel: Channel | str | None = None, at: _dt.datetime | None = None
     ) -> None:
@@ -670,18 +760,22 @@ class Ticket:
             )
         )
 
+    @_evaluating
     def set_pending(self, *, at: _dt.datetime | None = None) -> None:
         """Wait on the customer (pending)."""
         self._change_status("set_pending", at)
 
+    @_evaluating
     def put_on_hold(self, *, at: _dt.datetime | None = None) -> None:
         """Wait on a third party (on_hold)."""
         self._change_status("put_on_hold", at)
 
+    @_evaluating
     def resume(self, *, at: _dt.datetime | None = None) -> None:
         """Back to open from pending or on_hold."""
         self._change_status("resume", at)
 
+    @_evaluating
     def solve(
         self, resolution: str, *, actor: str | None = None, at: _dt.datetime | None = None
     ) -> None:
@@ -699,10 +793,12 @@ class Ticket:
         )
         self._apply(event)
 
+    @_evaluating
     def confirm(self, *, at: _dt.datetime | None = None) -> None:
         """The customer confirms the solution: solved -> closed (final)."""
         self._change_status("confirm", at)
 
+    @_evaluating
     def auto_close(self, *, at: _dt.datetime | None = None) -> None:
         """Close a solved ticket the customer did not answer, at or after :attr:`auto_close_at`.
 
@@ -723,6 +819,7 @@ class Ticket:
             )
         )
 
+    @_evaluating
     def change_priority(
         self,
         priority: Priority | str,
@@ -743,6 +840,7 @@ class Ticket:
         )
         self._apply(event)
 
+    @_evaluating
     def tag(self, *tags: str, at: _dt.datetime | None = None) -> None:
         """Add tags (words without spaces); refused when the ticket has them all already."""
         self._target("tag")
@@ -751,6 +849,7 @@ class Ticket:
             raise InvalidArgument(f"ticket {self._id} already has the tags {sorted(tags)}")
         self._apply(Tagged(tags=added, at_us=self._when(at)))
 
+    @_evaluating
     def untag(self, *tags: str, at: _dt.datetime | None = None) -> None:
         """Remove tags; refused when the ticket has none of them."""
         self._target("untag")
@@ -759,6 +858,7 @@ class Ticket:
             raise InvalidArgument(f"ticket {self._id} has none of the tags {sorted(tags)}")
         self._apply(Untagged(tags=removed, at_us=self._when(at)))
 
+    @_evaluating
     def link(self, other_ticket_id: str, *, at: _dt.datetime | None = None) -> None:
         """Record a related ticket (itself and an existing link are refused)."""
         self._target("link")
@@ -794,6 +894,7 @@ class Ticket:
             values["agent.id"] = agent
         return values
 
+    @_evaluating
     def apply_template(
         self,
         template: ResponseTemplate,
@@ -1141,6 +1242,7 @@ class Ticket:
             "updated_at": format_instant(self._last_us),
             "version": len(self._history),
             "history": [encode(event) for event in self._history],
+            "sla": None if self._sla is None else self._sla.to_dict(),
         }
 
     @classmethod
@@ -1193,4 +1295,9 @@ class Ticket:
                 raise SchemaError(
                     reader.at(key), f"says {stored!r} but the history gives {replayed!r}"
                 )
+        # The SLA clocks are derived from the history and the policies given here; a
+        # stored snapshot that differs means other policies than those it was written with.
+        stored_sla = reader.data.get("sla")
+        if ticket._sla is not None and stored_sla is not None:
+            ticket._sla.verify(stored_sla, reader.at("sla"))
         return ticket
