@@ -163,6 +163,19 @@ from ._outreach import (
     Signal,
 )
 from ._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
+from ._sla import (
+    ClockState,
+    Metric,
+    SLABreached,
+    SLAClock,
+    SLAConditions,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAState,
+    SLAStatus,
+    SLATarget,
+    SLAWarning,
+)
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from ._templates import ResponseTemplate
 from ._ticket_events import (
@@ -196,6 +209,7 @@ __all__ = [
     "CESMethod",
     "CESResult",
     "Channel",
+    "ClockState",
     "Condition",
     "Customer",
     "CustomerActivityRecorded",
@@ -267,6 +281,7 @@ __all__ = [
     "ManagerNotified",
     "Message",
     "MessageKind",
+    "Metric",
     "MissingPlaceholders",
     "NPSCounts",
     "NaiveDatetimeError",
@@ -300,7 +315,16 @@ __all__ = [
     "Route",
     "RoutingTable",
     "SLABreach",
+    "SLABreached",
+    "SLAClock",
+    "SLAConditions",
+    "SLAPolicy",
+    "SLAPolicySet",
+    "SLAState",
+    "SLAStatus",
+    "SLATarget",
     "SLAThreshold",
+    "SLAWarning",
     "SatisfactionRecord",
     "SchemaError",
     "SchemaVersionError",
