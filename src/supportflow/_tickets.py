@@ -1225,9 +1225,10 @@ class Ticket:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe data (type ``"ticket"``, schema 1): a snapshot for hosts to
         index (id, customer, status, priority, assignee, team, tier, tags, instants,
-        version) and the history, from which :meth:`from_dict` rebuilds the ticket."""
+        version) and the history, from which :meth:`from_dict` rebuilds the ticket.
+        A ticket with SLA policies also carries its clock snapshot under ``"sla"``."""
         encode = TICKET_CODEC.encode_tagged
-        return {
+        data = {
             "type": TICKET_MIGRATIONS.kind,
             "schema": TICKET_MIGRATIONS.current,
             "id": self._id,
@@ -1242,8 +1243,10 @@ class Ticket:
             "updated_at": format_instant(self._last_us),
             "version": len(self._history),
             "history": [encode(event) for event in self._history],
-            "sla": None if self._sla is None else self._sla.to_dict(),
         }
+        if self._sla is not None:
+            data["sla"] = self._sla.to_dict()
+        return data
 
     @classmethod
     def from_dict(
