@@ -467,8 +467,9 @@ class _Simulator:
                     case = candidate
                     break
             if case is not None:
-                case.ticket.assign(agent.agent_id, at=_at(self.now))
-                self.commands += 1
+                if case.ticket.assignee != agent.agent_id:
+                    case.ticket.assign(agent.agent_id, at=_at(self.now))
+                    self.commands += 1
                 case.agent = agent.index
                 case.stage = _WORKING
                 agent.active += 1
@@ -574,17 +575,25 @@ class _Simulator:
         self._schedule_deadline(case)
 
     def _back_to_agent(self, case: _Case, *, reopened: bool = False) -> None:
-        """The ticket needs its owner again (after a customer reply, a resume, a reopen)."""
+        """The ticket needs work again (a customer reply, a resume, a reopen).
+
+        It goes to its owner when they are on shift; otherwise back to its tier's
+        queue, so that nobody waits for one agent's next shift (the next agent who
+        takes it is a reassignment).
+        """
         case.stage = _WORKING
-        if case.agent < 0:
-            self._enqueue(case)
-            return
-        agent = self.agents[case.agent]
-        if reopened:
-            agent.active += 1
-        agent.own.append(case)
-        if agent.available and not agent.busy:
-            self._start_work(agent)
+        if case.agent >= 0:
+            agent = self.agents[case.agent]
+            if agent.available:
+                if reopened:
+                    agent.active += 1
+                agent.own.append(case)
+                if not agent.busy:
+                    self._start_work(agent)
+                return
+            if not reopened:
+                self._release(agent)
+        self._enqueue(case)
 
     def _deadline(self, case: _Case, due: int) -> None:
         ticket: Any = case.ticket
@@ -671,6 +680,12 @@ class _Simulator:
             return
         agent.available = False
         self.idle[agent.tier].discard(agent.index)
+        # Work waiting for this agent goes back to the queue for the next shift.
+        while agent.own:
+            case = agent.own.popleft()
+            if case.agent == agent.index and case.stage == _WORKING:
+                agent.active -= 1
+                self._enqueue(case)
         start = agent.times.next_start(now + 1)
         if start is not None and start <= self.stop_us:
             self.push(start, _SHIFT, agent)
@@ -756,14 +771,16 @@ class _Simulator:
             at=_at(self.now),
         )
         solved = set(resolution.solved)
-        for case in cases:
-            if case.ticket.id not in solved:
-                continue
+        done = [case for case in cases if case.ticket.id in solved]
+        for case in done:
+            # Out of every queue before any agent freed below looks for work.
+            case.stage = _SOLVED
+            case.queue_token += 1
+        for case in done:
             self.commands += 1
             if case.first_reply_us is None:
                 case.first_reply_us = self.now - case.arrival.at_us
             agent = self.agents[case.agent] if case.agent >= 0 else None
-            case.queue_token += 1  # drop it from any tier queue
             self._solved(case, agent)
             case.agent = -1
             self._schedule_deadline(case)

@@ -1,0 +1,49 @@
+"""The tutorials and the API reference: in the site's nav, diagrams current, reference complete.
+
+(Every ```python block of the tutorials runs in tests/test_docs_examples.py.)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from supportflow._incidents import INCIDENT_LIFECYCLE
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
+
+
+def test_there_are_the_six_tutorials() -> None:
+    assert {page.stem for page in TUTORIALS} == {
+        "first-ticket",
+        "sla-business-hours",
+        "escalation",
+        "proactive-incident",
+        "persisting",
+        "what-if",
+    }
+
+
+@pytest.mark.parametrize("page", TUTORIALS, ids=lambda p: p.stem)
+def test_every_tutorial_is_in_the_nav_and_runs_code(page: Path) -> None:
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"tutorials/{page.name}" in nav
+    assert "```python" in page.read_text(encoding="utf-8")
+
+
+def test_the_incident_tutorial_shows_the_current_lifecycle() -> None:
+    page = (ROOT / "docs" / "tutorials" / "proactive-incident.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{INCIDENT_LIFECYCLE.mermaid()}```" in page
+
+
+def test_the_reference_is_generated_for_every_public_module() -> None:
+    page = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert re.findall(r"^::: (\S+)$", page, re.MULTILINE) == [
+        "supportflow",
+        "supportflow.simulation",
+        "supportflow.testing",
+    ]
+    assert "mkdocstrings" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
