@@ -242,7 +242,8 @@ class BusinessCalendar:
             raise InvalidType(f"weekly must be a mapping of weekday to intervals, got {weekly!r}")
         days: list[list[IntervalInput]] = [[] for _ in range(7)]
         for key, values in weekly.items():
-            if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+            raw: object = values  # checked at runtime: callers may pass anything
+            if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
                 raise InvalidArgument(f"weekly[{key!r}] must be a list of (start, end) pairs")
             days[_weekday(key)].extend(values)
         week = tuple(_intervals(d, f"weekly[{_DAY_NAMES[n]}]") for n, d in enumerate(days))
