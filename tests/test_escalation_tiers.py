@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -282,3 +284,9 @@ def test_a_matrix_survives_json_and_bad_cells_name_their_path() -> None:
     with pytest.raises(SchemaError, match="missing: high/high") as caught:
         PriorityMatrix.from_dict(data)
     assert caught.value.path == "cells"
+
+
+def test_the_docs_show_the_current_ladder_diagram() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "escalation.md").read_text()
+    blocks = re.findall(r"^```mermaid\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+    assert blocks == [TierLadder.default().mermaid()]

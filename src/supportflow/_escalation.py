@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 import attrs
 
@@ -36,7 +36,6 @@ from ._serde import Migrations, Reader
 from ._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
 
 if TYPE_CHECKING:
-    from ._sla import SLAState
     from ._tickets import Ticket
 
 __all__ = [
@@ -552,9 +551,12 @@ RULE_EVENTS: Final = (Escalated, ManagerNotified, PriorityRaised)
 
 # --- commands ------------------------------------------------------------------------
 
+E = TypeVar("E", bound=Event)
+
 _UNSOLVED: Final = frozenset(
     {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
 )
+_NOT_CLOSED: Final = _UNSOLVED | {TicketStatus.SOLVED}
 
 
 def _check_status(ticket: Ticket, command: str, allowed: frozenset[TicketStatus]) -> None:
@@ -572,20 +574,33 @@ def _check_status(ticket: Ticket, command: str, allowed: frozenset[TicketStatus]
         )
 
 
-def _catch_up(ticket: Ticket, now: int) -> None:
-    """Record what fell due before ``now`` (SLA events, policy escalations) first, so
-    the history stays in time order whenever the host looks."""
-    policy = ticket._escalation_policy
-    if policy is not None:
-        from ._escalation_policy import EscalationPolicy, _apply_due
+def _record(
+    ticket: Ticket,
+    at: _dt.datetime | None,
+    command: str,
+    allowed: frozenset[TicketStatus],
+    build: Callable[[int], E],
+) -> E:
+    """Run one escalation command the way ticket commands run.
 
-        if isinstance(policy, EscalationPolicy):
-            _apply_due(policy, ticket, now)
-            return
-    sla = cast("SLAState | None", ticket._sla)
-    if sla is not None:
-        for event in sla.due_events(now):
-            ticket._apply(event)
+    What fell due before ``at`` (SLA events, policy escalations) is recorded first,
+    stamped at its own instants, so the command is judged against the ticket as it
+    stands at ``at`` whenever the host looks; if the command then fails, those events
+    are taken back too and the ticket is exactly as it was.
+    """
+    now = ticket._when(at)
+    mark = len(ticket._history)
+    if ticket.status is not TicketStatus.CLOSED:
+        ticket._catch_up(now)
+    try:
+        _check_status(ticket, command, allowed)
+        event = build(now)
+        ticket._apply(event)
+    except BaseException:
+        if len(ticket._history) != mark:
+            ticket._rewind(mark)
+        raise
+    return event
 
 
 def _move_target(
@@ -653,25 +668,20 @@ def escalate(
     unknown team raises :class:`UnknownName`. Nothing changes when it raises. Allowed
     while the ticket is unsolved. Returns the event recorded.
     """
-    _check_status(ticket, "escalate", _UNSOLVED)
-    reason = _text(reason, "reason")
-    actor = _text(actor, "actor")
-    now = ticket._when(at)
-    _move_target(ticket, ladder, to_tier, team, up=True)
-    _catch_up(ticket, now)
-    _check_status(ticket, "escalate", _UNSOLVED)
-    tier, target_team = _move_target(ticket, ladder, to_tier, team, up=True)
-    event = Escalated(
-        at_us=now,
-        from_tier=ticket.tier,
-        from_team=ticket.team,
-        to_tier=tier,
-        to_team=target_team,
-        reason=reason,
-        actor=actor,
-    )
-    ticket._apply(event)
-    return event
+
+    def build(now: int) -> Escalated:
+        tier, target_team = _move_target(ticket, ladder, to_tier, team, up=True)
+        return Escalated(
+            at_us=now,
+            from_tier=ticket.tier,
+            from_team=ticket.team,
+            to_tier=tier,
+            to_team=target_team,
+            reason=_text(reason, "reason"),
+            actor=_text(actor, "actor"),
+        )
+
+    return _record(ticket, at, "escalate", _UNSOLVED, build)
 
 
 def de_escalate(
@@ -688,25 +698,20 @@ def de_escalate(
 
     Below the bottom tier raises :class:`InvalidArgument` and changes nothing.
     """
-    _check_status(ticket, "de_escalate", _UNSOLVED)
-    reason = _text(reason, "reason")
-    actor = _text(actor, "actor")
-    now = ticket._when(at)
-    _move_target(ticket, ladder, to_tier, team, up=False)
-    _catch_up(ticket, now)
-    _check_status(ticket, "de_escalate", _UNSOLVED)
-    tier, target_team = _move_target(ticket, ladder, to_tier, team, up=False)
-    event = DeEscalated(
-        at_us=now,
-        from_tier=ticket.tier,
-        from_team=ticket.team,
-        to_tier=tier,
-        to_team=target_team,
-        reason=reason,
-        actor=actor,
-    )
-    ticket._apply(event)
-    return event
+
+    def build(now: int) -> DeEscalated:
+        tier, target_team = _move_target(ticket, ladder, to_tier, team, up=False)
+        return DeEscalated(
+            at_us=now,
+            from_tier=ticket.tier,
+            from_team=ticket.team,
+            to_tier=tier,
+            to_team=target_team,
+            reason=_text(reason, "reason"),
+            actor=_text(actor, "actor"),
+        )
+
+    return _record(ticket, at, "de_escalate", _UNSOLVED, build)
 
 
 def notify_manager(
@@ -721,17 +726,16 @@ def notify_manager(
 
     The tier and team do not change. Allowed until the ticket is closed.
     """
-    _check_status(ticket, "notify_manager", _NOT_CLOSED)
-    role = _text(role, "role")
-    reason = _text(reason, "reason")
-    if actor is not None:
-        actor = _text(actor, "actor")
-    now = ticket._when(at)
-    _catch_up(ticket, now)
-    _check_status(ticket, "notify_manager", _NOT_CLOSED)
-    event = ManagerNotified(at_us=now, role=role, reason=reason, actor=actor)
-    ticket._apply(event)
-    return event
+
+    def build(now: int) -> ManagerNotified:
+        return ManagerNotified(
+            at_us=now,
+            role=_text(role, "role"),
+            reason=_text(reason, "reason"),
+            actor=None if actor is None else _text(actor, "actor"),
+        )
+
+    return _record(ticket, at, "notify_manager", _NOT_CLOSED, build)
 
 
 def request_escalation(
@@ -746,15 +750,12 @@ def request_escalation(
     Allowed while the ticket is unsolved (on a solved ticket the customer's message
     reopens it first).
     """
-    _check_status(ticket, "request_escalation", _UNSOLVED)
-    reason = _text(reason, "reason")
-    channel_ = _opt_enum(Channel, channel, "channel")
-    now = ticket._when(at)
-    _catch_up(ticket, now)
-    _check_status(ticket, "request_escalation", _UNSOLVED)
-    event = CustomerRequestedEscalation(at_us=now, reason=reason, channel=channel_)
-    ticket._apply(event)
-    return event
 
+    def build(now: int) -> CustomerRequestedEscalation:
+        return CustomerRequestedEscalation(
+            at_us=now,
+            reason=_text(reason, "reason"),
+            channel=_opt_enum(Channel, channel, "channel"),
+        )
 
-_NOT_CLOSED: Final = _UNSOLVED | {TicketStatus.SOLVED}
+    return _record(ticket, at, "request_escalation", _UNSOLVED, build)

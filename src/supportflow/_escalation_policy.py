@@ -687,16 +687,23 @@ class EscalationPolicy:
         Each escalation is stamped at the instant its condition became true, or at the
         ticket's latest event if that is later (history stays in time order). Rules are
         re-evaluated after each one, since raising the priority moves SLA thresholds.
+        ``at`` earlier than the ticket's latest event raises :class:`InvalidArgument`;
+        a closed ticket gets nothing. ``Ticket.evaluate`` and every ticket command call
+        this first when the ticket was opened with ``escalation=``.
         """
-        now = at_us(at)
+        now = ticket._when(at)
+        if ticket.status is TicketStatus.CLOSED:
+            return ()
         return _apply_due(self, ticket, now)
 
     def next_due_us(self, ticket: Ticket) -> int | None:
         """The next instant a rule of this policy will be due on ``ticket``, or None.
 
         Only conditions whose instant is known in advance (SLA thresholds and
-        breaches of running clocks, business age) give one; a rule already due is
-        reported at its instant (so a host that polls ``next_deadline()`` applies it).
+        breaches of running clocks, business age) give one in the future. A rule
+        already due is reported at the instant it will be stamped at: its condition's
+        instant, or the ticket's latest event if later, so ``ticket.evaluate(at=
+        ticket.next_deadline())`` is always allowed.
         """
         facts = _facts(ticket)
         best: int | None = None
@@ -709,6 +716,8 @@ class EscalationPolicy:
             if not rule.action.acts(ticket, self.ladder):
                 continue
             best = instant
+        if best is not None and best < ticket._last_us:
+            return ticket._last_us
         return best
 
     def next_due(self, ticket: Ticket) -> pendulum.DateTime | None:

@@ -1,0 +1,188 @@
+"""Properties of escalation over random ticket lifecycles."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+import pendulum
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.strategies import escalation_lifecycle_steps
+
+from supportflow import (
+    AgeAtLeast,
+    BusinessCalendar,
+    Channel,
+    CustomerAskedForEscalation,
+    CustomerMessaged,
+    Escalated,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    ManagerNotified,
+    NotifyManager,
+    Priority,
+    PriorityAtOpen,
+    PriorityRaised,
+    RaisePriority,
+    ReassignmentsAtLeast,
+    ReopensAtLeast,
+    SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAThreshold,
+    Solved,
+    SupportflowError,
+    Ticket,
+    TierLadder,
+    Topic,
+    de_escalate,
+    escalate,
+    notify_manager,
+    request_escalation,
+)
+
+T0 = pendulum.datetime(2026, 3, 2, 8, 30, tz="UTC")
+LADDER = TierLadder.default()
+SLA = SLAPolicySet(
+    [
+        SLAPolicy(
+            "standard",
+            targets={
+                "first_reply": {p: timedelta(hours=2 + 2 * (3 - p.rank)) for p in Priority},
+                "resolution": {p: timedelta(hours=6 + 8 * (3 - p.rank)) for p in Priority},
+            },
+            calendar=BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris"),
+        )
+    ]
+)
+POLICY = EscalationPolicy(
+    [
+        EscalationRule("urgent", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
+        EscalationRule("reply 75%", SLAThreshold("first_reply", 75), RaisePriority()),
+        EscalationRule("resolution 75%", SLAThreshold("resolution", 75), EscalateTo()),
+        EscalationRule("resolution breach", SLABreach("resolution"), NotifyManager("manager")),
+        EscalationRule("reopened twice", ReopensAtLeast(2), EscalateTo(tier=3)),
+        EscalationRule("bounced", ReassignmentsAtLeast(2), NotifyManager("team_lead")),
+        EscalationRule(
+            "old",
+            AgeAtLeast(timedelta(hours=30), BusinessCalendar.weekdays(timezone="America/New_York")),
+            RaisePriority(Priority.URGENT),
+        ),
+        EscalationRule("asked", CustomerAskedForEscalation(), EscalateTo(team="engineering")),
+    ],
+    LADDER,
+)
+RULE_EVENTS = (Escalated, ManagerNotified, PriorityRaised)
+
+
+def _command(ticket: Ticket, name: str, param: int, at: pendulum.DateTime) -> None:
+    commands: dict[str, Callable[[], object]] = {
+        "assign": lambda: ticket.assign(f"agent-{param}", at=at),
+        "reply": lambda: ticket.reply("agent", "Looking into it", at=at),
+        "customer_message": lambda: ticket.customer_message("Any news?", at=at),
+        "set_pending": lambda: ticket.set_pending(at=at),
+        "resume": lambda: ticket.resume(at=at),
+        "solve": lambda: ticket.solve("Fixed", at=at),
+        "confirm": lambda: ticket.confirm(at=at),
+        "raise_priority": lambda: ticket.change_priority(list(Priority)[param % 4], at=at),
+        "request_escalation": lambda: request_escalation(ticket, reason="manager!", at=at),
+        "escalate": lambda: escalate(ticket, LADDER, reason="stuck", actor="lead", at=at),
+        "de_escalate": lambda: de_escalate(ticket, LADDER, reason="back", actor="lead", at=at),
+        "notify_manager": lambda: notify_manager(ticket, role="director", reason="VIP", at=at),
+        "wait": lambda: None,
+    }
+    with contextlib.suppress(SupportflowError):
+        commands[name]()
+
+
+def run(steps: list[tuple[str, int, int]], *, timely: bool, opening: int) -> Ticket:
+    """Drive a ticket; ``timely`` evaluates at every due instant, otherwise only at the end
+    (commands themselves still record what fell due before them)."""
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="Printer on fire",
+        topic=list(Topic)[opening % len(Topic)],
+        channel=Channel.PHONE,
+        priority=list(Priority)[opening % 4],
+        tier=1,
+        team="customer_service",
+        sla=SLA,
+        escalation=POLICY,
+        at=T0,
+    )
+    now = T0
+    for name, minutes, param in steps:
+        now = now.add(minutes=minutes)
+        if timely:
+            evaluate_until(ticket, now)
+        _command(ticket, name, param, now)
+        assert ticket.tier is None or LADDER.bottom <= ticket.tier <= LADDER.top
+    end = now.add(days=10)
+    if timely:
+        evaluate_until(ticket, end)
+    POLICY.apply(ticket, at=end)
+    return ticket
+
+
+def evaluate_until(ticket: Ticket, until: pendulum.DateTime) -> None:
+    until_us = until.int_timestamp * 1_000_000
+    for _ in range(200):
+        sla = ticket.sla
+        candidates = [POLICY.next_due_us(ticket), None if sla is None else sla.next_deadline_us()]
+        due = min((d for d in candidates if d is not None), default=None)
+        if due is None or due > until_us:
+            return
+        POLICY.apply(ticket, at=pendulum.from_timestamp(due / 1_000_000))
+    raise AssertionError("evaluation did not converge")
+
+
+def cycles(ticket: Ticket) -> list[list[str]]:
+    """The rule names fired in each resolution cycle (a reopen starts a new one)."""
+    out: list[list[str]] = [[]]
+    solved = False
+    for event in ticket.history:
+        if isinstance(event, Solved):
+            solved = True
+        elif isinstance(event, CustomerMessaged) and solved:
+            solved = False
+            out.append([])
+        elif isinstance(event, RULE_EVENTS) and event.rule is not None:
+            out[-1].append(event.rule)
+    return out
+
+
+@given(escalation_lifecycle_steps(), st.integers(0, 51))
+def test_evaluating_late_gives_the_history_of_evaluating_on_time(
+    steps: list[tuple[str, int, int]], opening: int
+) -> None:
+    timely = run(steps, timely=True, opening=opening)
+    late = run(steps, timely=False, opening=opening)
+    assert late.history == timely.history
+    assert late == timely
+
+
+@given(escalation_lifecycle_steps(), st.integers(0, 51))
+def test_no_rule_fires_twice_in_a_cycle_and_history_stays_in_time_order(
+    steps: list[tuple[str, int, int]], opening: int
+) -> None:
+    ticket = run(steps, timely=False, opening=opening)
+    for fired in cycles(ticket):
+        assert len(fired) == len(set(fired)), fired
+    instants = [event.at_us for event in ticket.history]
+    assert instants == sorted(instants)
+    assert POLICY.evaluate(ticket, at=ticket.history[-1].at.add(days=30)) == ()
+
+
+@given(escalation_lifecycle_steps(), st.integers(0, 51))
+def test_replay_and_documents_rebuild_the_ticket(
+    steps: list[tuple[str, int, int]], opening: int
+) -> None:
+    ticket = run(steps, timely=False, opening=opening)
+    assert Ticket.replay(ticket.history, sla=SLA, escalation=POLICY) == ticket
+    data = json.loads(json.dumps(ticket.to_dict()))
+    assert Ticket.from_dict(data, sla=SLA, escalation=POLICY) == ticket
