@@ -12,6 +12,7 @@ from supportflow import (
     Channel,
     ClockState,
     InvalidArgument,
+    InvalidTransition,
     Metric,
     Priority,
     SchemaError,
@@ -319,3 +320,32 @@ def test_replay_and_documents_rebuild_the_clocks() -> None:
     with pytest.raises(SchemaError) as raised:
         Ticket.from_dict(data, sla=OFFICE)
     assert raised.value.path.startswith("sla")
+
+
+def test_a_failing_command_takes_back_the_events_it_caught_up() -> None:
+    ticket = Ticket.open(
+        "T-9",
+        customer_id="C-1",
+        subject="Nobody assigned",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        sla=POLICIES,
+        at=t(5, 9),
+    )
+    before = Ticket.replay(ticket.history, sla=POLICIES)
+    # Warnings fell due at 11:00 and 12:00, but solving needs an assignee: refused.
+    with pytest.raises(InvalidTransition, match="assignee"):
+        ticket.solve("done", at=t(5, 14))
+    assert ticket == before
+    assert ticket.version == 1
+    assert len(ticket.evaluate(at=t(5, 14))) == 4  # 2 warnings, the breach, agent work 50 %
+
+
+def test_evaluating_a_closed_ticket_records_nothing() -> None:
+    ticket = open_ticket(t(5, 9))
+    ticket.reply("ana", "Done", at=t(5, 9, 30))
+    ticket.solve("fixed", at=t(5, 9, 30))
+    ticket.confirm(at=t(5, 10))
+    assert ticket.evaluate(at=t(9, 10)) == ()
+    assert ticket.sla is not None
+    assert all(not c.running for c in ticket.sla.clocks)

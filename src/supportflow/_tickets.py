@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._events import Event
 from ._lifecycle import Lifecycle
+from ._sla import SLAState
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
 from ._ticket_codec import TICKET_CODEC, TICKET_MIGRATIONS
@@ -1177,9 +1178,9 @@ class Ticket:
         return len(self._history)
 
     @property
-    def sla(self) -> SLAStateProtocol | None:
-        """The SLA state attached at open, or None."""
-        return self._sla
+    def sla(self) -> SLAState | None:
+        """The SLA state attached at open (clocks, report, policy), or None."""
+        return cast("SLAState | None", self._sla)
 
     @property
     def escalation_policy(self) -> EscalationProtocol | None:
