@@ -10,9 +10,13 @@ from supportflow import (
     CustomerRequestedEscalation,
     DeEscalated,
     Escalated,
+    EscalationPolicy,
+    EscalationRule,
     InvalidArgument,
     InvalidTransition,
     ManagerNotified,
+    NotifyManager,
+    PriorityAtOpen,
     RoutingTable,
     Ticket,
     TicketClosed,
@@ -199,3 +203,35 @@ def test_a_solved_ticket_is_not_escalated_and_a_closed_one_refuses_everything() 
     with pytest.raises(TicketClosed, match="follow-up"):
         de_escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(5))
     assert ticket == before
+
+
+def test_a_failing_command_takes_back_what_it_caught_up() -> None:
+    policy = EscalationPolicy(
+        [EscalationRule("urgent", PriorityAtOpen("urgent"), NotifyManager("on_call"))]
+    )
+    ticket = Ticket.open(
+        "T-5",
+        customer_id="C-7",
+        subject="Site down",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.PHONE,
+        priority="urgent",
+        tier=4,
+        team="vendor",
+        escalation=policy,
+        at=T0,
+    )
+    before = Ticket.replay(ticket.history, escalation=policy)
+    assert ticket.version == 1  # the on-call manager is due, not yet recorded
+    with pytest.raises(InvalidArgument, match="top tier"):
+        escalate(ticket, LADDER, reason="more", actor="ann", at=minutes(5))
+    assert ticket == before
+    assert ticket.version == 1
+    event = notify_manager(ticket, role="cto", reason="still down", at=minutes(6))
+    assert [e.name for e in ticket.history] == [
+        "ticket_opened",
+        "manager_notified",  # the rule, stamped at the opening
+        "manager_notified",
+    ]
+    assert ticket.history[1].at == T0
+    assert ticket.history[-1] is event

@@ -38,6 +38,7 @@ from supportflow import (
     Topic,
     UnknownName,
     de_escalate,
+    escalate,
     request_escalation,
 )
 
@@ -254,8 +255,6 @@ def test_a_functional_rule_is_a_floor_for_the_cycle() -> None:
     )
     ticket = open_ticket(policy, sla=None)
     ladder = policy.ladder
-    from supportflow import escalate
-
     escalate(ticket, ladder, to_tier=3, reason="expert", actor="ann", at=hours(1))
     request_escalation(ticket, reason="faster please", at=hours(2))
     assert policy.evaluate(ticket, at=hours(3)) == ()  # already above tier 2: nothing to do
@@ -276,8 +275,6 @@ def test_one_tier_up_stops_at_the_top() -> None:
         [EscalationRule("asked", CustomerAskedForEscalation(), EscalateTo())], ladder
     )
     ticket = open_ticket(policy, sla=None)
-    from supportflow import escalate
-
     escalate(ticket, ladder, to_tier=4, reason="vendor", actor="ann", at=hours(1))
     request_escalation(ticket, reason="more", at=hours(2))
     assert policy.evaluate(ticket, at=hours(3)) == ()
