@@ -17,9 +17,10 @@ from supportflow import (
     InvalidArgument,
     NotifyManager,
     SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
     Ticket,
 )
-from supportflow._sla import SLAPolicy, SLAPolicySet
 from supportflow.simulation import (
     Scenario,
     Staffing,
@@ -229,3 +230,5 @@ def test_a_scenario_needs_a_name_and_staffing() -> None:
         Scenario(name="", staffing=Staffing.rotation({1: 1}))
     with pytest.raises(InvalidArgument):
         Scenario(name="x", staffing="ten agents")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        Scenario(name="x", staffing=Staffing.rotation({1: 1}), sla="24/7")  # type: ignore[arg-type]

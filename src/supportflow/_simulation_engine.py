@@ -27,18 +27,22 @@ import datetime as _dt
 import heapq
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
 from ._errors import InvalidArgument
+from ._escalation_policy import EscalationPolicy
+from ._feedback import FeedbackProgram
+from ._incidents import Incident, IncidentImpact
+from ._maintenance import Maintenance
 from ._simulation_staff import ShiftTimes, Staffing
 from ._simulation_workload import Arrival, Workload
+from ._sla import SLAPolicySet
 from ._taxonomy import Channel, Domain, Priority, Topic
+from ._templates import ResponseTemplate
+from ._tickets import Ticket
 from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, duration_us
-
-if TYPE_CHECKING:
-    from ._tickets import Ticket
 
 __all__ = ["Scenario", "SimulationRun", "TicketOutcome", "simulate"]
 
@@ -91,8 +95,8 @@ class Scenario:
 
     name: str
     staffing: Staffing
-    sla: Any = None
-    escalation: Any = None
+    sla: SLAPolicySet | None = None
+    escalation: EscalationPolicy | None = None
     auto_close_after: _dt.timedelta = _dt.timedelta(days=4)
     csat_delay: _dt.timedelta = _dt.timedelta(hours=1)
 
@@ -101,6 +105,12 @@ class Scenario:
             raise InvalidArgument(f"a scenario needs a name, got {self.name!r}")
         if not isinstance(self.staffing, Staffing):
             raise InvalidArgument("staffing must be a Staffing (see Staffing.rotation)")
+        if self.sla is not None and not isinstance(self.sla, SLAPolicySet):
+            raise InvalidArgument(f"sla must be an SLAPolicySet or None, got {self.sla!r}")
+        if self.escalation is not None and not isinstance(self.escalation, EscalationPolicy):
+            raise InvalidArgument(
+                f"escalation must be an EscalationPolicy or None, got {self.escalation!r}"
+            )
         _duration(self.auto_close_after, "auto_close_after")
         duration_us(self.csat_delay, "csat_delay")
 
@@ -260,17 +270,7 @@ class _Simulator:
         progress: Callable[[int, int], None] | None,
         drain: _dt.timedelta,
     ) -> None:
-        from ._feedback import FeedbackProgram
-        from ._incidents import Incident, IncidentImpact
-        from ._maintenance import Maintenance
-        from ._templates import ResponseTemplate
-        from ._tickets import Ticket
-
-        self._Ticket = Ticket
-        self._FeedbackProgram = FeedbackProgram
-        self._Incident = Incident
         self._major = IncidentImpact.MAJOR
-        self._Maintenance = Maintenance
         self._template = ResponseTemplate(
             "incident-resolved",
             "Hello, the incident {incident.id} ({incident.title}) is resolved; "
@@ -394,7 +394,7 @@ class _Simulator:
         at = _at(arrival.at_us)
         scenario = self.scenario
         tier = self._tier_for(arrival)
-        ticket = self._Ticket.open(
+        ticket = Ticket.open(
             arrival.ticket_id,
             customer_id=arrival.customer_id,
             subject=_SUBJECTS[arrival.topic],
@@ -596,7 +596,7 @@ class _Simulator:
         self._enqueue(case)
 
     def _deadline(self, case: _Case, due: int) -> None:
-        ticket: Any = case.ticket
+        ticket = case.ticket
         at = _at(self.now)
         case.deadline = None
         before_tier = ticket.tier
@@ -696,7 +696,7 @@ class _Simulator:
         action, plan = ref
         at = _at(self.now)
         if action == "incident_declare":
-            incident = self._Incident.declare(
+            incident = Incident.declare(
                 plan.incident_id,
                 title=plan.title,
                 body=f"We are investigating problems with {plan.component}.",
@@ -721,7 +721,7 @@ class _Simulator:
         elif action == "incident_resolve":
             self._resolve_incident(plan)
         elif action == "maintenance_schedule":
-            maintenance = self._Maintenance.schedule(
+            maintenance = Maintenance.schedule(
                 plan.maintenance_id,
                 title=plan.title,
                 starts_at=_at(plan.starts_us),
@@ -792,7 +792,7 @@ class _Simulator:
         hour = self.now // US_PER_HOUR
         program = self.csat_programs.get(hour)
         if program is None:
-            program = self._FeedbackProgram.create(
+            program = FeedbackProgram.create(
                 f"CSAT-{hour}",
                 csat_delay=self.scenario.csat_delay,
                 nps_every=None,
@@ -841,7 +841,7 @@ class _Simulator:
             return
         period = 30 * US_PER_DAY
         first = self.workload.start_us - period
-        program = self._FeedbackProgram.create(
+        program = FeedbackProgram.create(
             "NPS", nps_every=_delta(microseconds=period), at=_at(first)
         )
         # Enrol each answering customer one cadence before their answer, so the survey

@@ -22,6 +22,7 @@ _LIFECYCLE_MODULES: Final = (
     "_incidents",
     "_maintenance",
     "_feedback",
+    "_customers",
 )
 
 _STYLE: Final = """
@@ -148,7 +149,7 @@ def render_report(result: SimulationResult, *, title: str, compare: WhatIf | Non
     ]
     for lifecycle in lifecycles():
         parts.append(
-            f'<figure id="lifecycle-{escape(lifecycle.kind)}">'
+            f'<figure id="lifecycle-{escape(lifecycle.kind.replace(" ", "-"))}">'
             f"{state_diagram(lifecycle)}<figcaption>{escape(lifecycle.kind)}</figcaption>"
             f"</figure><details><summary>Mermaid source</summary>"
             f'<pre class="mermaid-source">{escape(lifecycle.mermaid())}</pre></details>'
