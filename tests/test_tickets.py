@@ -554,6 +554,9 @@ class FakeEscalation:
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
         return ()  # this double never escalates
 
+    def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
+        return ()
+
 
 @attrs.frozen(kw_only=True)
 class FakeTierRaised(Event):

@@ -12,6 +12,7 @@ event), so a host that looks late gets the same history as one that looked on ti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
@@ -76,14 +77,16 @@ class _Facts:
     reassignments_us: tuple[int, ...]
     requests_us: tuple[int, ...]
     fired: frozenset[str]
+    horizon_us: int | None = None
 
 
-def _facts(ticket: Ticket) -> _Facts:
+def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
     """One pass over the history: cycle bounds, reopens, reassignments, requests, fired rules.
 
     A cycle starts at the creation or at a reopen (a customer message on a solved
     ticket) and ends when the ticket is solved; rules fired since the cycle started
-    count as fired.
+    count as fired. With ``horizon_us``, conditions may answer None for any instant
+    they can cheaply tell lies after it (an evaluation only needs instants up to it).
     """
     cycle_start = ticket.created_at_us
     cycle_end: int | None = None
@@ -133,6 +136,7 @@ def _facts(ticket: Ticket) -> _Facts:
         tuple(reassignments),
         tuple(requests),
         frozenset(fired),
+        horizon_us,
     )
 
 
@@ -220,8 +224,19 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
     if sla is None:
         return None
     best: int | None = None
+    horizon = facts.horizon_us
     for clock in sla.clocks:
         if clock.metric is not metric:
+            continue
+        stopped = clock.stopped_us
+        if stopped is not None and stopped <= facts.cycle_start_us:
+            continue  # a clock of an earlier cycle: its instants lie before this one
+        # Business time never outruns wall time (pauses only slow it), so the clock
+        # cannot reach an amount before ``start + amount``: then skip the calendar.
+        if (
+            horizon is not None
+            and clock.start_us + max(1, math.ceil(fraction * clock.target_us)) > horizon
+        ):
             continue
         instant = clock.threshold_us(fraction)
         if instant is not None and _in_cycle(instant, facts) and (best is None or instant < best):
@@ -239,22 +254,7 @@ class SLAThreshold(Condition):
     percent: float = attrs.field(converter=_percent)
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
-        sla = cast("SLAState | None", ticket._sla)
-        if sla is None:
-            return None
-        best: int | None = None
-        fraction = self.percent / 100
-        for clock in sla.clocks:
-            if clock.metric is not self.metric:
-                continue
-            instant = clock.threshold_us(fraction)
-            if (
-                instant is not None
-                and _in_cycle(instant, facts)
-                and (best is None or instant < best)
-            ):
-                best = instant
-        return best
+        return _sla_instant(ticket, self.metric, self.percent / 100, facts)
 
     def describe(self) -> str:
         return f"{self.metric.value} SLA reached {self.percent:g}% of its target"
@@ -378,7 +378,11 @@ class AgeAtLeast(Condition):
         return to_duration(self.duration_us)
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
-        instant = self.calendar.add_us(ticket.created_at_us, self.duration_us)
+        created = ticket.created_at_us
+        horizon = facts.horizon_us
+        if horizon is not None and created + self.duration_us > horizon:
+            return None  # business time never outruns wall time
+        instant = self.calendar.add_us(created, self.duration_us)
         return instant if _in_cycle(instant, facts) else None
 
     def describe(self) -> str:
@@ -675,7 +679,7 @@ class EscalationPolicy:
         Each comes with the instant its condition became true, earliest first.
         """
         now = at_us(at)
-        facts = _facts(ticket)
+        facts = _facts(ticket, now)
         return tuple(
             DueEscalation(self.rules[index].name, instant)
             for instant, index in self._due(ticket, facts, now)
@@ -691,10 +695,13 @@ class EscalationPolicy:
         a closed ticket gets nothing. ``Ticket.evaluate`` and every ticket command call
         this first when the ticket was opened with ``escalation=``.
         """
-        now = ticket._when(at)
+        return self.apply_us(ticket, ticket._when(at))
+
+    def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
+        """:meth:`apply` at ``now_us`` (microseconds; the ticket calls this one)."""
         if ticket.status is TicketStatus.CLOSED:
             return ()
-        return _apply_due(self, ticket, now)
+        return _apply_due(self, ticket, now_us)
 
     def next_due_us(self, ticket: Ticket) -> int | None:
         """The next instant a rule of this policy will be due on ``ticket``, or None.
@@ -841,7 +848,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     """
     applied: list[Event] = []
     for _ in range(len(policy.rules) + 1):
-        due = policy._due(ticket, _facts(ticket), now)
+        due = policy._due(ticket, _facts(ticket, now), now)
         limit = due[0][0] if due else now
         sla = cast("SLAState | None", ticket._sla)
         if sla is not None:

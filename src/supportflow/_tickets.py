@@ -143,6 +143,9 @@ class EscalationProtocol(Protocol):
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
         """Record the SLA events and escalations due at ``at``; returns those appended."""
 
+    def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
+        """:meth:`apply` at ``now_us`` microseconds (no datetime round trip)."""
+
 
 # --- argument checks --------------------------------------------------------------------
 
@@ -504,7 +507,7 @@ class Ticket:
         """Record the SLA events and escalations due at or before ``us``."""
         if self._escalation_policy is not None:
             # The escalation policy interleaves SLA events and escalations in time order.
-            self._escalation_policy.apply(self, at=to_datetime(us))
+            self._escalation_policy.apply_us(self, us)
         elif self._sla is not None:
             for event in self._sla.due_events(us):
                 self._apply(event)
