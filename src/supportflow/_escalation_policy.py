@@ -12,6 +12,7 @@ event), so a host that looks late gets the same history as one that looked on ti
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
@@ -22,9 +23,7 @@ import pendulum
 from ._calendars import BusinessCalendar
 from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError, UnknownName
 from ._escalation import (
-    _LADDER as _LADDER_MIGRATIONS,
-)
-from ._escalation import (
+    _LADDER,
     RULE_EVENTS,
     CustomerRequestedEscalation,
     Escalated,
@@ -149,22 +148,22 @@ def _opened_priority(ticket: Ticket) -> Priority:
 # --- conditions ----------------------------------------------------------------------
 
 
-class Condition:
+class Condition(abc.ABC):
     """When a rule fires. Subclasses answer :meth:`since_us`."""
 
     kind: ClassVar[str]
 
+    @abc.abstractmethod
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
         """The instant, in the current cycle, at which the condition is or will be true.
 
         May lie after the evaluation instant (an SLA threshold still ahead); None when
         it is not true in this cycle and no instant is known yet.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def describe(self) -> str:
         """The default reason recorded on the escalation."""
-        raise NotImplementedError
 
     def _data(self) -> dict[str, Any]:
         return {}
@@ -411,22 +410,22 @@ class CustomerAskedForEscalation(Condition):
 # --- actions -------------------------------------------------------------------------
 
 
-class EscalationAction:
+class EscalationAction(abc.ABC):
     """What a rule does. Subclasses build the events, or None when there is nothing to do."""
 
     kind: ClassVar[str]
 
+    @abc.abstractmethod
     def acts(self, ticket: Ticket, ladder: TierLadder) -> bool:
         """Whether the action would change anything on ``ticket`` now."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def events(
         self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
     ) -> tuple[Event, ...] | None:
         """The events of this action on ``ticket`` now, or None if it would change nothing."""
-        raise NotImplementedError
 
-    def check(self, ladder: TierLadder) -> None:
+    def check(self, ladder: TierLadder) -> None:  # noqa: B027 - most actions fit any ladder
         """Refuse an action that cannot work on ``ladder`` (at policy construction)."""
 
     def _data(self) -> dict[str, Any]:
@@ -754,7 +753,7 @@ class EscalationPolicy:
         """Load a policy written by :meth:`to_dict`; :class:`SchemaError` names the bad field."""
         reader = _POLICY.upgrade(data)
         ladder_path = reader.at("ladder")
-        ladder = _read_ladder(_LADDER_MIGRATIONS.upgrade(reader.raw("ladder"), ladder_path))
+        ladder = _read_ladder(_LADDER.upgrade(reader.raw("ladder"), ladder_path))
         rules = []
         for item in reader.children("rules"):
             action = _read_action(item.child("action"))
