@@ -20,6 +20,7 @@ from supportflow import (
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
+    SLATarget,
     SLAWarning,
     Ticket,
     TicketStatus,
@@ -349,3 +350,82 @@ def test_evaluating_a_closed_ticket_records_nothing() -> None:
     assert ticket.evaluate(at=t(9, 10)) == ()
     assert ticket.sla is not None
     assert all(not c.running for c in ticket.sla.clocks)
+
+
+def test_each_customer_message_awaiting_a_reply_opens_a_next_reply_cycle() -> None:
+    ticket = open_ticket(t(5, 9))
+    ticket.reply("ana", "Which model?", at=t(5, 9, 10))
+    ticket.customer_message("The X200", at=t(5, 9, 20))
+    ticket.customer_message("Bought in 2024", at=t(5, 9, 25))  # same wait: same cycle
+    ticket.reply("ana", "Thanks", at=t(5, 9, 40))
+    ticket.customer_message("Any news?", at=t(5, 11))
+    assert ticket.sla is not None
+    cycles = ticket.sla.cycles("next_reply")
+    assert [(c.cycle, c.state, c.start_us) for c in cycles] == [
+        (1, ClockState.FULFILLED, t(5, 9, 20).int_timestamp * 1_000_000),
+        (2, ClockState.ACTIVE, t(5, 11).int_timestamp * 1_000_000),
+    ]
+    assert cycles[0].elapsed_us(t(5, 12).int_timestamp * 1_000_000) == 20 * 60 * 1_000_000
+
+
+def test_periodic_updates_run_from_each_public_reply_until_solved() -> None:
+    ticket = open_ticket(t(5, 9))
+    ticket.reply("ana", "Looking", at=t(5, 10))
+    ticket.reply("ana", "Still looking", at=t(5, 12))
+    ticket.solve("found it", at=t(5, 13))
+    assert ticket.sla is not None
+    cycles = ticket.sla.cycles(Metric.PERIODIC_UPDATE)
+    assert [(c.cycle, c.state) for c in cycles] == [
+        (1, ClockState.FULFILLED),
+        (2, ClockState.CANCELLED),
+    ]
+    assert [c.start_us for c in cycles] == [
+        t(5, 10).int_timestamp * 1_000_000,
+        t(5, 12).int_timestamp * 1_000_000,
+    ]
+
+
+def test_a_policy_can_pause_resolution_on_hold_and_give_one_target_its_own_calendar() -> None:
+    policy = SLAPolicy(
+        "hold-aware",
+        {
+            "first_reply": {"normal": SLATarget(2 * H, calendar=BusinessCalendar.always_open())},
+            "resolution": {"normal": 8 * H},
+        },
+        calendar=WEEKDAYS,
+        pauses={"resolution": ["on_hold"]},
+    )
+    ticket = open_ticket(t(2, 16), SLAPolicySet([policy]))  # Friday 16:00
+    assert ticket.sla is not None
+    first = ticket.sla.clock("first_reply")
+    assert first is not None
+    assert first.deadline_us() == t(2, 18).int_timestamp * 1_000_000  # round the clock
+    ticket.reply("ana", "Waiting on the vendor", at=t(5, 9))
+    ticket.put_on_hold(at=t(5, 10))
+    ticket.resume(at=t(5, 15))
+    resolution = ticket.sla.clock("resolution")
+    assert resolution is not None
+    # Friday 16-17, Monday 9-10 and 15-16: three business hours, the hold excluded.
+    assert resolution.elapsed_us(t(5, 16).int_timestamp * 1_000_000) == 3 * 3600 * 1_000_000
+
+
+def test_the_customer_segment_selects_the_policy() -> None:
+    gold = SLAPolicy(
+        "gold", {"first_reply": {"normal": H}}, conditions=SLAConditions(segments=["gold"])
+    )
+    policies = SLAPolicySet([gold, STANDARD])
+    tickets = [
+        Ticket.open(
+            f"T-{segment}",
+            customer_id="C-1",
+            subject="Question",
+            topic=Topic.BILLING,
+            channel=Channel.PHONE,
+            segment=segment,
+            sla=policies,
+            at=t(5, 9),
+        )
+        for segment in ("gold", "silver", None)
+    ]
+    assert [policies.match(ticket) for ticket in tickets] == [gold, STANDARD, STANDARD]
+    assert [ticket.sla.policy for ticket in tickets if ticket.sla] == [gold, STANDARD, STANDARD]
