@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import pendulum
@@ -125,7 +126,7 @@ def lifecycle(steps: list[tuple[str, int]]) -> tuple[Ticket, list[tuple[int, Tic
 
 def expected_elapsed(clock: SLAClock, timeline: list[tuple[int, TicketStatus]], now: int) -> int:
     """Business time of the stretches where the ticket's status did not pause the metric."""
-    end = clock.stopped_us if clock.stopped_us is not None else now
+    end = now if clock.stopped_us is None else min(clock.stopped_us, now)
     paused = DEFAULT_PAUSES[clock.metric]
     total = 0
     for index, (since, status) in enumerate(timeline):
@@ -247,3 +248,25 @@ def test_next_deadline_is_the_first_instant_evaluate_emits_something(
     emitted = probe.evaluate(at=to_datetime(due))
     assert emitted
     assert emitted[0].at_us == due
+
+
+@given(sla_lifecycle_steps())
+def test_warnings_and_breaches_are_stamped_at_the_exact_instants(
+    steps: list[tuple[str, int]],
+) -> None:
+    ticket, timeline, now = lifecycle(steps)
+    if ticket.status is not TicketStatus.CLOSED:
+        ticket.evaluate(at=to_datetime(now))
+    if any(isinstance(e, RETARGETING) for e in ticket.history):
+        return  # a re-target may stamp at the change instead (tested in the scenarios)
+    assert ticket.sla is not None
+    clocks = {(c.metric, c.cycle): c for c in ticket.sla.clocks}
+    for event in ticket.history:
+        if isinstance(event, SLAWarning | SLABreached):
+            clock = clocks[event.metric, event.cycle]
+            fraction = event.threshold if isinstance(event, SLAWarning) else 1.0
+            amount = math.ceil(fraction * clock.target_us)
+            # The first instant the unpaused business time reaches the amount.
+            assert expected_elapsed(clock, timeline, event.at_us) >= amount
+            assert expected_elapsed(clock, timeline, event.at_us - 1) < amount
+            assert event.at_us == clock.threshold_us(fraction)
