@@ -66,6 +66,7 @@ _SOLVED: Final = 3
 _CLOSED: Final = 4
 
 # CSAT answer distributions (scores 1..5) by how the ticket went, as cumulative shares.
+_SURVEYS_PER_PROGRAM: Final = 50
 _CSAT_GOOD: Final = (0.02, 0.05, 0.12, 0.42, 1.0)
 _CSAT_FAIR: Final = (0.05, 0.12, 0.27, 0.62, 1.0)
 _CSAT_POOR: Final = (0.14, 0.3, 0.52, 0.8, 1.0)
@@ -317,8 +318,9 @@ class _Simulator:
         self.incident_cases: dict[str, list[_Case]] = {}
         self.maintenances: list[Any] = []
         self.notices = 0
-        self.csat_programs: dict[int, Any] = {}
-        self.csat_pending: dict[int, list[tuple[int, _Case]]] = {}
+        self.csat_programs: dict[tuple[int, int], FeedbackProgram] = {}
+        self.csat_pending: dict[tuple[int, int], list[tuple[int, _Case]]] = {}
+        self.csat_current: tuple[int, int] | None = None
         self.finished_programs: list[Any] = []
         self.nps_program: Any = None
         self.nps_scores: list[int] = []
@@ -788,28 +790,33 @@ class _Simulator:
     # -- feedback ----------------------------------------------------------------------
 
     def _plan_csat(self, case: _Case) -> None:
-        """Schedule the CSAT survey in the program of the solve's hour (keeps programs small)."""
+        """Schedule the CSAT survey in a program of the solve's hour.
+
+        Programs hold at most ``_SURVEYS_PER_PROGRAM`` surveys: a program checks its
+        scheduled surveys on every call, so small programs keep a busy hour linear.
+        """
         hour = self.now // US_PER_HOUR
-        program = self.csat_programs.get(hour)
-        if program is None:
-            program = FeedbackProgram.create(
-                f"CSAT-{hour}",
+        key = self.csat_current
+        if key is None or key[0] != hour or len(self.csat_pending[key]) >= _SURVEYS_PER_PROGRAM:
+            key = (hour, 0 if key is None or key[0] != hour else key[1] + 1)
+            self.csat_current = key
+            self.csat_programs[key] = FeedbackProgram.create(
+                f"CSAT-{hour}-{key[1]}",
                 csat_delay=self.scenario.csat_delay,
                 nps_every=None,
-                at=_at(hour * US_PER_HOUR),
+                at=_at(self.now),
             )
-            self.csat_programs[hour] = program
-            self.csat_pending[hour] = []
+            self.csat_pending[key] = []
             # Every survey of this hour is due by then: send them all, then answer.
-            self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", hour))
-        program.schedule_csat(
+            self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", key))
+        self.csat_programs[key].schedule_csat(
             case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=_at(self.now)
         )
-        self.csat_pending[hour].append((self.now, case))
+        self.csat_pending[key].append((self.now, case))
 
-    def _send_csat(self, hour: int) -> None:
-        program = self.csat_programs.pop(hour)
-        pending = self.csat_pending.pop(hour)
+    def _send_csat(self, key: tuple[int, int]) -> None:
+        program = self.csat_programs.pop(key)
+        pending = self.csat_pending.pop(key)
         at = _at(self.now)
         program.evaluate(at=at)
         for survey, (_, case) in zip(program.surveys, pending, strict=True):
