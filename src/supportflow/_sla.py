@@ -25,7 +25,9 @@ Metric semantics (what starts, pauses and stops each clock):
 * ``resolution``: creation to solved; paused only in the statuses the policy names.
 
 A reopen (a customer message on a solved ticket) starts new cycles of resolution,
-requester_wait and agent_work; closing cancels whatever still runs.
+requester_wait and agent_work; closing cancels whatever still runs. A change of
+policy or priority re-targets running clocks from their original start; a threshold
+the new target puts in the past is stamped at the instant of the change.
 """
 
 from __future__ import annotations
@@ -96,7 +98,6 @@ class ClockState(enum.StrEnum):
 
 _METRICS: Final = tuple(Metric)
 _METRIC_ORDER: Final = {metric: index for index, metric in enumerate(_METRICS)}
-_RUNNING: Final = frozenset({ClockState.ACTIVE, ClockState.PAUSED})
 # Hot paths compare enum members by identity and index metrics by int: hashing an
 # enum member runs Python code (Enum.__hash__), a measurable cost per event.
 _FR, _NR, _PU, _RW, _AW, _RS = range(6)
@@ -319,9 +320,6 @@ def _threshold_tuple(values: object) -> tuple[float, ...]:
     return tuple(sorted(set(out)))
 
 
-TargetSpec = Mapping[Any, Mapping[Any, Any]]
-
-
 def _targets(value: object) -> tuple[tuple[Metric, Priority, SLATarget], ...]:
     if isinstance(value, tuple) and all(
         isinstance(item, tuple) and len(item) == 3 and isinstance(item[2], SLATarget)
@@ -451,9 +449,6 @@ class SLAPolicy:
     def pauses_for(self, metric: Metric | str) -> frozenset[TicketStatus]:
         """The statuses that pause ``metric`` under this policy."""
         return self._pause_table[_metric(metric)]
-
-    def _target(self, metric: Metric, priority: Priority) -> tuple[int, BusinessCalendar] | None:
-        return self._table.get((metric, priority))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe data (type ``"sla_policy"``, schema 1)."""
@@ -632,6 +627,9 @@ class SLAClock:
     is active, paused, fulfilled or cancelled; ``breached`` is set when the deadline
     passed while the clock ran (a clock fulfilled late is fulfilled *and* breached).
     Integer methods (``*_us``) are the fast API; :meth:`status` gives pendulum values.
+    Clocks are created and driven by the ticket's :class:`SLAState`: read them, never
+    set their attributes. A recorded breach stays set even if a later re-target
+    loosens the target (the breach is history).
     """
 
     __slots__ = (
@@ -808,7 +806,8 @@ class SLAClock:
         return self._elapsed + self.calendar.between_us(run, end)
 
     def stretches_us(self) -> list[tuple[int, int]]:
-        """The active stretches ``(start, end)``; an active clock's last one ends None->-1."""
+        """The active stretches ``(start, end)`` in microseconds; the running stretch of an
+        active clock has end ``-1``."""
         out = [(self._past[i], self._past[i + 1]) for i in range(0, len(self._past), 3)]
         if self._run is not None:
             out.append((self._run, -1 if self._end is None else self._end))
