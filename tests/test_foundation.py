@@ -41,7 +41,8 @@ from supportflow._time import (
 def test_every_public_name_imports() -> None:
     for name in supportflow.__all__:
         assert hasattr(supportflow, name), name
-    assert supportflow.__all__ == sorted(supportflow.__all__, key=str)
+    assert len(set(supportflow.__all__)) == len(supportflow.__all__), "a name is listed twice"
+    assert not [n for n in dir(supportflow) if n[0].isupper() and n not in supportflow.__all__]
 
 
 def test_version_comes_from_package_metadata() -> None:

@@ -7,7 +7,8 @@ deterministic: every command takes ``at=``; hosts persist the objects themselves
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from ._calendars import BusinessCalendar, Weekday
 from ._customers import (
@@ -196,8 +197,8 @@ from ._ticket_events import (
 from ._tickets import TICKET_LIFECYCLE, Ticket
 
 try:
-    __version__ = version("supportflow")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = _version("supportflow")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [
