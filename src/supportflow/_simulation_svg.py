@@ -166,43 +166,78 @@ def line_chart(
 
 
 def _layers(lifecycle: Lifecycle) -> dict[str, int]:
-    """Breadth-first depth of each state from the initial one (unreachable states last)."""
+    """Longest-path layer of each state once the edges closing a cycle are set aside.
+
+    A depth-first walk from the initial state (in the lifecycle's own order) marks the
+    edges that go back to a state still on the walk; without them the graph has no
+    cycle, and each state goes one layer right of its furthest predecessor.
+    Unreachable states go last.
+    """
+    order = {state: index for index, state in enumerate(lifecycle.states)}
+    successors: dict[str, list[str]] = {state: [] for state in lifecycle.states}
+    for source, _, dest in lifecycle.edges():
+        if dest != source and dest not in successors[source]:
+            successors[source].append(dest)
+    for targets in successors.values():
+        targets.sort(key=order.__getitem__)
+    back: set[tuple[str, str]] = set()
+    visited: set[str] = set()
+    on_path: list[str] = []
+
+    def walk(state: str) -> None:
+        visited.add(state)
+        on_path.append(state)
+        for dest in successors[state]:
+            if dest in on_path:
+                back.add((state, dest))
+            elif dest not in visited:
+                walk(dest)
+        on_path.pop()
+
+    walk(lifecycle.initial)
     depth = {lifecycle.initial: 0}
-    queue = [lifecycle.initial]
-    edges = lifecycle.edges()
-    while queue:
-        state = queue.pop(0)
-        for source, _, dest in edges:
-            if source == state and dest not in depth:
-                depth[dest] = depth[state] + 1
-                queue.append(dest)
+    changed = True
+    while changed:  # longest path on a DAG of a handful of states: relax until stable
+        changed = False
+        for source, targets in successors.items():
+            if source not in depth:
+                continue
+            for dest in targets:
+                if (source, dest) not in back and depth.get(dest, -1) < depth[source] + 1:
+                    depth[dest] = depth[source] + 1
+                    changed = True
     deepest = max(depth.values(), default=0)
     for state in lifecycle.states:
         depth.setdefault(state, deepest + 1)
     return depth
 
 
+def _label(x: float, y: float, text: str) -> str:
+    """Small edge label on a white plate, so lines never run through the text."""
+    width = 5.6 * len(text) + 6
+    return (
+        f'<rect x="{x - width / 2:.1f}" y="{y - 9:.1f}" width="{width:.1f}" height="12" '
+        f'rx="3" fill="#fff" fill-opacity="0.9"/>'
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
+        f'style="font-size:10px;fill:#333">{escape(text)}</text>'
+    )
+
+
 def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
     """The lifecycle's states and transitions drawn left to right in layers.
 
-    Forward edges are straight, edges back or within a layer curve around, a trigger
-    that keeps the state is listed under the state's name. Final states have a double
+    Edges that move forward are straight; edges back to an earlier state or within a
+    layer curve below the states (dashed). Triggers that keep the state are marked
+    with ↻ on the state and listed under the drawing. Final states have a double
     border; a dot marks the initial state.
     """
-    key = key or lifecycle.kind.replace(" ", "-")
+    key = (key or lifecycle.kind).replace(" ", "-")
     depth = _layers(lifecycle)
     columns: dict[int, list[str]] = {}
     for state in lifecycle.states:
         columns.setdefault(depth[state], []).append(state)
-    node_w, node_h, gap_x, gap_y = 132, 40, 90, 46
+    node_w, node_h, gap_x, gap_y = 128, 38, 120, 34
     tallest = max(len(states) for states in columns.values())
-    width = 50 + len(columns) * (node_w + gap_x)
-    height = 60 + tallest * (node_h + gap_y) + 40
-    position: dict[str, tuple[float, float]] = {}
-    for layer, states in columns.items():
-        offset = (tallest - len(states)) * (node_h + gap_y) / 2
-        for row, state in enumerate(states):
-            position[state] = (50 + layer * (node_w + gap_x), 50 + offset + row * (node_h + gap_y))
     merged: dict[tuple[str, str], list[str]] = {}
     loops: dict[str, list[str]] = {}
     for source, trigger, dest in lifecycle.edges():
@@ -210,6 +245,20 @@ def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
             loops.setdefault(source, []).append(trigger)
         else:
             merged.setdefault((source, dest), []).append(trigger)
+    backward = [pair for pair in merged if depth[pair[1]] <= depth[pair[0]]]
+    # Forward edges that skip a layer would cross the states in between: they go over.
+    skipping = [pair for pair in merged if depth[pair[1]] > depth[pair[0]] + 1]
+    top = 50 + 16 * len(skipping)
+    plot_h = tallest * (node_h + gap_y)
+    below = 30 + 16 * len(backward)
+    loop_lines = [f"↻ {state}: {', '.join(triggers)}" for state, triggers in loops.items()]
+    width = 60 + len(columns) * (node_w + gap_x)
+    height = top + plot_h + below + 16 * len(loop_lines) + 10
+    position: dict[str, tuple[float, float]] = {}
+    for layer, states in sorted(columns.items()):
+        offset = (tallest - len(states)) * (node_h + gap_y) / 2
+        for row, state in enumerate(states):
+            position[state] = (50 + layer * (node_w + gap_x), top + offset + row * (node_h + gap_y))
     marker = f"arrow-{escape(key)}"
     body = [
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" '
@@ -222,37 +271,38 @@ def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
         f'<line x1="{ix - 24}" y1="{iy + node_h / 2}" x2="{ix}" y2="{iy + node_h / 2}" '
         f'stroke="#555" marker-end="url(#{marker})"/>'
     )
-    for index, ((source, dest), triggers) in enumerate(merged.items()):
+    labels: list[str] = []
+    floor = top + plot_h
+    for (source, dest), triggers in merged.items():
         sx, sy = position[source]
         dx, dy = position[dest]
-        label = escape(", ".join(triggers))
-        if depth[dest] > depth[source]:
+        text = ", ".join(triggers)
+        if (source, dest) in skipping:
+            lane = top - 18 - 16 * skipping.index((source, dest))
+            x1, x2 = sx + node_w / 2 + 8, dx + node_w / 2 - 8
+            body.append(
+                f'<path d="M {x1:.1f} {sy:.1f} C {x1:.1f} {lane:.1f} {x2:.1f} {lane:.1f} '
+                f'{x2:.1f} {dy:.1f}" fill="none" stroke="#555" marker-end="url(#{marker})"/>'
+            )
+            labels.append(_label((x1 + x2) / 2, lane + 10, text))
+        elif (source, dest) not in backward:
             x1, y1 = sx + node_w, sy + node_h / 2
             x2, y2 = dx, dy + node_h / 2
-            # Shift parallel edges apart a little so their labels do not collide.
-            mx, my = (x1 + x2) / 2, (y1 + y2) / 2 - 4 + (index % 3 - 1) * 10
             body.append(
                 f'<path d="M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}" fill="none" '
                 f'stroke="#555" marker-end="url(#{marker})"/>'
             )
+            labels.append(_label((x1 + x2) / 2, (y1 + y2) / 2 + 3, text))
         else:
-            # Back or same-layer edge: leave the bottom of the source, arrive at the
-            # bottom of the destination, bowing below both.
-            x1, y1 = sx + node_w / 2 + 12, sy + node_h
-            x2, y2 = dx + node_w / 2 - 12, dy + node_h
-            bow = 36 + 14 * abs(depth[source] - depth[dest])
-            cx, cy = (x1 + x2) / 2, max(y1, y2) + bow
-            mx, my = cx, cy - bow / 2 + 6
+            lane = floor + 14 + 16 * backward.index((source, dest))
+            x1, x2 = sx + node_w / 2 + 8, dx + node_w / 2 - 8
+            y1, y2 = sy + node_h, dy + node_h
             body.append(
-                f'<path d="M {x1:.1f} {y1:.1f} Q {cx:.1f} {cy:.1f} {x2:.1f} {y2:.1f}" '
-                f'fill="none" stroke="#999" stroke-dasharray="4 3" '
+                f'<path d="M {x1:.1f} {y1:.1f} C {x1:.1f} {lane:.1f} {x2:.1f} {lane:.1f} '
+                f'{x2:.1f} {y2:.1f}" fill="none" stroke="#999" stroke-dasharray="4 3" '
                 f'marker-end="url(#{marker})"/>'
             )
-        body.append(
-            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" '
-            f'style="font-size:10px;fill:#333;paint-order:stroke;stroke:#fff;stroke-width:3px">'
-            f"{label}</text>"
-        )
+            labels.append(_label((x1 + x2) / 2, lane - 6, text))
     for state, (x, y) in position.items():
         final = state in lifecycle.final_states
         body.append(
@@ -264,14 +314,15 @@ def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
                 f'<rect x="{x + 4}" y="{y + 4}" width="{node_w - 8}" height="{node_h - 8}" '
                 'rx="7" fill="none" stroke="#4e79a7" stroke-width="1"/>'
             )
+        name = f"{state} ↻" if state in loops else state
         body.append(
             f'<text x="{x + node_w / 2}" y="{y + node_h / 2 + 4}" text-anchor="middle" '
-            f'style="font-weight:600">{escape(state)}</text>'
+            f'style="font-weight:600">{escape(name)}</text>'
         )
-        if state in loops:
-            body.append(
-                f'<text x="{x + node_w / 2}" y="{y - 6}" text-anchor="middle" '
-                f'style="font-size:10px;fill:#666">↻ {escape(", ".join(loops[state]))}</text>'
-            )
+    body.extend(labels)
+    y = floor + below + 4
+    for line in loop_lines:
+        body.append(f'<text x="20" y="{y}" style="font-size:10px;fill:#555">{escape(line)}</text>')
+        y += 16
     title = f"{lifecycle.kind} lifecycle"
     return _frame(int(width), int(height), title, body, ())
