@@ -344,10 +344,6 @@ _fromisoformat = _dt.datetime.fromisoformat
 _NAIVE_EPOCH: Final = _dt.datetime(1970, 1, 1)
 
 
-def _fast_exact(kind: type) -> Fast:
-    return lambda value: value if type(value) is kind else _MISSING
-
-
 def _fast_instant(value: Any) -> Any:
     # format_instant writes 27 characters ending in "Z"; anything else takes the slow path.
     if type(value) is not str or len(value) != 27 or value[26] != "Z":
@@ -373,54 +369,131 @@ def _fast_enum(enum_type: type[enum.Enum]) -> Fast:
     return read
 
 
-def _fast_optional(inner: Fast) -> Fast:
-    return lambda value: None if value is None else inner(value)
+def _fast_sequence(item: Fast, is_set: bool) -> Fast:
+    def read(value: Any) -> Any:
+        if type(value) is not list:
+            return _MISSING
+        out = []
+        for element in value:
+            decoded = item(element)
+            if decoded is _MISSING:
+                return _MISSING
+            out.append(decoded)
+        return frozenset(out) if is_set else tuple(out)
+
+    return read
 
 
-def _fast_for_type(tp: Any, instant: bool) -> Fast | None:
+def _fast_for_type(tp: Any, instant: bool, codec: Codec) -> tuple[str, Fast | None]:
+    """How to read a well-formed value quickly: ``(kind, reader)``.
+
+    ``kind`` is ``"exact:<type>"`` for plain JSON scalars (checked inline by the
+    generated decoder), else ``"call"`` with a reader returning ``_MISSING`` on
+    anything unusual, or ``"slow"`` when only the full Reader path applies.
+    """
     args = typing.get_args(tp)
     if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = [a for a in args if a is not type(None)]
-        fast = _fast_for_type(inner, instant)
-        return None if fast is None else _fast_optional(fast)
+        kind, fast = _fast_for_type(inner, instant, codec)
+        if kind.startswith("exact:"):
+            return "optional-" + kind, None
+        if fast is None:
+            return "slow", None
+        inner_fast = fast
+        return "call", (lambda value: None if value is None else inner_fast(value))
     if instant:
-        return _fast_instant
+        return "call", _fast_instant
     if tp in (str, bool, int, float):
-        return _fast_exact(tp)
+        return f"exact:{tp.__name__}", None
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return _fast_enum(tp)
-    return None
+        return "call", _fast_enum(tp)
+    origin = typing.get_origin(tp)
+    if origin in (tuple, frozenset) and args:
+        kind, fast = _fast_for_type(args[0], False, codec)
+        if kind.startswith("exact:"):
+            exact = {"str": str, "bool": bool, "int": int, "float": float}[kind[6:]]
+            fast = lambda value: value if type(value) is exact else _MISSING  # noqa: E731
+        if fast is None:
+            return "slow", None
+        return "call", _fast_sequence(fast, origin is frozenset)
+    if attrs.has(tp):
+        return "call", codec.plan(tp).fast_decode
+    return "slow", None
+
+
+def _compile(source: str, namespace: dict[str, Any], name: str) -> Any:
+    exec(compile(source, f"<supportflow codec {name}>", "exec"), namespace)
+    return namespace[name]
 
 
 class _Plan:
-    __slots__ = ("cls", "decoders", "fields")
+    """Encode and decode functions for one attrs class, generated once from its fields."""
+
+    __slots__ = ("cls", "decoders", "encode", "encode_tagged", "fast_decode", "fields")
 
     def __init__(
         self,
         cls: type,
         fields: list[tuple[str, str, Encode, Decode]],
-        fast: list[Fast | None] | None = None,
+        fast: list[tuple[str, Fast | None]],
     ) -> None:
         self.cls = cls
         self.fields = fields
-        fast = fast or [None] * len(fields)
-        self.decoders = [
-            (name, key, quick, dec) for (name, key, _, dec), quick in zip(fields, fast, strict=True)
-        ]
-
-    def encode(self, obj: Any) -> dict[str, Any]:
-        return {key: enc(getattr(obj, name)) for name, key, enc, _ in self.fields}
+        self.decoders = [(name, key, dec) for name, key, _, dec in fields]
+        namespace: dict[str, Any] = {"_fmt": format_instant, "_M": _MISSING, "_cls": cls}
+        items = []
+        for index, (name, key, enc, _) in enumerate(fields):
+            namespace[f"_e{index}"] = enc
+            if enc is _identity:
+                items.append(f"{key!r}: o.{name}")
+            else:
+                items.append(f"{key!r}: _e{index}(o.{name})")
+        body = ", ".join(items)
+        self.encode = _compile(f"def encode(o):\n    return {{{body}}}\n", namespace, "encode")
+        tag = getattr(cls, "name", None)
+        if isinstance(tag, str):
+            tagged = ", ".join([f"'event': {tag!r}", *items])
+            self.encode_tagged = _compile(
+                f"def encode_tagged(o):\n    return {{{tagged}}}\n", namespace, "encode_tagged"
+            )
+        else:
+            self.encode_tagged = self.encode
+        lines = ["def fast_decode(d):", "    if type(d) is not dict:", "        return _M"]
+        lines.append("    get = d.get")
+        names = []
+        for index, ((name, key, _, _), (kind, quick)) in enumerate(zip(fields, fast, strict=True)):
+            var = f"v{index}"
+            names.append(f"{name}={var}")
+            if kind == "slow":
+                lines = ["def fast_decode(d):", "    return _M"]
+                names = []
+                break
+            lines.append(f"    {var} = get({key!r}, _M)")
+            if kind.startswith("exact:"):
+                lines.append(f"    if type({var}) is not {kind[6:]}:")
+                lines.append("        return _M")
+            elif kind.startswith("optional-exact:"):
+                lines.append(f"    if {var} is not None and type({var}) is not {kind[15:]}:")
+                lines.append("        return _M")
+            else:
+                namespace[f"_q{index}"] = quick
+                lines.append(f"    {var} = _q{index}({var})")
+                lines.append(f"    if {var} is _M:")
+                lines.append("        return _M")
+        if names:
+            lines.append("    try:")
+            lines.append(f"        return _cls({', '.join(names)})")
+            lines.append("    except (_SupportflowError, TypeError, ValueError):")
+            lines.append("        return _M")
+        namespace["_SupportflowError"] = SupportflowError
+        self.fast_decode = _compile("\n".join(lines) + "\n", namespace, "fast_decode")
 
     def decode(self, reader: Reader) -> Any:
-        data = reader.data
-        kwargs: dict[str, Any] = {}
-        for name, key, quick, dec in self.decoders:
-            if quick is not None:
-                value = quick(data.get(key, _MISSING))
-                if value is not _MISSING:
-                    kwargs[name] = value
-                    continue
-            kwargs[name] = dec(reader, key)
+        """Rebuild the object; well-formed data takes the generated fast path."""
+        found = self.fast_decode(reader.data)
+        if found is not _MISSING:
+            return found
+        kwargs = {name: dec(reader, key) for name, key, dec in self.decoders}
         try:
             return self.cls(**kwargs)
         except SupportflowError as error:
@@ -459,20 +532,21 @@ class Codec:
             return found
         attrs.resolve_types(cls)
         fields: list[tuple[str, str, Encode, Decode]] = []
-        fast: list[Fast | None] = []
+        fast: list[tuple[str, Fast | None]] = []
         for field in attrs.fields(cls):
             instant = field.metadata.get(_KIND_KEY) == "instant"
             enc, dec = _plan_for_type(field.type, instant, self)
             key = _strip_us(field.name) if instant else field.name
             fields.append((field.name, key, enc, dec))
-            fast.append(_fast_for_type(field.type, instant))
+            fast.append(_fast_for_type(field.type, instant, self))
         plan = _Plan(cls, fields, fast)
         self._plans[cls] = plan
         return plan
 
     def encode(self, obj: Any) -> dict[str, Any]:
         """Plain JSON-safe data for ``obj``."""
-        return self._plans[type(obj)].encode(obj)
+        result: dict[str, Any] = self._plans[type(obj)].encode(obj)
+        return result
 
     def decode(self, cls: type[T], reader: Reader) -> T:
         """Rebuild a ``cls`` from ``reader``."""
@@ -481,9 +555,23 @@ class Codec:
 
     def encode_tagged(self, obj: Any) -> dict[str, Any]:
         """Like :meth:`encode` with the class's ``name`` under ``"event"`` first."""
-        data = {"event": obj.name}
-        data.update(self._plans[type(obj)].encode(obj))
-        return data
+        result: dict[str, Any] = self._plans[type(obj)].encode_tagged(obj)
+        return result
+
+    def decode_tagged_item(self, value: object, base: str, index: int) -> Any:
+        """Rebuild the tagged object at ``base[index]`` from raw JSON data.
+
+        Well-formed items skip building a :class:`Reader`; anything else is read by
+        :meth:`decode_tagged`, which raises the :class:`SchemaError` with the path.
+        """
+        if type(value) is dict:
+            name = value.get("event")
+            cls = self._by_name.get(name) if type(name) is str else None
+            if cls is not None:
+                found = self._plans[cls].fast_decode(value)
+                if found is not _MISSING:
+                    return found
+        return self.decode_tagged(Reader(value, f"{base}[{index}]"))
 
     def decode_tagged(self, reader: Reader) -> Any:
         """Rebuild an object tagged by :meth:`encode_tagged`."""

@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._events import Event
 from ._lifecycle import Lifecycle
+from ._serde import Reader
 from ._sla import SLAState
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
@@ -137,8 +138,9 @@ class SLAAttachment(Protocol):
 class EscalationProtocol(Protocol):
     """What ``Ticket.open(escalation=...)`` takes (``supportflow.EscalationPolicy``)."""
 
-    def next_due_us(self, ticket: Ticket) -> int | None:
-        """The next instant an escalation rule becomes due, or None."""
+    def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
+        """The next instant an escalation rule becomes due, or None (rules due at or
+        after ``before``, the ticket's earliest other deadline, may be left out)."""
 
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
         """Record the SLA events and escalations due at ``at``; returns those appended."""
@@ -384,6 +386,9 @@ def _evaluating(command: C) -> C:
             raise
 
     return cast(C, run)
+
+
+_ABSENT: Final = object()
 
 
 class Ticket:
@@ -1203,7 +1208,7 @@ class Ticket:
             if due is not None and (best is None or due < best):
                 best = due
         if self._escalation_policy is not None:
-            due = self._escalation_policy.next_due_us(self)
+            due = self._escalation_policy.next_due_us(self, best)
             if due is not None and (best is None or due < best):
                 best = due
         return best
@@ -1252,6 +1257,36 @@ class Ticket:
             data["sla"] = self._sla.to_dict()
         return data
 
+    def _check_snapshot_field(self, reader: Reader, key: str) -> None:
+        """Raise the :class:`SchemaError` for a snapshot field that disagrees with history."""
+        replayed: object
+        stored: object
+        if key in ("id", "customer_id", "status", "priority"):
+            stored = reader.text(key)
+            replayed = {
+                "id": self._id,
+                "customer_id": self._customer_id,
+                "status": self._status.value,
+                "priority": self._priority.value,
+            }[key]
+        elif key in ("assignee", "team"):
+            stored = reader.opt_text(key)
+            replayed = self._assignee if key == "assignee" else self._team
+        elif key == "tier":
+            stored, replayed = reader.opt_integer("tier"), self._tier
+        elif key == "tags":
+            stored, replayed = sorted(reader.text_list("tags")), sorted(self._tags)
+        elif key in ("created_at", "updated_at"):
+            stored = reader.instant(key)
+            replayed = self._created_us if key == "created_at" else self._last_us
+        else:
+            stored, replayed = reader.integer("version"), len(self._history)
+        if stored != replayed:
+            if key in ("created_at", "updated_at"):
+                stored = format_instant(stored)  # type: ignore[arg-type]
+                replayed = format_instant(replayed)  # type: ignore[arg-type]
+            raise SchemaError(reader.at(key), f"says {stored!r} but the history gives {replayed!r}")
+
     @classmethod
     def from_dict(
         cls,
@@ -1264,15 +1299,16 @@ class Ticket:
         check that the snapshot fields agree. Bad data raises :class:`SchemaError`
         naming the path (``history[3].at``)."""
         reader = TICKET_MIGRATIONS.upgrade(data)
-        decode = TICKET_CODEC.decode_tagged
+        decode = TICKET_CODEC.decode_tagged_item
+        base = reader.at("history")
         ticket: Ticket | None = None
-        for item in reader.children("history"):
-            event = decode(item)
+        for index, value in enumerate(reader.array("history")):
+            event = decode(value, base, index)
             try:
                 if ticket is None:
                     if not isinstance(event, TicketOpened):
                         raise SchemaError(
-                            item.at("event"),
+                            f"{base}[{index}].event",
                             f"a ticket history starts with ticket_opened, got {event.name!r}",
                         )
                     ticket = cls._start(event, sla, escalation)
@@ -1281,27 +1317,30 @@ class Ticket:
             except SchemaError:
                 raise
             except SupportflowError as error:
-                raise SchemaError(item.path, str(error)) from None
+                raise SchemaError(f"{base}[{index}]", str(error)) from None
         if ticket is None:
-            raise SchemaError(reader.at("history"), "a ticket history holds at least one event")
-        checks: tuple[tuple[str, object, object], ...] = (
-            ("id", reader.text("id"), ticket._id),
-            ("customer_id", reader.text("customer_id"), ticket._customer_id),
-            ("status", reader.text("status"), ticket._status.value),
-            ("priority", reader.text("priority"), ticket._priority.value),
-            ("assignee", reader.opt_text("assignee"), ticket._assignee),
-            ("team", reader.opt_text("team"), ticket._team),
-            ("tier", reader.opt_integer("tier"), ticket._tier),
-            ("tags", sorted(reader.text_list("tags")), sorted(ticket._tags)),
-            ("created_at", reader.instant("created_at"), ticket._created_us),
-            ("updated_at", reader.instant("updated_at"), ticket._last_us),
-            ("version", reader.integer("version"), len(ticket._history)),
+            raise SchemaError(base, "a ticket history holds at least one event")
+        # The snapshot is for hosts to index; it must agree with the history. Plain
+        # comparisons on the raw data first: the typed reads only run on a mismatch.
+        raw = reader.data
+        replayed: tuple[tuple[str, object], ...] = (
+            ("id", ticket._id),
+            ("customer_id", ticket._customer_id),
+            ("status", ticket._status.value),
+            ("priority", ticket._priority.value),
+            ("assignee", ticket._assignee),
+            ("team", ticket._team),
+            ("tier", ticket._tier),
+            ("tags", sorted(ticket._tags)),
+            ("created_at", format_instant(ticket._created_us)),
+            ("updated_at", format_instant(ticket._last_us)),
+            ("version", len(ticket._history)),
         )
-        for key, stored, replayed in checks:
-            if stored != replayed:
-                raise SchemaError(
-                    reader.at(key), f"says {stored!r} but the history gives {replayed!r}"
-                )
+        for key, expected in replayed:
+            stored = raw.get(key, _ABSENT)
+            if stored == expected and type(stored) is type(expected):
+                continue
+            ticket._check_snapshot_field(reader, key)
         # The SLA clocks are derived from the history and the policies given here; a
         # stored snapshot that differs means other policies than those it was written with.
         stored_sla = reader.data.get("sla")
