@@ -154,6 +154,20 @@ def test_three_reopens_escalate_to_tier_3() -> None:
     assert (ticket.tier, ticket.team) == (3, "engineering")
 
 
+def test_a_threshold_the_sla_does_not_announce_is_computed_from_the_clock() -> None:
+    policy = EscalationPolicy(
+        [EscalationRule("90%", SLAThreshold("resolution", 90), NotifyManager("head"))]
+    )
+    ticket = open_ticket(policy)
+    assert policy.next_due(ticket) == hours(7.2)
+    assert ticket.next_deadline() == hours(4)  # the SLA's own 50 % warning comes first
+    ticket.evaluate(at=hours(7.1))
+    assert rule_events(ticket) == []
+    ticket.assign("ann", at=hours(9))  # the command records what fell due before it
+    assert rule_events(ticket) == [("manager_notified", "90%", hours(7.2))]
+    assert [e.name for e in ticket.history][-3:] == ["manager_notified", "sla_breached", "assigned"]
+
+
 def test_an_escalation_is_stamped_when_its_condition_became_true() -> None:
     policy = EscalationPolicy([EscalationRule("75%", SLAThreshold("resolution", 75), EscalateTo())])
     timely = open_ticket(policy)

@@ -65,6 +65,8 @@ POLICY = EscalationPolicy(
         EscalationRule("reply 75%", SLAThreshold("first_reply", 75), RaisePriority()),
         EscalationRule("resolution 75%", SLAThreshold("resolution", 75), EscalateTo()),
         EscalationRule("resolution breach", SLABreach("resolution"), NotifyManager("manager")),
+        # Not one of the SLA's warning levels: computed from the clock, not read from events.
+        EscalationRule("resolution 90%", SLAThreshold("resolution", 90), NotifyManager("head")),
         EscalationRule("reopened twice", ReopensAtLeast(2), EscalateTo(tier=3)),
         EscalationRule("bounced", ReassignmentsAtLeast(2), NotifyManager("team_lead")),
         EscalationRule(

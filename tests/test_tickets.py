@@ -548,7 +548,7 @@ class FakeSLA:
 class FakeEscalation:
     due_us: int | None
 
-    def next_due_us(self, ticket: Ticket) -> int | None:
+    def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
         return self.due_us
 
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:

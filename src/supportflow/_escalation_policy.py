@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import attrs
@@ -35,7 +35,8 @@ from ._escalation import (
 )
 from ._events import Event
 from ._serde import Migrations, Reader
-from ._sla import Metric
+from ._sla import Metric, SLAWarning
+from ._sla import SLABreached as SLABreachedEvent
 from ._taxonomy import Priority, TicketStatus
 from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, TicketOpened
 from ._time import at_us, duration_us, to_datetime, to_duration
@@ -76,6 +77,7 @@ class _Facts:
     reassignments_us: tuple[int, ...]
     requests_us: tuple[int, ...]
     fired: frozenset[str]
+    sla_marks: Mapping[tuple[Metric, float], int]
     horizon_us: int | None = None
 
 
@@ -84,8 +86,9 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
 
     A cycle starts at the creation or at a reopen (a customer message on a solved
     ticket) and ends when the ticket is solved; rules fired since the cycle started
-    count as fired. With ``horizon_us``, conditions may answer None for any instant
-    they can cheaply tell lies after it (an evaluation only needs instants up to it).
+    count as fired, and SLA warnings and breaches recorded since then are its marks.
+    With ``horizon_us``, conditions may answer None for any instant they can cheaply
+    tell lies after it (an evaluation only needs instants up to it).
     """
     cycle_start = ticket.created_at_us
     cycle_end: int | None = None
@@ -93,6 +96,7 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
     reassignments: list[int] = []
     requests: list[int] = []
     fired: set[str] = set()
+    marks: dict[tuple[Metric, float], int] = {}
     assignee: str | None = None
     solved = False
     for event in ticket._history:
@@ -121,6 +125,12 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
                 fired.add(rule)
         elif kind is CustomerRequestedEscalation:
             requests.append(event.at_us)
+        elif kind is SLAWarning:
+            assert isinstance(event, SLAWarning)
+            marks.setdefault((event.metric, event.threshold), event.at_us)
+        elif kind is SLABreachedEvent:
+            assert isinstance(event, SLABreachedEvent)
+            marks.setdefault((event.metric, 1.0), event.at_us)
         if reopened:
             solved = False
             reopens.append(event.at_us)
@@ -128,6 +138,7 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
             cycle_end = None
             fired.clear()
             requests.clear()
+            marks.clear()
     return _Facts(
         cycle_start,
         cycle_end,
@@ -135,6 +146,7 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
         tuple(reassignments),
         tuple(requests),
         frozenset(fired),
+        marks,
         horizon_us,
     )
 
@@ -218,11 +230,18 @@ def _in_cycle(instant: int | None, facts: _Facts) -> bool:
 
 
 def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts) -> int | None:
-    """The earliest instant in the cycle an SLA clock of ``metric`` reached ``fraction``."""
+    """The earliest instant in the cycle an SLA clock of ``metric`` reached ``fraction``.
+
+    A threshold the SLA announces itself (one of the clock's warning levels, or the
+    breach) became true at the instant of its recorded ``SLAWarning``/``SLABreached``
+    event, which the ticket records first in the same evaluation: reading the history
+    costs no calendar arithmetic. Other thresholds are computed from the clocks.
+    """
     sla = cast("SLAState | None", ticket._sla)
     if sla is None:
         return None
-    best: int | None = None
+    mark = facts.sla_marks.get((metric, fraction))
+    best = mark if mark is not None and _in_cycle(mark, facts) else None
     horizon = facts.horizon_us
     for clock in sla.clocks:
         if clock.metric is not metric:
@@ -230,6 +249,12 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
         stopped = clock.stopped_us
         if stopped is not None and stopped <= facts.cycle_start_us:
             continue  # a clock of an earlier cycle: its instants lie before this one
+        if (fraction == 1.0 or fraction in clock.warnings) and (
+            horizon is not None or mark is not None
+        ):
+            # Announced by the SLA: when due it is in the history (the mark above);
+            # only next_due_us (no horizon) needs its future instant.
+            continue
         # Business time never outruns wall time (pauses only slow it), so the clock
         # cannot reach an amount before ``start + amount``: then skip the calendar.
         if (
@@ -645,8 +670,18 @@ class EscalationPolicy:
 
     rules: tuple[EscalationRule, ...] = attrs.field(converter=_rules)
     ladder: TierLadder = attrs.field(factory=TierLadder.default)
+    # The (metric, fraction) of SLA events a rule may react to (see _apply_due).
+    _sla_keys: frozenset[tuple[Metric, float]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        keys = set()
+        for rule in self.rules:
+            condition = rule.condition
+            if isinstance(condition, SLAThreshold):
+                keys.add((condition.metric, condition.percent / 100))
+            elif isinstance(condition, SLABreach):
+                keys.add((condition.metric, 1.0))
+        object.__setattr__(self, "_sla_keys", frozenset(keys))
         if not isinstance(self.ladder, TierLadder):
             raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
         for index, rule in enumerate(self.rules):
@@ -702,7 +737,7 @@ class EscalationPolicy:
             return ()
         return _apply_due(self, ticket, now_us)
 
-    def next_due_us(self, ticket: Ticket) -> int | None:
+    def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
         """The next instant a rule of this policy will be due on ``ticket``, or None.
 
         Only conditions whose instant is known in advance (SLA thresholds and
@@ -710,8 +745,18 @@ class EscalationPolicy:
         already due is reported at the instant it will be stamped at: its condition's
         instant, or the ticket's latest event if later, so ``ticket.evaluate(at=
         ticket.next_deadline())`` is always allowed.
+
+        ``before`` (microseconds) is for ``Ticket.next_deadline``, which passes the
+        earliest of its other deadlines: rules due at or after it, or after the SLA's
+        own next deadline, may then be left out. A threshold the SLA announces itself
+        is never earlier than the SLA's next deadline, so it costs no arithmetic.
         """
-        facts = _facts(ticket)
+        horizon: int | None = None
+        if before is not None:
+            sla = cast("SLAState | None", ticket._sla)
+            sla_next = None if sla is None else sla.next_deadline_us()
+            horizon = (before if sla_next is None else min(before, sla_next)) - 1
+        facts = _facts(ticket, horizon)
         best: int | None = None
         for rule in self.rules:
             if rule.name in facts.fired:
@@ -840,27 +885,42 @@ _POLICY: Final = Migrations("escalation_policy", 1)
 def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Event, ...]:
     """Apply SLA events and escalations due up to ``now``, merged in time order.
 
-    Each round applies the SLA warnings and breaches due up to the earliest due rule,
-    then that rule; an SLA event and an escalation at the same instant keep that order.
-    Each round fires one rule, so there are at most ``len(rules)`` rounds plus the
-    final SLA catch-up.
+    Step by step: the SLA warnings and breaches due not after the earliest due rule
+    (up to the first one a rule reacts to), else that rule; rules are looked at again
+    after every step, since an SLA event can make a rule due and raising the priority
+    moves SLA thresholds. An SLA event and an escalation at the same instant keep that
+    order. Every step records SLA events (each is announced once) or fires a rule
+    (once per cycle), so the loop ends.
     """
     applied: list[Event] = []
-    for _ in range(len(policy.rules) + 1):
+    sla = cast("SLAState | None", ticket._sla)
+    keys = policy._sla_keys
+    while True:
         due = policy._due(ticket, _facts(ticket, now), now)
-        limit = due[0][0] if due else now
-        sla = cast("SLAState | None", ticket._sla)
         if sla is not None:
-            for event in sla.due_events(limit):
-                ticket._apply(event)
-                applied.append(event)
+            pending = sla.due_events(due[0][0] if due else now)
+            if pending:
+                # An SLA event no rule reacts to changes no rule's instant: record the
+                # next ones together, up to the first a rule may react to.
+                for event in pending:
+                    ticket._apply(event)
+                    applied.append(event)
+                    if _sla_key(event) in keys:
+                        break
+                continue
         if not due:
-            break
+            return tuple(applied)
         instant, index = due[0]
         rule = policy.rules[index]
         stamp = max(instant, ticket._last_us)
-        events = rule.action.events(ticket, policy.ladder, rule.name, rule.why, stamp)
-        for event in events or ():
+        for event in rule.action.events(ticket, policy.ladder, rule.name, rule.why, stamp) or ():
             ticket._apply(event)
             applied.append(event)
-    return tuple(applied)
+
+
+def _sla_key(event: Event) -> tuple[Metric, float] | None:
+    if isinstance(event, SLAWarning):
+        return (event.metric, event.threshold)
+    if isinstance(event, SLABreachedEvent):
+        return (event.metric, 1.0)
+    return None

@@ -1,0 +1,165 @@
+"""Escalation cost: a ticket lifecycle with SLA clocks, without and with an escalation policy.
+
+Run with ``.venv/bin/python benchmarks/bench_escalation.py``. Prints best-of-N times and
+ratios; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pendulum
+
+from supportflow import (
+    BusinessCalendar,
+    Channel,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    NotifyManager,
+    Priority,
+    PriorityAtOpen,
+    PriorityMatrix,
+    ReopensAtLeast,
+    RoutingTable,
+    SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAThreshold,
+    Ticket,
+    Topic,
+)
+
+T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+OFFICE = BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris")
+SLA = SLAPolicySet(
+    [
+        SLAPolicy(
+            "standard",
+            targets={
+                "first_reply": {p: timedelta(hours=4) for p in Priority},
+                "resolution": {p: timedelta(hours=16) for p in Priority},
+            },
+            calendar=OFFICE,
+        )
+    ]
+)
+POLICY = EscalationPolicy(
+    [
+        EscalationRule("page", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
+        EscalationRule("late", SLAThreshold("resolution", 75), EscalateTo()),
+        EscalationRule("breach", SLABreach("resolution"), NotifyManager("manager")),
+        EscalationRule("reopens", ReopensAtLeast(3), EscalateTo(tier=3)),
+    ]
+)
+STEPS = [T0.add(minutes=m) for m in (0, 5, 10, 11, 120, 180, 200, 300)]
+ROUNDS = 5
+TICKETS = 2_000
+
+
+def lifecycle(policy: EscalationPolicy | None) -> Ticket:
+    """Open, assign, reply, pending, customer message, solve, confirm, evaluate."""
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="Printer offline",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        tier=1,
+        team="customer_service",
+        sla=SLA,
+        escalation=policy,
+        at=STEPS[0],
+    )
+    ticket.assign("ann", at=STEPS[1])
+    ticket.reply("ann", "Looking into it", at=STEPS[2])
+    ticket.set_pending(at=STEPS[3])
+    ticket.customer_message("Still offline", at=STEPS[4])
+    ticket.solve("Driver reinstalled", at=STEPS[5])
+    ticket.confirm(at=STEPS[6])
+    ticket.evaluate(at=STEPS[7])
+    return ticket
+
+
+def best_us(action: Callable[[], object], count: int) -> float:
+    """Best per-call time over ``ROUNDS`` rounds of ``count`` calls, in microseconds."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(count):
+            action()
+        best = min(best, (time.perf_counter() - start) / count)
+    return best * 1e6
+
+
+def main() -> None:
+    plain = best_us(lambda: lifecycle(None), TICKETS)
+    escalated = best_us(lambda: lifecycle(POLICY), TICKETS)
+
+    open_ticket = Ticket.open(
+        "T-2",
+        customer_id="C-1",
+        subject="Printer offline",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        tier=1,
+        team="customer_service",
+        sla=SLA,
+        escalation=POLICY,
+        at=T0,
+    )
+    open_ticket.assign("ann", at=T0.add(minutes=5))
+    deadline_with = best_us(open_ticket.next_deadline_us, 20_000)
+    sla_only = Ticket.open(
+        "T-3",
+        customer_id="C-1",
+        subject="Printer offline",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        sla=SLA,
+        at=T0,
+    )
+    sla_only.assign("ann", at=T0.add(minutes=5))
+    deadline_without = best_us(sla_only.next_deadline_us, 20_000)
+
+    def late_escalation() -> None:
+        ticket = Ticket.open(
+            "T-4",
+            customer_id="C-1",
+            subject="Printer offline",
+            topic=Topic.BILLING,
+            channel=Channel.EMAIL,
+            priority=Priority.URGENT,
+            tier=1,
+            team="customer_service",
+            sla=SLA,
+            escalation=POLICY,
+            at=T0,
+        )
+        ticket.evaluate(at=T0.add(days=5))  # warnings, breaches and three escalations
+
+    catch_up = best_us(late_escalation, TICKETS)
+    matrix = PriorityMatrix()
+    routing = RoutingTable()
+    matrix_us = best_us(lambda: matrix.priority("high", "medium"), 50_000)
+    route_us = best_us(lambda: routing.route(Topic.BILLING, Channel.EMAIL), 50_000)
+
+    print(f"{'operation':58} {'us':>8} {'ratio':>8}")
+    rows = [
+        ("lifecycle with SLA clocks, no escalation policy", plain, 1.0),
+        ("lifecycle with SLA clocks and a 4-rule policy", escalated, escalated / plain),
+        ("next_deadline_us(), SLA only", deadline_without, 1.0),
+        ("next_deadline_us(), SLA and policy", deadline_with, deadline_with / deadline_without),
+        ("open urgent + evaluate 5 days late (10 events)", catch_up, catch_up / plain),
+        ("PriorityMatrix.priority", matrix_us, matrix_us / plain),
+        ("RoutingTable.route", route_us, route_us / plain),
+    ]
+    for label, us, ratio in rows:
+        print(f"{label:58} {us:8.1f} {ratio:7.2f}x")
+    print(f"lifecycle budget (DESIGN.md section 4): 100 us; with a policy {escalated / 100:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
