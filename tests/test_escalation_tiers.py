@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -290,3 +292,20 @@ def test_the_docs_show_the_current_ladder_diagram() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "escalation.md").read_text()
     blocks = re.findall(r"^```mermaid\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
     assert blocks == [TierLadder.default().mermaid()]
+
+
+def test_the_outputs_shown_on_the_docs_page_are_what_its_examples_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "escalation.md").read_text()
+    blocks = re.findall(r"^```python[^\n]*\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+    shown = re.findall(r"^```text\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    namespace: dict[str, object] = {"__name__": "docs_escalation"}
+    with contextlib.redirect_stdout(printed):
+        for index, block in enumerate(blocks):
+            exec(compile(block, f"docs/escalation.md[block {index}]", "exec"), namespace)
+    assert shown
+    for text in shown:
+        assert text in printed.getvalue()
