@@ -1,12 +1,17 @@
 """Documents of every persisted type: exact round trips, replay, schema checks and fuzzing.
 
-Each entry of :data:`SAMPLES` builds real objects through their public commands. For
-every one of them:
+Each entry of :data:`SAMPLES` builds real objects through their public commands:
+aggregates (tickets, with and without SLA clocks and an escalation policy, proactive
+cases, incidents, maintenance, feedback programs, customers) and configuration
+(calendars, SLA policies and policy sets, escalation policies, tier ladders, routing
+tables, the priority matrix, response templates). For every one of them:
 
 * ``to_dict()`` is plain JSON-safe data with ``type`` and ``schema``, and
   ``from_dict(json.loads(json.dumps(doc)))`` gives back an equal object whose own
   document is the same (round trip exact, history included);
 * an aggregate rebuilt with ``replay(history)`` equals the original;
+* tickets with SLA clocks load and replay with the same policies (``sla=``,
+  ``escalation=``, from :data:`OPTIONS`), their SLA events stamped as recorded;
 * a document from a newer schema raises :class:`SchemaVersionError` naming ``schema``;
 * random JSON and mutated real documents (keys dropped, values of the wrong type,
   values replaced by random JSON, list items dropped or swapped) either load into an
@@ -16,6 +21,7 @@ every one of them:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -25,25 +31,52 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from persistence_config import (
+    escalation_policy,
+    night_shift,
+    office,
+    sla_policies,
+)
 from supportflow import (
+    BusinessCalendar,
+    Customer,
+    CustomerPhase,
+    DeEscalated,
+    EscalationPolicy,
     FeedbackProgram,
+    Impact,
     Incident,
     IncidentImpact,
     Maintenance,
+    ManagerNotified,
     Priority,
+    PriorityMatrix,
+    PriorityRaised,
     ProactiveCase,
     ResponseTemplate,
     SchemaError,
     SchemaVersionError,
+    SLABreached,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAWarning,
     Ticket,
     TicketStatus,
     TierLadder,
+    Urgency,
+    de_escalate,
+    escalate,
+    kpi_report,
+    notify_manager,
+    request_escalation,
 )
-from supportflow._escalation import Route, RoutingTable, Tier
+from supportflow._escalation import Escalated, Route, RoutingTable, Tier
 from supportflow._outreach import Signal
 from supportflow._taxonomy import Channel, LifecyclePhase, Topic
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+SLA = sla_policies()
+ESCALATION = escalation_policy()
 
 
 # --- real objects of every persisted type --------------------------------------------
@@ -210,6 +243,149 @@ def feedback_programs() -> list[Any]:
     return [FeedbackProgram.create("FB-2", nps_every=None, at=T0), program]
 
 
+def sla_tickets() -> list[Any]:
+    """Tickets opened with SLA policies on business hours and an escalation policy.
+
+    Their histories hold SLA warnings and breaches of every metric (on the holiday,
+    the Saturday exception and the closed Monday), functional escalations by rule and
+    by hand, a de-escalation, manager notifications, a priority raise and a reopen.
+    """
+    options = {"sla": SLA, "escalation": ESCALATION}
+    worked = Ticket.open(
+        "S-1",
+        customer_id="acme",
+        subject="Printer offline",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        body="It stopped printing",
+        tier=1,
+        team="customer_service",
+        at=T0,
+        **options,
+    )
+    worked.assign("ana", at=T0.add(minutes=5))
+    worked.evaluate(at=T0.add(hours=5))
+    worked.reply("ana", "Could you send the log?", at=T0.add(hours=5, minutes=1))
+    worked.set_pending(at=T0.add(hours=5, minutes=2))
+    request_escalation(worked, reason="too slow", channel=Channel.PHONE, at=T0.add(hours=6))
+    worked.customer_message("Here it is", at=T0.add(days=1))
+    worked.assign("ben", at=T0.add(days=1, minutes=1))
+    worked.assign("cleo", at=T0.add(days=1, minutes=2))
+    worked.put_on_hold(at=T0.add(days=1, hours=1))
+    worked.resume(at=T0.add(days=2))
+    worked.evaluate(at=T0.add(days=6))
+    worked.solve("Replaced the fuser", at=T0.add(days=6, minutes=1))
+    worked.customer_message("Still broken", at=T0.add(days=7))
+    worked.evaluate(at=T0.add(days=9))
+    vip = Ticket.open(
+        "S-2",
+        customer_id="globex",
+        subject="Site down",
+        topic=Topic.BILLING,
+        channel=Channel.PHONE,
+        priority=Priority.URGENT,
+        segment="enterprise",
+        at=T0,
+        **options,
+    )
+    vip.evaluate(at=T0.add(days=3))
+    vip.assign("dan", at=T0.add(days=3, minutes=1))
+    vip.reply("dan", "Back up", at=T0.add(days=3, minutes=2))
+    vip.solve("Restarted the balancer", at=T0.add(days=3, minutes=3))
+    vip.auto_close(at=T0.add(days=8))
+    by_hand = Ticket.open(
+        "S-3",
+        customer_id="initech",
+        subject="Cannot log in",
+        topic=Topic.ACCOUNT,
+        channel=Channel.LIVE_CHAT,
+        priority=Priority.HIGH,
+        tier=1,
+        team="customer_service",
+        at=T0,
+        **options,
+    )
+    ladder = ESCALATION.ladder
+    by_hand.assign("eve", at=T0.add(minutes=1))
+    escalate(
+        by_hand, ladder, to_tier=2, team="network", reason="VPN", actor="eve", at=T0.add(minutes=2)
+    )
+    notify_manager(by_hand, role="it_lead", reason="VIP user", at=T0.add(minutes=3))
+    de_escalate(by_hand, ladder, reason="not the VPN", actor="eve", at=T0.add(minutes=4))
+    fresh = Ticket.open(
+        "S-4",
+        customer_id="umbrella",
+        subject="Question",
+        topic=Topic.ONBOARDING,
+        channel=Channel.SMS,
+        at=T0,
+        **options,
+    )
+    tickets_ = [worked, vip, by_hand, fresh]
+    kinds = {type(event) for ticket in tickets_ for event in ticket.history}
+    assert {SLAWarning, SLABreached, Escalated, DeEscalated, ManagerNotified} <= kinds
+    assert PriorityRaised in kinds
+    return tickets_
+
+
+def calendars() -> list[Any]:
+    return [
+        office(),
+        night_shift(),
+        BusinessCalendar.always_open(),
+        BusinessCalendar.weekdays(
+            "08:30", "16:45", timezone="Asia/Tokyo", holidays=[dt.date(2026, 1, 1)]
+        ),
+    ]
+
+
+def sla_policy_list() -> list[Any]:
+    return [*sla_policies().policies, SLAPolicy("empty", {})]
+
+
+def sla_policy_sets() -> list[Any]:
+    return [sla_policies(), SLAPolicySet([])]
+
+
+def escalation_policies() -> list[Any]:
+    return [escalation_policy(), EscalationPolicy([])]
+
+
+def priority_matrices() -> list[Any]:
+    cells = {(impact, urgency): Priority.NORMAL for impact in Impact for urgency in Urgency}
+    cells[(Impact.HIGH, Urgency.HIGH)] = Priority.URGENT
+    cells[(Impact.LOW, Urgency.LOW)] = Priority.LOW
+    return [PriorityMatrix(), PriorityMatrix(cells)]
+
+
+def customers() -> list[Any]:
+    customer = Customer.register(
+        "acme",
+        name="ACME Corp",
+        segment="smb",
+        identities={Channel.EMAIL: "Ops@Acme.example", Channel.PHONE: "+33 1 23 45 67 89"},
+        at=T0,
+    )
+    customer.add_identity(Channel.SOCIAL, "@acme", at=T0.add(minutes=1))
+    customer.remove_identity(Channel.PHONE, "+33 1 23 45 67 89", at=T0.add(minutes=2))
+    customer.change_phase(CustomerPhase.BUYING, reason="trial", at=T0.add(days=1))
+    customer.change_segment("enterprise", at=T0.add(days=2))
+    ticket = Ticket.open(
+        "T-9",
+        customer_id="acme",
+        subject="Invoice",
+        topic=Topic.BILLING,
+        channel=Channel.EMAIL,
+        at=T0.add(days=2),
+    )
+    ticket.assign("ana", at=T0.add(days=2, minutes=1))
+    ticket.solve("Credited", at=T0.add(days=2, hours=1))
+    customer.record_ticket(ticket, at=T0.add(days=3))
+    customer.record_usage_drop(40.0, measure="weekly logins", at=T0.add(days=4))
+    customer.churn(reason="moved to a competitor", at=T0.add(days=5))
+    return [Customer.register("bare", at=T0), customer]
+
+
 #: name -> (class, builder of real objects). Extended as each module lands.
 SAMPLES: dict[str, tuple[type, Callable[[], list[Any]]]] = {
     "ticket": (Ticket, tickets),
@@ -220,7 +396,26 @@ SAMPLES: dict[str, tuple[type, Callable[[], list[Any]]]] = {
     "maintenance": (Maintenance, maintenances),
     "incident": (Incident, incidents),
     "feedback_program": (FeedbackProgram, feedback_programs),
+    "ticket_with_sla": (Ticket, sla_tickets),
+    "calendar": (BusinessCalendar, calendars),
+    "sla_policy": (SLAPolicy, sla_policy_list),
+    "sla_policy_set": (SLAPolicySet, sla_policy_sets),
+    "escalation_policy": (EscalationPolicy, escalation_policies),
+    "priority_matrix": (PriorityMatrix, priority_matrices),
+    "customer": (Customer, customers),
 }
+
+#: name -> the keyword arguments of ``from_dict`` and ``replay`` (host configuration).
+OPTIONS: dict[str, dict[str, Any]] = {
+    "ticket_with_sla": {"sla": SLA, "escalation": ESCALATION},
+}
+
+
+def load(name: str, document: object) -> Any:
+    """``from_dict`` of the sample's class, with the configuration it needs."""
+    cls = SAMPLES[name][0]
+    return cls.from_dict(document, **OPTIONS.get(name, {}))  # type: ignore[attr-defined]
+
 
 _BUILT: dict[str, list[Any]] = {}
 
@@ -256,10 +451,10 @@ def through_json(document: object) -> Any:
     return json.loads(json.dumps(document))
 
 
-def load_or_schema_error(cls: type, document: object) -> None:
+def load_or_schema_error(name: str, document: object) -> None:
     """``from_dict`` either succeeds with an object that round-trips, or raises SchemaError."""
     try:
-        obj = cls.from_dict(document)  # type: ignore[attr-defined]
+        obj = load(name, document)
     except SchemaError as caught:
         error: SchemaError | None = caught
     else:
@@ -270,7 +465,7 @@ def load_or_schema_error(cls: type, document: object) -> None:
         return
     again = obj.to_dict()
     assert_json_safe(again)
-    assert cls.from_dict(through_json(again)) == obj  # type: ignore[attr-defined]
+    assert load(name, through_json(again)) == obj
 
 
 json_scalars = (
@@ -360,27 +555,33 @@ AGGREGATES = [name for name in NAMES if hasattr(SAMPLES[name][0], "replay")]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_documents_are_json_safe_typed_and_versioned(name: str) -> None:
-    cls, _ = SAMPLES[name]
     for document in documents(name):
         assert_json_safe(document)
         assert isinstance(document["type"], str)
         assert isinstance(document["schema"], int)
         assert document["schema"] >= 1
-        assert cls.from_dict(document).to_dict() == document  # type: ignore[attr-defined]
+        assert load(name, document).to_dict() == document
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_round_trip_through_json_is_exact(name: str) -> None:
-    cls, _ = SAMPLES[name]
     for obj in built(name):
         text = json.dumps(obj.to_dict())
-        loaded = cls.from_dict(json.loads(text))  # type: ignore[attr-defined]
+        loaded = load(name, json.loads(text))
         assert loaded == obj
         assert json.dumps(loaded.to_dict()) == text
 
 
 def test_event_sourced_aggregates_are_covered() -> None:
-    assert {"ticket", "incident", "maintenance", "proactive_case"} <= set(AGGREGATES)
+    assert {
+        "ticket",
+        "ticket_with_sla",
+        "incident",
+        "maintenance",
+        "proactive_case",
+        "feedback_program",
+        "customer",
+    } <= set(AGGREGATES)
 
 
 @pytest.mark.parametrize("name", AGGREGATES)
@@ -388,26 +589,26 @@ def test_replaying_the_history_rebuilds_an_equal_object(name: str) -> None:
     cls, _ = SAMPLES[name]
     for obj in built(name):
         assert len(obj.history) == obj.version
-        assert cls.replay(obj.history) == obj  # type: ignore[attr-defined]
+        replayed = cls.replay(obj.history, **OPTIONS.get(name, {}))  # type: ignore[attr-defined]
+        assert replayed == obj
+        assert replayed.to_dict() == obj.to_dict()
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_document_from_a_newer_schema_is_refused_clearly(name: str) -> None:
-    cls, _ = SAMPLES[name]
     document = documents(name)[0]
     newer = {**document, "schema": document["schema"] + 1}
     with pytest.raises(SchemaVersionError) as caught:
-        cls.from_dict(newer)  # type: ignore[attr-defined]
+        load(name, newer)
     assert caught.value.path == "schema"
     assert "upgrade supportflow" in str(caught.value)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_document_of_another_type_is_refused(name: str) -> None:
-    cls, _ = SAMPLES[name]
     document = {**documents(name)[0], "type": "something_else"}
     with pytest.raises(SchemaError) as caught:
-        cls.from_dict(document)  # type: ignore[attr-defined]
+        load(name, document)
     assert caught.value.path == "type"
 
 
@@ -415,20 +616,18 @@ def test_a_document_of_another_type_is_refused(name: str) -> None:
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(value=json_values)
 def test_random_json_loads_or_raises_schema_error(name: str, value: Any) -> None:
-    cls, _ = SAMPLES[name]
-    load_or_schema_error(cls, value)
+    load_or_schema_error(name, value)
     if isinstance(value, dict):
         # Give the reader a chance to get past the type and schema checks.
         document = {**value, "type": documents(name)[0]["type"], "schema": 1}
-        load_or_schema_error(cls, document)
+        load_or_schema_error(name, document)
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_mutated_real_documents_load_or_raise_schema_error(name: str, data: st.DataObject) -> None:
-    cls, _ = SAMPLES[name]
     original = data.draw(st.sampled_from(documents(name)))
-    load_or_schema_error(cls, mutate(original, data.draw))
+    load_or_schema_error(name, mutate(original, data.draw))
 
 
 def test_the_fuzzer_does_reach_bad_fields() -> None:
@@ -439,3 +638,127 @@ def test_the_fuzzer_does_reach_bad_fields() -> None:
     with pytest.raises(SchemaError) as caught:
         Incident.from_dict(document)
     assert caught.value.path == "history[1].at"
+
+
+# --- tickets with SLA clocks and an escalation policy ----------------------------------
+
+
+def test_a_loaded_sla_ticket_goes_on_exactly_like_the_original() -> None:
+    # The clocks rebuilt from the history are the live ones: the next deadline, and
+    # every warning, breach and escalation recorded afterwards, are the same.
+    later = T0.add(days=12)
+    for original in sla_tickets():
+        loaded = load("ticket_with_sla", through_json(original.to_dict()))
+        assert loaded.sla == original.sla
+        assert loaded.next_deadline() == original.next_deadline()
+        assert loaded.evaluate(at=later) == original.evaluate(at=later)
+        assert loaded == original
+        assert loaded.to_dict() == original.to_dict()
+
+
+def test_sla_events_keep_their_exact_instants_through_a_document() -> None:
+    worked = built("ticket_with_sla")[0]
+    loaded = load("ticket_with_sla", through_json(worked.to_dict()))
+    stamped = [
+        (event.name, event.metric, getattr(event, "threshold", 1.0), event.at)
+        for event in loaded.history
+        if isinstance(event, SLAWarning | SLABreached)
+    ]
+    # First reply: 4 business hours from Monday 10:00 Paris, lunch 12:30-13:30.
+    assert stamped[:3] == [
+        ("sla_warning", "first_reply", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
+        ("sla_warning", "first_reply", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
+        ("sla_breached", "first_reply", 1.0, pendulum.datetime(2026, 3, 2, 14, tz="UTC")),
+    ]
+    # The resolution breach falls in the Saturday exception (10:00-14:00 Paris).
+    breach = next(s for s in stamped if s[:2] == ("sla_breached", "resolution"))
+    assert breach[3] == pendulum.datetime(2026, 3, 7, 11, 58, tz="UTC")
+    assert [event.rule for event in loaded.history if isinstance(event, ManagerNotified)] == [
+        "asked",
+        "resolution-breach",
+        "resolution-breach",
+    ]
+
+
+def test_loading_with_other_sla_policies_is_a_schema_error_at_the_snapshot() -> None:
+    document = through_json(built("ticket_with_sla")[0].to_dict())
+    other = SLAPolicySet(
+        [SLAPolicy("standard", {"first_reply": {"normal": dt.timedelta(hours=2)}})]
+    )
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(document, sla=other, escalation=ESCALATION)
+    assert caught.value.path == "sla.clocks"
+    assert "policies it was written with" in str(caught.value)
+
+
+def test_a_tampered_sla_snapshot_is_a_schema_error() -> None:
+    document = through_json(built("ticket_with_sla")[0].to_dict())
+    document["sla"]["clocks"][0]["target_us"] += 1
+    with pytest.raises(SchemaError) as caught:
+        load("ticket_with_sla", document)
+    assert caught.value.path == "sla.clocks"
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "edit", "path"),
+    [
+        ("ticket_with_sla", 0, ("history", 2, "metric", "bogus"), "history[2].metric"),
+        ("ticket_with_sla", 0, ("history", 5, "at", "2026-03-02T14:00:00"), "history[5].at"),
+        ("ticket_with_sla", 0, ("history", 4, "rule", 7), "history[4].rule"),
+        ("calendar", 0, ("holidays", 0, "2026-02-30"), "holidays[0]"),
+        ("calendar", 0, ("exceptions", 1, "date", "tomorrow"), "exceptions[1].date"),
+        ("calendar", 0, ("weekly", "friday", 1, ["13:30"]), "weekly.friday[1]"),
+        (
+            "sla_policy_set",
+            0,
+            ("policies", 1, "targets", 2, "target_us", -5),
+            "policies[1].targets[2].target_us",
+        ),
+        ("sla_policy", 1, ("targets", 0, "metric", "lunch"), "targets[0].metric"),
+        (
+            "escalation_policy",
+            0,
+            ("rules", 2, "condition", "kind", "moon_phase"),
+            "rules[2].condition.kind",
+        ),
+        ("escalation_policy", 0, ("rules", 0, "action", "tier", 9), "rules[0].action"),
+        ("escalation_policy", 0, ("rules", 4, "action", "to", "asap"), "rules[4].action.to"),
+        (
+            "escalation_policy",
+            0,
+            ("rules", 6, "condition", "calendar", "weekly", "monday", 0, ["9", "x"]),
+            "rules[6].condition.calendar.weekly.monday[0]",
+        ),
+        ("escalation_policy", 0, ("ladder", "tiers", 0, "level", "zero"), "ladder.tiers[0].level"),
+        ("priority_matrix", 1, ("cells", 0, "urgency", "now"), "cells[0].urgency"),
+        ("customer", 1, ("history", 1, "channel", "pigeon"), "history[1].channel"),
+    ],
+)
+def test_bad_configuration_and_sla_data_name_the_path(
+    name: str, index: int, edit: tuple[Any, ...], path: str
+) -> None:
+    document = through_json(documents(name)[index])
+    *steps, key, value = edit
+    target: Any = document
+    for step in steps:
+        target = target[step]
+    target[key] = value
+    with pytest.raises(SchemaError) as caught:
+        load(name, document)
+    assert caught.value.path == path
+
+
+def test_the_kpi_report_document_is_json_safe() -> None:
+    # Output only (there is no Report.from_dict): plain JSON, typed and versioned.
+    report = kpi_report(
+        [*built("ticket"), *built("ticket_with_sla")],
+        start=T0,
+        end=T0.add(days=14),
+        customers=built("customer"),
+        group_by=["channel", "priority"],
+        calendar=office(),
+    )
+    document = report.to_dict()
+    assert_json_safe(document)
+    assert (document["type"], document["schema"]) == ("kpi_report", 1)
+    assert through_json(document) == document
