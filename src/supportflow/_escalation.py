@@ -666,7 +666,8 @@ def escalate(
     same tier), never down (see :func:`de_escalate`). Beyond the top tier, or to a tier
     outside ``ladder``, raises :class:`InvalidArgument` naming the valid range; an
     unknown team raises :class:`UnknownName`. Nothing changes when it raises. Allowed
-    while the ticket is unsolved. Returns the event recorded.
+    while the ticket is unsolved. Like every ticket command it first records what fell
+    due before ``at`` (SLA events, policy escalations). Returns the event recorded.
     """
 
     def build(now: int) -> Escalated:

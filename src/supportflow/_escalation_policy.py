@@ -471,7 +471,8 @@ class EscalateTo(EscalationAction):
 
     Nothing happens (and the rule stays unfired) when the ticket is already at that
     tier or higher, or already at the top for "one tier up": for the rest of the cycle
-    the rule then acts as a floor, firing if the ticket is later moved below it.
+    the rule then acts as a floor, firing if the ticket is later moved below it. "One
+    tier up" leaves a ticket without a tier alone (name a tier or team for those).
     """
 
     kind: ClassVar[str] = "escalate_to"
