@@ -4,6 +4,12 @@ Each test runs on three stores: the standard library's sqlite3, SQLAlchemy on SQ
 and SQLAlchemy on a real PostgreSQL server started by the suite (tests/postgres.py;
 skipped with the reason when no server binaries exist, failed instead under CI=true).
 
+The sweep test stores tickets under an SLA policy set on business hours and an
+escalation policy (tests/persistence_config.py) and sweeps them at a series of instants
+against an in-memory reference: what is due, what is recorded (SLA warnings and
+breaches at their own instants, escalations, the auto-close), what is saved with the
+version check, and the indexed ``next_deadline`` column must all agree.
+
 The concurrency test starts several processes that update the same tickets at once
 through the repository; every conflict must be detected and retried, and at the end
 every command that reported success must be in the history, exactly once.
@@ -23,7 +29,19 @@ import pendulum
 import pytest
 import sqlalchemy as sa
 
-from supportflow import Channel, Priority, Ticket, TicketStatus, Topic, VersionConflict
+from persistence_config import escalation_policy, sla_policies
+from supportflow import (
+    Channel,
+    Escalated,
+    ManagerNotified,
+    Priority,
+    SLABreached,
+    SLAWarning,
+    Ticket,
+    TicketStatus,
+    Topic,
+    VersionConflict,
+)
 from supportflow._ticket_events import NoteAdded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,6 +186,144 @@ def test_the_sweep_handles_due_tickets_and_saves_them(repo: Any) -> None:
     assert swept.closed_at == later
     assert repo.due(later) == []
     assert repo.sweep(later) == 0
+
+
+SLA = sla_policies()
+ESCALATION = escalation_policy()
+
+
+def stored_deadlines(repository: Any) -> dict[str, int | None]:
+    """The indexed ``next_deadline`` column, read straight from the table."""
+    if isinstance(repository, sqlite_store.SQLiteTicketRepository):
+        rows = repository.connection.execute("SELECT id, next_deadline FROM tickets").fetchall()
+    else:
+        table = sqlalchemy_store.tickets
+        with repository.engine.connect() as connection:
+            rows = connection.execute(sa.select(table.c.id, table.c.next_deadline)).all()
+    return dict(rows)
+
+
+def helpdesk() -> list[Ticket]:
+    """Tickets under the SLA policy set (business hours) and the escalation policy."""
+    options: dict[str, Any] = {"sla": SLA, "escalation": ESCALATION, "at": T0}
+    standard = Ticket.open(
+        "S-1",
+        customer_id="acme",
+        subject="Printer offline",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        tier=1,
+        team="customer_service",
+        **options,
+    )
+    standard.assign("ana", at=T0.add(minutes=5))
+    vip = Ticket.open(
+        "S-2",
+        customer_id="globex",
+        subject="Site down",
+        topic=Topic.BILLING,
+        channel=Channel.PHONE,
+        priority=Priority.URGENT,
+        segment="enterprise",
+        **options,
+    )
+    solved = Ticket.open(
+        "S-3",
+        customer_id="initech",
+        subject="Password reset",
+        topic=Topic.ACCOUNT,
+        channel=Channel.LIVE_CHAT,
+        priority=Priority.HIGH,
+        **options,
+    )
+    solved.assign("ben", at=T0.add(minutes=1))
+    solved.reply("ben", "Reset link sent", at=T0.add(minutes=2))
+    solved.solve("Sent a reset link", at=T0.add(minutes=3))
+    return [standard, vip, solved]
+
+
+def copies(tickets: list[Ticket]) -> dict[str, Ticket]:
+    return {t.id: Ticket.from_dict(t.to_dict(), sla=SLA, escalation=ESCALATION) for t in tickets}
+
+
+def test_the_sweep_drives_sla_clocks_and_escalation_on_business_hours(spec: Spec) -> None:
+    # The same tickets live in the database (swept by the repository) and in memory
+    # (the reference, evaluated only when due, as the sweep does). After every sweep
+    # both agree on everything, and the indexed column holds the next deadline.
+    repository = open_repository(spec, sla=SLA, escalation=ESCALATION)
+    try:
+        tickets = helpdesk()
+        for ticket in tickets:
+            repository.add(ticket)
+        reference = copies(tickets)
+        assert stored_deadlines(repository) == {
+            ticket_id: ticket.next_deadline_us() for ticket_id, ticket in reference.items()
+        }
+        sweeps = [T0.add(minutes=m) for m in (10, 60, 121, 180, 300)]
+        sweeps += [T0.add(hours=h) for h in (24, 48, 72, 108, 144, 216)]
+        for now in sweeps:
+            now_us = now.int_timestamp * 1_000_000
+            due = {
+                ticket_id
+                for ticket_id, ticket in reference.items()
+                if (deadline := ticket.next_deadline_us()) is not None and deadline <= now_us
+            }
+            found = repository.due(now)
+            assert set(found) == due, now
+            deadlines = [
+                deadline
+                for ticket_id in found
+                if (deadline := reference[ticket_id].next_deadline_us()) is not None
+            ]
+            assert deadlines == sorted(deadlines)  # earliest first
+            recorded = repository.sweep(now)
+            expected = 0
+            for ticket_id, ticket in reference.items():
+                if ticket_id in due:
+                    expected += sqlite_store.due_work(ticket, now)
+                else:
+                    # Nothing falls due before next_deadline: evaluating changes nothing.
+                    assert ticket.evaluate(at=now) == ()
+            assert recorded == expected
+            for ticket_id, ticket in reference.items():
+                stored = repository.get(ticket_id)
+                assert stored == ticket, (ticket_id, now)
+                assert repository.stored_version(ticket_id) == ticket.version
+            assert stored_deadlines(repository) == {
+                ticket_id: ticket.next_deadline_us() for ticket_id, ticket in reference.items()
+            }
+            if now == T0.add(hours=5):
+                # A command between sweeps, saved with the version check.
+                reply_at = now.add(minutes=1)
+                repository.update(
+                    "S-1", lambda t, at=reply_at: t.reply("ana", "Send the log?", at=at)
+                )
+                reference["S-1"].reply("ana", "Send the log?", at=reply_at)
+
+        standard = repository.get("S-1")
+        marks = [
+            (e.name, e.metric, getattr(e, "threshold", None), e.at)
+            for e in standard.history
+            if isinstance(e, SLAWarning | SLABreached) and e.metric == "first_reply"
+        ]
+        # 4 business hours from Monday 10:00 Paris with lunch 12:30-13:30, stamped at
+        # those instants although the sweeps came later.
+        assert marks == [
+            ("sla_warning", "first_reply", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
+            ("sla_warning", "first_reply", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
+            ("sla_breached", "first_reply", None, pendulum.datetime(2026, 3, 2, 14, tz="UTC")),
+        ]
+        escalated = [e for e in standard.history if isinstance(e, Escalated)]
+        assert [(e.rule, e.to_tier, e.at) for e in escalated][:1] == [
+            ("first-reply-75", 2, pendulum.datetime(2026, 3, 2, 13, tz="UTC"))
+        ]
+        vip = repository.get("S-2")
+        notified = [(e.rule, e.at) for e in vip.history if isinstance(e, ManagerNotified)]
+        assert notified[0] == ("urgent-at-open", T0)
+        assert ("resolution-breach", pendulum.datetime(2026, 3, 2, 14, tz="UTC")) in notified
+        assert repository.get("S-3").status is TicketStatus.CLOSED
+    finally:
+        repository.close()
 
 
 def test_unknown_tickets_are_a_key_error(repo: Any) -> None:
