@@ -16,7 +16,7 @@ import calendar
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +24,23 @@ import pendulum
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from supportflow import Channel, Priority, Ticket, TicketStatus, Topic, VersionConflict
+from supportflow import (
+    BusinessCalendar,
+    Channel,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    NotifyManager,
+    Priority,
+    SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAThreshold,
+    Ticket,
+    TicketStatus,
+    Topic,
+    VersionConflict,
+)
 
 R = TypeVar("R")
 
@@ -201,14 +217,30 @@ def due_work(ticket: Ticket, at: datetime) -> int:
     return ticket.version - before
 
 
+def configuration() -> tuple[SLAPolicySet, EscalationPolicy]:
+    """The host's SLA policies (on office hours) and escalation rules."""
+    office = BusinessCalendar.weekdays("09:00", "17:00", timezone="America/New_York")
+    hour = timedelta(hours=1)
+    targets = {"first_reply": {"normal": 2 * hour, "high": hour}, "resolution": {"high": 8 * hour}}
+    sla = SLAPolicySet([SLAPolicy("standard", targets, calendar=office)])
+    escalation = EscalationPolicy(
+        [
+            EscalationRule("first-reply-75", SLAThreshold("first_reply", 75), EscalateTo()),
+            EscalationRule("late", SLABreach("resolution"), NotifyManager("support_manager")),
+        ]
+    )
+    return sla, escalation
+
+
 def main() -> None:
     url = os.environ.get("SUPPORTFLOW_DATABASE_URL")
+    sla, escalation = configuration()
     with tempfile.TemporaryDirectory() as folder:
         if url is None:
             url = f"sqlite:///{Path(folder) / 'helpdesk.db'}"
-        repo = SQLAlchemyTicketRepository.from_url(url)
+        repo = SQLAlchemyTicketRepository.from_url(url, sla=sla, escalation=escalation)
         print(f"database: {repo.engine.dialect.name}")
-        t0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+        t0 = pendulum.datetime(2026, 3, 2, 14, tz="UTC")  # Monday 09:00 in New York
         for number, priority in enumerate([Priority.HIGH, Priority.NORMAL]):
             repo.add(
                 Ticket.open(
@@ -218,6 +250,10 @@ def main() -> None:
                     topic=Topic.ACCOUNT,
                     channel=Channel.LIVE_CHAT,
                     priority=priority,
+                    tier=1,
+                    team="customer_service",
+                    sla=sla,
+                    escalation=escalation,
                     at=t0,
                 )
             )
@@ -231,9 +267,17 @@ def main() -> None:
             repo.save(stale, expected_version=loaded)
         except VersionConflict as conflict:
             print(f"conflict detected: {conflict}")
+        # A periodic job: SLA warnings and breaches, escalations, auto-closes.
         print(f"sweep recorded {repo.sweep(t0.add(days=1))} events")
         for ticket in repo.all():
-            print(f"{ticket.id}: {ticket.status.value}, version {ticket.version}")
+            print(
+                f"{ticket.id}: {ticket.status.value}, tier {ticket.tier}, "
+                f"version {ticket.version}, next deadline {ticket.next_deadline()}"
+            )
+            for event in ticket.history:
+                if event.name in ("sla_warning", "sla_breached", "escalated", "manager_notified"):
+                    detail = getattr(event, "metric", None) or getattr(event, "rule", None)
+                    print(f"    {event.at} {event.name}: {detail}")
         repo.close()
 
 

@@ -17,13 +17,29 @@ import json
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pendulum
 
-from supportflow import Channel, Priority, Ticket, TicketStatus, Topic, VersionConflict
+from supportflow import (
+    BusinessCalendar,
+    Channel,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    NotifyManager,
+    Priority,
+    SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAThreshold,
+    Ticket,
+    TicketStatus,
+    Topic,
+    VersionConflict,
+)
 
 R = TypeVar("R")
 
@@ -204,10 +220,38 @@ def due_work(ticket: Ticket, at: datetime) -> int:
     return ticket.version - before
 
 
+def configuration() -> tuple[SLAPolicySet, EscalationPolicy]:
+    """The host's SLA policies (on office hours) and escalation rules."""
+    office = BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris")
+    hour = timedelta(hours=1)
+    sla = SLAPolicySet(
+        [
+            SLAPolicy(
+                "standard",
+                {
+                    "first_reply": {"low": 8 * hour, "normal": 4 * hour, "urgent": hour},
+                    "resolution": {"low": 40 * hour, "normal": 16 * hour, "urgent": 8 * hour},
+                },
+                calendar=office,
+            )
+        ]
+    )
+    escalation = EscalationPolicy(
+        [
+            EscalationRule("first-reply-75", SLAThreshold("first_reply", 75), EscalateTo()),
+            EscalationRule("late", SLABreach("resolution"), NotifyManager("support_manager")),
+        ]
+    )
+    return sla, escalation
+
+
 def main() -> None:
-    t0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    t0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")  # Monday 10:00 in Paris
+    sla, escalation = configuration()
     with tempfile.TemporaryDirectory() as folder:
-        repo = SQLiteTicketRepository.open(Path(folder) / "helpdesk.db")
+        repo = SQLiteTicketRepository.open(
+            Path(folder) / "helpdesk.db", sla=sla, escalation=escalation
+        )
         for number, priority in enumerate([Priority.NORMAL, Priority.URGENT, Priority.LOW]):
             repo.add(
                 Ticket.open(
@@ -217,6 +261,10 @@ def main() -> None:
                     topic=Topic.TROUBLESHOOTING,
                     channel=Channel.EMAIL,
                     priority=priority,
+                    tier=1,
+                    team="customer_service",
+                    sla=sla,
+                    escalation=escalation,
                     at=t0,
                 )
             )
@@ -235,15 +283,20 @@ def main() -> None:
         except VersionConflict as conflict:
             print(f"conflict detected: {conflict}")
 
-        later = t0.add(days=5)
-        print(f"due at {later}: {repo.due(later)}")
-        print(f"sweep recorded {repo.sweep(later)} events")
+        # A periodic job: SLA warnings and breaches, escalations, auto-closes.
+        for later in (t0.add(hours=2), t0.add(days=5)):
+            print(f"due at {later}: {repo.due(later)}")
+            print(f"sweep recorded {repo.sweep(later)} events")
         for ticket in repo.all():
             print(
                 f"{ticket.id}: {ticket.status.value}, {ticket.priority.value}, "
-                f"assignee={ticket.assignee}, version {ticket.version}, "
+                f"tier {ticket.tier}, assignee={ticket.assignee}, version {ticket.version}, "
                 f"next deadline {ticket.next_deadline()}"
             )
+            for event in ticket.history:
+                if event.name in ("sla_warning", "sla_breached", "escalated", "manager_notified"):
+                    detail = getattr(event, "metric", None) or getattr(event, "rule", None)
+                    print(f"    {event.at} {event.name}: {detail}")
         repo.close()
 
 
