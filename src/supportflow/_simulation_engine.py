@@ -33,7 +33,7 @@ import attrs
 
 from ._errors import InvalidArgument
 from ._escalation_policy import EscalationPolicy
-from ._feedback import FeedbackProgram
+from ._feedback import FeedbackProgram, FeedbackSurveySent
 from ._incidents import Incident, IncidentImpact
 from ._maintenance import Maintenance
 from ._simulation_staff import ShiftTimes, Staffing
@@ -322,7 +322,6 @@ class _Simulator:
         self.csat_pending: dict[tuple[int, int], list[tuple[int, _Case]]] = {}
         self.csat_current: tuple[int, int] | None = None
         self.finished_programs: list[Any] = []
-        self.nps_program: Any = None
         self.nps_scores: list[int] = []
 
     # -- the loop ----------------------------------------------------------------------
@@ -843,38 +842,36 @@ class _Simulator:
         return 5
 
     def _plan_nps(self) -> None:
-        answers = self.workload.nps_answers
-        if not answers:
-            return
-        period = 30 * US_PER_DAY
-        first = self.workload.start_us - period
-        program = FeedbackProgram.create(
-            "NPS", nps_every=_delta(microseconds=period), at=_at(first)
-        )
-        # Enrol each answering customer one cadence before their answer, so the survey
-        # is due when they answer; answers are recorded hour by hour.
-        for answer in answers:
-            program.enroll(answer.customer_id, at=_at(max(first, answer.at_us - period)))
-        self.nps_program = program
+        """NPS answers are recorded hour by hour, each hour in its own small program."""
         by_hour: dict[int, list[Any]] = {}
-        for answer in answers:
+        for answer in self.workload.nps_answers:
             by_hour.setdefault(answer.at_us // US_PER_HOUR, []).append(answer)
         for hour, hour_answers in sorted(by_hour.items()):
-            self.push((hour + 1) * US_PER_HOUR, _PROACTIVE, ("nps", hour_answers))
+            self.push((hour + 1) * US_PER_HOUR, _PROACTIVE, ("nps", (hour, hour_answers)))
 
-    def _record_nps(self, answers: Sequence[Any]) -> None:
-        program = self.nps_program
+    def _record_nps(self, batch: tuple[int, Sequence[Any]]) -> None:
+        # Each answering customer is enrolled one cadence before their answer, so the
+        # program's survey is due when they answer. A program per hour keeps each
+        # evaluation to that hour's customers (one program would scan them all).
+        hour, answers = batch
+        period = 30 * US_PER_DAY
+        program = FeedbackProgram.create(
+            f"NPS-{hour}",
+            nps_every=_delta(microseconds=period),
+            at=_at(answers[0].at_us - period),
+        )
+        for answer in answers:
+            program.enroll(answer.customer_id, at=_at(answer.at_us - period))
         at = _at(self.now)
         sent = {
             event.customer_id: event.survey_id
             for event in program.evaluate(at=at)
-            if getattr(event, "customer_id", None)
+            if isinstance(event, FeedbackSurveySent)
         }
         for answer in answers:
-            survey_id = sent.get(answer.customer_id)
-            if survey_id is not None:
-                program.record_response(survey_id, answer.score, at=at)
-                self.nps_scores.append(answer.score)
+            program.record_response(sent[answer.customer_id], answer.score, at=at)
+            self.nps_scores.append(answer.score)
+        self.finished_programs.append(program)
 
     # -- the end -----------------------------------------------------------------------
 
@@ -893,8 +890,7 @@ class _Simulator:
             tickets=tuple(self.kept[ticket_id] for ticket_id in self.order if self.keep),
             incidents=tuple(self.incidents.values()),
             maintenances=tuple(self.maintenances),
-            feedback=(*self.finished_programs, *self.csat_programs.values())
-            + ((self.nps_program,) if self.nps_program is not None else ()),
+            feedback=(*self.finished_programs, *self.csat_programs.values()),
             nps_scores=tuple(self.nps_scores),
             notices_sent=self.notices,
             events=self.events,
