@@ -326,6 +326,58 @@ def test_the_sweep_drives_sla_clocks_and_escalation_on_business_hours(spec: Spec
         repository.close()
 
 
+def test_a_sweep_that_loses_a_race_reevaluates_and_records_each_event_once(
+    spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository = open_repository(spec, sla=SLA, escalation=ESCALATION)
+    other = open_repository(spec, sla=SLA, escalation=ESCALATION)
+    try:
+        standard = helpdesk()[0]
+        repository.add(standard)
+        reference = copies([standard])["S-1"]
+        now = T0.add(hours=6)
+        note_at = T0.add(hours=4, minutes=30)
+        load = repository.get
+        raced: list[int] = []  # the version of each load by the sweep
+
+        def get_then_someone_saves(ticket_id: str) -> Ticket:
+            ticket = load(ticket_id)
+            first = not raced
+            raced.append(ticket.version)
+            if first:
+                # Another worker adds a note between the sweep's load and its save;
+                # the note first records the SLA events and escalations due before it.
+                theirs = other.get(ticket_id)
+                loaded = theirs.version
+                theirs.add_note("ben", "Checking the spooler", at=note_at)
+                other.save(theirs, expected_version=loaded)
+            return ticket
+
+        monkeypatch.setattr(repository, "get", get_then_someone_saves)
+        assert repository.due(now) == ["S-1"]
+        recorded = repository.sweep(now)
+
+        reference.add_note("ben", "Checking the spooler", at=note_at)
+        after_note = reference.version
+        # Loaded twice: the save of the first evaluation lost, the retry saw the note.
+        assert raced == [standard.version, after_note]
+        assert after_note > standard.version + 1  # the note caught up SLA events first
+        sqlite_store.due_work(reference, now)
+        stored = load("S-1")
+        assert stored == reference
+        assert recorded == reference.version - after_note  # the retry's own events
+        marks = [
+            (e.name, e.metric, getattr(e, "threshold", None))
+            for e in stored.history
+            if isinstance(e, SLAWarning | SLABreached)
+        ]
+        assert len(marks) == len(set(marks))  # nothing recorded twice
+        assert stored_deadlines(repository)["S-1"] == reference.next_deadline_us()
+    finally:
+        other.close()
+        repository.close()
+
+
 def test_unknown_tickets_are_a_key_error(repo: Any) -> None:
     with pytest.raises(KeyError):
         repo.get("T-404")
