@@ -9,6 +9,18 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
+# Reusable strategies are public in supportflow.testing; they are re-exported here so
+# that every property test keeps drawing from this one module.
+from supportflow.testing import (
+    business_calendars,
+    team_names,
+    tier_ladders,
+)
+from supportflow.testing import calendar_dates as calendar_dates
+from supportflow.testing import calendar_hours as calendar_hours
+from supportflow.testing import calendar_specs as calendar_specs
+from supportflow.testing import ticket_openings as ticket_openings
+
 # --- proactive support (outreach, incidents, maintenance, feedback) -------------------
 
 
@@ -87,31 +99,9 @@ def survey_answer_specs(draw: st.DrawFn) -> tuple[str, int, int, int]:
 # --- escalation (tier ladders, policies) ---------------------------------------------
 
 
-def escalation_team_names() -> st.SearchStrategy[str]:
-    """Short team names (lower-case words joined by underscores)."""
-    return st.from_regex(r"[a-z]{1,8}(_[a-z]{1,6})?", fullmatch=True)
-
-
-@st.composite
-def escalation_ladders(draw: st.DrawFn) -> object:
-    """Valid ``TierLadder`` objects: 1-6 consecutive tiers, unique names and teams."""
-    from supportflow import Tier, TierLadder
-
-    bottom = draw(st.integers(0, 3))
-    size = draw(st.integers(1, 6))
-    names = draw(
-        st.lists(
-            st.text(min_size=1, max_size=12).filter(str.strip),
-            min_size=size,
-            max_size=size,
-            unique=True,
-        )
-    )
-    teams = draw(st.lists(escalation_team_names(), min_size=size, max_size=size * 3, unique=True))
-    groups: list[list[str]] = [[team] for team in teams[:size]]
-    for team in teams[size:]:
-        groups[draw(st.integers(0, size - 1))].append(team)
-    return TierLadder(Tier(bottom + index, names[index], groups[index]) for index in range(size))
+# Ladders come from the public strategies (supportflow.testing), under their old names.
+escalation_team_names = team_names
+escalation_ladders = tier_ladders
 
 
 # --- SLA (random ticket lifecycles at random instants) ---------------------------------
@@ -162,27 +152,6 @@ TICKET_COMMANDS = (
     "apply_template",
     "blank_reply",
 )
-
-
-@st.composite
-def ticket_openings(draw: st.DrawFn) -> dict[str, object]:
-    """Keyword arguments for ``Ticket.open`` (everything but ``ticket_id`` and ``at``)."""
-    from supportflow import Channel, LifecyclePhase, Priority, Topic
-
-    words = st.from_regex(r"[a-z]{1,6}", fullmatch=True)
-    return {
-        "customer_id": draw(st.from_regex(r"C-[0-9]{1,4}", fullmatch=True)),
-        "subject": draw(st.text(min_size=1, max_size=30).filter(str.strip)),
-        "topic": draw(st.sampled_from(list(Topic))),
-        "channel": draw(st.sampled_from(list(Channel))),
-        "priority": draw(st.sampled_from(list(Priority))),
-        "phase": draw(st.sampled_from(list(LifecyclePhase))),
-        "body": draw(st.none() | st.text(min_size=1, max_size=40).filter(str.strip)),
-        "tags": draw(st.frozensets(words, max_size=3)),
-        "team": draw(st.none() | st.sampled_from(["billing", "l1", "l2"])),
-        "tier": draw(st.none() | st.integers(0, 4)),
-        "segment": draw(st.none() | st.sampled_from(["smb", "enterprise"])),
-    }
 
 
 def ticket_step_minutes() -> st.SearchStrategy[int]:
@@ -245,64 +214,9 @@ CALENDAR_ZONES = (
 )
 
 
-def calendar_hours() -> st.SearchStrategy[tuple[str, str]]:
-    """A working interval as ``("HH:MM", "HH:MM")``; the end may cross midnight."""
-
-    def text(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-    minute = st.one_of(st.integers(0, 95).map(lambda q: q * 15), st.integers(0, 1439))
-    return st.tuples(minute, minute).map(lambda pair: (text(pair[0]), text(pair[1])))
-
-
-def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchStrategy[object]:
-    """Dates in a year range, often next to a DST change (March, April, Sep-Nov)."""
-    import datetime as dt
-
-    near_dst = st.builds(
-        dt.date,
-        st.integers(first_year, last_year),
-        st.sampled_from([3, 4, 9, 10, 11]),
-        st.integers(1, 28),
-    )
-    anywhere = st.dates(dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
-    return st.one_of(near_dst, anywhere)
-
-
-@st.composite
-def calendar_specs(draw: st.DrawFn, zones: Sequence[str] = CALENDAR_ZONES) -> dict[str, object]:
-    """Keyword arguments for ``BusinessCalendar``: zone, weekly hours, holidays, exceptions."""
-    weekly: dict[int, list[tuple[str, str]]] = {}
-    for day in range(7):
-        hours = draw(st.lists(calendar_hours(), max_size=3))
-        if hours:
-            weekly[day] = hours
-    if not weekly:
-        weekly[draw(st.integers(0, 6))] = [draw(calendar_hours())]
-    holidays = draw(st.lists(calendar_dates(), max_size=8))
-    exceptions = draw(
-        st.dictionaries(calendar_dates(), st.lists(calendar_hours(), max_size=2), max_size=6)
-    )
-    return {
-        "timezone": draw(st.sampled_from(list(zones))),
-        "weekly": weekly,
-        "holidays": holidays,
-        "exceptions": exceptions,
-    }
-
-
-def _calendar_or_none(spec: dict[str, object]) -> object:
-    from supportflow import BusinessCalendar, InvalidArgument
-
-    try:
-        return BusinessCalendar(**spec)  # type: ignore[arg-type]
-    except InvalidArgument:  # a day whose overlapping hours merge into more than 24 hours
-        return None
-
-
 def calendars(zones: Sequence[str] = CALENDAR_ZONES) -> st.SearchStrategy[object]:
-    """Random ``BusinessCalendar`` objects (see :func:`calendar_specs`)."""
-    return calendar_specs(zones).map(_calendar_or_none).filter(lambda c: c is not None)
+    """Random ``BusinessCalendar`` objects (supportflow.testing's :func:`calendar_specs`)."""
+    return business_calendars(timezones=zones, always_open=False)
 
 
 _US_PER_MINUTE = 60_000_000

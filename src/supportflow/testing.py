@@ -20,10 +20,12 @@ The strategies:
 
 * :func:`aware_datetimes` - aware instants in IANA zones (DST days included);
 * :func:`business_calendars` - calendars with split shifts, overnight intervals,
-  holidays and partial-day exceptions;
+  holidays and partial-day exceptions near DST changes (built from
+  :func:`calendar_specs`, :func:`calendar_hours` and :func:`calendar_dates`);
 * :func:`sla_policies` / :func:`sla_policy_sets` - policies with targets, conditions,
   pauses and warnings;
 * :func:`escalation_policies` - escalation rules over the default tier ladder;
+* :func:`tier_ladders` - escalation tier ladders with their teams;
 * :func:`ticket_openings` - keyword arguments for :meth:`supportflow.Ticket.open`;
 * :func:`lifecycles` - whole ticket lifecycles as lists of :class:`Step` commands,
   and :func:`play` to run one on a ticket;
@@ -42,7 +44,8 @@ import attrs
 from hypothesis import strategies as st
 
 from ._calendars import BusinessCalendar
-from ._errors import SupportflowError
+from ._errors import InvalidArgument, SupportflowError
+from ._escalation import Tier, TierLadder
 from ._escalation_policy import (
     AgeAtLeast,
     EscalateTo,
@@ -65,24 +68,30 @@ __all__ = [
     "Step",
     "aware_datetimes",
     "business_calendars",
+    "calendar_dates",
+    "calendar_hours",
+    "calendar_specs",
     "escalation_policies",
     "lifecycles",
     "play",
     "sla_policies",
     "sla_policy_sets",
+    "team_names",
     "ticket_openings",
     "tickets",
+    "tier_ladders",
 ]
 
-#: Time zones the strategies draw from: UTC, zones with DST on both hemispheres,
-#: a half-hour offset and a zone far east of UTC.
+#: Time zones the strategies draw from: UTC, DST on both hemispheres (one with a
+#: 30-minute DST shift), a half-hour offset and a 12:45 offset.
 TIMEZONES: Final = (
     "UTC",
     "Europe/Berlin",
     "America/New_York",
-    "Australia/Sydney",
+    "Europe/London",
+    "Australia/Lord_Howe",
     "Asia/Kolkata",
-    "Pacific/Auckland",
+    "Pacific/Chatham",
 )
 
 #: The ticket commands a lifecycle step can name (``evaluate`` needs SLA or escalation).
@@ -125,56 +134,79 @@ def aware_datetimes(
     )
 
 
-def _clock(minutes: int) -> _dt.time:
-    return _dt.time(minutes // 60, minutes % 60)
+def calendar_hours() -> st.SearchStrategy[tuple[str, str]]:
+    """A working interval as ``("HH:MM", "HH:MM")``; the end may cross midnight."""
+
+    def text(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    minute = st.one_of(st.integers(0, 95).map(lambda q: q * 15), st.integers(0, 1439))
+    return st.tuples(minute, minute).map(lambda pair: (text(pair[0]), text(pair[1])))
 
 
-@st.composite
-def _intervals(draw: st.DrawFn) -> list[tuple[_dt.time, _dt.time]]:
-    """One day's working intervals: one, a split shift, or an overnight interval."""
-    shape = draw(st.sampled_from(["day", "split", "overnight"]))
-    if shape == "day":
-        start = draw(st.integers(0, 22 * 60)) // 15 * 15
-        end = draw(st.integers(start + 15, 24 * 60 - 1)) // 15 * 15
-        return [(_clock(start), _clock(end))] if end > start else [(_clock(start), _clock(0))]
-    if shape == "split":
-        a = draw(st.integers(6 * 60, 11 * 60)) // 15 * 15
-        b = draw(st.integers(a + 30, 12 * 60 + 30)) // 15 * 15
-        c = draw(st.integers(b + 30, 15 * 60)) // 15 * 15
-        d = draw(st.integers(c + 30, 21 * 60)) // 15 * 15
-        return [(_clock(a), _clock(b)), (_clock(c), _clock(d))]
-    start = draw(st.integers(18 * 60, 23 * 60)) // 15 * 15
-    end = draw(st.integers(60, 8 * 60)) // 15 * 15
-    return [(_clock(start), _clock(end))]
-
-
-@st.composite
-def business_calendars(
-    draw: st.DrawFn,
-    *,
-    timezones: Sequence[str] = TIMEZONES,
-    always_open: bool = True,
-) -> BusinessCalendar:
-    """Valid calendars: 1-7 working weekdays, several shapes of day, holidays, exceptions.
-
-    With ``always_open`` (default) the always-open calendar is drawn too.
-    """
-    timezone = draw(st.sampled_from(list(timezones)))
-    if always_open and draw(st.integers(0, 9)) == 0:
-        return BusinessCalendar.always_open(timezone)
-    days = draw(st.sets(st.integers(0, 6), min_size=1, max_size=7))
-    weekly = {day: draw(_intervals()) for day in sorted(days)}
-    holidays = draw(
-        st.lists(st.dates(_dt.date(2024, 1, 1), _dt.date(2030, 12, 31)), max_size=6, unique=True)
+def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchStrategy[_dt.date]:
+    """Dates in a year range, often next to a DST change (March, April, Sep-Nov)."""
+    near_dst = st.builds(
+        _dt.date,
+        st.integers(first_year, last_year),
+        st.sampled_from([3, 4, 9, 10, 11]),
+        st.integers(1, 28),
     )
+    anywhere = st.dates(_dt.date(first_year, 1, 1), _dt.date(last_year, 12, 31))
+    return st.one_of(near_dst, anywhere)
+
+
+@st.composite
+def calendar_specs(draw: st.DrawFn, zones: Sequence[str] = TIMEZONES) -> dict[str, Any]:
+    """Keyword arguments for ``BusinessCalendar``: zone, weekly hours (up to three
+    intervals a day, some crossing midnight), holidays, exceptions. Some specs are
+    refused by the calendar (overlapping hours adding up to more than a day)."""
+    weekly: dict[int, list[tuple[str, str]]] = {}
+    for day in range(7):
+        hours = draw(st.lists(calendar_hours(), max_size=3))
+        if hours:
+            weekly[day] = hours
+    if not weekly:
+        weekly[draw(st.integers(0, 6))] = [draw(calendar_hours())]
+    holidays = draw(st.lists(calendar_dates(), max_size=8))
     exceptions = draw(
-        st.dictionaries(
-            st.dates(_dt.date(2024, 1, 1), _dt.date(2030, 12, 31)),
-            st.just([(_dt.time(10, 0), _dt.time(12, 0))]),
-            max_size=2,
-        )
+        st.dictionaries(calendar_dates(), st.lists(calendar_hours(), max_size=2), max_size=6)
     )
-    return BusinessCalendar(timezone, weekly, holidays=holidays, exceptions=exceptions)
+    return {
+        "timezone": draw(st.sampled_from(list(zones))),
+        "weekly": weekly,
+        "holidays": holidays,
+        "exceptions": exceptions,
+    }
+
+
+def _calendar_or_none(spec: dict[str, Any]) -> BusinessCalendar | None:
+    try:
+        return BusinessCalendar(**spec)
+    except InvalidArgument:  # a day whose overlapping hours merge into more than 24 hours
+        return None
+
+
+def _some(calendar: BusinessCalendar | None) -> BusinessCalendar:
+    assert calendar is not None
+    return calendar
+
+
+def business_calendars(
+    *, timezones: Sequence[str] = TIMEZONES, always_open: bool = True
+) -> st.SearchStrategy[BusinessCalendar]:
+    """Valid calendars from :func:`calendar_specs`: split shifts, overnight intervals,
+    holidays and exceptions near DST changes. With ``always_open`` (default) the 24/7
+    calendar of each zone is drawn too."""
+    drawn = (
+        calendar_specs(timezones)
+        .map(_calendar_or_none)
+        .filter(lambda calendar: calendar is not None)
+        .map(_some)
+    )
+    if not always_open:
+        return drawn
+    return st.one_of(drawn, st.sampled_from(list(timezones)).map(BusinessCalendar.always_open))
 
 
 def _durations(low_minutes: int, high_minutes: int) -> st.SearchStrategy[_dt.timedelta]:
@@ -256,22 +288,49 @@ def escalation_policies(draw: st.DrawFn) -> EscalationPolicy:
 
 @st.composite
 def ticket_openings(draw: st.DrawFn) -> dict[str, Any]:
-    """Keyword arguments for :meth:`Ticket.open` (all but ``ticket_id``, ``at``, policies)."""
-    words = st.from_regex(r"[a-z]{1,8}", fullmatch=True)
+    """Keyword arguments for :meth:`Ticket.open` (all but ``ticket_id``, ``at`` and the
+    policies): any topic, channel, priority and phase, optional body, tags, team, tier
+    and segment."""
+    words = st.from_regex(r"[a-z]{1,6}", fullmatch=True)
     return {
-        "customer_id": draw(st.from_regex(r"C-[0-9]{1,5}", fullmatch=True)),
-        "subject": draw(st.text(min_size=1, max_size=40).filter(str.strip)),
+        "customer_id": draw(st.from_regex(r"C-[0-9]{1,4}", fullmatch=True)),
+        "subject": draw(st.text(min_size=1, max_size=30).filter(str.strip)),
         "topic": draw(st.sampled_from(list(Topic))),
         "channel": draw(st.sampled_from(list(Channel))),
         "priority": draw(st.sampled_from(list(Priority))),
         "phase": draw(st.sampled_from(list(LifecyclePhase))),
-        "body": draw(st.none() | st.text(min_size=1, max_size=80).filter(str.strip)),
+        "body": draw(st.none() | st.text(min_size=1, max_size=40).filter(str.strip)),
         "tags": draw(st.frozensets(words, max_size=3)),
-        "team": draw(st.none() | st.sampled_from(["billing", "tier1", "tier2"])),
-        "tier": draw(st.none() | st.integers(1, 3)),
-        "segment": draw(st.none() | st.sampled_from(["standard", "business", "enterprise"])),
-        "auto_close_after": draw(_durations(60, 7 * 24 * 60)),
+        "team": draw(st.none() | st.sampled_from(["billing", "l1", "l2"])),
+        "tier": draw(st.none() | st.integers(0, 4)),
+        "segment": draw(st.none() | st.sampled_from(["smb", "enterprise"])),
     }
+
+
+def team_names() -> st.SearchStrategy[str]:
+    """Short team names (lower-case words joined by underscores)."""
+    return st.from_regex(r"[a-z]{1,8}(_[a-z]{1,6})?", fullmatch=True)
+
+
+@st.composite
+def tier_ladders(draw: st.DrawFn) -> TierLadder:
+    """Valid :class:`~supportflow.TierLadder` objects: 1-6 consecutive tiers starting
+    anywhere from 0 to 3, unique names, one or more unique teams per tier."""
+    bottom = draw(st.integers(0, 3))
+    size = draw(st.integers(1, 6))
+    names = draw(
+        st.lists(
+            st.text(min_size=1, max_size=12).filter(str.strip),
+            min_size=size,
+            max_size=size,
+            unique=True,
+        )
+    )
+    teams = draw(st.lists(team_names(), min_size=size, max_size=size * 3, unique=True))
+    groups: list[list[str]] = [[team] for team in teams[:size]]
+    for team in teams[size:]:
+        groups[draw(st.integers(0, size - 1))].append(team)
+    return TierLadder(Tier(bottom + index, names[index], groups[index]) for index in range(size))
 
 
 @attrs.frozen
