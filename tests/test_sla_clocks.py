@@ -269,7 +269,7 @@ def test_a_bad_policy_document_names_the_field() -> None:
     data["policies"][0]["warnings"] = [2]
     with pytest.raises(SchemaError) as raised:
         SLAPolicySet.from_dict(data)
-    assert raised.value.path == "policies[0]"
+    assert raised.value.path == "policies[0].warnings[0]"
 
 
 def test_threshold_fractions_must_be_positive() -> None:

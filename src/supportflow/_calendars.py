@@ -681,6 +681,10 @@ class BusinessCalendar:
         """Rebuild a calendar from :meth:`to_dict` data; :class:`SchemaError` names bad fields."""
         reader = _MIGRATIONS.upgrade(data)
         timezone = reader.text("timezone")
+        try:
+            _zone(timezone)
+        except SupportflowError as error:
+            raise SchemaError(reader.at("timezone"), str(error)) from None
         weekly_reader = reader.child("weekly")
         weekly: dict[int, list[IntervalInput]] = {}
         for name in weekly_reader.data:

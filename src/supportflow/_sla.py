@@ -203,6 +203,19 @@ def _excluded_tags(values: object) -> frozenset[str]:
     return _text_set("excluded_tags")(values)
 
 
+# The fields of SLAConditions documents and their converters (read one item at a time
+# so that a bad value is reported at its own path, ``conditions.topics[2]``).
+_CONDITION_FIELDS: Final[tuple[tuple[str, Callable[[object], frozenset[Any]]], ...]] = (
+    ("domains", _domains),
+    ("topics", _topics),
+    ("channels", _channels),
+    ("priorities", _priorities),
+    ("segments", _segments),
+    ("tags", _tags),
+    ("excluded_tags", _excluded_tags),
+)
+
+
 def _set_key(values: frozenset[Any]) -> list[str]:
     return sorted(str(v) for v in values)
 
@@ -261,16 +274,17 @@ class SLAConditions:
 
     @classmethod
     def _read(cls, reader: Reader) -> SLAConditions:
+        fields: dict[str, frozenset[Any]] = {}
+        for key, convert in _CONDITION_FIELDS:
+            values = reader.text_list(key)
+            for index, value in enumerate(values):
+                try:
+                    convert((value,))
+                except SupportflowError as error:
+                    raise bad_document(f"{reader.at(key)}[{index}]", error) from None
+            fields[key] = convert(values)
         try:
-            return cls(
-                domains=reader.text_list("domains"),
-                topics=reader.text_list("topics"),
-                channels=reader.text_list("channels"),
-                priorities=reader.text_list("priorities"),
-                segments=reader.text_list("segments"),
-                tags=reader.text_list("tags"),
-                excluded_tags=reader.text_list("excluded_tags"),
-            )
+            return cls(**fields)
         except SupportflowError as error:
             raise bad_document(reader.path, error) from None
 
@@ -497,8 +511,19 @@ class SLAPolicy:
                 metric = _metric(key)
             except UnknownName as error:
                 raise bad_document(pauses_reader.at(key), error) from None
-            pauses[metric] = pauses_reader.text_list(key)
+            statuses = pauses_reader.text_list(key)
+            try:
+                _pauses({metric: statuses})
+            except SupportflowError as error:
+                raise bad_document(pauses_reader.at(key), error) from None
+            pauses[metric] = statuses
         warnings = reader.array("warnings")
+        base = reader.at("warnings")
+        for index, value in enumerate(warnings):
+            try:
+                _threshold_tuple((value,))
+            except SupportflowError as error:
+                raise bad_document(f"{base}[{index}]", error) from None
         try:
             return cls(
                 reader.text("name"),
