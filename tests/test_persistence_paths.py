@@ -65,3 +65,114 @@ def test_sla_conditions_name_the_bad_item(key: str, value: object) -> None:
     data["policies"][0]["conditions"][key] = ["enterprise", value] if key == "segments" else [value]
     index = 1 if key == "segments" else 0
     assert path_of("sla_policy_set", data) == f"policies[0].conditions.{key}[{index}]"
+
+
+# --- histories that could not have happened under the configuration given ---------------
+# S-1 (ticket_with_sla[0]): history[2] is the 50 % first_reply warning (11:00 UTC),
+# history[3] the 75 % one (13:00), history[4] the rule escalation 1 -> 2 by
+# "first-reply-75" (13:00), history[5] the first_reply breach (14:00).
+
+
+def test_an_escalation_to_a_tier_outside_the_ladder_does_not_load() -> None:
+    data = document("ticket_with_sla")
+    data["history"][4]["to_tier"] = 9  # the policy's ladder is 0-4
+    with pytest.raises(SchemaError, match="outside the escalation policy's ladder") as caught:
+        docs.load("ticket_with_sla", data)
+    assert caught.value.path == "history[4]"
+
+
+def test_a_manual_de_escalation_outside_the_ladder_does_not_load() -> None:
+    data = document("ticket_with_sla", 2)  # S-3: escalated and de-escalated by hand
+    (index,) = [i for i, e in enumerate(data["history"]) if e["event"] == "de_escalated"]
+    data["history"][index]["to_tier"] = 7
+    assert path_of("ticket_with_sla", data) == f"history[{index}]"
+
+
+def test_without_a_policy_a_negative_tier_does_not_load() -> None:
+    from supportflow import Ticket
+
+    data = document("ticket_with_sla")
+    data["history"][4]["to_tier"] = -1
+    with pytest.raises(SchemaError, match="levels >= 0") as caught:
+        Ticket.from_dict(data, sla=docs.OPTIONS["ticket_with_sla"]["sla"])
+    assert caught.value.path == "history[4]"
+
+
+def test_without_a_policy_rules_and_ladder_bounds_are_not_checked() -> None:
+    # Without escalation= there is no ladder nor rules to check against: a tier >= 0
+    # loads (documented in docs/persistence.md).
+    from supportflow import Ticket
+
+    data = document("ticket_with_sla")
+    data["history"][4]["to_tier"] = 9
+    data["history"][4]["rule"] = "no-such-rule"
+    ticket = Ticket.from_dict(data, sla=docs.OPTIONS["ticket_with_sla"]["sla"])
+    assert ticket.history[4].to_tier == 9  # type: ignore[attr-defined]
+
+
+def test_an_escalation_by_an_unknown_rule_does_not_load() -> None:
+    data = document("ticket_with_sla")
+    data["history"][4]["rule"] = "no-such-rule"
+    with pytest.raises(SchemaError, match="does not have") as caught:
+        docs.load("ticket_with_sla", data)
+    assert caught.value.path == "history[4]"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("at", "2026-03-02T13:30:00.000000Z"), ("to_tier", 3), ("reason", "edited")],
+)
+def test_a_rule_escalation_must_be_what_the_rule_records(key: str, value: object) -> None:
+    data = document("ticket_with_sla")
+    data["history"][4][key] = value
+    with pytest.raises(SchemaError, match="not what the rule records") as caught:
+        docs.load("ticket_with_sla", data)
+    assert caught.value.path == "history[4]"
+
+
+@pytest.mark.parametrize(
+    ("index", "key", "value", "problem"),
+    [
+        (2, "at", "2026-03-02T11:30:00.000000Z", "reached it at 2026-03-02T11:00"),
+        (2, "at", "2026-03-02T10:30:00.000000Z", "not due then"),
+        (5, "at", "2026-03-02T14:30:00.000000Z", "reached it at 2026-03-02T14:00"),
+        (5, "cycle", 7, "not due then"),
+        (3, "threshold", 0.6, "not due then"),
+        (5, "policy", "vip", "not due then"),
+    ],
+)
+def test_an_sla_event_the_clocks_do_not_give_does_not_load(
+    index: int, key: str, value: object, problem: str
+) -> None:
+    data = document("ticket_with_sla")
+    data["history"][index][key] = value
+    with pytest.raises(SchemaError, match=problem) as caught:
+        docs.load("ticket_with_sla", data)
+    assert caught.value.path == f"history[{index}]"
+
+
+def test_replay_refuses_the_same_histories() -> None:
+    from supportflow import InvalidArgument, Ticket
+    from supportflow._ticket_codec import TICKET_CODEC
+
+    data = document("ticket_with_sla")
+    data["history"][2]["at"] = "2026-03-02T11:30:00.000000Z"
+    events = [
+        TICKET_CODEC.decode_tagged_item(value, "history", index)
+        for index, value in enumerate(data["history"])
+    ]
+    with pytest.raises(InvalidArgument, match="reached it at"):
+        Ticket.replay(events, **docs.OPTIONS["ticket_with_sla"])
+
+
+def test_a_document_with_sla_clocks_loaded_without_sla_is_refused() -> None:
+    # Loaded without its clocks, the next save would drop them and take the ticket out
+    # of the host's deadline sweep.
+    from supportflow import Ticket
+
+    data = document("ticket_with_sla", 2)  # S-3: open, SLA clocks running
+    assert "sla" in data
+    with pytest.raises(SchemaError, match=r"Ticket.from_dict\(data, sla=policy_set\)") as caught:
+        Ticket.from_dict(data)
+    assert caught.value.path == "sla"
+    assert Ticket.from_dict(data, **docs.OPTIONS["ticket_with_sla"]).next_deadline() is not None

@@ -475,6 +475,10 @@ class Escalated(Event):
         ticket._tier = self.to_tier
         ticket._team = self.to_team
 
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this event in a replayed history where it could not have happened."""
+        _check_replayed(self, ticket)
+
 
 @attrs.frozen(kw_only=True)
 class DeEscalated(Event):
@@ -494,6 +498,10 @@ class DeEscalated(Event):
         ticket._tier = self.to_tier
         ticket._team = self.to_team
 
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this event in a replayed history where it could not have happened."""
+        _check_replayed(self, ticket)
+
 
 @attrs.frozen(kw_only=True)
 class ManagerNotified(Event):
@@ -508,6 +516,10 @@ class ManagerNotified(Event):
 
     def apply_to(self, ticket: Ticket) -> None:
         """Nothing on the ticket changes: the notification itself is the record."""
+
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this event in a replayed history where it could not have happened."""
+        _check_replayed(self, ticket)
 
 
 @attrs.frozen(kw_only=True)
@@ -525,6 +537,10 @@ class PriorityRaised(Event):
         """Set the new priority."""
         ticket._priority = self.to_priority
 
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this event in a replayed history where it could not have happened."""
+        _check_replayed(self, ticket)
+
 
 @attrs.frozen(kw_only=True)
 class CustomerRequestedEscalation(Event):
@@ -537,6 +553,23 @@ class CustomerRequestedEscalation(Event):
 
     def apply_to(self, ticket: Ticket) -> None:
         """Nothing on the ticket changes; escalation policies react to the request."""
+
+
+def _check_replayed(
+    event: Escalated | DeEscalated | ManagerNotified | PriorityRaised, ticket: Ticket
+) -> None:
+    """Refuse an escalation event that could not have happened (replay and from_dict).
+
+    Without an escalation policy a tier is a level >= 0; with one, the policy checks
+    its ladder's bounds and that a rule-driven event is the one its rule records at
+    that instant (see ``EscalationPolicy._check_replayed``).
+    """
+    to_tier = getattr(event, "to_tier", None)
+    if to_tier is not None and to_tier < 0:
+        raise InvalidArgument(f"{event.name} to tier {to_tier}: tiers are levels >= 0")
+    check = getattr(ticket._escalation_policy, "_check_replayed", None)
+    if check is not None:
+        check(ticket, event)
 
 
 ESCALATION_EVENTS: Final = (

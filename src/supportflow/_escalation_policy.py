@@ -39,7 +39,7 @@ from ._sla import Metric, SLAWarning
 from ._sla import SLABreached as SLABreachedEvent
 from ._taxonomy import Priority, TicketStatus
 from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, TicketOpened
-from ._time import at_us, duration_us, to_datetime, to_duration
+from ._time import at_us, duration_us, format_instant, to_datetime, to_duration
 
 if TYPE_CHECKING:
     from ._sla import SLAState
@@ -737,6 +737,44 @@ class EscalationPolicy:
         if ticket.status is TicketStatus.CLOSED:
             return ()
         return _apply_due(self, ticket, now_us)
+
+    def _check_replayed(self, ticket: Ticket, event: Event) -> None:
+        """Refuse a replayed escalation event this policy could not have produced.
+
+        Tiers stay on the ladder; an event naming a rule must name a rule of this
+        policy and be exactly the event that rule records at that instant (the rule
+        due then, stamped at its condition's instant or the latest event if later).
+        Raises :class:`InvalidArgument`; ``Ticket.from_dict`` reports it at the event.
+        """
+        ladder = self.ladder
+        to_tier = getattr(event, "to_tier", None)
+        if to_tier is not None and not ladder.bottom <= to_tier <= ladder.top:
+            raise InvalidArgument(
+                f"{event.name} to tier {to_tier} is outside the escalation policy's ladder "
+                f"(tiers {ladder._range()})"
+            )
+        name = getattr(event, "rule", None)
+        if name is None:
+            return  # a person's decision
+        rule = next((rule for rule in self.rules if rule.name == name), None)
+        if rule is None:
+            known = ", ".join(repr(rule.name) for rule in self.rules) or "none"
+            raise InvalidArgument(
+                f"{event.name} by rule {name!r}, which the escalation policy does not have "
+                f"(rules: {known})"
+            )
+        at = event.at_us
+        for instant, index in self._due(ticket, _facts(ticket, at), at):
+            if self.rules[index] is rule:
+                stamp = max(instant, ticket._last_us)
+                expected = rule.action.events(ticket, ladder, rule.name, rule.why, stamp)
+                if expected and expected[0] == event:
+                    return
+                break
+        raise InvalidArgument(
+            f"{event.name} by rule {name!r} at {format_instant(at)} is not what the rule "
+            "records: it is not due then, or its instant or outcome differs"
+        )
 
     def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
         """The next instant a rule of this policy will be due on ``ticket``, or None.

@@ -1059,6 +1059,12 @@ class SLAWarning(Event):
         if isinstance(state, SLAState):
             state._record(self, self.threshold)
 
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this warning in a replayed history unless the clocks give it now."""
+        state = ticket._sla
+        if isinstance(state, SLAState):
+            state._check_recorded(self)
+
 
 @attrs.frozen(kw_only=True)
 class SLABreached(Event):
@@ -1075,6 +1081,12 @@ class SLABreached(Event):
         state = ticket._sla
         if isinstance(state, SLAState):
             state._record(self, None)
+
+    def check_replay(self, ticket: Ticket) -> None:
+        """Refuse this breach in a replayed history unless the clocks give it now."""
+        state = ticket._sla
+        if isinstance(state, SLAState):
+            state._check_recorded(self)
 
 
 SLA_EVENTS: Final[tuple[type[Event], ...]] = (SLAWarning, SLABreached)
@@ -1326,6 +1338,32 @@ class SLAState:
                 old_priority = self._fields[3]
                 self._fields = fields
                 self._rematch(at, priority_changed=fields[3] is not old_priority)
+
+    def _check_recorded(self, event: SLAWarning | SLABreached) -> None:
+        """Refuse a replayed warning or breach the clocks would not emit at its instant.
+
+        Each one recorded is exactly one :meth:`due_events` gives at that instant (same
+        metric, cycle, threshold, policy and instant), so a history edited by hand, or
+        written under other policies, does not load (:class:`InvalidArgument`).
+        """
+        at = event.at_us
+        due = self.due_events(at)
+        if event in due:
+            return
+        threshold = getattr(event, "threshold", None)
+        what = f"{event.name} of {event.metric.value} cycle {event.cycle}" + (
+            "" if threshold is None else f" at {threshold:.0%}"
+        )
+        for other in due:
+            if type(other) is type(event) and other == attrs.evolve(event, at_us=other.at_us):
+                raise InvalidArgument(
+                    f"{what} is stamped {format_instant(at)} but the SLA clocks reached it at "
+                    f"{format_instant(other.at_us)}"
+                )
+        raise InvalidArgument(
+            f"{what} (policy {event.policy!r}) at {format_instant(at)} is not due then "
+            "under the SLA policies given"
+        )
 
     def _record(self, event: SLAWarning | SLABreached, fraction: float | None) -> None:
         for clock in self._clocks:

@@ -391,6 +391,27 @@ def _evaluating(command: C) -> C:
 _ABSENT: Final = object()
 
 
+def _unmarked(snapshot: object) -> object:
+    """An SLA snapshot without the warned/breached marks of its clocks."""
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("clocks"), list):
+        return snapshot
+    clocks = [
+        {k: v for k, v in clock.items() if k not in ("warned", "breached")}
+        if isinstance(clock, dict)
+        else clock
+        for clock in snapshot["clocks"]
+    ]
+    return {**snapshot, "clocks": clocks}
+
+
+def _check_replay(ticket: Ticket, event: Event) -> None:
+    """Let an event of another module (SLA, escalation) refuse a replayed history that
+    could not have happened under the ticket's configuration, before it is applied."""
+    check = getattr(event, "check_replay", None)
+    if check is not None:
+        check(ticket)
+
+
 class Ticket:
     """A reactive support ticket: conversation, status, assignment, history.
 
@@ -690,6 +711,8 @@ class Ticket:
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation)
         for event in iterator:
+            if type(event) not in _HANDLERS:
+                _check_replay(ticket, event)
             ticket._apply(event)
         return ticket
 
@@ -1288,6 +1311,41 @@ class Ticket:
             raise SchemaError(reader.at(key), f"says {stored!r} but the history gives {replayed!r}")
 
     @classmethod
+    def _snapshot_problem(
+        cls,
+        reader: Reader,
+        sla: SLAAttachment | None,
+        escalation: EscalationProtocol | None,
+    ) -> SchemaError | None:
+        """The error of a stored SLA snapshot that disagrees with the history replayed
+        without checks (the document was written under other SLA policies), or None.
+
+        Only called when a history does not replay under the given configuration.
+        """
+        stored = reader.data.get("sla")
+        if stored is None or sla is None:
+            return None
+        try:
+            decode = TICKET_CODEC.decode_tagged_item
+            base = reader.at("history")
+            events = [decode(value, base, i) for i, value in enumerate(reader.array("history"))]
+            if not events or not isinstance(events[0], TicketOpened):
+                return None
+            ticket = cls._start(events[0], sla, escalation)
+            for event in events[1:]:
+                ticket._apply(event)
+            state = ticket._sla
+            # Other policies change the clocks themselves; an edited SLA event only
+            # changes which thresholds are marked as announced (then the event is wrong).
+            if state is not None and _unmarked(stored) != _unmarked(state.to_dict()):
+                state.verify(stored, reader.at("sla"))
+        except SchemaError as error:
+            return error if error.path.startswith(reader.at("sla")) else None
+        except SupportflowError:
+            return None
+        return None
+
+    @classmethod
     def from_dict(
         cls,
         data: object,
@@ -1297,7 +1355,16 @@ class Ticket:
     ) -> Ticket:
         """Load a document written by :meth:`to_dict` by replaying its history, and
         check that the snapshot fields agree. Bad data raises :class:`SchemaError`
-        naming the path (``history[3].at``)."""
+        naming the path (``history[3].at``).
+
+        Pass the configuration the ticket was opened with: ``sla`` (the
+        ``SLAPolicySet``) and ``escalation`` (the ``EscalationPolicy``). A document
+        saved with SLA clocks (it has an ``"sla"`` snapshot) loaded without ``sla``
+        raises :class:`SchemaError` at ``sla`` rather than losing its clocks. Given the
+        configuration, the history must be one it could have produced: escalations
+        stay on the policy's ladder and name its rules, and every SLA warning and
+        breach is stamped at the instant the clocks give (else :class:`SchemaError` at
+        ``history[i]``)."""
         reader = TICKET_MIGRATIONS.upgrade(data)
         decode = TICKET_CODEC.decode_tagged_item
         base = reader.at("history")
@@ -1313,11 +1380,17 @@ class Ticket:
                         )
                     ticket = cls._start(event, sla, escalation)
                 else:
+                    if type(event) not in _HANDLERS:
+                        _check_replay(ticket, event)
                     ticket._apply(event)
             except SchemaError:
                 raise
             except SupportflowError as error:
-                raise SchemaError(f"{base}[{index}]", str(error)) from None
+                problem = SchemaError(f"{base}[{index}]", str(error))
+                if ticket is not None and ticket._sla is not None:
+                    # Written under other SLA policies? Then say so, at the snapshot.
+                    problem = cls._snapshot_problem(reader, sla, escalation) or problem
+                raise problem from None
         if ticket is None:
             raise SchemaError(base, "a ticket history holds at least one event")
         # The snapshot is for hosts to index; it must agree with the history. Plain
@@ -1344,6 +1417,15 @@ class Ticket:
         # The SLA clocks are derived from the history and the policies given here; a
         # stored snapshot that differs means other policies than those it was written with.
         stored_sla = reader.data.get("sla")
-        if ticket._sla is not None and stored_sla is not None:
-            ticket._sla.verify(stored_sla, reader.at("sla"))
+        if stored_sla is not None:
+            if ticket._sla is not None:
+                ticket._sla.verify(stored_sla, reader.at("sla"))
+            else:
+                # Loading it without its clocks would drop them at the next save and
+                # take the ticket out of the host's deadline sweep: refuse instead.
+                raise SchemaError(
+                    reader.at("sla"),
+                    "this ticket was saved with SLA clocks; pass the SLA policies it was "
+                    "opened with: Ticket.from_dict(data, sla=policy_set)",
+                )
         return ticket
