@@ -134,11 +134,11 @@ def test_a_rule_escalation_must_be_what_the_rule_records(key: str, value: object
     ("index", "key", "value", "problem"),
     [
         (2, "at", "2026-03-02T11:30:00.000000Z", "reached it at 2026-03-02T11:00"),
-        (2, "at", "2026-03-02T10:30:00.000000Z", "not due then"),
+        (2, "at", "2026-03-02T10:30:00.000000Z", "reached it at 2026-03-02T11:00"),
         (5, "at", "2026-03-02T14:30:00.000000Z", "reached it at 2026-03-02T14:00"),
-        (5, "cycle", 7, "not due then"),
-        (3, "threshold", 0.6, "not due then"),
-        (5, "policy", "vip", "not due then"),
+        (5, "cycle", 7, "no such clock"),
+        (3, "threshold", 0.6, "not a warning still to announce"),
+        (5, "policy", "vip", "no such clock"),
     ],
 )
 def test_an_sla_event_the_clocks_do_not_give_does_not_load(

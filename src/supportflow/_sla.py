@@ -1342,28 +1342,50 @@ class SLAState:
     def _check_recorded(self, event: SLAWarning | SLABreached) -> None:
         """Refuse a replayed warning or breach the clocks would not emit at its instant.
 
-        Each one recorded is exactly one :meth:`due_events` gives at that instant (same
-        metric, cycle, threshold, policy and instant), so a history edited by hand, or
-        written under other policies, does not load (:class:`InvalidArgument`).
+        Each one recorded must be one :meth:`due_events` gives at that instant: a
+        threshold still to announce on the running clock of its metric, cycle and
+        policy, stamped exactly when that clock reaches it (or at the latest event if
+        later). So a history edited by hand does not load (:class:`InvalidArgument`).
+        Only the event's own clock is looked at: one calendar step per event.
         """
         at = event.at_us
-        due = self.due_events(at)
-        if event in due:
-            return
         threshold = getattr(event, "threshold", None)
         what = f"{event.name} of {event.metric.value} cycle {event.cycle}" + (
             "" if threshold is None else f" at {threshold:.0%}"
         )
-        for other in due:
-            if type(other) is type(event) and other == attrs.evolve(event, at_us=other.at_us):
+        clock = self._current[_METRIC_ORDER[event.metric]]
+        if (
+            clock is None
+            or clock.cycle != event.cycle
+            or clock.policy != event.policy
+            or not clock.running
+        ):
+            raise InvalidArgument(
+                f"{what} (policy {event.policy!r}) at {format_instant(at)}: no such clock "
+                "runs then under the SLA policies given"
+            )
+        if threshold is None:
+            if clock.breached:
+                raise InvalidArgument(f"{what} at {format_instant(at)}: already breached")
+            amount = clock.target_us
+        else:
+            if threshold not in clock.warnings or threshold in clock.warned:
                 raise InvalidArgument(
-                    f"{what} is stamped {format_instant(at)} but the SLA clocks reached it at "
-                    f"{format_instant(other.at_us)}"
+                    f"{what} at {format_instant(at)}: not a warning still to announce "
+                    f"(the clock warns at {', '.join(f'{w:.0%}' for w in clock.warnings)})"
                 )
-        raise InvalidArgument(
-            f"{what} (policy {event.policy!r}) at {format_instant(at)} is not due then "
-            "under the SLA policies given"
-        )
+            amount = clock._amounts[clock.warnings.index(threshold)]
+        stamp = clock._stamp(amount)
+        if stamp is None:
+            raise InvalidArgument(
+                f"{what} at {format_instant(at)}: the clock does not reach it then"
+            )
+        expected = stamp if stamp > self._last_us else self._last_us
+        if expected != at:
+            raise InvalidArgument(
+                f"{what} is stamped {format_instant(at)} but the SLA clocks reached it at "
+                f"{format_instant(expected)}"
+            )
 
     def _record(self, event: SLAWarning | SLABreached, fraction: float | None) -> None:
         for clock in self._clocks:
