@@ -232,3 +232,28 @@ def test_a_scenario_needs_a_name_and_staffing() -> None:
         Scenario(name="x", staffing="ten agents")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
         Scenario(name="x", staffing=Staffing.rotation({1: 1}), sla="24/7")  # type: ignore[arg-type]
+
+
+def test_escalated_tickets_are_worked_on_by_their_new_tier() -> None:
+    up = EscalationPolicy([EscalationRule("late reply", SLABreach("first_reply"), EscalateTo())])
+    tight = scenario(sla=_sla(first_reply=timedelta(minutes=30)), escalation=up, agents=1)
+    outcome = run(workload(days=4), tight, keep_tickets=True)
+    moved = handed_over = 0
+    for ticket in outcome.tickets:
+        history = list(ticket.history)
+        ups = [i for i, event in enumerate(history) if event.name == "escalated"]
+        if not ups:
+            continue
+        moved += 1
+        tier = history[ups[-1]].to_tier  # type: ignore[attr-defined]
+        later = [event.agent for event in history[ups[-1] :] if event.name == "assigned"]  # type: ignore[attr-defined]
+        # Whoever takes the ticket after its last escalation works in that tier (or is
+        # the incident desk, which solves the tickets linked to an incident).
+        assert all(
+            agent.startswith(f"A{min(tier, 3)}-") or agent == "incident-desk" for agent in later
+        ), ticket.id
+        handed_over += any(agent != "incident-desk" for agent in later)
+    assert moved > 0
+    assert handed_over > 0
+    assert outcome.kpis.escalation_rate is not None
+    assert outcome.kpis.escalation_rate > 0

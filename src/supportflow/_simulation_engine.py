@@ -75,6 +75,21 @@ _CSAT_POOR: Final = (0.14, 0.3, 0.52, 0.8, 1.0)
 _SUBJECTS: Final = {topic: f"Question about {topic.value}" for topic in Topic}
 
 
+def _tally(ticket: Ticket) -> tuple[tuple[str, ...], int, int]:
+    """(breached metrics, warnings, escalations) as recorded in a ticket's history."""
+    breached: list[str] = []
+    warnings = escalations = 0
+    for event in ticket.history:
+        name = event.name
+        if name == "sla_breached":
+            breached.append(str(getattr(event, "metric", "")))
+        elif name == "sla_warning":
+            warnings += 1
+        elif name == "escalated":
+            escalations += 1
+    return tuple(breached), warnings, escalations
+
+
 def _at(us: int) -> _dt.datetime:
     return _EPOCH + _delta(microseconds=us)
 
@@ -154,10 +169,8 @@ class _Case:
         "agent",
         "arrival",
         "asked",
-        "breached",
         "csat",
         "deadline",
-        "escalations",
         "first_reply_us",
         "held",
         "queue_token",
@@ -166,7 +179,6 @@ class _Case:
         "stage",
         "ticket",
         "tier",
-        "warnings",
     )
 
     def __init__(self, arrival: Arrival, ticket: Ticket, tier: int) -> None:
@@ -182,9 +194,6 @@ class _Case:
         self.queue_token = 0
         self.first_reply_us: int | None = None
         self.solved_us: int | None = None
-        self.breached: list[str] = []
-        self.warnings = 0
-        self.escalations = 0
         self.csat: int | None = None
 
 
@@ -522,6 +531,7 @@ class _Simulator:
             ticket.solve("Solved as described in the reply.", at=at)
             self._solved(case, agent)
         self.commands += 1
+        self._follow_tier(case)
         self._schedule_deadline(case)
 
     def _solved(self, case: _Case, agent: _AgentState | None) -> None:
@@ -573,6 +583,7 @@ class _Simulator:
             self._closed(case)
             return
         self.commands += 1
+        self._follow_tier(case)
         self._schedule_deadline(case)
 
     def _back_to_agent(self, case: _Case, *, reopened: bool = False) -> None:
@@ -600,20 +611,11 @@ class _Simulator:
         ticket = case.ticket
         at = _at(self.now)
         case.deadline = None
-        before_tier = ticket.tier
         # Without SLA or escalation the only deadline is the auto-close.
-        events = ticket.evaluate(at=at) if self.evaluates else ()
-        self.commands += self.evaluates
-        for event in events:
-            name = event.name
-            if name == "sla_breached":
-                case.breached.append(str(getattr(event, "metric", "")))
-            elif name == "sla_warning":
-                case.warnings += 1
-            elif name == "escalated":
-                case.escalations += 1
-        if ticket.tier is not None and ticket.tier != before_tier and case.stage < _SOLVED:
-            self._escalate(case, ticket.tier)
+        if self.evaluates:
+            ticket.evaluate(at=at)
+            self.commands += 1
+            self._follow_tier(case)
         if case.stage == _SOLVED:
             close_at = ticket.auto_close_at_us
             if close_at is not None and close_at <= self.now:
@@ -622,6 +624,13 @@ class _Simulator:
                 self._closed(case)
                 return
         self._schedule_deadline(case)
+
+    def _follow_tier(self, case: _Case) -> None:
+        """Move an unsolved ticket whose tier changed (escalation, applied by ``evaluate``
+        or caught up by any command) to the queue of its new tier."""
+        tier = case.ticket.tier
+        if tier is not None and case.stage < _SOLVED and self._staffed(tier) != case.tier:
+            self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
@@ -644,6 +653,7 @@ class _Simulator:
         ticket = case.ticket
         arrival = case.arrival
         del self.open_cases[arrival.ticket_id]
+        breached, warnings, escalations = _tally(ticket)
         outcome = TicketOutcome(
             ticket_id=arrival.ticket_id,
             created_us=arrival.at_us,
@@ -656,9 +666,9 @@ class _Simulator:
             resolution_us=None if case.solved_us is None else case.solved_us - arrival.at_us,
             solved_us=case.solved_us,
             closed=case.stage == _CLOSED,
-            breached=tuple(case.breached),
-            warnings=case.warnings,
-            escalations=case.escalations,
+            breached=breached,
+            warnings=warnings,
+            escalations=escalations,
             reopens=ticket.reopens,
             reassignments=ticket.reassignments,
             first_contact_resolution=ticket.first_contact_resolution,
@@ -830,9 +840,10 @@ class _Simulator:
 
     def _csat_score(self, case: _Case) -> int:
         draw = case.arrival.csat_draw or 0.0
-        if case.breached or case.reopened:
+        breached, _, escalations = _tally(case.ticket)
+        if breached or case.reopened:
             table = _CSAT_POOR
-        elif case.escalations or case.arrival.needs_info:
+        elif escalations or case.arrival.needs_info:
             table = _CSAT_FAIR
         else:
             table = _CSAT_GOOD
