@@ -704,7 +704,9 @@ class Ticket:
         escalation: EscalationProtocol | None = None,
     ) -> Ticket:
         """Rebuild a ticket from its history; equal to the original given the same
-        ``sla`` and ``escalation``. Raises the error of the first event that does not fit."""
+        ``sla`` and ``escalation``. Raises the error of the first event that does not fit,
+        including an SLA or escalation event that configuration could not have recorded
+        (see :meth:`from_dict`)."""
         iterator = iter(events)
         first = next(iterator, None)
         if not isinstance(first, TicketOpened):
