@@ -341,21 +341,25 @@ def _identity(value: Any) -> Any:
 
 Fast = Callable[[Any], Any]
 _fromisoformat = _dt.datetime.fromisoformat
-_NAIVE_EPOCH: Final = _dt.datetime(1970, 1, 1)
+_UTC_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_ONE_US: Final = _dt.timedelta(microseconds=1)
 
 
 def _fast_instant(value: Any) -> Any:
     # format_instant writes 27 characters ending in "Z"; anything else takes the slow path.
+    # fromisoformat reads the "Z" as UTC (3.11), so one C call parses the whole text and
+    # an exact timedelta floor division gives the microseconds.
     if type(value) is not str or len(value) != 27 or value[26] != "Z":
         return _MISSING
     try:
-        moment = _fromisoformat(value[:26])
-    except ValueError:
+        return (_fromisoformat(value) - _UTC_EPOCH) // _ONE_US
+    except (ValueError, TypeError):
         return _MISSING
-    if moment.tzinfo is not None:
-        return _MISSING
-    delta = moment - _NAIVE_EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+#: The value -> member table behind each reader made by :func:`_fast_enum`, so the
+#: generated decoders can look members up inline.
+_ENUM_MEMBERS: Final[dict[Fast, dict[Any, Any]]] = {}
 
 
 def _fast_enum(enum_type: type[enum.Enum]) -> Fast:
@@ -366,6 +370,7 @@ def _fast_enum(enum_type: type[enum.Enum]) -> Fast:
             return _MISSING
         return members.get(value, _MISSING)
 
+    _ENUM_MEMBERS[read] = members
     return read
 
 
@@ -402,11 +407,11 @@ def _fast_for_type(tp: Any, instant: bool, codec: Codec) -> tuple[str, Fast | No
         inner_fast = fast
         return "call", (lambda value: None if value is None else inner_fast(value))
     if instant:
-        return "call", _fast_instant
+        return "instant", _fast_instant
     if tp in (str, bool, int, float):
         return f"exact:{tp.__name__}", None
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return "call", _fast_enum(tp)
+        return "enum", _fast_enum(tp)
     origin = typing.get_origin(tp)
     if origin in (tuple, frozenset) and args:
         kind, fast = _fast_for_type(args[0], False, codec)
@@ -419,6 +424,50 @@ def _fast_for_type(tp: Any, instant: bool, codec: Codec) -> tuple[str, Fast | No
     if attrs.has(tp):
         return "call", codec.plan(tp).fast_decode
     return "slow", None
+
+
+def _inline_encode(tp: Any, instant: bool, expr: str) -> str | None:
+    """Source text encoding ``expr`` inline in a generated encoder, or None (call the
+    field's encode function instead). Same output as :func:`_plan_for_type`'s encoder."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        inner_expr = _inline_encode(inner, instant, expr)
+        if inner_expr is None or inner_expr == expr:
+            return inner_expr
+        return f"(None if {expr} is None else {inner_expr})"
+    if instant:
+        return f"_fmt({expr})"
+    if tp in (str, bool, int, float):
+        return expr
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return f"{expr}._value_"
+    return None
+
+
+def _slot_setters(cls: type) -> list[Callable[[Any, Any], None]] | None:
+    """The slot ``__set__`` of each attrs field of ``cls``, in field order, when its
+    ``__init__`` does nothing else (no validators, converters, init hooks or cached
+    hash); else None."""
+    init = getattr(getattr(cls, "__init__", None), "__code__", None)
+    if (
+        init is None
+        or "attrs generated" not in init.co_filename
+        or getattr(cls, "__attrs_pre_init__", None) is not None
+        or getattr(cls, "__attrs_post_init__", None) is not None
+        or any("hash" in slot for k in cls.__mro__ for slot in k.__dict__.get("__slots__", ()))
+    ):
+        return None
+    setters = []
+    for field in attrs.fields(cls):
+        if field.validator is not None or field.converter is not None or not field.init:
+            return None
+        owner = next((k for k in cls.__mro__ if field.name in k.__dict__), None)
+        slot = owner.__dict__[field.name] if owner is not None else None
+        if type(slot) is not types.MemberDescriptorType:
+            return None
+        setters.append(slot.__set__)
+    return setters
 
 
 def _compile(source: str, namespace: dict[str, Any], name: str) -> Any:
@@ -436,15 +485,26 @@ class _Plan:
         cls: type,
         fields: list[tuple[str, str, Encode, Decode]],
         fast: list[tuple[str, Fast | None]],
+        inline: list[str | None] | None = None,
     ) -> None:
         self.cls = cls
         self.fields = fields
         self.decoders = [(name, key, dec) for name, key, _, dec in fields]
-        namespace: dict[str, Any] = {"_fmt": format_instant, "_M": _MISSING, "_cls": cls}
+        namespace: dict[str, Any] = {
+            "_fmt": format_instant,
+            "_M": _MISSING,
+            "_cls": cls,
+            "_fi": _fromisoformat,
+            "_AE": _UTC_EPOCH,
+            "_TD": _ONE_US,
+        }
         items = []
         for index, (name, key, enc, _) in enumerate(fields):
             namespace[f"_e{index}"] = enc
-            if enc is _identity:
+            expr = inline[index] if inline is not None else None
+            if expr is not None:
+                items.append(f"{key!r}: {expr}")
+            elif enc is _identity:
                 items.append(f"{key!r}: o.{name}")
             else:
                 items.append(f"{key!r}: _e{index}(o.{name})")
@@ -475,12 +535,39 @@ class _Plan:
             elif kind.startswith("optional-exact:"):
                 lines.append(f"    if {var} is not None and type({var}) is not {kind[15:]}:")
                 lines.append("        return _M")
+            elif kind == "instant":
+                # _fast_instant, inline: one C call for format_instant's 27 characters.
+                lines.append(
+                    f"    if type({var}) is not str or len({var}) != 27 or {var}[26] != 'Z':"
+                )
+                lines.append("        return _M")
+                lines.append("    try:")
+                lines.append(f"        {var} = (_fi({var}) - _AE) // _TD")
+                lines.append("    except (ValueError, TypeError):")
+                lines.append("        return _M")
+            elif kind == "enum" and quick in _ENUM_MEMBERS:
+                namespace[f"_m{index}"] = _ENUM_MEMBERS[quick]
+                lines.append(f"    if type({var}) is not str:")
+                lines.append("        return _M")
+                lines.append(f"    {var} = _m{index}.get({var}, _M)")
+                lines.append(f"    if {var} is _M:")
+                lines.append("        return _M")
             else:
                 namespace[f"_q{index}"] = quick
                 lines.append(f"    {var} = _q{index}({var})")
                 lines.append(f"    if {var} is _M:")
                 lines.append("        return _M")
-        if names:
+        setters = _slot_setters(cls)
+        if names and setters is not None:
+            # A plain slotted attrs class (no validators, converters or init hooks): its
+            # __init__ only sets the slots, so set them directly (half the cost).
+            namespace["_new"] = object.__new__
+            lines.append("    o = _new(_cls)")
+            for index, setter in enumerate(setters):
+                namespace[f"_s{index}"] = setter
+                lines.append(f"    _s{index}(o, v{index})")
+            lines.append("    return o")
+        elif names:
             lines.append("    try:")
             lines.append(f"        return _cls({', '.join(names)})")
             lines.append("    except (_SupportflowError, TypeError, ValueError):")
@@ -533,13 +620,15 @@ class Codec:
         attrs.resolve_types(cls)
         fields: list[tuple[str, str, Encode, Decode]] = []
         fast: list[tuple[str, Fast | None]] = []
+        inline: list[str | None] = []
         for field in attrs.fields(cls):
             instant = field.metadata.get(_KIND_KEY) == "instant"
             enc, dec = _plan_for_type(field.type, instant, self)
             key = _strip_us(field.name) if instant else field.name
             fields.append((field.name, key, enc, dec))
             fast.append(_fast_for_type(field.type, instant, self))
-        plan = _Plan(cls, fields, fast)
+            inline.append(_inline_encode(field.type, instant, f"o.{field.name}"))
+        plan = _Plan(cls, fields, fast, inline)
         self._plans[cls] = plan
         return plan
 
@@ -557,6 +646,12 @@ class Codec:
         """Like :meth:`encode` with the class's ``name`` under ``"event"`` first."""
         result: dict[str, Any] = self._plans[type(obj)].encode_tagged(obj)
         return result
+
+    def fast_decoders(self) -> dict[str, Callable[[Any], Any]]:
+        """``{name: fast decoder}`` of the tagged classes, for loops that inline
+        :meth:`decode_tagged_item`: a decoder takes the raw item (a dict) and returns
+        the object, or ``_MISSING`` for anything :meth:`decode_tagged_item` must read."""
+        return {name: self._plans[cls].fast_decode for name, cls in self._by_name.items()}
 
     def decode_tagged_item(self, value: object, base: str, index: int) -> Any:
         """Rebuild the tagged object at ``base[index]`` from raw JSON data.

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._serde import Reader
+from ._serde import _MISSING, Reader
 from ._sla import SLAState
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
@@ -203,8 +203,19 @@ def _tier(value: object) -> int | None:
 Handler = Callable[["Ticket", Any], None]
 
 
+#: The lifecycle's allowed edges, ``{status value: {trigger: TicketStatus}}``, derived
+#: once from the shared Machine's table: keyed by the plain value (a str hash) because
+#: hashing an Enum member runs Python code, and every event of a replay moves once.
+_NEXT: Final[dict[str, dict[str, TicketStatus]]] = {status.value: {} for status in TicketStatus}
+for _source, _trigger, _dest in TICKET_LIFECYCLE.edges():
+    _NEXT[_source][_trigger] = _STATUS[_dest]
+
+
 def _move(ticket: Ticket, trigger: str) -> TicketStatus:
-    status = _STATUS[TICKET_LIFECYCLE.target(ticket._id, _PLAIN[ticket._status], trigger)]
+    status = _NEXT[ticket._status._value_].get(trigger)
+    if status is None:
+        # Not an edge: the lifecycle raises the InvalidTransition naming what is allowed.
+        status = _STATUS[TICKET_LIFECYCLE.target(ticket._id, _PLAIN[ticket._status], trigger)]
     ticket._status = status
     return status
 
@@ -389,6 +400,8 @@ def _evaluating(command: C) -> C:
 
 
 _ABSENT: Final = object()
+#: The generated decoder of each ticket history event, by its tag (see from_dict).
+_FAST_DECODERS: Final = TICKET_CODEC.fast_decoders()
 
 
 def _unmarked(snapshot: object) -> object:
@@ -1369,10 +1382,21 @@ class Ticket:
         ``history[i]``)."""
         reader = TICKET_MIGRATIONS.upgrade(data)
         decode = TICKET_CODEC.decode_tagged_item
+        fast = _FAST_DECODERS
         base = reader.at("history")
         ticket: Ticket | None = None
-        for index, value in enumerate(reader.array("history")):
-            event = decode(value, base, index)
+        items = reader.array("history")
+        for index, value in enumerate(items):
+            # decode_tagged_item inlined for well-formed items (it reads anything else
+            # and raises the SchemaError with the path).
+            found: Any = _MISSING
+            if type(value) is dict:
+                name = value.get("event")
+                if type(name) is str:
+                    quick = fast.get(name)
+                    if quick is not None:
+                        found = quick(value)
+            event: Event = decode(value, base, index) if found is _MISSING else found
             try:
                 if ticket is None:
                     if not isinstance(event, TicketOpened):
@@ -1398,18 +1422,27 @@ class Ticket:
         # The snapshot is for hosts to index; it must agree with the history. Plain
         # comparisons on the raw data first: the typed reads only run on a mismatch.
         raw = reader.data
+        # The history's own instant texts, when they are the instants to compare (they
+        # parsed to them), spare formatting them again; else format.
+        history = ticket._history
+        first = last = None
+        if len(history) == len(items):
+            if history[0].at_us == ticket._created_us:
+                first = items[0].get("at")
+            if history[-1].at_us == ticket._last_us:
+                last = items[-1].get("at")
         replayed: tuple[tuple[str, object], ...] = (
             ("id", ticket._id),
             ("customer_id", ticket._customer_id),
-            ("status", ticket._status.value),
-            ("priority", ticket._priority.value),
+            ("status", ticket._status._value_),
+            ("priority", ticket._priority._value_),
             ("assignee", ticket._assignee),
             ("team", ticket._team),
             ("tier", ticket._tier),
             ("tags", sorted(ticket._tags)),
-            ("created_at", format_instant(ticket._created_us)),
-            ("updated_at", format_instant(ticket._last_us)),
-            ("version", len(ticket._history)),
+            ("created_at", first if type(first) is str else format_instant(ticket._created_us)),
+            ("updated_at", last if type(last) is str else format_instant(ticket._last_us)),
+            ("version", len(history)),
         )
         for key, expected in replayed:
             stored = raw.get(key, _ABSENT)

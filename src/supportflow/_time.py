@@ -132,13 +132,15 @@ def to_duration(us: int) -> pendulum.Duration:
 
 _NAIVE_EPOCH: Final = _datetime(1970, 1, 1)
 _isoformat = _datetime.isoformat
+_ONE_US: Final = _timedelta(microseconds=1)
 
 
 def format_instant(us: int) -> str:
     """ISO 8601 text in UTC with microseconds and a ``Z`` suffix, for serialized data."""
     # isoformat is C code: about 10x cheaper than formatting the fields one by one,
     # and serializing a ticket formats one instant per event.
-    return _isoformat(_NAIVE_EPOCH + _timedelta(0, 0, us), timespec="microseconds") + "Z"
+    # Positional arguments and a timedelta product are the cheapest spelling (measured).
+    return _isoformat(_NAIVE_EPOCH + _ONE_US * us, "T", "microseconds") + "Z"
 
 
 def parse_instant(text: str, name: str) -> int:
