@@ -384,6 +384,33 @@ def _pauses(value: object) -> tuple[tuple[Metric, frozenset[TicketStatus]], ...]
     return tuple((metric, table[metric]) for metric in _METRICS)
 
 
+class _ClockConf:
+    """The immutable part of a clock: its metric, target, calendar, warning thresholds
+    and policy name. One is built per policy row and shared by every clock started
+    from it (a clock re-targeted by hand gets its own), which keeps clocks small."""
+
+    __slots__ = ("amounts", "calendar", "index", "metric", "policy", "target_us", "warnings")
+
+    def __init__(
+        self,
+        metric: Metric,
+        target_us: int,
+        calendar: BusinessCalendar,
+        warnings: tuple[float, ...],
+        policy: str,
+        amounts: tuple[int, ...] | None = None,
+    ) -> None:
+        self.metric = metric
+        self.index = _METRIC_ORDER[metric]
+        self.target_us = target_us
+        self.calendar = calendar
+        self.warnings = warnings
+        self.amounts = (
+            tuple(_amount(f, target_us) for f in warnings) if amounts is None else amounts
+        )
+        self.policy = policy
+
+
 class _Spec(NamedTuple):
     """What a clock of one metric needs under one policy and priority (precomputed)."""
 
@@ -391,6 +418,7 @@ class _Spec(NamedTuple):
     calendar: BusinessCalendar
     amounts: tuple[int, ...]  # warning thresholds in business microseconds
     pauses: tuple[TicketStatus, ...]
+    conf: _ClockConf
 
 
 def _always_open() -> BusinessCalendar:
@@ -448,7 +476,8 @@ class SLAPolicy:
                 target_us, calendar = found
                 amounts = tuple(_amount(f, target_us) for f in self.warnings)
                 pauses = tuple(self._pause_table[metric])
-                row.append(_Spec(target_us, calendar, amounts, pauses))
+                conf = _ClockConf(metric, target_us, calendar, self.warnings, self.name, amounts)
+                row.append(_Spec(target_us, calendar, amounts, pauses, conf))
             rows[priority] = tuple(row)
         object.__setattr__(self, "_rows", rows)
 
@@ -658,26 +687,19 @@ class SLAClock:
     """
 
     __slots__ = (
-        "_amounts",
+        "_conf",
         "_due",
         "_elapsed",
-        "_end",
         "_floor",
         "_floor_elapsed",
-        "_index",
         "_past",
         "_run",
         "breached",
-        "calendar",
         "cycle",
-        "metric",
-        "policy",
         "start_us",
         "state",
         "stopped_us",
-        "target_us",
         "warned",
-        "warnings",
     )
 
     def __init__(
@@ -691,18 +713,16 @@ class SLAClock:
         policy: str,
         paused: bool,
         amounts: tuple[int, ...] | None = None,
+        conf: _ClockConf | None = None,
     ) -> None:
-        self.metric = metric
-        self._index = _METRIC_ORDER[metric]
+        # ``conf``: the shared immutable part, when the caller has one for these values.
+        self._conf = (
+            _ClockConf(metric, target_us, calendar, warnings, policy, amounts)
+            if conf is None
+            else conf
+        )
         self.cycle = cycle
         self.start_us = start_us
-        self.target_us = target_us
-        self.calendar = calendar
-        self.warnings = warnings
-        self._amounts = (
-            tuple(_amount(f, target_us) for f in warnings) if amounts is None else amounts
-        )
-        self.policy = policy
         self.state = _PAUSED if paused else _ACTIVE
         self.breached = False
         self.warned: tuple[float, ...] = ()
@@ -711,10 +731,51 @@ class SLAClock:
         self._past: tuple[int, ...] = ()
         self._elapsed = 0  # business time of the measured stretches
         self._run: int | None = None if paused else start_us  # start of the unmeasured stretch
-        self._end: int | None = None  # end of the unmeasured stretch once stopped
         self._floor = start_us  # nothing is stamped before the last (re)target
         self._floor_elapsed = 0
         self._due = _UNKNOWN
+
+    # -- the shared immutable part ------------------------------------------------------
+
+    @property
+    def metric(self) -> Metric:
+        """The metric this clock measures."""
+        return self._conf.metric
+
+    @property
+    def target_us(self) -> int:
+        """The target in business microseconds."""
+        return self._conf.target_us
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar the clock measures on."""
+        return self._conf.calendar
+
+    @property
+    def warnings(self) -> tuple[float, ...]:
+        """The warning fractions of the target."""
+        return self._conf.warnings
+
+    @property
+    def policy(self) -> str:
+        """The name of the policy that set the target."""
+        return self._conf.policy
+
+    @property
+    def _amounts(self) -> tuple[int, ...]:
+        return self._conf.amounts
+
+    @property
+    def _index(self) -> int:
+        return self._conf.index
+
+    @property
+    def _end(self) -> int | None:
+        """The end of the unmeasured stretch once stopped: the stop instant if the clock
+        was running then (a stopped clock never resumes or pauses), else None. Derived
+        rather than stored, to keep clocks small."""
+        return self.stopped_us if self._run is not None else None
 
     # -- identity -------------------------------------------------------------------
 
@@ -723,9 +784,9 @@ class SLAClock:
             self.metric,
             self.cycle,
             self.start_us,
-            self.target_us,
-            self.calendar,
-            self.warnings,
+            self._conf.target_us,
+            self._conf.calendar,
+            self._conf.warnings,
             self.policy,
             self.state,
             self.breached,
@@ -750,7 +811,7 @@ class SLAClock:
         return (
             f"SLAClock({self.metric.value} #{self.cycle}, {self.state.value}"
             f"{', breached' if self.breached else ''}, start={format_instant(self.start_us)}, "
-            f"target_us={self.target_us})"
+            f"target_us={self._conf.target_us})"
         )
 
     @property
@@ -767,14 +828,14 @@ class SLAClock:
     @property
     def target(self) -> pendulum.Duration:
         """The target, in business time."""
-        return to_duration(self.target_us)
+        return to_duration(self._conf.target_us)
 
     # -- transitions (called by SLAState) ---------------------------------------------
 
     def _pause(self, at: int) -> None:
         run = self._run
         if run is not None:
-            length = self.calendar.between_us(run, at)
+            length = self._conf.calendar.between_us(run, at)
             self._past = (*self._past, run, at, length)
             self._elapsed += length
             self._run = None
@@ -788,8 +849,7 @@ class SLAClock:
 
     def _stop(self, at: int, state: ClockState) -> None:
         # The last active stretch is measured lazily (see elapsed_us): no calendar call here.
-        if self._run is not None:
-            self._end = at
+        # Its end is the stop instant when the clock ran then (see _end).
         self.state = state
         self.stopped_us = at
         self._due = _UNKNOWN
@@ -802,20 +862,19 @@ class SLAClock:
         warnings: tuple[float, ...],
         policy: str,
         amounts: tuple[int, ...] | None = None,
+        conf: _ClockConf | None = None,
     ) -> None:
-        if calendar != self.calendar and self._run is not None:
+        if calendar != self._conf.calendar and self._run is not None:
             # Measure what ran so far on the old calendar, continue on the new one.
             self._pause(at)
             self._resume(at)
         self._floor_elapsed = self.elapsed_us(at)
         self._floor = at
-        self.target_us = target_us
-        self.calendar = calendar
-        self.warnings = warnings
-        self._amounts = (
-            tuple(_amount(f, target_us) for f in warnings) if amounts is None else amounts
+        self._conf = (
+            _ClockConf(self._conf.metric, target_us, calendar, warnings, policy, amounts)
+            if conf is None
+            else conf
         )
-        self.policy = policy
         self._due = _UNKNOWN
 
     # -- measurements ---------------------------------------------------------------
@@ -825,10 +884,11 @@ class SLAClock:
         run = self._run
         if run is None:
             return self._elapsed
-        end = self._end if self._end is not None else at
+        stopped = self.stopped_us  # the end of the running stretch once stopped (_end)
+        end = stopped if stopped is not None else at
         if end <= run:
             return self._elapsed
-        return self._elapsed + self.calendar.between_us(run, end)
+        return self._elapsed + self._conf.calendar.between_us(run, end)
 
     def stretches_us(self) -> list[tuple[int, int]]:
         """The active stretches ``(start, end)`` in microseconds; the running stretch of an
@@ -845,12 +905,12 @@ class SLAClock:
         for i in range(0, len(past), 3):
             length = past[i + 2]
             if amount <= cumulative + length:
-                return self.calendar.add_us(past[i], amount - cumulative)
+                return self._conf.calendar.add_us(past[i], amount - cumulative)
             cumulative += length
         run = self._run
         if run is None:
             return None
-        instant = self.calendar.add_us(run, amount - cumulative)
+        instant = self._conf.calendar.add_us(run, amount - cumulative)
         if self._end is not None and instant > self._end:
             return None
         return instant
@@ -859,7 +919,7 @@ class SLAClock:
         """The breach instant: None while paused or once fulfilled or cancelled."""
         if self.state is not ClockState.ACTIVE:
             return None
-        return self._stamp(self.target_us)
+        return self._stamp(self._conf.target_us)
 
     def threshold_us(self, fraction: float) -> int | None:
         """When the clock reaches ``fraction`` of its target (1.0 is the deadline).
@@ -869,7 +929,7 @@ class SLAClock:
         """
         if not fraction > 0.0:
             raise InvalidArgument(f"fraction must be positive (1.0 = the target), got {fraction!r}")
-        amount = _amount(fraction, self.target_us)
+        amount = _amount(fraction, self._conf.target_us)
         if self.state is not ClockState.ACTIVE and amount > self._reached():
             return None
         return self._stamp(amount)
@@ -897,10 +957,10 @@ class SLAClock:
         if self.breached or (state is not _ACTIVE and state is not _PAUSED):
             return None
         warned = self.warned
-        for fraction, amount in zip(self.warnings, self._amounts, strict=True):
+        for fraction, amount in zip(self._conf.warnings, self._conf.amounts, strict=True):
             if fraction not in warned:
                 return amount
-        return self.target_us
+        return self._conf.target_us
 
     def _pending(self) -> list[tuple[int, float | None]]:
         """Amounts still to announce: (business time, warning fraction or None for breach)."""
@@ -909,10 +969,10 @@ class SLAClock:
         warned = self.warned
         out: list[tuple[int, float | None]] = [
             (amount, f)
-            for f, amount in zip(self.warnings, self._amounts, strict=True)
+            for f, amount in zip(self._conf.warnings, self._conf.amounts, strict=True)
             if f not in warned
         ]
-        out.append((self.target_us, None))
+        out.append((self._conf.target_us, None))
         return out
 
     def next_due_us(self) -> int | None:
@@ -940,7 +1000,7 @@ class SLAClock:
         if run is None:
             # Paused: only an amount already reached (after a re-target) can be due.
             return self._floor if first <= self._elapsed else _FAR
-        if self._end is not None or first <= self._elapsed:
+        if self.stopped_us is not None or first <= self._elapsed:  # run is set: _end
             return self._floor
         bound = run + (first - self._elapsed)
         return bound if bound > self._floor else self._floor
@@ -950,11 +1010,11 @@ class SLAClock:
         when the next due instant lies in the running stretch, else None."""
         first = self._first_pending()
         run = self._run
-        if first is None or run is None or self._end is not None:
+        if first is None or run is None or self.stopped_us is not None:  # _end, inline
             return None
         if first <= self._elapsed or first <= self._floor_elapsed or run < self._floor:
             return None
-        return self.calendar, run, first - self._elapsed
+        return self._conf.calendar, run, first - self._elapsed
 
     def _due_events(self, at: int) -> list[tuple[int, int, int, float | None, SLAClock]]:
         due = self._due
@@ -968,15 +1028,15 @@ class SLAClock:
             stamp = self._stamp(amount)
             if stamp is None or stamp > at:
                 break
-            out.append((stamp, self._index, amount, fraction, self))
+            out.append((stamp, self._conf.index, amount, fraction, self))
         return out
 
     def status(self, at: int) -> SLAStatus:
         """The status row of this clock at ``at`` (microseconds)."""
         elapsed = self.elapsed_us(at)
-        breached = self.breached or (self.running and elapsed >= self.target_us)
+        breached = self.breached or (self.running and elapsed >= self._conf.target_us)
         due = self.deadline_us()
-        remaining = self.target_us - elapsed
+        remaining = self._conf.target_us - elapsed
         return SLAStatus(
             metric=self.metric,
             cycle=self.cycle,
@@ -984,10 +1044,10 @@ class SLAClock:
             breached=breached,
             due_us=due,
             elapsed_us=elapsed,
-            target_us=self.target_us,
+            target_us=self._conf.target_us,
             remaining_us=max(remaining, 0),
             overdue_us=max(-remaining, 0),
-            percent=100.0 * elapsed / self.target_us,
+            percent=100.0 * elapsed / self._conf.target_us,
         )
 
 
@@ -1426,6 +1486,7 @@ class SLAState:
             policy.name,
             paused,
             spec.amounts,
+            spec.conf,
         )
         self._clocks.append(clock)
         self._current[index] = clock
@@ -1526,6 +1587,7 @@ class SLAState:
                         policy.warnings,
                         policy.name,
                         spec.amounts,
+                        spec.conf,
                     )
             elif spec is not None and self._phase(index):
                 self._begin(index, at)
