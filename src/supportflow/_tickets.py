@@ -183,11 +183,16 @@ def _tag_set(values: tuple[object, ...], command: str) -> frozenset[str]:
     return frozenset(values)  # type: ignore[arg-type]
 
 
+#: One shared empty tag set: since Python 3.10 each ``frozenset()`` call allocates a new
+#: 216-byte object, which was the largest single item of an untagged ticket.
+_NO_TAGS: Final[frozenset[str]] = frozenset()
+
+
 def _open_tags(values: Iterable[str]) -> frozenset[str]:
     if isinstance(values, str):
         raise InvalidArgument(f"tags must be an iterable of tags, not the string {values!r}")
     values = tuple(values)
-    return _tag_set(values, "tags") if values else frozenset()
+    return _tag_set(values, "tags") if values else _NO_TAGS
 
 
 def _tier(value: object) -> int | None:
@@ -492,7 +497,7 @@ class Ticket:
         ticket._channel = Channel.EMAIL
         ticket._priority = Priority.NORMAL
         ticket._phase = LifecyclePhase.USING
-        ticket._tags = frozenset()
+        ticket._tags = _NO_TAGS
         ticket._assignee = None
         ticket._team = None
         ticket._tier = None
