@@ -437,7 +437,8 @@ def _inline_encode(tp: Any, instant: bool, expr: str) -> str | None:
             return inner_expr
         return f"(None if {expr} is None else {inner_expr})"
     if instant:
-        return f"_fmt({expr})"
+        # format_instant's own expression, inline (it is one call per event otherwise).
+        return f"_iso(_NE + _ONE * {expr}, 'T', 'microseconds') + 'Z'"
     if tp in (str, bool, int, float):
         return expr
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -497,6 +498,9 @@ class _Plan:
             "_fi": _fromisoformat,
             "_AE": _UTC_EPOCH,
             "_TD": _ONE_US,
+            "_iso": _dt.datetime.isoformat,
+            "_NE": _dt.datetime(1970, 1, 1),
+            "_ONE": _ONE_US,
         }
         items = []
         for index, (name, key, enc, _) in enumerate(fields):
@@ -519,7 +523,6 @@ class _Plan:
         else:
             self.encode_tagged = self.encode
         lines = ["def fast_decode(d):", "    if type(d) is not dict:", "        return _M"]
-        lines.append("    get = d.get")
         names = []
         for index, ((name, key, _, _), (kind, quick)) in enumerate(zip(fields, fast, strict=True)):
             var = f"v{index}"
@@ -528,7 +531,7 @@ class _Plan:
                 lines = ["def fast_decode(d):", "    return _M"]
                 names = []
                 break
-            lines.append(f"    {var} = get({key!r}, _M)")
+            lines.append(f"    {var} = d[{key!r}]")
             if kind.startswith("exact:"):
                 lines.append(f"    if type({var}) is not {kind[6:]}:")
                 lines.append("        return _M")
@@ -557,6 +560,12 @@ class _Plan:
                 lines.append(f"    {var} = _q{index}({var})")
                 lines.append(f"    if {var} is _M:")
                 lines.append("        return _M")
+        if names:
+            # A missing key is not the plain case: one try around the subscripts (cheaper
+            # than a d.get call per field) sends it to the full Reader path.
+            reads = lines[3:]
+            lines = [*lines[:3], "    try:", *("    " + line for line in reads)]
+            lines += ["    except KeyError:", "        return _M"]
         setters = _slot_setters(cls)
         if names and setters is not None:
             # A plain slotted attrs class (no validators, converters or init hooks): its
@@ -646,6 +655,10 @@ class Codec:
         """Like :meth:`encode` with the class's ``name`` under ``"event"`` first."""
         result: dict[str, Any] = self._plans[type(obj)].encode_tagged(obj)
         return result
+
+    def tagged_encoders(self) -> dict[type, Callable[[Any], dict[str, Any]]]:
+        """``{class: encoder}`` of :meth:`encode_tagged`, for loops that inline it."""
+        return {cls: plan.encode_tagged for cls, plan in self._plans.items()}
 
     def fast_decoders(self) -> dict[str, Callable[[Any], Any]]:
         """``{name: fast decoder}`` of the tagged classes, for loops that inline

@@ -407,6 +407,8 @@ def _evaluating(command: C) -> C:
 _ABSENT: Final = object()
 #: The generated decoder of each ticket history event, by its tag (see from_dict).
 _FAST_DECODERS: Final = TICKET_CODEC.fast_decoders()
+#: The generated tagged encoder of each ticket history event class (see to_dict).
+_ENCODERS: Final = TICKET_CODEC.tagged_encoders()
 
 
 def _unmarked(snapshot: object) -> object:
@@ -1279,6 +1281,7 @@ class Ticket:
         index (id, customer, status, priority, assignee, team, tier, tags, instants,
         version) and the history, from which :meth:`from_dict` rebuilds the ticket.
         A ticket with SLA policies also carries its clock snapshot under ``"sla"``."""
+        encoders = _ENCODERS
         encode = TICKET_CODEC.encode_tagged
         data = {
             "type": TICKET_MIGRATIONS.kind,
@@ -1294,7 +1297,7 @@ class Ticket:
             "created_at": format_instant(self._created_us),
             "updated_at": format_instant(self._last_us),
             "version": len(self._history),
-            "history": [encode(event) for event in self._history],
+            "history": [(encoders.get(type(event)) or encode)(event) for event in self._history],
         }
         if self._sla is not None:
             data["sla"] = self._sla.to_dict()
