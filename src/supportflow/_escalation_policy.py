@@ -15,6 +15,8 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import attrs
@@ -67,18 +69,66 @@ __all__ = [
 # --- what the policy reads from a ticket ---------------------------------------------
 
 
-@attrs.frozen
 class _Facts:
-    """What one pass over a ticket's history tells the conditions."""
+    """What one pass over a ticket's history tells the conditions.
 
-    cycle_start_us: int
-    cycle_end_us: int | None
-    reopens_us: tuple[int, ...]
-    reassignments_us: tuple[int, ...]
-    requests_us: tuple[int, ...]
-    fired: frozenset[str]
-    sla_marks: Mapping[tuple[Metric, float], int]
-    horizon_us: int | None = None
+    A plain slotted class (not an attrs one): the policy builds one per evaluation,
+    so its construction is on every ticket command's path.
+    """
+
+    __slots__ = (
+        "cycle_end_us",
+        "cycle_start_us",
+        "fired",
+        "horizon_us",
+        "reassignments_us",
+        "reopens_us",
+        "requests_us",
+        "sla_marks",
+    )
+
+    def __init__(
+        self,
+        cycle_start_us: int,
+        cycle_end_us: int | None,
+        reopens_us: Sequence[int],
+        reassignments_us: Sequence[int],
+        requests_us: Sequence[int],
+        fired: AbstractSet[str],
+        sla_marks: Mapping[tuple[Metric, float], int],
+        horizon_us: int | None = None,
+    ) -> None:
+        self.cycle_start_us = cycle_start_us
+        self.cycle_end_us = cycle_end_us
+        self.reopens_us = reopens_us
+        self.reassignments_us = reassignments_us
+        self.requests_us = requests_us
+        self.fired = fired
+        self.sla_marks = sla_marks
+        self.horizon_us = horizon_us
+
+
+# What each event class means to _facts (exact classes; any other event is skipped).
+_SOLVED: Final = 1
+_MESSAGED: Final = 2
+_STATUS: Final = 3
+_ASSIGNED: Final = 4
+_RULE: Final = 5
+_REQUEST: Final = 6
+_WARNING: Final = 7
+_BREACH: Final = 8
+_ROLES: Final[Mapping[type, int]] = MappingProxyType(
+    {
+        Solved: _SOLVED,
+        CustomerMessaged: _MESSAGED,
+        StatusChanged: _STATUS,
+        Assigned: _ASSIGNED,
+        **dict.fromkeys(RULE_EVENTS, _RULE),
+        CustomerRequestedEscalation: _REQUEST,
+        SLAWarning: _WARNING,
+        SLABreachedEvent: _BREACH,
+    }
+)
 
 
 def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
@@ -99,38 +149,44 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
     marks: dict[tuple[Metric, float], int] = {}
     assignee: str | None = None
     solved = False
+    roles = _ROLES
     for event in ticket._history:
-        kind = type(event)
+        role = roles.get(type(event))
+        if role is None:
+            continue
         reopened = False
-        if kind is Solved:
+        if role == _SOLVED:
             solved = True
             cycle_end = event.at_us
-        elif kind is CustomerMessaged:
+        elif role == _MESSAGED:
             reopened = solved
-        elif kind is StatusChanged:
-            assert isinstance(event, StatusChanged)
-            if event.to_status is TicketStatus.SOLVED:
+        elif role == _STATUS:
+            to_status = cast(StatusChanged, event).to_status
+            if to_status is TicketStatus.SOLVED:
                 solved = True
                 cycle_end = event.at_us
-            elif event.to_status is not TicketStatus.CLOSED:
+            elif to_status is not TicketStatus.CLOSED:
                 reopened = solved
-        elif kind is Assigned:
-            assert isinstance(event, Assigned)
-            if assignee is not None and event.agent != assignee:
+        elif role == _WARNING:
+            warning = cast(SLAWarning, event)
+            key = (warning.metric, warning.threshold)
+            if key not in marks:
+                marks[key] = event.at_us
+        elif role == _BREACH:
+            key = (cast(SLABreachedEvent, event).metric, 1.0)
+            if key not in marks:
+                marks[key] = event.at_us
+        elif role == _ASSIGNED:
+            agent = cast(Assigned, event).agent
+            if assignee is not None and agent != assignee:
                 reassignments.append(event.at_us)
-            assignee = event.agent
-        elif kind in RULE_EVENTS:
+            assignee = agent
+        elif role == _RULE:
             rule = getattr(event, "rule", None)
             if rule is not None:
                 fired.add(rule)
-        elif kind is CustomerRequestedEscalation:
+        else:
             requests.append(event.at_us)
-        elif kind is SLAWarning:
-            assert isinstance(event, SLAWarning)
-            marks.setdefault((event.metric, event.threshold), event.at_us)
-        elif kind is SLABreachedEvent:
-            assert isinstance(event, SLABreachedEvent)
-            marks.setdefault((event.metric, 1.0), event.at_us)
         if reopened:
             solved = False
             reopens.append(event.at_us)
@@ -140,14 +196,7 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
             requests.clear()
             marks.clear()
     return _Facts(
-        cycle_start,
-        cycle_end,
-        tuple(reopens),
-        tuple(reassignments),
-        tuple(requests),
-        frozenset(fired),
-        marks,
-        horizon_us,
+        cycle_start, cycle_end, reopens, reassignments, requests, fired, marks, horizon_us
     )
 
 
