@@ -44,7 +44,7 @@ from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, T
 from ._time import at_us, duration_us, format_instant, to_datetime, to_duration
 
 if TYPE_CHECKING:
-    from ._sla import SLAState
+    from ._sla import SLAClock, SLAState
     from ._tickets import Ticket
 
 __all__ = [
@@ -77,6 +77,7 @@ class _Facts:
     """
 
     __slots__ = (
+        "clocks",
         "cycle_end_us",
         "cycle_start_us",
         "fired",
@@ -106,6 +107,8 @@ class _Facts:
         self.fired = fired
         self.sla_marks = sla_marks
         self.horizon_us = horizon_us
+        # The SLA clocks, read once per pass by the first SLA condition that needs them.
+        self.clocks: tuple[SLAClock, ...] | None = None
 
 
 # What each event class means to _facts (exact classes; any other event is skipped).
@@ -286,23 +289,31 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
     event, which the ticket records first in the same evaluation: reading the history
     costs no calendar arithmetic. Other thresholds are computed from the clocks.
     """
-    sla = cast("SLAState | None", ticket._sla)
-    if sla is None:
-        return None
-    mark = facts.sla_marks.get((metric, fraction))
-    best = mark if mark is not None and _in_cycle(mark, facts) else None
+    clocks = facts.clocks
+    if clocks is None:
+        sla = cast("SLAState | None", ticket._sla)
+        if sla is None:
+            return None
+        clocks = facts.clocks = sla.clocks
+    cycle_start = facts.cycle_start_us
+    cycle_end = facts.cycle_end_us
+    mark = facts.sla_marks.get((metric, fraction)) if facts.sla_marks else None
+    best = (
+        mark
+        if mark is not None and mark >= cycle_start and (cycle_end is None or mark < cycle_end)
+        else None
+    )
     horizon = facts.horizon_us
-    for clock in sla.clocks:
+    # Announced by the SLA: when due it is in the history (the mark above); only
+    # next_due_us (no horizon) needs its future instant.
+    announced_known = horizon is not None or mark is not None
+    for clock in clocks:
         if clock.metric is not metric:
             continue
         stopped = clock.stopped_us
-        if stopped is not None and stopped <= facts.cycle_start_us:
+        if stopped is not None and stopped <= cycle_start:
             continue  # a clock of an earlier cycle: its instants lie before this one
-        if (fraction == 1.0 or fraction in clock.warnings) and (
-            horizon is not None or mark is not None
-        ):
-            # Announced by the SLA: when due it is in the history (the mark above);
-            # only next_due_us (no horizon) needs its future instant.
+        if announced_known and (fraction == 1.0 or fraction in clock.warnings):
             continue
         # Business time never outruns wall time (pauses only slow it), so the clock
         # cannot reach an amount before ``start + amount``: then skip the calendar.
