@@ -690,8 +690,7 @@ class SLAClock:
         "_conf",
         "_due",
         "_elapsed",
-        "_floor",
-        "_floor_elapsed",
+        "_floor_at",
         "_past",
         "_run",
         "breached",
@@ -731,8 +730,9 @@ class SLAClock:
         self._past: tuple[int, ...] = ()
         self._elapsed = 0  # business time of the measured stretches
         self._run: int | None = None if paused else start_us  # start of the unmeasured stretch
-        self._floor = start_us  # nothing is stamped before the last (re)target
-        self._floor_elapsed = 0
+        # Nothing is stamped before the last (re)target: (instant, elapsed then) of the
+        # last re-target, None for (start_us, 0) (one slot instead of two per clock).
+        self._floor_at: tuple[int, int] | None = None
         self._due = _UNKNOWN
 
     # -- the shared immutable part ------------------------------------------------------
@@ -769,6 +769,18 @@ class SLAClock:
     @property
     def _index(self) -> int:
         return self._conf.index
+
+    @property
+    def _floor(self) -> int:
+        """Nothing is stamped before this instant: the start or the last re-target."""
+        floor_at = self._floor_at
+        return self.start_us if floor_at is None else floor_at[0]
+
+    @property
+    def _floor_elapsed(self) -> int:
+        """The business time elapsed at :attr:`_floor`."""
+        floor_at = self._floor_at
+        return 0 if floor_at is None else floor_at[1]
 
     @property
     def _end(self) -> int | None:
@@ -868,8 +880,7 @@ class SLAClock:
             # Measure what ran so far on the old calendar, continue on the new one.
             self._pause(at)
             self._resume(at)
-        self._floor_elapsed = self.elapsed_us(at)
-        self._floor = at
+        self._floor_at = (at, self.elapsed_us(at))
         self._conf = (
             _ClockConf(self._conf.metric, target_us, calendar, warnings, policy, amounts)
             if conf is None
@@ -944,12 +955,14 @@ class SLAClock:
 
     def _stamp(self, amount: int) -> int | None:
         """The instant an event for ``amount`` is stamped at (never before the floor)."""
-        if amount <= self._floor_elapsed:
-            return self._floor
+        floor_at = self._floor_at
+        floor, floor_elapsed = (self.start_us, 0) if floor_at is None else floor_at
+        if amount <= floor_elapsed:
+            return floor
         instant = self._instant_of(amount)
         if instant is None:
             return None
-        return instant if instant > self._floor else self._floor
+        return instant if instant > floor else floor
 
     def _first_pending(self) -> int | None:
         """The smallest business time still to announce (warning or breach), or None."""
@@ -994,16 +1007,18 @@ class SLAClock:
         first = self._first_pending()
         if first is None:
             return _FAR
-        if first <= self._floor_elapsed:
-            return self._floor
+        floor_at = self._floor_at
+        floor, floor_elapsed = (self.start_us, 0) if floor_at is None else floor_at
+        if first <= floor_elapsed:
+            return floor
         run = self._run
         if run is None:
             # Paused: only an amount already reached (after a re-target) can be due.
-            return self._floor if first <= self._elapsed else _FAR
+            return floor if first <= self._elapsed else _FAR
         if self.stopped_us is not None or first <= self._elapsed:  # run is set: _end
-            return self._floor
+            return floor
         bound = run + (first - self._elapsed)
-        return bound if bound > self._floor else self._floor
+        return bound if bound > floor else floor
 
     def _remaining_key(self) -> tuple[BusinessCalendar, int, int] | None:
         """(calendar, start of the running stretch, business time to the next amount)
@@ -1012,7 +1027,9 @@ class SLAClock:
         run = self._run
         if first is None or run is None or self.stopped_us is not None:  # _end, inline
             return None
-        if first <= self._elapsed or first <= self._floor_elapsed or run < self._floor:
+        floor_at = self._floor_at
+        floor, floor_elapsed = (self.start_us, 0) if floor_at is None else floor_at
+        if first <= self._elapsed or first <= floor_elapsed or run < floor:
             return None
         return self._conf.calendar, run, first - self._elapsed
 
