@@ -145,11 +145,13 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
     """
     cycle_start = ticket.created_at_us
     cycle_end: int | None = None
-    reopens: list[int] = []
-    reassignments: list[int] = []
-    requests: list[int] = []
-    fired: set[str] = set()
-    marks: dict[tuple[Metric, float], int] = {}
+    # The shared empty values stand until something is found (most tickets have no
+    # reopen, reassignment or request): a found value gets a fresh container.
+    reopens: Sequence[int] = ()
+    reassignments: Sequence[int] = ()
+    requests: Sequence[int] = ()
+    fired: AbstractSet[str] = _NO_NAMES
+    marks: Mapping[tuple[Metric, float], int] = _NO_MARKS
     assignee: str | None = None
     solved = False
     roles = _ROLES
@@ -157,50 +159,50 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
         role = roles.get(type(event))
         if role is None:
             continue
-        reopened = False
-        if role == _SOLVED:
-            solved = True
-            cycle_end = event.at_us
-        elif role == _MESSAGED:
-            reopened = solved
-        elif role == _STATUS:
-            to_status = cast(StatusChanged, event).to_status
-            if to_status is TicketStatus.SOLVED:
+        if role <= _STATUS:  # a solve, a customer message or a status change
+            if role == _SOLVED or (
+                role == _STATUS and cast(StatusChanged, event).to_status is TicketStatus.SOLVED
+            ):
                 solved = True
                 cycle_end = event.at_us
-            elif to_status is not TicketStatus.CLOSED:
-                reopened = solved
+            elif solved and (
+                role == _MESSAGED or cast(StatusChanged, event).to_status is not TicketStatus.CLOSED
+            ):
+                # A reopen: a new cycle starts.
+                solved = False
+                reopens = [*reopens, event.at_us]
+                cycle_start = event.at_us
+                cycle_end = None
+                fired = _NO_NAMES
+                requests = ()
+                marks = _NO_MARKS
         elif role == _WARNING:
             warning = cast(SLAWarning, event)
             key = (warning.metric, warning.threshold)
             if key not in marks:
-                marks[key] = event.at_us
+                marks = {**marks, key: event.at_us}
         elif role == _BREACH:
             key = (cast(SLABreachedEvent, event).metric, 1.0)
             if key not in marks:
-                marks[key] = event.at_us
+                marks = {**marks, key: event.at_us}
         elif role == _ASSIGNED:
             agent = cast(Assigned, event).agent
             if assignee is not None and agent != assignee:
-                reassignments.append(event.at_us)
+                reassignments = [*reassignments, event.at_us]
             assignee = agent
         elif role == _RULE:
             rule = getattr(event, "rule", None)
             if rule is not None:
-                fired.add(rule)
+                fired = {*fired, rule}
         else:
-            requests.append(event.at_us)
-        if reopened:
-            solved = False
-            reopens.append(event.at_us)
-            cycle_start = event.at_us
-            cycle_end = None
-            fired.clear()
-            requests.clear()
-            marks.clear()
+            requests = [*requests, event.at_us]
     return _Facts(
         cycle_start, cycle_end, reopens, reassignments, requests, fired, marks, horizon_us
     )
+
+
+_NO_NAMES: Final[AbstractSet[str]] = frozenset()
+_NO_MARKS: Final[Mapping[tuple[Metric, float], int]] = MappingProxyType({})
 
 
 def _opened_priority(ticket: Ticket) -> Priority:
