@@ -735,6 +735,10 @@ class EscalationPolicy:
     ladder: TierLadder = attrs.field(factory=TierLadder.default)
     # The (metric, fraction) of SLA events a rule may react to (see _apply_due).
     _sla_keys: frozenset[tuple[Metric, float]] = attrs.field(init=False, eq=False, repr=False)
+    # (index, name, condition, action) of each rule: the hot loops skip attribute reads.
+    _plan: tuple[tuple[int, str, Condition, EscalationAction], ...] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         keys = set()
@@ -745,6 +749,10 @@ class EscalationPolicy:
             elif isinstance(condition, SLABreach):
                 keys.add((condition.metric, 1.0))
         object.__setattr__(self, "_sla_keys", frozenset(keys))
+        plan = tuple(
+            (index, rule.name, rule.condition, rule.action) for index, rule in enumerate(self.rules)
+        )
+        object.__setattr__(self, "_plan", plan)
         if not isinstance(self.ladder, TierLadder):
             raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
         for index, rule in enumerate(self.rules):
@@ -758,13 +766,15 @@ class EscalationPolicy:
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
         due = []
-        for index, rule in enumerate(self.rules):
-            if rule.name in facts.fired:
+        fired = facts.fired
+        ladder = self.ladder
+        for index, name, condition, action in self._plan:
+            if name in fired:
                 continue
-            instant = rule.condition.since_us(ticket, facts)
+            instant = condition.since_us(ticket, facts)
             if instant is None or instant > now:
                 continue
-            if not rule.action.acts(ticket, self.ladder):
+            if not action.acts(ticket, ladder):
                 continue
             due.append((instant, index))
         due.sort()
@@ -861,13 +871,15 @@ class EscalationPolicy:
             horizon = (before if sla_next is None else min(before, sla_next)) - 1
         facts = _facts(ticket, horizon)
         best: int | None = None
-        for rule in self.rules:
-            if rule.name in facts.fired:
+        fired = facts.fired
+        ladder = self.ladder
+        for _, name, condition, action in self._plan:
+            if name in fired:
                 continue
-            instant = rule.condition.since_us(ticket, facts)
+            instant = condition.since_us(ticket, facts)
             if instant is None or (best is not None and instant >= best):
                 continue
-            if not rule.action.acts(ticket, self.ladder):
+            if not action.acts(ticket, ladder):
                 continue
             best = instant
         if best is not None and best < ticket._last_us:
