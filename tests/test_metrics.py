@@ -381,6 +381,8 @@ def test_an_empty_report_gives_none_never_a_division_error() -> None:
     assert row.churn.percent is None
     assert report.rows == ()
     assert "all" in report.render_text()
+    # With no customer given there is nothing to say about churn.
+    assert "Customers:" not in report.render_text()
 
 
 def test_bad_arguments_are_refused_with_a_clear_error() -> None:

@@ -1081,7 +1081,8 @@ def _render(report: Report) -> str:
             for label, c in ces
         )
     churn, retention = report.overall.churn, report.overall.retention
-    if churn is not None and retention is not None:
+    # No customer active at the start means no customers were given: say nothing.
+    if churn is not None and retention is not None and churn.denominator:
         out += [
             "",
             f"Customers: {churn.denominator} active at start, {churn.numerator} lost; "
