@@ -70,13 +70,18 @@ __all__ = [
 
 
 class _Facts:
-    """What one pass over a ticket's history tells the conditions.
+    """What the ticket's history tells the conditions, kept up to date incrementally.
 
-    A plain slotted class (not an attrs one): the policy builds one per evaluation,
-    so its construction is on every ticket command's path.
+    The ticket holds one (``Ticket._scan``): each pass reads only the events recorded
+    since the previous one, so a command costs the same whatever the history's
+    length. A plain slotted class (not an attrs one): it is on every command's path.
     """
 
     __slots__ = (
+        "_assignee",
+        "_history",
+        "_position",
+        "_solved",
         "clocks",
         "cycle_end_us",
         "cycle_start_us",
@@ -88,27 +93,80 @@ class _Facts:
         "sla_marks",
     )
 
-    def __init__(
-        self,
-        cycle_start_us: int,
-        cycle_end_us: int | None,
-        reopens_us: Sequence[int],
-        reassignments_us: Sequence[int],
-        requests_us: Sequence[int],
-        fired: AbstractSet[str],
-        sla_marks: Mapping[tuple[Metric, float], int],
-        horizon_us: int | None = None,
-    ) -> None:
-        self.cycle_start_us = cycle_start_us
-        self.cycle_end_us = cycle_end_us
-        self.reopens_us = reopens_us
-        self.reassignments_us = reassignments_us
-        self.requests_us = requests_us
-        self.fired = fired
-        self.sla_marks = sla_marks
-        self.horizon_us = horizon_us
-        # The SLA clocks, read once per pass by the first SLA condition that needs them.
+    def __init__(self, created_us: int, history: list[Event]) -> None:
+        # A cycle starts at the creation or at a reopen (a customer message on a solved
+        # ticket) and ends when the ticket is solved.
+        self.cycle_start_us = created_us
+        self.cycle_end_us: int | None = None
+        # The shared empty values stand until something is found (most tickets have no
+        # reopen, reassignment or request): a found value gets a fresh container, so a
+        # value a condition read is never changed under it.
+        self.reopens_us: Sequence[int] = ()
+        self.reassignments_us: Sequence[int] = ()
+        self.requests_us: Sequence[int] = ()
+        # Rules fired since the cycle started, and the instants of its SLA warnings and
+        # breaches.
+        self.fired: AbstractSet[str] = _NO_NAMES
+        self.sla_marks: Mapping[tuple[Metric, float], int] = _NO_MARKS
+        # Per pass: the evaluation horizon (conditions may answer None for instants
+        # they can cheaply tell lie after it), and the SLA clocks, read once per pass
+        # by the first SLA condition that needs them.
+        self.horizon_us: int | None = None
         self.clocks: tuple[SLAClock, ...] | None = None
+        # The scan: the history read so far and where it stopped.
+        self._history = history
+        self._position = 0
+        self._assignee: str | None = None
+        self._solved = False
+
+    def _advance(self) -> None:
+        """Read the events recorded since the last pass."""
+        history = self._history
+        roles = _ROLES
+        for index in range(self._position, len(history)):
+            event = history[index]
+            role = roles.get(type(event))
+            if role is None:
+                continue
+            if role <= _STATUS:  # a solve, a customer message or a status change
+                if role == _SOLVED or (
+                    role == _STATUS and cast(StatusChanged, event).to_status is TicketStatus.SOLVED
+                ):
+                    self._solved = True
+                    self.cycle_end_us = event.at_us
+                elif self._solved and (
+                    role == _MESSAGED
+                    or cast(StatusChanged, event).to_status is not TicketStatus.CLOSED
+                ):
+                    # A reopen: a new cycle starts.
+                    self._solved = False
+                    self.reopens_us = [*self.reopens_us, event.at_us]
+                    self.cycle_start_us = event.at_us
+                    self.cycle_end_us = None
+                    self.fired = _NO_NAMES
+                    self.requests_us = ()
+                    self.sla_marks = _NO_MARKS
+            elif role == _WARNING:
+                warning = cast(SLAWarning, event)
+                key = (warning.metric, warning.threshold)
+                if key not in self.sla_marks:
+                    self.sla_marks = {**self.sla_marks, key: event.at_us}
+            elif role == _BREACH:
+                key = (cast(SLABreachedEvent, event).metric, 1.0)
+                if key not in self.sla_marks:
+                    self.sla_marks = {**self.sla_marks, key: event.at_us}
+            elif role == _ASSIGNED:
+                agent = cast(Assigned, event).agent
+                if self._assignee is not None and agent != self._assignee:
+                    self.reassignments_us = [*self.reassignments_us, event.at_us]
+                self._assignee = agent
+            elif role == _RULE:
+                rule = getattr(event, "rule", None)
+                if rule is not None:
+                    self.fired = {*self.fired, rule}
+            else:
+                self.requests_us = [*self.requests_us, event.at_us]
+        self._position = len(history)
 
 
 # What each event class means to _facts (exact classes; any other event is skipped).
@@ -135,70 +193,24 @@ _ROLES: Final[Mapping[type, int]] = MappingProxyType(
 
 
 def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
-    """One pass over the history: cycle bounds, reopens, reassignments, requests, fired rules.
+    """The ticket's facts, brought up to date with its history, for one pass.
 
-    A cycle starts at the creation or at a reopen (a customer message on a solved
-    ticket) and ends when the ticket is solved; rules fired since the cycle started
-    count as fired, and SLA warnings and breaches recorded since then are its marks.
-    With ``horizon_us``, conditions may answer None for any instant they can cheaply
-    tell lies after it (an evaluation only needs instants up to it).
+    Rules fired since the cycle started count as fired, and SLA warnings and breaches
+    recorded since then are its marks. With ``horizon_us``, conditions may answer
+    None for any instant they can cheaply tell lies after it (an evaluation only
+    needs instants up to it). The scan lives on the ticket and is rebuilt when its
+    history is not the one it read (a rewound or rebuilt ticket).
     """
-    cycle_start = ticket.created_at_us
-    cycle_end: int | None = None
-    # The shared empty values stand until something is found (most tickets have no
-    # reopen, reassignment or request): a found value gets a fresh container.
-    reopens: Sequence[int] = ()
-    reassignments: Sequence[int] = ()
-    requests: Sequence[int] = ()
-    fired: AbstractSet[str] = _NO_NAMES
-    marks: Mapping[tuple[Metric, float], int] = _NO_MARKS
-    assignee: str | None = None
-    solved = False
-    roles = _ROLES
-    for event in ticket._history:
-        role = roles.get(type(event))
-        if role is None:
-            continue
-        if role <= _STATUS:  # a solve, a customer message or a status change
-            if role == _SOLVED or (
-                role == _STATUS and cast(StatusChanged, event).to_status is TicketStatus.SOLVED
-            ):
-                solved = True
-                cycle_end = event.at_us
-            elif solved and (
-                role == _MESSAGED or cast(StatusChanged, event).to_status is not TicketStatus.CLOSED
-            ):
-                # A reopen: a new cycle starts.
-                solved = False
-                reopens = [*reopens, event.at_us]
-                cycle_start = event.at_us
-                cycle_end = None
-                fired = _NO_NAMES
-                requests = ()
-                marks = _NO_MARKS
-        elif role == _WARNING:
-            warning = cast(SLAWarning, event)
-            key = (warning.metric, warning.threshold)
-            if key not in marks:
-                marks = {**marks, key: event.at_us}
-        elif role == _BREACH:
-            key = (cast(SLABreachedEvent, event).metric, 1.0)
-            if key not in marks:
-                marks = {**marks, key: event.at_us}
-        elif role == _ASSIGNED:
-            agent = cast(Assigned, event).agent
-            if assignee is not None and agent != assignee:
-                reassignments = [*reassignments, event.at_us]
-            assignee = agent
-        elif role == _RULE:
-            rule = getattr(event, "rule", None)
-            if rule is not None:
-                fired = {*fired, rule}
-        else:
-            requests = [*requests, event.at_us]
-    return _Facts(
-        cycle_start, cycle_end, reopens, reassignments, requests, fired, marks, horizon_us
-    )
+    history = ticket._history
+    facts = ticket._scan
+    if type(facts) is not _Facts or facts._history is not history or facts._position > len(history):
+        facts = _Facts(ticket.created_at_us, history)
+        ticket._scan = facts
+    if facts._position < len(history):
+        facts._advance()
+    facts.horizon_us = horizon_us
+    facts.clocks = None
+    return facts
 
 
 _NO_NAMES: Final[AbstractSet[str]] = frozenset()
@@ -291,12 +303,9 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
     event, which the ticket records first in the same evaluation: reading the history
     costs no calendar arithmetic. Other thresholds are computed from the clocks.
     """
-    clocks = facts.clocks
-    if clocks is None:
-        sla = cast("SLAState | None", ticket._sla)
-        if sla is None:
-            return None
-        clocks = facts.clocks = sla.clocks
+    sla = cast("SLAState | None", ticket._sla)
+    if sla is None:
+        return None
     cycle_start = facts.cycle_start_us
     cycle_end = facts.cycle_end_us
     mark = facts.sla_marks.get((metric, fraction)) if facts.sla_marks else None
@@ -309,6 +318,11 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
     # Announced by the SLA: when due it is in the history (the mark above); only
     # next_due_us (no horizon) needs its future instant.
     announced_known = horizon is not None or mark is not None
+    if announced_known and fraction in sla._policies._announced:
+        return best  # every clock announces it: the mark is the answer
+    clocks = facts.clocks
+    if clocks is None:
+        clocks = facts.clocks = sla.clocks
     for clock in clocks:
         if clock.metric is not metric:
             continue

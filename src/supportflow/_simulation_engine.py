@@ -56,6 +56,9 @@ _TOUCH_DONE: Final = 2
 _CUSTOMER: Final = 3
 _DEADLINE: Final = 4
 _PROACTIVE: Final = 5
+# Heap keys: instant << _SEQ_BITS | sequence number (see _Simulator.push).
+_SEQ_BITS: Final = 40
+_SEQ_MASK: Final = (1 << _SEQ_BITS) - 1
 
 
 # Stages of a case (what the next agent touch does).
@@ -295,9 +298,15 @@ class _Simulator:
         self.auto_close_after = scenario.auto_close_after
         self.evaluates = scenario.sla is not None or scenario.escalation is not None
         self.csat_delay_us = duration_us(scenario.csat_delay, "csat_delay")
-        self.heap: list[tuple[int, int, int, Any]] = []
+        # The heap holds plain ints, instant << _SEQ_BITS | sequence number (cheap to
+        # compare; ties keep the order of scheduling); what each one does is in
+        # ``actions``, by sequence number.
+        self.heap: list[int] = []
+        self.actions: dict[int, tuple[int, Any]] = {}
         self.seq = 0
         self.now = workload.start_us
+        self.at_us = self.now
+        self.at_dt = _at(self.now)
         self.events = 0
         self.commands = 0
         # Agents, their shifts and the queues of unassigned tickets per tier.
@@ -313,6 +322,7 @@ class _Simulator:
                 _AgentState(index, agent.agent_id, agent.tier, agent.capacity, times)
             )
         self.tiers = staffing.tiers
+        self.staffed: dict[int, int] = {}  # tier -> the tier that works its tickets
         self.queues: dict[int, list[tuple[int, int, int, _Case]]] = {t: [] for t in self.tiers}
         self.idle: dict[int, set[int]] = {t: set() for t in self.tiers}
         # Results.
@@ -336,8 +346,9 @@ class _Simulator:
     # -- the loop ----------------------------------------------------------------------
 
     def push(self, us: int, kind: int, ref: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (us, self.seq, kind, ref))
+        self.seq = seq = self.seq + 1
+        self.actions[seq] = (kind, ref)
+        heapq.heappush(self.heap, us << _SEQ_BITS | seq)
 
     def run(self) -> SimulationRun:
         workload = self.workload
@@ -353,13 +364,14 @@ class _Simulator:
             self.push(mplan.scheduled_us, _PROACTIVE, ("maintenance_schedule", mplan))
         self._plan_nps()
         heap = self.heap
+        actions = self.actions
         pop = heapq.heappop
         index = 0
         next_arrival = arrivals[0].at_us if arrivals else None
         stop = self.stop_us
         progress = self.progress
         while True:
-            if next_arrival is not None and (not heap or next_arrival <= heap[0][0]):
+            if next_arrival is not None and (not heap or next_arrival <= heap[0] >> _SEQ_BITS):
                 now = next_arrival
                 self._advance(now)
                 self._arrive(arrivals[index])
@@ -370,7 +382,9 @@ class _Simulator:
                 continue
             if not heap:
                 break
-            now, _, kind, ref = pop(heap)
+            key = pop(heap)
+            now = key >> _SEQ_BITS
+            kind, ref = actions.pop(key & _SEQ_MASK)
             if now > stop:
                 break
             self._advance(now)
@@ -392,6 +406,13 @@ class _Simulator:
         self._advance(min(self.now, stop))
         return self._finish()
 
+    def _now_at(self) -> _dt.datetime:
+        """``now`` as a datetime (commands take one), converted once per instant."""
+        if self.at_us != self.now:
+            self.at_us = self.now
+            self.at_dt = _at(self.now)
+        return self.at_dt
+
     def _advance(self, now: int) -> None:
         self.now = now
         while self.next_sample <= now:
@@ -401,7 +422,7 @@ class _Simulator:
     # -- tickets -----------------------------------------------------------------------
 
     def _arrive(self, arrival: Arrival) -> None:
-        at = _at(arrival.at_us)
+        at = self._now_at()  # the arrival's instant
         scenario = self.scenario
         tier = self._tier_for(arrival)
         ticket = Ticket.open(
@@ -437,8 +458,11 @@ class _Simulator:
 
     def _staffed(self, tier: int) -> int:
         """The nearest staffed tier at or below ``tier``, else the lowest staffed one."""
-        staffed = [t for t in self.tiers if t <= tier]
-        return staffed[-1] if staffed else self.tiers[0]
+        known = self.staffed.get(tier)
+        if known is None:
+            below = [t for t in self.tiers if t <= tier]
+            known = self.staffed[tier] = below[-1] if below else self.tiers[0]
+        return known
 
     def _enqueue(self, case: _Case) -> None:
         case.stage = _WAITING
@@ -478,7 +502,7 @@ class _Simulator:
                     break
             if case is not None:
                 if case.ticket.assignee != agent.agent_id:
-                    case.ticket.assign(agent.agent_id, at=_at(self.now))
+                    case.ticket.assign(agent.agent_id, at=self._now_at())
                     self.commands += 1
                 case.agent = agent.index
                 case.stage = _WORKING
@@ -512,7 +536,7 @@ class _Simulator:
         ticket = case.ticket
         arrival = case.arrival
         now = self.now
-        at = _at(now)
+        at = self._now_at()
         ticket.reply(agent.agent_id, "Thank you for writing to us.", at=at)
         self.commands += 1
         if case.first_reply_us is None:
@@ -558,7 +582,7 @@ class _Simulator:
     def _customer(self, ref: tuple[str, _Case]) -> None:
         action, case = ref
         ticket = case.ticket
-        at = _at(self.now)
+        at = self._now_at()
         if action == "reply":
             if case.stage != _PARKED:
                 return
@@ -609,7 +633,7 @@ class _Simulator:
 
     def _deadline(self, case: _Case, due: int) -> None:
         ticket = case.ticket
-        at = _at(self.now)
+        at = self._now_at()
         case.deadline = None
         # Without SLA or escalation the only deadline is the auto-close.
         if self.evaluates:
@@ -705,7 +729,7 @@ class _Simulator:
 
     def _proactive(self, ref: tuple[str, Any]) -> None:
         action, plan = ref
-        at = _at(self.now)
+        at = self._now_at()
         if action == "incident_declare":
             incident = Incident.declare(
                 plan.incident_id,
@@ -779,7 +803,7 @@ class _Simulator:
             tickets=[case.ticket for case in cases],
             template=self._template,
             agent="incident-desk",
-            at=_at(self.now),
+            at=self._now_at(),
         )
         solved = set(resolution.solved)
         done = [case for case in cases if case.ticket.id in solved]
@@ -813,20 +837,20 @@ class _Simulator:
                 f"CSAT-{hour}-{key[1]}",
                 csat_delay=self.scenario.csat_delay,
                 nps_every=None,
-                at=_at(self.now),
+                at=self._now_at(),
             )
             self.csat_pending[key] = []
             # Every survey of this hour is due by then: send them all, then answer.
             self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", key))
         self.csat_programs[key].schedule_csat(
-            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=_at(self.now)
+            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=self._now_at()
         )
         self.csat_pending[key].append((self.now, case))
 
     def _send_csat(self, key: tuple[int, int]) -> None:
         program = self.csat_programs.pop(key)
         pending = self.csat_pending.pop(key)
-        at = _at(self.now)
+        at = self._now_at()
         program.evaluate(at=at)
         for survey, (_, case) in zip(program.surveys, pending, strict=True):
             score = self._csat_score(case)
@@ -873,7 +897,7 @@ class _Simulator:
         )
         for answer in answers:
             program.enroll(answer.customer_id, at=_at(answer.at_us - period))
-        at = _at(self.now)
+        at = self._now_at()
         sent = {
             event.customer_id: event.survey_id
             for event in program.evaluate(at=at)

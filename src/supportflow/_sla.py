@@ -585,7 +585,7 @@ class SLAPolicySet:
     Policy names must be unique (:class:`InvalidArgument`).
     """
 
-    __slots__ = ("_policies",)
+    __slots__ = ("_announced", "_policies")
 
     def __init__(self, policies: Iterable[SLAPolicy]) -> None:
         chosen = tuple(policies)
@@ -597,6 +597,13 @@ class SLAPolicySet:
                 raise InvalidArgument(f"two SLA policies are named {policy.name!r}")
             seen.add(policy.name)
         self._policies: Final = chosen
+        # The fractions of a target every clock announces with an event whatever its
+        # policy: the breach, and the warnings all policies share (the escalation
+        # policy reads those from the history instead of the calendar).
+        announced = frozenset({1.0})
+        if chosen:
+            announced |= frozenset.intersection(*(frozenset(p.warnings) for p in chosen))
+        self._announced: Final = announced
 
     @property
     def policies(self) -> tuple[SLAPolicy, ...]:
@@ -969,11 +976,15 @@ class SLAClock:
         state = self.state
         if self.breached or (state is not _ACTIVE and state is not _PAUSED):
             return None
+        conf = self._conf
         warned = self.warned
-        for fraction, amount in zip(self._conf.warnings, self._conf.amounts, strict=True):
+        if not warned:  # the common case: nothing announced yet
+            amounts = conf.amounts
+            return amounts[0] if amounts else conf.target_us
+        for fraction, amount in zip(conf.warnings, conf.amounts, strict=True):
             if fraction not in warned:
                 return amount
-        return self._conf.target_us
+        return conf.target_us
 
     def _pending(self) -> list[tuple[int, float | None]]:
         """Amounts still to announce: (business time, warning fraction or None for breach)."""

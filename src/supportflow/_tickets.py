@@ -364,11 +364,14 @@ _STATE: Final = (
 )
 
 
-C = TypeVar("C", bound=Callable[..., Any])
+# Slots that are caches, not state: never compared or persisted, reset on rewind.
+_CACHES: Final = ("_deadline", "_known", "_scan")
+# ``_deadline`` before it is computed (no instant is that early; None means "nothing due").
+_STALE: Final = -(2**63)
+# ``_known`` outside a command.
+_NOT_KNOWN: Final[tuple[object, int]] = (None, 0)
 
-# The last (instant, microseconds) converted by a command wrapper, so that the
-# command's own check does not convert the same datetime object again.
-_known_at: tuple[object, int] = (None, 0)
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 def _evaluating(command: C) -> C:
@@ -388,18 +391,21 @@ def _evaluating(command: C) -> C:
         us = at_us(at)
         if at is None:
             at = to_datetime(us)  # one clock read for the catch-up and the command
-        global _known_at
-        _known_at = (at, us)  # the command's _when reuses the conversion
         mark = len(self._history)
-        if us >= self._last_us and self._status is not _CLOSED:
+        # The cached next deadline (when known) tells, with one comparison, that
+        # nothing is due yet: most commands skip the catch-up altogether.
+        due = self._deadline
+        if due is not None and due <= us and us >= self._last_us and self._status is not _CLOSED:
             self._catch_up(us)
-        if len(self._history) == mark:
-            return command(self, *args, at=at, **kwargs)
+        self._known = (at, us)  # the command's _when reuses the conversion
         try:
             return command(self, *args, at=at, **kwargs)
         except BaseException:
-            self._rewind(mark)
+            if len(self._history) != mark:
+                self._rewind(mark)
             raise
+        finally:
+            self._known = _NOT_KNOWN
 
     return cast(C, run)
 
@@ -444,7 +450,7 @@ class Ticket:
     :class:`InvalidArgument` / :class:`InvalidType` for bad values.
     """
 
-    __slots__ = _STATE
+    __slots__ = (*_STATE, *_CACHES)
 
     _id: str
     _customer_id: str
@@ -474,6 +480,12 @@ class Ticket:
     _sla: SLAStateProtocol | None
     _sla_config: SLAAttachment | None
     _escalation_policy: EscalationProtocol | None
+    # Caches (see _CACHES): next_deadline_us() until the next event (_STALE when not
+    # computed), the (at, microseconds) of the running command, and the escalation
+    # policy's scan of the history (its own object, rebuilt from the history if None).
+    _deadline: int | None
+    _known: tuple[object, int]
+    _scan: Any
 
     #: The shared lifecycle (``Ticket.lifecycle.mermaid()`` draws it).
     lifecycle: Final = TICKET_LIFECYCLE
@@ -520,6 +532,9 @@ class Ticket:
         ticket._sla = None
         ticket._sla_config = sla
         ticket._escalation_policy = escalation
+        ticket._deadline = _STALE
+        ticket._known = _NOT_KNOWN
+        ticket._scan = None
         return ticket
 
     # -- the one place state changes -----------------------------------------------------
@@ -548,6 +563,7 @@ class Ticket:
             self._last_us = event.at_us
         if self._sla is not None:
             self._sla.observe(self, event)
+        self._deadline = _STALE
 
     def _catch_up(self, us: int) -> None:
         """Record the SLA events and escalations due at or before ``us``."""
@@ -565,6 +581,8 @@ class Ticket:
         )
         for name in _STATE:
             setattr(self, name, getattr(past, name))
+        self._deadline = _STALE
+        self._scan = None
 
     def evaluate(self, *, at: _dt.datetime | None = None) -> tuple[Event, ...]:
         """Record what is due at ``at`` (now if omitted): SLA warnings and breaches, each
@@ -577,7 +595,8 @@ class Ticket:
         """
         us = self._when(at)
         start = len(self._history)
-        if self._status is not _CLOSED:
+        due = self._deadline
+        if due is not None and due <= us and self._status is not _CLOSED:
             self._catch_up(us)
         return tuple(self._history[start:])
 
@@ -592,10 +611,11 @@ class Ticket:
         ticket._apply(opened)
         if sla is not None:
             ticket._sla = sla.attach(ticket)
+            ticket._deadline = _STALE
         return ticket
 
     def _when(self, at: object | None) -> int:
-        known = _known_at
+        known = self._known
         us = known[1] if at is known[0] and at is not None else at_us(at)
         if us < self._last_us:
             raise InvalidArgument(
@@ -1246,16 +1266,23 @@ class Ticket:
         return TICKET_LIFECYCLE.allowed(self._status)
 
     def next_deadline_us(self) -> int | None:
-        """:meth:`next_deadline` in microseconds."""
+        """:meth:`next_deadline` in microseconds (cached until the next event)."""
+        best = self._deadline
+        if best != _STALE:
+            return best
         best = self.auto_close_at_us
-        if self._sla is not None:
-            due = self._sla.next_deadline_us()
-            if due is not None and (best is None or due < best):
-                best = due
-        if self._escalation_policy is not None:
-            due = self._escalation_policy.next_due_us(self, best)
-            if due is not None and (best is None or due < best):
-                best = due
+        if self._status is not _CLOSED:
+            if self._sla is not None:
+                due = self._sla.next_deadline_us()
+                if due is not None and (best is None or due < best):
+                    best = due
+            if self._escalation_policy is not None:
+                due = self._escalation_policy.next_due_us(self, best)
+                if due is not None and (best is None or due < best):
+                    best = due
+        else:
+            self._scan = None  # nothing is ever due again: drop the policy's scan
+        self._deadline = best
         return best
 
     def next_deadline(self) -> pendulum.DateTime | None:
@@ -1268,6 +1295,13 @@ class Ticket:
         if type(other) is not type(self):
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in _STATE)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Ticket:
+        """An equal, independent ticket, rebuilt from the history: events and the SLA and
+        escalation configuration are immutable, so the copy shares them."""
+        return type(self).replay(
+            self._history, sla=self._sla_config, escalation=self._escalation_policy
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
