@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -257,3 +258,57 @@ def test_escalated_tickets_are_worked_on_by_their_new_tier() -> None:
     assert handed_over > 0
     assert outcome.kpis.escalation_rate is not None
     assert outcome.kpis.escalation_rate > 0
+
+
+def _gc_watch(seen: list[bool]) -> Any:
+    """An on_ticket_done callback that records whether the collector is enabled."""
+
+    def done(ticket: Any, outcome: TicketOutcome) -> None:
+        seen.append(gc.isenabled())
+
+    return done
+
+
+def test_the_cyclic_collector_is_paused_during_a_run_and_enabled_again(small: Any) -> None:
+    assert gc.isenabled()
+    seen: list[bool] = []
+    run(small, scenario(), on_ticket_done=_gc_watch(seen))
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()
+    seen.clear()
+    run(small, scenario(), on_ticket_done=_gc_watch(seen), pause_gc=False)
+    assert seen
+    assert all(seen)
+
+
+def test_the_collector_is_enabled_again_when_a_run_fails(small: Any) -> None:
+    def fail(ticket: Any, outcome: TicketOutcome) -> None:
+        raise RuntimeError("the host's store is down")
+
+    with pytest.raises(RuntimeError, match="store is down"):
+        run(small, scenario(), on_ticket_done=fail)
+    assert gc.isenabled()
+
+
+def test_a_collector_the_host_disabled_stays_disabled(small: Any) -> None:
+    gc.disable()
+    try:
+        run(small, scenario())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_run_creates_no_cyclic_garbage_so_pausing_the_collector_is_safe(small: Any) -> None:
+    # Pausing the collector costs no memory only while the simulator creates no
+    # reference cycles: everything it drops must be freed by reference counting.
+    gc.collect()
+    gc.disable()
+    try:
+        simulated = run(small, scenario(), keep_tickets=True, pause_gc=False)
+        what_if(small, scenario("a"), scenario("b", agents=4), pause_gc=False)
+        del simulated
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -276,18 +276,21 @@ def what_if(
     *,
     progress: Callable[[str, int, int], None] | None = None,
     drain: _dt.timedelta = _dt.timedelta(days=7),
+    pause_gc: bool = True,
 ) -> WhatIf:
     """Run ``workload`` under scenarios ``a`` and ``b`` and compare their KPIs.
 
     Both runs see exactly the same customers doing exactly the same things, so every
     difference comes from the policies and staffing. ``progress(name, done, total)``
-    reports each run's progress.
+    reports each run's progress; ``pause_gc`` is passed to :func:`simulate`.
     """
     results = []
     for scenario in (a, b):
         report = None if progress is None else _named(progress, scenario.name)
         results.append(
-            SimulationResult.of(simulate(workload, scenario, progress=report, drain=drain))
+            SimulationResult.of(
+                simulate(workload, scenario, progress=report, drain=drain, pause_gc=pause_gc)
+            )
         )
     return WhatIf(a=results[0], b=results[1])
 

@@ -67,6 +67,7 @@ def run(
     on_ticket_done: Callable[[Any, TicketOutcome], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     drain: _dt.timedelta = _dt.timedelta(days=7),
+    pause_gc: bool = True,
 ) -> SimulationResult:
     """Simulate ``workload`` under ``scenario`` and compute its KPIs.
 
@@ -74,7 +75,8 @@ def run(
     the run stops (a host persists it there); ``keep_tickets`` keeps the ticket
     objects in the result (memory grows with the workload); ``progress(done, total)``
     reports arrivals processed; the run goes on ``drain`` past the workload's end for
-    the last tickets to close.
+    the last tickets to close. ``pause_gc`` pauses Python's cyclic garbage collector
+    during the run (see :func:`simulate`).
     """
     return SimulationResult.of(
         simulate(
@@ -84,5 +86,6 @@ def run(
             on_ticket_done=on_ticket_done,
             progress=progress,
             drain=drain,
+            pause_gc=pause_gc,
         )
     )
