@@ -101,10 +101,19 @@ def _command(ticket: Ticket, name: str, param: int, at: pendulum.DateTime) -> No
         commands[name]()
 
 
-def run(steps: list[tuple[str, int, int]], *, timely: bool, opening: int) -> Ticket:
-    """Drive a ticket; ``timely`` evaluates at every due instant, otherwise only at the end
-    (commands themselves still record what fell due before them)."""
-    ticket = Ticket.open(
+# Only thresholds the SLA announces with events: the policy's fast paths apply.
+MARKS_POLICY = EscalationPolicy(
+    [
+        EscalationRule("reply 75%", SLAThreshold("first_reply", 75), RaisePriority()),
+        EscalationRule("resolution 50%", SLAThreshold("resolution", 50), NotifyManager("lead")),
+        EscalationRule("resolution breach", SLABreach("resolution"), EscalateTo()),
+    ],
+    LADDER,
+)
+
+
+def _open(opening: int, policy: EscalationPolicy) -> Ticket:
+    return Ticket.open(
         "T-1",
         customer_id="C-1",
         subject="Printer on fire",
@@ -114,33 +123,74 @@ def run(steps: list[tuple[str, int, int]], *, timely: bool, opening: int) -> Tic
         tier=1,
         team="customer_service",
         sla=SLA,
-        escalation=POLICY,
+        escalation=policy,
         at=T0,
     )
+
+
+def run(
+    steps: list[tuple[str, int, int]],
+    *,
+    timely: bool,
+    opening: int,
+    policy: EscalationPolicy = POLICY,
+) -> Ticket:
+    """Drive a ticket; ``timely`` evaluates at every due instant, otherwise only at the end
+    (commands themselves still record what fell due before them)."""
+    ticket = _open(opening, policy)
     now = T0
     for name, minutes, param in steps:
         now = now.add(minutes=minutes)
         if timely:
-            evaluate_until(ticket, now)
+            evaluate_until(ticket, now, policy)
         _command(ticket, name, param, now)
         assert ticket.tier is None or LADDER.bottom <= ticket.tier <= LADDER.top
     end = now.add(days=10)
     if timely:
-        evaluate_until(ticket, end)
-    POLICY.apply(ticket, at=end)
+        evaluate_until(ticket, end, policy)
+    policy.apply(ticket, at=end)
     return ticket
 
 
-def evaluate_until(ticket: Ticket, until: pendulum.DateTime) -> None:
+def evaluate_until(
+    ticket: Ticket, until: pendulum.DateTime, policy: EscalationPolicy = POLICY
+) -> None:
     until_us = until.int_timestamp * 1_000_000
     for _ in range(200):
         sla = ticket.sla
-        candidates = [POLICY.next_due_us(ticket), None if sla is None else sla.next_deadline_us()]
+        candidates = [policy.next_due_us(ticket), None if sla is None else sla.next_deadline_us()]
         due = min((d for d in candidates if d is not None), default=None)
         if due is None or due > until_us:
             return
-        POLICY.apply(ticket, at=pendulum.from_timestamp(due / 1_000_000))
+        policy.apply(ticket, at=pendulum.from_timestamp(due / 1_000_000))
     raise AssertionError("evaluation did not converge")
+
+
+def run_as_host(
+    steps: list[tuple[str, int, int]],
+    *,
+    opening: int,
+    policy: EscalationPolicy,
+    peeks: list[bool],
+) -> Ticket:
+    """Drive a ticket the way a host does: it reads ``next_deadline()`` after some
+    commands (``peeks``, cycled), which lets later commands skip their catch-up, and
+    evaluates the ticket when a deadline it read has come."""
+    ticket = _open(opening, policy)
+    now = T0
+    for index, (name, minutes, param) in enumerate(steps):
+        now = now.add(minutes=minutes)
+        for _ in range(200):
+            if not peeks[index % len(peeks)]:
+                break
+            due = ticket.next_deadline()
+            if due is None or due > now or not ticket.evaluate(at=max(due, ticket.updated_at)):
+                break  # not due yet, or an auto-close (the host's to decide)
+        _command(ticket, name, param, now)
+        if peeks[(index + 1) % len(peeks)]:
+            ticket.next_deadline()
+    ticket.evaluate(at=now.add(days=10))
+    return ticket
 
 
 def cycles(ticket: Ticket) -> list[list[str]]:
@@ -188,3 +238,34 @@ def test_replay_and_documents_rebuild_the_ticket(
     assert Ticket.replay(ticket.history, sla=SLA, escalation=POLICY) == ticket
     data = json.loads(json.dumps(ticket.to_dict()))
     assert Ticket.from_dict(data, sla=SLA, escalation=POLICY) == ticket
+
+
+@given(
+    escalation_lifecycle_steps(),
+    st.integers(0, 51),
+    st.lists(st.booleans(), min_size=1, max_size=5),
+    st.sampled_from(["all rules", "marks only"]),
+)
+def test_a_host_reading_next_deadline_gets_the_history_of_evaluating_late(
+    steps: list[tuple[str, int, int]], opening: int, peeks: list[bool], which: str
+) -> None:
+    # next_deadline() is cached until the next event and lets commands skip their
+    # catch-up: the history must not depend on when (or whether) the host reads it.
+    policy = POLICY if which == "all rules" else MARKS_POLICY
+    host = run_as_host(steps, opening=opening, policy=policy, peeks=peeks)
+    late = run(steps, timely=False, opening=opening, policy=policy)
+    assert host.history == late.history
+    assert host == late
+    assert (
+        host.next_deadline_us()
+        == Ticket.replay(host.history, sla=SLA, escalation=policy).next_deadline_us()
+    )
+
+
+@given(escalation_lifecycle_steps(), st.integers(0, 51))
+def test_the_marks_only_policy_evaluates_late_as_on_time(
+    steps: list[tuple[str, int, int]], opening: int
+) -> None:
+    timely = run(steps, timely=True, opening=opening, policy=MARKS_POLICY)
+    late = run(steps, timely=False, opening=opening, policy=MARKS_POLICY)
+    assert late.history == timely.history

@@ -439,6 +439,44 @@ def test_replay_gives_an_equal_ticket() -> None:
     assert repr(again) == "<Ticket T-42 closed v11>"
 
 
+def test_a_deep_copy_is_equal_independent_and_shares_the_immutable_parts() -> None:
+    from supportflow import (
+        EscalationPolicy,
+        EscalationRule,
+        NotifyManager,
+        SLABreach,
+        SLAPolicy,
+        SLAPolicySet,
+    )
+
+    sla = SLAPolicySet([SLAPolicy("all", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
+    policy = EscalationPolicy(
+        [EscalationRule("late", SLABreach("first_reply"), NotifyManager("x"))]
+    )
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="s",
+        topic="billing",
+        channel="email",
+        sla=sla,
+        escalation=policy,
+        at=T0,
+    )
+    ticket.next_deadline()  # fills the caches, which the copy must not share
+    twin = copy.deepcopy(ticket)
+    assert twin == ticket
+    assert twin.history == ticket.history
+    assert twin.history[0] is ticket.history[0]  # events are immutable
+    assert twin.escalation_policy is policy
+    twin.evaluate(at=T0.add(hours=2))  # on the copy only
+    assert len(twin.history) == 5  # two warnings, the breach, the rule
+    assert len(ticket.history) == 1
+    assert ticket.next_deadline() == T0.add(minutes=30)
+    assert ticket.sla is not None
+    assert not ticket.sla.clock("first_reply").breached
+
+
 def test_replay_refuses_a_history_that_breaks_the_rules() -> None:
     ticket = new_ticket()
     with pytest.raises(InvalidArgument, match="starts with TicketOpened"):

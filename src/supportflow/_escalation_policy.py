@@ -753,6 +753,9 @@ class EscalationPolicy:
     _plan: tuple[tuple[int, str, Condition, EscalationAction], ...] = attrs.field(
         init=False, eq=False, repr=False
     )
+    # The fractions of SLA targets the rules react to, when every rule is an SLA
+    # threshold or breach (None otherwise): see _marks_only.
+    _sla_fractions: frozenset[float] | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         keys = set()
@@ -763,6 +766,9 @@ class EscalationPolicy:
             elif isinstance(condition, SLABreach):
                 keys.add((condition.metric, 1.0))
         object.__setattr__(self, "_sla_keys", frozenset(keys))
+        sla_only = all(isinstance(rule.condition, SLAThreshold | SLABreach) for rule in self.rules)
+        fractions = frozenset(fraction for _, fraction in keys) if sla_only else None
+        object.__setattr__(self, "_sla_fractions", fractions)
         plan = tuple(
             (index, rule.name, rule.condition, rule.action) for index, rule in enumerate(self.rules)
         )
@@ -777,8 +783,21 @@ class EscalationPolicy:
             except InvalidArgument as error:
                 raise InvalidArgument(f"rule {index} ({rule.name!r}): {error}") from None
 
+    def _marks_only(self, ticket: Ticket) -> bool:
+        """Whether every rule's condition is an SLA threshold or breach the SLA announces
+        with an event on every clock: then a rule can only be due once its mark is in
+        the history (a cycle without marks has nothing due, and nothing due before the
+        SLA's own next deadline)."""
+        fractions = self._sla_fractions
+        if fractions is None:
+            return False
+        sla = cast("SLAState | None", ticket._sla)
+        return sla is None or fractions <= sla._policies._announced
+
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
+        if not facts.sla_marks and self._marks_only(ticket):
+            return []
         due = []
         fired = facts.fired
         ladder = self.ladder
@@ -878,12 +897,20 @@ class EscalationPolicy:
         own next deadline, may then be left out. A threshold the SLA announces itself
         is never earlier than the SLA's next deadline, so it costs no arithmetic.
         """
+        sla = cast("SLAState | None", ticket._sla)
+        sla_next = None if sla is None else sla.next_deadline_us()
         horizon: int | None = None
         if before is not None:
-            sla = cast("SLAState | None", ticket._sla)
-            sla_next = None if sla is None else sla.next_deadline_us()
             horizon = (before if sla_next is None else min(before, sla_next)) - 1
         facts = _facts(ticket, horizon)
+        if (
+            (horizon is not None or sla_next is None)
+            and not facts.sla_marks
+            and self._marks_only(ticket)
+        ):
+            # Nothing announced this cycle, and nothing will be before the SLA's next
+            # deadline (or ever, without one): no rule is due before it.
+            return None
         best: int | None = None
         fired = facts.fired
         ladder = self.ladder

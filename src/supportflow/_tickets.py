@@ -365,8 +365,8 @@ _STATE: Final = (
 
 
 # Slots that are caches, not state: never compared or persisted, reset on rewind.
-_CACHES: Final = ("_deadline", "_known", "_scan")
-# ``_deadline`` before it is computed (no instant is that early; None means "nothing due").
+_CACHES: Final = ("_due", "_known", "_scan")
+# ``_due`` before it is computed (no instant is that early; None means "nothing due").
 _STALE: Final = -(2**63)
 # ``_known`` outside a command.
 _NOT_KNOWN: Final[tuple[object, int]] = (None, 0)
@@ -394,7 +394,7 @@ def _evaluating(command: C) -> C:
         mark = len(self._history)
         # The cached next deadline (when known) tells, with one comparison, that
         # nothing is due yet: most commands skip the catch-up altogether.
-        due = self._deadline
+        due = self._due
         if due is not None and due <= us and us >= self._last_us and self._status is not _CLOSED:
             self._catch_up(us)
         self._known = (at, us)  # the command's _when reuses the conversion
@@ -480,10 +480,11 @@ class Ticket:
     _sla: SLAStateProtocol | None
     _sla_config: SLAAttachment | None
     _escalation_policy: EscalationProtocol | None
-    # Caches (see _CACHES): next_deadline_us() until the next event (_STALE when not
-    # computed), the (at, microseconds) of the running command, and the escalation
-    # policy's scan of the history (its own object, rebuilt from the history if None).
-    _deadline: int | None
+    # Caches (see _CACHES): the earliest instant an SLA event or an escalation is due,
+    # until the next event (_STALE when not computed; next_deadline_us() fills it),
+    # the (at, microseconds) of the running command, and the escalation policy's scan
+    # of the history (its own object, rebuilt from the history if None).
+    _due: int | None
     _known: tuple[object, int]
     _scan: Any
 
@@ -532,7 +533,7 @@ class Ticket:
         ticket._sla = None
         ticket._sla_config = sla
         ticket._escalation_policy = escalation
-        ticket._deadline = _STALE
+        ticket._due = _STALE
         ticket._known = _NOT_KNOWN
         ticket._scan = None
         return ticket
@@ -563,7 +564,7 @@ class Ticket:
             self._last_us = event.at_us
         if self._sla is not None:
             self._sla.observe(self, event)
-        self._deadline = _STALE
+        self._due = _STALE
 
     def _catch_up(self, us: int) -> None:
         """Record the SLA events and escalations due at or before ``us``."""
@@ -581,7 +582,7 @@ class Ticket:
         )
         for name in _STATE:
             setattr(self, name, getattr(past, name))
-        self._deadline = _STALE
+        self._due = _STALE
         self._scan = None
 
     def evaluate(self, *, at: _dt.datetime | None = None) -> tuple[Event, ...]:
@@ -595,7 +596,7 @@ class Ticket:
         """
         us = self._when(at)
         start = len(self._history)
-        due = self._deadline
+        due = self._due
         if due is not None and due <= us and self._status is not _CLOSED:
             self._catch_up(us)
         return tuple(self._history[start:])
@@ -611,7 +612,7 @@ class Ticket:
         ticket._apply(opened)
         if sla is not None:
             ticket._sla = sla.attach(ticket)
-            ticket._deadline = _STALE
+            ticket._due = _STALE
         return ticket
 
     def _when(self, at: object | None) -> int:
@@ -1266,23 +1267,33 @@ class Ticket:
         return TICKET_LIFECYCLE.allowed(self._status)
 
     def next_deadline_us(self) -> int | None:
-        """:meth:`next_deadline` in microseconds (cached until the next event)."""
-        best = self._deadline
-        if best != _STALE:
-            return best
-        best = self.auto_close_at_us
+        """:meth:`next_deadline` in microseconds."""
+        due = self._due
+        if due == _STALE:
+            due = self._next_due()
+        close = self.auto_close_at_us
+        if close is not None and (due is None or close < due):
+            return close
+        return due
+
+    def _next_due(self) -> int | None:
+        """The earliest instant an SLA event or an escalation is due (cached in ``_due``
+        until the next event, which lets commands skip the catch-up before that)."""
+        best: int | None = None
         if self._status is not _CLOSED:
             if self._sla is not None:
-                due = self._sla.next_deadline_us()
-                if due is not None and (best is None or due < best):
-                    best = due
+                best = self._sla.next_deadline_us()
             if self._escalation_policy is not None:
-                due = self._escalation_policy.next_due_us(self, best)
+                # Rules due after the SLA's next deadline may be left out (it comes
+                # first); without one, after the auto-close (a solved ticket's cycle
+                # has ended, so no rule falls due after the solve anyway).
+                before = best if best is not None else self.auto_close_at_us
+                due = self._escalation_policy.next_due_us(self, before)
                 if due is not None and (best is None or due < best):
                     best = due
         else:
             self._scan = None  # nothing is ever due again: drop the policy's scan
-        self._deadline = best
+        self._due = best
         return best
 
     def next_deadline(self) -> pendulum.DateTime | None:
