@@ -1407,22 +1407,28 @@ class SLAState:
         at = event.at_us
         if at > self._last_us:
             self._last_us = at
-        self._next = _UNKNOWN
+        # The next deadline (_next) stays valid unless a clock may change: a status
+        # move, a reply, a customer message, a field the policies read (an assignment
+        # or a note changes none); recording a warning or breach resets it (_record).
         # Status moves ride on several events (a reply opens a new ticket, a customer
         # message reopens a solved one, solving solves): compare, do not dispatch.
         status = ticket._status
         if status is not self._status:
+            self._next = _UNKNOWN
             self._on_status(self._status, status, at)
         kind = type(event)
         if kind is Replied:
+            self._next = _UNKNOWN
             self._on_agent_reply(at)
         elif kind is CustomerMessaged:
+            self._next = _UNKNOWN
             self._on_customer_message(at)
         elif kind not in _NO_FIELD_CHANGE:
             # Priority, tags or anything another module changes (an escalation may raise
             # the priority): re-match when a field the conditions read has changed.
             fields = _fields(ticket)
             if fields != self._fields:
+                self._next = _UNKNOWN
                 old_priority = self._fields[3]
                 self._fields = fields
                 self._rematch(at, priority_changed=fields[3] is not old_priority)
@@ -1483,6 +1489,7 @@ class SLAState:
                 elif fraction not in clock.warned:
                     clock.warned = tuple(sorted((*clock.warned, fraction)))
                 clock._due = _UNKNOWN
+                self._next = _UNKNOWN
                 return
 
     def _phase(self, index: int) -> bool:
