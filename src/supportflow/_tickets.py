@@ -287,6 +287,7 @@ def _on_status(ticket: Ticket, event: StatusChanged) -> None:
         )
     if status is _CLOSED:
         ticket._closed_us = event.at_us
+        ticket._scan = None  # nothing is ever due on a closed ticket: drop the policy's scan
 
 
 def _on_solved(ticket: Ticket, event: Solved) -> None:
@@ -1291,8 +1292,6 @@ class Ticket:
                 due = self._escalation_policy.next_due_us(self, before)
                 if due is not None and (best is None or due < best):
                     best = due
-        else:
-            self._scan = None  # nothing is ever due again: drop the policy's scan
         self._due = best
         return best
 
