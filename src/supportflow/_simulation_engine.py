@@ -78,6 +78,8 @@ _CSAT_POOR: Final = (0.14, 0.3, 0.52, 0.8, 1.0)
 
 
 _SUBJECTS: Final = {topic: f"Question about {topic.value}" for topic in Topic}
+_DEFAULT_TIER: Final = {topic: 1 if topic.domain is Domain.SERVICE else 2 for topic in Topic}
+_RANK: Final = {priority: priority.rank for priority in Priority}
 
 
 def _tally(ticket: Ticket) -> tuple[tuple[str, ...], int, int]:
@@ -212,13 +214,22 @@ class _AgentState:
         "available",
         "busy",
         "capacity",
+        "idle",
         "index",
         "own",
         "tier",
         "times",
     )
 
-    def __init__(self, index: int, agent_id: str, tier: int, capacity: int, times: ShiftTimes):
+    def __init__(
+        self,
+        index: int,
+        agent_id: str,
+        tier: int,
+        capacity: int,
+        times: ShiftTimes,
+        idle: set[int],
+    ):
         self.index = index
         self.agent_id = agent_id
         self.tier = tier
@@ -228,6 +239,7 @@ class _AgentState:
         self.active = 0
         self.own: deque[_Case] = deque()
         self.capacity = capacity
+        self.idle = idle  # the idle agents of its tier (shared with the simulator)
 
 
 @attrs.frozen(kw_only=True)
@@ -331,6 +343,14 @@ class _Simulator:
         self.commands = 0
         # Agents, their shifts and the queues of unassigned tickets per tier.
         staffing = scenario.staffing
+        self.tiers = staffing.tiers
+        self.staffed: dict[int, int] = {}  # tier -> the tier that works its tickets
+        # A tier's queue: a FIFO of (queue_token, case) per priority rank, so the
+        # next ticket is the oldest of the most urgent (stale entries are skipped).
+        self.queues: dict[int, list[deque[tuple[int, _Case]]]] = {
+            t: [deque() for _ in Priority] for t in self.tiers
+        }
+        self.idle: dict[int, set[int]] = {t: set() for t in self.tiers}
         shift_times: dict[Any, ShiftTimes] = {}
         self.agents: list[_AgentState] = []
         for index, agent in enumerate(staffing.agents):
@@ -339,12 +359,10 @@ class _Simulator:
                 times = ShiftTimes(agent.shift, staffing.timezone, workload.start_us, self.stop_us)
                 shift_times[agent.shift] = times
             self.agents.append(
-                _AgentState(index, agent.agent_id, agent.tier, agent.capacity, times)
+                _AgentState(
+                    index, agent.agent_id, agent.tier, agent.capacity, times, self.idle[agent.tier]
+                )
             )
-        self.tiers = staffing.tiers
-        self.staffed: dict[int, int] = {}  # tier -> the tier that works its tickets
-        self.queues: dict[int, list[tuple[int, int, int, _Case]]] = {t: [] for t in self.tiers}
-        self.idle: dict[int, set[int]] = {t: set() for t in self.tiers}
         # Results.
         self.outcomes: dict[str, TicketOutcome] = {}
         self.order: list[str] = []
@@ -489,7 +507,7 @@ class _Simulator:
 
     def _tier_for(self, arrival: Arrival) -> int:
         """Default routing: service topics to the front line, support topics to tier 2."""
-        return 1 if arrival.topic.domain is Domain.SERVICE else 2
+        return _DEFAULT_TIER[arrival.topic]
 
     def _staffed(self, tier: int) -> int:
         """The nearest staffed tier at or below ``tier``, else the lowest staffed one."""
@@ -502,44 +520,40 @@ class _Simulator:
     def _enqueue(self, case: _Case) -> None:
         case.stage = _WAITING
         case.agent = -1
-        case.queue_token += 1
-        self.seq += 1
-        _heappush(
-            self.queues[case.tier],
-            (-case.ticket.priority.rank, self.seq, case.queue_token, case),
-        )
-        idle = self.idle[case.tier]
+        case.queue_token = token = case.queue_token + 1
+        tier = case.tier
+        self.queues[tier][_RANK[case.ticket.priority]].append((token, case))
+        idle = self.idle[tier]
         if idle:
             self._start_work(self.agents[min(idle)])
 
     def _schedule_deadline(self, case: _Case) -> None:
         due = case.ticket.next_deadline_us()
-        if due is not None and due != case.deadline:
-            case.deadline = due
-            self.push(max(due, self.now), _DEADLINE, (case, due))
-        elif due is None:
+        if due is None:
             case.deadline = None
+        elif due != case.deadline:
+            case.deadline = due
+            now = self.now
+            self.push(due if due > now else now, _DEADLINE, (case, due))
 
     def _start_work(self, agent: _AgentState) -> None:
         """An available, idle agent takes the next touch: own tickets first, then new ones."""
         case: _Case | None = None
-        while agent.own:
-            candidate = agent.own.popleft()
-            if candidate.agent == agent.index and candidate.stage == _WORKING:
+        own = agent.own
+        index = agent.index
+        while own:
+            candidate = own.popleft()
+            if candidate.agent == index and candidate.stage == _WORKING:
                 case = candidate
                 break
         if case is None and agent.active < agent.capacity:
-            queue = self.queues[agent.tier]
-            while queue:
-                _, _, token, candidate = _heappop(queue)
-                if token == candidate.queue_token and candidate.stage == _WAITING:
-                    case = candidate
-                    break
+            case = self._next_waiting(agent.tier)
             if case is not None:
-                if case.ticket.assignee != agent.agent_id:
-                    case.ticket.assign(agent.agent_id, at=self._now_at())
+                ticket = case.ticket
+                if ticket.assignee != agent.agent_id:
+                    ticket.assign(agent.agent_id, at=self._now_at())
                     self.commands += 1
-                case.agent = agent.index
+                case.agent = index
                 case.stage = _WORKING
                 agent.active += 1
                 self._schedule_deadline(case)
@@ -547,16 +561,25 @@ class _Simulator:
             # Idle: wait for new tickets only while there is room for them.
             agent.busy = False
             if agent.active < agent.capacity:
-                self.idle[agent.tier].add(agent.index)
+                agent.idle.add(index)
             else:
-                self.idle[agent.tier].discard(agent.index)
+                agent.idle.discard(index)
             return
         agent.busy = True
-        self.idle[agent.tier].discard(agent.index)
+        agent.idle.discard(index)
         handle = case.arrival.handle_us
         if case.first_reply_us is not None:
             handle = max(US_PER_MINUTE, handle // 2)
         self.push(self.now + handle, _TOUCH_DONE, (agent, case))
+
+    def _next_waiting(self, tier: int) -> _Case | None:
+        """Take the oldest of the most urgent tickets waiting in ``tier``'s queue."""
+        for queue in reversed(self.queues[tier]):
+            while queue:
+                token, case = queue.popleft()
+                if token == case.queue_token and case.stage == _WAITING:
+                    return case
+        return None
 
     def _touch_done(self, ref: tuple[_AgentState, _Case]) -> None:
         agent, case = ref
@@ -688,8 +711,10 @@ class _Simulator:
         """Move an unsolved ticket whose tier changed (escalation, applied by ``evaluate``
         or caught up by any command) to the queue of its new tier."""
         tier = case.ticket.tier
-        if tier is not None and case.stage < _SOLVED and self._staffed(tier) != case.tier:
-            self._escalate(case, tier)
+        if tier is not None and case.stage < _SOLVED:
+            staffed = self.staffed.get(tier)
+            if (self._staffed(tier) if staffed is None else staffed) != case.tier:
+                self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
