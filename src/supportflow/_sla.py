@@ -1044,20 +1044,27 @@ class SLAClock:
             return None
         return self._conf.calendar, run, first - self._elapsed
 
-    def _due_events(self, at: int) -> list[tuple[int, int, int, float | None, SLAClock]]:
+    def _due_events(
+        self, at: int
+    ) -> tuple[list[tuple[int, int, int, float | None, SLAClock]], tuple[int, int] | None]:
+        """The thresholds due at ``at`` as (stamp, metric index, amount, fraction, clock),
+        and (amount, stamp or _NONE) of the first one still ahead when some are due:
+        its stamp is the clock's next due instant once they are recorded."""
         due = self._due
         if due != _UNKNOWN:
             if due == _NONE or due > at:
-                return []
+                return [], None
         elif self._lower_bound() > at:
-            return []
+            return [], None
         out: list[tuple[int, int, int, float | None, SLAClock]] = []
+        index = self._conf.index
         for amount, fraction in self._pending():
-            stamp = self._stamp(amount)
+            # The first pending amount's stamp is the cached next due instant.
+            stamp = due if not out and due != _UNKNOWN else self._stamp(amount)
             if stamp is None or stamp > at:
-                break
-            out.append((stamp, self._conf.index, amount, fraction, self))
-        return out
+                return out, ((amount, _NONE if stamp is None else stamp) if out else None)
+            out.append((stamp, index, amount, fraction, self))
+        return out, None
 
     def status(self, at: int) -> SLAStatus:
         """The status row of this clock at ``at`` (microseconds)."""
@@ -1218,6 +1225,7 @@ class SLAState:
         "_horizon",
         "_last_us",
         "_matches",
+        "_memo",
         "_next",
         "_policies",
         "_policy",
@@ -1243,6 +1251,10 @@ class SLAState:
         # lets every ticket command skip the SLA check with one comparison.
         self._horizon = _FAR
         self._next = _UNKNOWN  # next_deadline_us() until the next event
+        # (clock, amount, stamp) due_events computed for the first event it returned:
+        # the clock's next due instant once that event is recorded; valid until the
+        # next event is observed.
+        self._memo: tuple[SLAClock, int, int] | None = None
         policy = policies._match_fields(self._fields)
         self._policy = policy
         self._matches: list[tuple[int, str | None]] = [
@@ -1359,6 +1371,7 @@ class SLAState:
 
         Nothing is applied: the ticket applies them (see ``Ticket.evaluate``).
         """
+        self._memo = None
         if at < self._horizon:
             return []
         # Recompute the bound (warnings recorded and clocks stopped may have raised it).
@@ -1372,12 +1385,23 @@ class SLAState:
         if at < horizon:
             return []
         found: list[tuple[int, int, int, float | None, SLAClock]] = []
+        ahead: dict[int, tuple[int, int]] = {}
         for clock in self._current:
             if clock is not None and clock.running:
-                found.extend(clock._due_events(at))
+                due, next_one = clock._due_events(at)
+                if due:
+                    found.extend(due)
+                    if next_one is not None:
+                        ahead[id(clock)] = next_one
         if not found:
             return []
         found.sort(key=_order)
+        # Recording the first event moves its clock's next due instant to the one
+        # computed here (when that clock has no other event due): see _record.
+        first_clock = found[0][4]
+        next_one = ahead.get(id(first_clock))
+        if next_one is not None and (len(found) == 1 or found[1][4] is not first_clock):
+            self._memo = (first_clock, *next_one)
         floor = self._last_us
         events: list[Event] = []
         for stamp, _index, _amount_us, fraction, clock in found:
@@ -1407,6 +1431,7 @@ class SLAState:
         at = event.at_us
         if at > self._last_us:
             self._last_us = at
+        self._memo = None
         # The next deadline (_next) stays valid unless a clock may change: a status
         # move, a reply, a customer message, a field the policies read (an assignment
         # or a note changes none); recording a warning or breach resets it (_record).
@@ -1482,6 +1507,7 @@ class SLAState:
             )
 
     def _record(self, event: SLAWarning | SLABreached, fraction: float | None) -> None:
+        memo = self._memo
         for clock in self._clocks:
             if clock.metric is event.metric and clock.cycle == event.cycle:
                 if fraction is None:
@@ -1489,6 +1515,8 @@ class SLAState:
                 elif fraction not in clock.warned:
                     clock.warned = tuple(sorted((*clock.warned, fraction)))
                 clock._due = _UNKNOWN
+                if memo is not None and memo[0] is clock and clock._first_pending() == memo[1]:
+                    clock._due = memo[2]  # computed by due_events just before
                 self._next = _UNKNOWN
                 return
 
