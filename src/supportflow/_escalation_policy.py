@@ -1051,10 +1051,13 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     applied: list[Event] = []
     sla = cast("SLAState | None", ticket._sla)
     keys = policy._sla_keys
+    settled = sla is None  # whether the SLA has nothing left to record up to ``now``
     while True:
         due = policy._due(ticket, _facts(ticket, now), now)
-        if sla is not None:
-            pending = sla.due_events(due[0][0] if due else now)
+        if not settled:
+            assert sla is not None
+            until = due[0][0] if due else now
+            pending = sla.due_events(until)
             if pending:
                 # An SLA event no rule reacts to changes no rule's instant: record the
                 # next ones together, up to the first a rule may react to.
@@ -1063,6 +1066,10 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
                     applied.append(event)
                     if _sla_key(event) in keys:
                         break
+                else:
+                    # Everything due up to ``until`` is recorded (recording moves no
+                    # other threshold): only a rule firing can make more due.
+                    settled = until == now
                 continue
         if not due:
             return tuple(applied)
@@ -1072,6 +1079,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
         for event in rule.action.events(ticket, policy.ladder, rule.name, rule.why, stamp) or ():
             ticket._apply(event)
             applied.append(event)
+        settled = sla is None  # an escalation may re-target the clocks
 
 
 def _sla_key(event: Event) -> tuple[Metric, float] | None:
