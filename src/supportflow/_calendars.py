@@ -539,7 +539,7 @@ class BusinessCalendar:
             at = t.lo
         if at < t.hi:
             target = t.b(at) + amount
-            top = t.b(t.hi)
+            top = t.b_hi
             if target <= top:
                 return t.earliest(target)
             amount = target - top
@@ -557,7 +557,7 @@ class BusinessCalendar:
             at = t.hi
         if at > t.lo:
             target = t.b(at) - amount
-            bottom = t.b(t.lo)
+            bottom = t.b_lo
             if target >= bottom:
                 return t.latest(target)
             amount = bottom - target
@@ -947,6 +947,8 @@ class _Tables:
     """
 
     __slots__ = (
+        "b_hi",
+        "b_lo",
         "corrections",
         "hi",
         "lo",
@@ -962,7 +964,7 @@ class _Tables:
     @classmethod
     def empty(cls) -> _Tables:
         tables = cls.__new__(cls)
-        tables.lo = tables.hi = 0
+        tables.lo = tables.hi = tables.b_lo = tables.b_hi = 0
         return tables
 
     def __init__(self, calendar: BusinessCalendar) -> None:
@@ -1019,6 +1021,9 @@ class _Tables:
             self.win_b0.append(b0)
             self.win_b1.append(b0 + window.total)
             self.corrections.append(b0 + window.total - pattern.b(local_hi))
+        # B at the ends of the range, which every add and subtract compares with.
+        self.b_lo = self.b(self.lo)
+        self.b_hi = self.b(self.hi)
 
     def b(self, us: int) -> int:
         """Business microseconds from the origin up to ``us`` (``lo <= us <= hi``)."""
