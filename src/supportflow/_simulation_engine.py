@@ -27,6 +27,7 @@ import datetime as _dt
 import gc
 from collections import deque
 from collections.abc import Callable, Sequence
+from heapq import heapify
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
 from typing import Any, Final
@@ -61,6 +62,7 @@ _PROACTIVE: Final = 5
 # Heap keys: instant << _SEQ_BITS | sequence number (see _Simulator.push).
 _SEQ_BITS: Final = 40
 _SEQ_MASK: Final = (1 << _SEQ_BITS) - 1
+_BUCKET: Final = US_PER_HOUR  # keys after the hour being simulated wait in hourly buckets
 
 
 # Stages of a case (what the next agent touch does).
@@ -335,6 +337,12 @@ class _Simulator:
         # ``actions``, by sequence number.
         self.heap: list[int] = []
         self.actions: dict[int, tuple[int, Any]] = {}
+        # Only keys before ``horizon`` are in the heap (the hour being simulated); later
+        # ones wait unsorted in hourly buckets and are heapified when their hour comes.
+        # The heap stays small (a month of deadlines would make it large and its
+        # operations slow to reach in memory) and the order is the same.
+        self.horizon = workload.start_us // _BUCKET * _BUCKET
+        self.later: dict[int, list[int]] = {}
         self.seq = 0
         self.now = workload.start_us
         self.at_us = self.now
@@ -386,7 +394,26 @@ class _Simulator:
     def push(self, us: int, kind: int, ref: Any) -> None:
         self.seq = seq = self.seq + 1
         self.actions[seq] = (kind, ref)
-        _heappush(self.heap, us << _SEQ_BITS | seq)
+        key = us << _SEQ_BITS | seq
+        if us < self.horizon:
+            _heappush(self.heap, key)
+            return
+        bucket = self.later.get(us // _BUCKET)
+        if bucket is None:
+            self.later[us // _BUCKET] = [key]
+        else:
+            bucket.append(key)
+
+    def _refill(self) -> None:
+        """Load the next hours' keys into the (empty) heap until it holds something."""
+        heap = self.heap
+        later = self.later
+        while not heap and later:
+            keys = later.pop(self.horizon // _BUCKET, None)
+            self.horizon += _BUCKET
+            if keys:
+                heap.extend(keys)
+                heapify(heap)
 
     def run(self) -> SimulationRun:
         workload = self.workload
@@ -417,7 +444,11 @@ class _Simulator:
         touch_done = self._touch_done
         customer = self._customer
         events = 0
+        later = self.later
+        refill = self._refill
         while True:
+            if not heap and later:
+                refill()  # every key before the horizon is in the heap: its first is next
             if next_arrival is not None and (not heap or next_arrival <= heap[0] >> bits):
                 now = next_arrival
                 self.now = now
