@@ -5,7 +5,8 @@ a :class:`Scenario` (SLA policy set, escalation policy, staffing, auto-close del
 A heap holds the next action of everything that waits (an arrival, an agent finishing
 a touch, a customer answering, a ticket's next deadline, an incident or maintenance
 step) keyed by its int instant; ties are broken by insertion order, so the same
-workload and scenario give the same result on every run.
+workload and scenario give the same result on every run. Only the hour being
+simulated is in the heap; later actions wait in hourly buckets.
 
 Tickets are real :class:`~supportflow.Ticket` objects: opened with the scenario's
 policies, assigned to an agent on shift with free capacity (front line for service
