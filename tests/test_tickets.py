@@ -16,6 +16,8 @@ from supportflow import (
     Channel,
     CustomerMessaged,
     Domain,
+    EscalationPolicy,
+    EscalationRule,
     Event,
     InvalidArgument,
     InvalidTransition,
@@ -23,10 +25,14 @@ from supportflow import (
     LifecyclePhase,
     MessageKind,
     NaiveDatetimeError,
+    NotifyManager,
     Priority,
     Replied,
     SchemaError,
     SchemaVersionError,
+    SLABreach,
+    SLAPolicy,
+    SLAPolicySet,
     StatusChanged,
     Ticket,
     TicketClosed,
@@ -440,15 +446,6 @@ def test_replay_gives_an_equal_ticket() -> None:
 
 
 def test_a_deep_copy_is_equal_independent_and_shares_the_immutable_parts() -> None:
-    from supportflow import (
-        EscalationPolicy,
-        EscalationRule,
-        NotifyManager,
-        SLABreach,
-        SLAPolicy,
-        SLAPolicySet,
-    )
-
     sla = SLAPolicySet([SLAPolicy("all", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
     policy = EscalationPolicy(
         [EscalationRule("late", SLABreach("first_reply"), NotifyManager("x"))]
