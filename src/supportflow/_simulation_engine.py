@@ -743,10 +743,8 @@ class _Simulator:
         """Move an unsolved ticket whose tier changed (escalation, applied by ``evaluate``
         or caught up by any command) to the queue of its new tier."""
         tier = case.ticket.tier
-        if tier is not None and case.stage < _SOLVED:
-            staffed = self.staffed.get(tier)
-            if (self._staffed(tier) if staffed is None else staffed) != case.tier:
-                self._escalate(case, tier)
+        if tier is not None and case.stage < _SOLVED and self._staffed(tier) != case.tier:
+            self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
