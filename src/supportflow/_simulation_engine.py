@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from heapq import heapify
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -46,7 +46,7 @@ from ._sla import SLAPolicySet
 from ._taxonomy import Channel, Domain, Priority, Topic
 from ._templates import ResponseTemplate
 from ._tickets import Ticket
-from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, duration_us
+from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, Micros, duration_us
 
 __all__ = ["Scenario", "SimulationRun", "TicketOutcome", "simulate"]
 
@@ -60,7 +60,7 @@ _TOUCH_DONE: Final = 2
 _CUSTOMER: Final = 3
 _DEADLINE: Final = 4
 _PROACTIVE: Final = 5
-# Heap keys: instant << _SEQ_BITS | sequence number (see _Simulator.push).
+# Heap keys: instant << _SEQ_BITS | index of the action in its hour (see _Simulator.push).
 _SEQ_BITS: Final = 40
 _SEQ_MASK: Final = (1 << _SEQ_BITS) - 1
 _BUCKET: Final = US_PER_HOUR  # keys after the hour being simulated wait in hourly buckets
@@ -333,21 +333,20 @@ class _Simulator:
         self.auto_close_after = scenario.auto_close_after
         self.evaluates = scenario.sla is not None or scenario.escalation is not None
         self.csat_delay_us = duration_us(scenario.csat_delay, "csat_delay")
-        # The heap holds plain ints, instant << _SEQ_BITS | sequence number (cheap to
-        # compare; ties keep the order of scheduling); what each one does is in
-        # ``actions``, by sequence number.
+        # Actions are kept per hour: a list of (kind, ref) in the order they were
+        # scheduled, and their keys, instant << _SEQ_BITS | index in that list (plain
+        # ints: cheap to compare, and ties keep the order of scheduling). Only the hour
+        # being simulated (before ``horizon``) is in the heap, with its list in
+        # ``actions``; later hours wait unsorted in ``later`` and are heapified when
+        # their hour comes. The heap and the list stay small (a month of deadlines
+        # would make them large and slow to reach in memory) and the order is the same.
         self.heap: list[int] = []
-        self.actions: dict[int, tuple[int, Any]] = {}
-        # Only keys before ``horizon`` are in the heap (the hour being simulated); later
-        # ones wait unsorted in hourly buckets and are heapified when their hour comes.
-        # The heap stays small (a month of deadlines would make it large and its
-        # operations slow to reach in memory) and the order is the same.
+        self.actions: list[tuple[int, Any]] = []
         self.horizon = workload.start_us // _BUCKET * _BUCKET
-        self.later: dict[int, list[int]] = {}
-        self.seq = 0
+        self.later: dict[int, tuple[list[int], list[tuple[int, Any]]]] = {}
         self.now = workload.start_us
         self.at_us = self.now
-        self.at_dt = _at(self.now)
+        self.at_dt = cast(_dt.datetime, Micros(self.now))
         self.events = 0
         self.commands = 0
         # Agents, their shifts and the queues of unassigned tickets per tier.
@@ -393,26 +392,28 @@ class _Simulator:
     # -- the loop ----------------------------------------------------------------------
 
     def push(self, us: int, kind: int, ref: Any) -> None:
-        self.seq = seq = self.seq + 1
-        self.actions[seq] = (kind, ref)
-        key = us << _SEQ_BITS | seq
         if us < self.horizon:
-            _heappush(self.heap, key)
+            actions = self.actions
+            _heappush(self.heap, us << _SEQ_BITS | len(actions))
+            actions.append((kind, ref))
             return
         bucket = self.later.get(us // _BUCKET)
         if bucket is None:
-            self.later[us // _BUCKET] = [key]
+            self.later[us // _BUCKET] = ([us << _SEQ_BITS], [(kind, ref)])
         else:
-            bucket.append(key)
+            keys, actions = bucket
+            keys.append(us << _SEQ_BITS | len(actions))
+            actions.append((kind, ref))
 
     def _refill(self) -> None:
-        """Load the next hours' keys into the (empty) heap until it holds something."""
+        """Load the next hour that has actions into the (empty) heap."""
         heap = self.heap
         later = self.later
         while not heap and later:
-            keys = later.pop(self.horizon // _BUCKET, None)
+            bucket = later.pop(self.horizon // _BUCKET, None)
             self.horizon += _BUCKET
-            if keys:
+            if bucket is not None:
+                keys, self.actions = bucket
                 heap.extend(keys)
                 heapify(heap)
 
@@ -430,7 +431,6 @@ class _Simulator:
             self.push(mplan.scheduled_us, _PROACTIVE, ("maintenance_schedule", mplan))
         self._plan_nps()
         heap = self.heap
-        actions = self.actions
         pop = _heappop
         bits = _SEQ_BITS
         mask = _SEQ_MASK
@@ -447,9 +447,11 @@ class _Simulator:
         events = 0
         later = self.later
         refill = self._refill
+        actions = self.actions
         while True:
             if not heap and later:
                 refill()  # every key before the horizon is in the heap: its first is next
+                actions = self.actions
             if next_arrival is not None and (not heap or next_arrival <= heap[0] >> bits):
                 now = next_arrival
                 self.now = now
@@ -465,7 +467,7 @@ class _Simulator:
                 break
             key = pop(heap)
             now = key >> bits
-            kind, ref = actions.pop(key & mask)
+            kind, ref = actions[key & mask]
             if now > stop:
                 break
             self.now = now
@@ -492,10 +494,11 @@ class _Simulator:
         return self._finish()
 
     def _now_at(self) -> _dt.datetime:
-        """``now`` as a datetime (commands take one), converted once per instant."""
+        """``now`` for the ``at=`` of a command: a :class:`Micros` (one per instant),
+        which every command takes as it is, with no datetime to build or convert."""
         if self.at_us != self.now:
             self.at_us = self.now
-            self.at_dt = _at(self.now)
+            self.at_dt = cast(_dt.datetime, Micros(self.now))
         return self.at_dt
 
     def _advance(self, now: int) -> None:
@@ -766,6 +769,7 @@ class _Simulator:
     def _done(self, case: _Case) -> None:
         ticket = case.ticket
         arrival = case.arrival
+        case.deadline = None  # its pending deadline, if any, is stale now
         del self.open_cases[arrival.ticket_id]
         breached, warnings, escalations = _tally(ticket)
         outcome = TicketOutcome(
