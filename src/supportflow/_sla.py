@@ -112,6 +112,10 @@ _PAUSABLE: Final = frozenset(
 )
 # Metrics whose cycles follow the ticket status (they run while unsolved).
 _STATUS_METRICS: Final = (_RW, _AW, _RS)
+# How each metric's running clock ends, indexed like _METRICS, when the ticket is solved
+# (the status metrics are fulfilled, the others cancelled) and when it is closed.
+_ON_SOLVED: Final = tuple(_FULFILLED if i in _STATUS_METRICS else _CANCELLED for i in range(6))
+_ON_CLOSED: Final = (_CANCELLED,) * 6
 
 DEFAULT_PAUSES: Final[Mapping[Metric, frozenset[TicketStatus]]] = {
     Metric.FIRST_REPLY: frozenset(),
@@ -1432,21 +1436,20 @@ class SLAState:
         if at > self._last_us:
             self._last_us = at
         self._memo = None
-        # The next deadline (_next) stays valid unless a clock may change: a status
-        # move, a reply, a customer message, a field the policies read (an assignment
-        # or a note changes none); recording a warning or breach resets it (_record).
+        # The next deadline (_next) stays valid until a clock starts, pauses, resumes,
+        # stops or is re-targeted: whatever does that resets it (_begin, _stop,
+        # _sync_pauses, _on_status, _rematch), and so does recording a warning or
+        # breach (_record). Most events change no clock (an assignment, a note, a
+        # move from new to open, a second reply).
         # Status moves ride on several events (a reply opens a new ticket, a customer
         # message reopens a solved one, solving solves): compare, do not dispatch.
         status = ticket._status
         if status is not self._status:
-            self._next = _UNKNOWN
             self._on_status(self._status, status, at)
         kind = type(event)
         if kind is Replied:
-            self._next = _UNKNOWN
             self._on_agent_reply(at)
         elif kind is CustomerMessaged:
-            self._next = _UNKNOWN
             self._on_customer_message(at)
         elif kind not in _NO_FIELD_CHANGE:
             # Priority, tags or anything another module changes (an escalation may raise
@@ -1553,6 +1556,7 @@ class SLAState:
         )
         self._clocks.append(clock)
         self._current[index] = clock
+        self._next = _UNKNOWN
         if not paused:
             # The clock's lower bound, inline: its first threshold in wall time.
             amounts = spec.amounts
@@ -1572,19 +1576,18 @@ class SLAState:
             current = clock.state
             if current is _ACTIVE or current is _PAUSED:
                 clock._stop(at, state)
+                self._next = _UNKNOWN
 
     def _on_status(self, old: TicketStatus, new: TicketStatus, at: int) -> None:
         self._status = new
-        if new is _SOLVED:
-            for index in _STATUS_METRICS:
-                self._stop(index, at, _FULFILLED)
-            for index in (_FR, _NR, _PU):
-                self._stop(index, at, _CANCELLED)
-            self._first_open = self._awaiting = self._updating = False
-            return
-        if new is _CLOSED:
-            for index in range(len(_METRICS)):
-                self._stop(index, at, _CANCELLED)
+        if new is _SOLVED or new is _CLOSED:
+            ends = _ON_SOLVED if new is _SOLVED else _ON_CLOSED
+            for clock, end in zip(self._current, ends, strict=True):
+                if clock is not None:
+                    state = clock.state
+                    if state is _ACTIVE or state is _PAUSED:
+                        clock._stop(at, end)
+                        self._next = _UNKNOWN
             self._first_open = self._awaiting = self._updating = False
             return
         if old is _SOLVED:  # a reopen: new cycles of the status metrics
@@ -1606,9 +1609,11 @@ class SLAState:
                 if status in spec.pauses:
                     clock._pause(at)
                     self._lower_horizon(clock)
+                    self._next = _UNKNOWN
             elif state is _PAUSED and status not in spec.pauses:
                 clock._resume(at)
                 self._lower_horizon(clock)
+                self._next = _UNKNOWN
 
     def _on_agent_reply(self, at: int) -> None:
         self._stop(_FR, at, _FULFILLED)

@@ -51,7 +51,7 @@ from ._ticket_events import (
     TicketOpened,
     Untagged,
 )
-from ._time import at_us, duration_us, format_instant, to_datetime
+from ._time import Micros, at_us, duration_us, format_instant, to_datetime
 
 __all__ = [
     "TICKET_LIFECYCLE",
@@ -389,9 +389,13 @@ def _evaluating(command: C) -> C:
     def run(self: Ticket, *args: Any, at: _dt.datetime | None = None, **kwargs: Any) -> Any:
         if self._sla is None and self._escalation_policy is None:
             return command(self, *args, at=at, **kwargs)
-        us = at_us(at)
-        if at is None:
-            at = to_datetime(us)  # one clock read for the catch-up and the command
+        when: object = at
+        if type(when) is Micros:  # the simulator's instants (see at_us)
+            us = when.us
+        else:
+            us = at_us(at)
+            if at is None:
+                at = to_datetime(us)  # one clock read for the catch-up and the command
         mark = len(self._history)
         # The cached next deadline (when known) tells, with one comparison, that
         # nothing is due yet: most commands skip the catch-up altogether.
@@ -628,8 +632,12 @@ class Ticket:
 
     def _target(self, trigger: str, status: TicketStatus | None = None) -> TicketStatus:
         """Where ``trigger`` leads from ``status`` (default: now), or raise."""
-        source = _PLAIN[self._status if status is None else status]
-        return _STATUS[TICKET_LIFECYCLE.target(self._id, source, trigger)]
+        source = self._status if status is None else status
+        found = _NEXT[source._value_].get(trigger)
+        if found is not None:
+            return found
+        # Not an edge: the lifecycle raises the InvalidTransition naming what is allowed.
+        return _STATUS[TICKET_LIFECYCLE.target(self._id, _PLAIN[source], trigger)]
 
     def _refused(self, trigger: str, hint: str) -> InvalidTransition:
         allowed = [t for t in TICKET_LIFECYCLE.allowed(self._status) if t != trigger]
@@ -1272,9 +1280,10 @@ class Ticket:
         due = self._due
         if due == _STALE:
             due = self._next_due()
-        close = self.auto_close_at_us
-        if close is not None and (due is None or close < due):
-            return close
+        if self._status is _SOLVED and self._solved_us is not None:  # auto_close_at_us
+            close = self._solved_us + self._auto_close_after_us
+            if due is None or close < due:
+                return close
         return due
 
     def _next_due(self) -> int | None:
