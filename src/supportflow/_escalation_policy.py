@@ -792,6 +792,18 @@ class EscalationPolicy:
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         return sla is None or fractions <= sla._policies._announced
 
+    def _quiet(self, sla: SLAState | None) -> bool:
+        """Whether no rule can be due before the SLA's next deadline, without reading
+        the history: every rule reacts to a mark the SLA announces on every clock
+        (see :meth:`_marks_only`), and the ticket has recorded no mark at all yet."""
+        fractions = self._sla_fractions
+        return (
+            fractions is not None
+            and sla is not None
+            and sla._marks == 0
+            and fractions <= sla._policies._announced
+        )
+
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
         if not facts.sla_marks and self._marks_only(ticket):
@@ -897,6 +909,8 @@ class EscalationPolicy:
         """
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         sla_next = None if sla is None else sla.next_deadline_us()
+        if (before is not None or sla_next is None) and self._quiet(sla):
+            return None  # the fast path below, without the scan of the history
         horizon: int | None = None
         if before is not None:
             horizon = (before if sla_next is None else min(before, sla_next)) - 1
@@ -1051,7 +1065,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     keys = policy._sla_keys
     settled = sla is None  # whether the SLA has nothing left to record up to ``now``
     while True:
-        due = policy._due(ticket, _facts(ticket, now), now)
+        due = [] if policy._quiet(sla) else policy._due(ticket, _facts(ticket, now), now)
         if not settled:
             assert sla is not None
             until = due[0][0] if due else now

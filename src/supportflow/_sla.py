@@ -1201,13 +1201,15 @@ _Fields = tuple[Domain, Topic, Channel, Priority, "str | None", frozenset[str]]
 
 
 def _fields(ticket: Ticket) -> _Fields:
+    # The ticket's slots, read directly: this runs on every event that may change one.
+    topic = ticket._topic
     return (
-        ticket.domain,
-        ticket.topic,
-        ticket.channel,
-        ticket.priority,
-        ticket.segment,
-        ticket.tags,
+        topic.domain,
+        topic,
+        ticket._channel,
+        ticket._priority,
+        ticket._segment,
+        ticket._tags,
     )
 
 
@@ -1228,6 +1230,7 @@ class SLAState:
         "_first_open",
         "_horizon",
         "_last_us",
+        "_marks",
         "_matches",
         "_memo",
         "_next",
@@ -1239,12 +1242,12 @@ class SLAState:
     )
 
     def __init__(self, policies: SLAPolicySet, ticket: Ticket) -> None:
-        at = ticket.created_at_us
+        at = ticket._created_us
         self._policies = policies
         self._created_us = at
         self._last_us = at
         self._fields = _fields(ticket)
-        self._status = ticket.status
+        self._status = ticket._status
         self._clocks: list[SLAClock] = []
         # The current (latest) cycle of each metric, indexed like _METRICS.
         self._current: list[SLAClock | None] = [None] * len(_METRICS)
@@ -1259,6 +1262,9 @@ class SLAState:
         # the clock's next due instant once that event is recorded; valid until the
         # next event is observed.
         self._memo: tuple[SLAClock, int, int] | None = None
+        # How many warnings and breaches the ticket recorded (an escalation policy
+        # that only reacts to them has nothing to look at while there are none).
+        self._marks = 0
         policy = policies._match_fields(self._fields)
         self._policy = policy
         self._matches: list[tuple[int, str | None]] = [
@@ -1266,9 +1272,10 @@ class SLAState:
         ]
         self._row: tuple[_Spec | None, ...] = _NO_ROW
         if policy is not None:
-            self._row = policy._rows[self._fields[3]]
+            self._row = row = policy._rows[self._fields[3]]
             for index in (_FR, _RW, _AW, _RS):
-                self._begin(index, at)
+                if row[index] is not None:  # else the policy has no target for it
+                    self._begin(index, at)
 
     # -- reading ------------------------------------------------------------------
 
@@ -1510,6 +1517,7 @@ class SLAState:
             )
 
     def _record(self, event: SLAWarning | SLABreached, fraction: float | None) -> None:
+        self._marks += 1
         memo = self._memo
         for clock in self._clocks:
             if clock.metric is event.metric and clock.cycle == event.cycle:
