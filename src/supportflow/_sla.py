@@ -1350,7 +1350,13 @@ class SLAState:
                     bounds.append((clock._lower_bound(), clock))
                 elif cached != _NONE and (best is None or cached < best):
                     best = cached
-        if bounds:
+        if len(bounds) == 1:
+            bound, clock = bounds[0]
+            if best is None or bound < best:
+                due = clock.next_due_us()
+                if due is not None and (best is None or due < best):
+                    best = due
+        elif bounds:
             # Exact instants cost calendar calls: compute them in the order of their
             # cheap lower bounds, stop once no other clock can come earlier, and skip a
             # clock dominated by one already computed (same calendar, running since no
@@ -1361,8 +1367,13 @@ class SLAState:
                 if best is not None and bound >= best:
                     break
                 key = clock._remaining_key()
-                if key is not None and any(
-                    cal is key[0] and run <= key[1] and left <= key[2] for cal, run, left in done
+                if (
+                    key is not None
+                    and done
+                    and any(
+                        cal is key[0] and run <= key[1] and left <= key[2]
+                        for cal, run, left in done
+                    )
                 ):
                     continue
                 due = clock.next_due_us()
