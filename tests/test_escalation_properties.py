@@ -112,7 +112,7 @@ MARKS_POLICY = EscalationPolicy(
 )
 
 
-def _open(opening: int, policy: EscalationPolicy) -> Ticket:
+def _open(opening: int, policy: EscalationPolicy | None) -> Ticket:
     return Ticket.open(
         "T-1",
         customer_id="C-1",
@@ -269,3 +269,24 @@ def test_the_marks_only_policy_evaluates_late_as_on_time(
     timely = run(steps, timely=True, opening=opening, policy=MARKS_POLICY)
     late = run(steps, timely=False, opening=opening, policy=MARKS_POLICY)
     assert late.history == timely.history
+
+
+@given(
+    escalation_lifecycle_steps(),
+    st.integers(0, 51),
+    st.sampled_from(["all rules", "marks only", "no escalation"]),
+)
+def test_next_deadline_after_every_command_is_the_one_a_replay_computes(
+    steps: list[tuple[str, int, int]], opening: int, which: str
+) -> None:
+    # The cached next deadline survives the events that move no SLA clock (while no
+    # rule can be due before it): after every command, read or not before, it must be
+    # what a ticket rebuilt from the same history computes afresh.
+    policy = {"all rules": POLICY, "marks only": MARKS_POLICY, "no escalation": None}[which]
+    ticket = _open(opening, policy)
+    now = T0
+    for name, minutes, param in steps:
+        now = now.add(minutes=minutes)
+        _command(ticket, name, param, now)
+        fresh = Ticket.replay(ticket.history, sla=SLA, escalation=policy)
+        assert ticket.next_deadline_us() == fresh.next_deadline_us()

@@ -1448,8 +1448,12 @@ class SLAState:
 
     # -- driving ------------------------------------------------------------------
 
-    def observe(self, ticket: Ticket, event: Event) -> None:
-        """Follow one event the ticket just applied (called by the ticket, never raises)."""
+    def observe(self, ticket: Ticket, event: Event) -> bool:
+        """Follow one event the ticket just applied (called by the ticket, never raises).
+
+        Returns whether :meth:`next_deadline_us` is still the one computed before the
+        event (False when it was not computed, or when the event moved a clock).
+        """
         at = event.at_us
         if at > self._last_us:
             self._last_us = at
@@ -1478,6 +1482,7 @@ class SLAState:
                 old_priority = self._fields[3]
                 self._fields = fields
                 self._rematch(at, priority_changed=fields[3] is not old_priority)
+        return self._next != _UNKNOWN
 
     def _check_recorded(self, event: SLAWarning | SLABreached) -> None:
         """Refuse a replayed warning or breach the clocks would not emit at its instant.

@@ -112,8 +112,9 @@ _NEVER: Final = -(2**62)
 class SLAStateProtocol(Protocol):
     """The SLA state attached to a ticket (``supportflow.SLAState``)."""
 
-    def observe(self, ticket: Ticket, event: Event) -> None:
-        """Called after every event the ticket records; never raises."""
+    def observe(self, ticket: Ticket, event: Event) -> bool:
+        """Called after every event the ticket records; never raises. True when the
+        next deadline computed before the event still holds."""
 
     def next_deadline_us(self) -> int | None:
         """The earliest instant a warning or breach will fire, or None."""
@@ -147,6 +148,10 @@ class EscalationProtocol(Protocol):
 
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         """:meth:`apply` at ``now_us`` microseconds (no datetime round trip)."""
+
+    def _quiet(self, sla: Any) -> bool:
+        """Whether no rule can fall due before the SLA's next deadline whatever the
+        ticket's next event, short of an SLA warning or breach (which moves that)."""
 
 
 # --- argument checks --------------------------------------------------------------------
@@ -567,8 +572,14 @@ class Ticket:
         self._history.append(event)
         if event.at_us > self._last_us:
             self._last_us = event.at_us
-        if self._sla is not None:
-            self._sla.observe(self, event)
+        sla = self._sla
+        if sla is not None and sla.observe(self, event) and self._due != _STALE:
+            # The cached next due instant stands when the SLA's did not move and no
+            # escalation rule can fall due before it: most events of a ticket without
+            # warnings yet (the next command then skips the catch-up, too).
+            escalation = self._escalation_policy
+            if escalation is None or escalation._quiet(sla):
+                return
         self._due = _STALE
 
     def _catch_up(self, us: int) -> None:
