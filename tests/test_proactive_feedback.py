@@ -122,6 +122,30 @@ def test_out_of_range_scores_are_refused_and_change_nothing(kind: SurveyKind, ba
     assert snapshot(p) == before
 
 
+def test_one_scheduled_csat_survey_per_ticket_until_it_is_sent_or_cancelled() -> None:
+    p = program()
+    first = p.schedule_csat("T-1", customer_id="acme", at=T0)
+    other = p.schedule_csat("T-2", customer_id="acme", at=T0)
+    before = snapshot(p)
+    with pytest.raises(InvalidArgument, match=f"T-1 already has CSAT survey {first.survey_id}"):
+        p.schedule_csat("T-1", customer_id="acme", at=T0.add(minutes=1))
+    assert snapshot(p) == before
+    p.cancel_survey(first.survey_id, reason="ticket reopened", at=T0.add(minutes=2))
+    again = p.schedule_csat("T-1", customer_id="acme", at=T0.add(minutes=3))
+    with pytest.raises(InvalidArgument, match=f"CSAT survey {again.survey_id} scheduled"):
+        p.schedule_csat("T-1", customer_id="acme", at=T0.add(minutes=4))
+    with pytest.raises(InvalidArgument, match=f"CSAT survey {other.survey_id} scheduled"):
+        p.schedule_csat("T-2", customer_id="acme", at=T0.add(minutes=4))
+    p.evaluate(at=T0.add(hours=3))
+    p.record_response(again.survey_id, 5, channel="email", at=T0.add(hours=4))  # type: ignore[arg-type]
+    assert p.responses[-1].channel is Channel.EMAIL
+    third = p.schedule_csat("T-1", customer_id="acme", at=T0.add(hours=4))
+    p.schedule_csat("T-2", customer_id="acme", at=T0.add(hours=4))
+    assert third.status is SurveyStatus.SCHEDULED
+    assert FeedbackProgram.replay(p.history) == p
+    assert FeedbackProgram.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+
+
 def test_answers_for_unknown_or_cancelled_surveys_are_refused() -> None:
     p = program()
     with pytest.raises(UnknownName, match="no survey 'FB-404'"):

@@ -257,7 +257,7 @@ _Plain = TypeVar("_Plain", FeedbackProgramPaused, FeedbackProgramResumed, Feedba
 class FeedbackProgram(ProactiveAggregate):
     """Surveys and their answers for one program (event-sourced, see the module doc)."""
 
-    __slots__ = ("_enrolled", "_responses", "_settings", "_surveys")
+    __slots__ = ("_enrolled", "_responses", "_scheduled_csat", "_settings", "_surveys")
 
     kind: ClassVar[str] = "feedback_program"
     lifecycle: ClassVar[Lifecycle] = FEEDBACK_PROGRAM_LIFECYCLE
@@ -270,6 +270,9 @@ class FeedbackProgram(ProactiveAggregate):
         # customer -> [next NPS due, next CES due] (None when that survey is off)
         self._enrolled: dict[str, tuple[int | None, int | None]] = {}
         self._responses: list[SurveyResponse] = []
+        # ticket -> how many of its CSAT surveys are scheduled (not sent nor cancelled),
+        # so that scheduling one more needs no scan of every survey
+        self._scheduled_csat: dict[str, int] = {}
 
     @property
     def _config(self) -> FeedbackProgramCreated:
@@ -373,11 +376,12 @@ class FeedbackProgram(ProactiveAggregate):
             raise InvalidArgument(
                 f"solved_at ({format_instant(solved)}) is after at ({format_instant(when)})"
             )
-        for survey in self._surveys.values():
-            if survey.ticket_id == ticket_id and survey.status is SurveyStatus.SCHEDULED:
-                raise InvalidArgument(
-                    f"ticket {ticket_id} already has CSAT survey {survey.survey_id} scheduled"
-                )
+        if ticket_id in self._scheduled_csat:
+            for survey in self._surveys.values():
+                if survey.ticket_id == ticket_id and survey.status is SurveyStatus.SCHEDULED:
+                    raise InvalidArgument(
+                        f"ticket {ticket_id} already has CSAT survey {survey.survey_id} scheduled"
+                    )
         survey_id = self._next_survey_id()
         due = max(solved + self._config.csat_delay_us, when)
         self._apply(
@@ -502,7 +506,7 @@ class FeedbackProgram(ProactiveAggregate):
                 f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
                 f"{low} and {high}, got {score}"
             )
-        if channel is not None:
+        if channel is not None and type(channel) is not Channel:
             try:
                 channel = Channel(channel)
             except ValueError:
@@ -637,14 +641,25 @@ class FeedbackProgram(ProactiveAggregate):
             status=SurveyStatus.SCHEDULED,
             due_us=event.due_at_us,
         )
+        scheduled = self._scheduled_csat
+        scheduled[event.ticket_id] = scheduled.get(event.ticket_id, 0) + 1
 
     def _on_sent(self, event: FeedbackSurveySent) -> None:
         self._target("send_survey")
         existing = self._surveys.get(event.survey_id)
         if existing is not None:
-            SURVEY_LIFECYCLE.target(event.survey_id, existing.status.value, "send")
-            self._surveys[event.survey_id] = attrs.evolve(
-                existing, status=SurveyStatus.SENT, sent_at_us=event.at_us
+            if existing.status is not SurveyStatus.SCHEDULED:  # the only source of "send"
+                SURVEY_LIFECYCLE.target(event.survey_id, existing.status.value, "send")
+            self._unschedule(existing)
+            # Built directly: the same survey as attrs.evolve gives, without its lookups.
+            self._surveys[event.survey_id] = Survey(
+                survey_id=existing.survey_id,
+                kind=existing.kind,
+                customer_id=existing.customer_id,
+                ticket_id=existing.ticket_id,
+                status=SurveyStatus.SENT,
+                due_us=existing.due_us,
+                sent_at_us=event.at_us,
             )
             return
         slot = 0 if event.kind is SurveyKind.NPS else 1
@@ -668,14 +683,36 @@ class FeedbackProgram(ProactiveAggregate):
         self._target("cancel_survey")
         survey = self._surveys[event.survey_id]
         SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "cancel")
+        self._unschedule(survey)
         self._surveys[event.survey_id] = attrs.evolve(survey, status=SurveyStatus.CANCELLED)
+
+    def _unschedule(self, survey: Survey) -> None:
+        """A scheduled CSAT survey leaves that state (sent or cancelled)."""
+        ticket_id = survey.ticket_id
+        if ticket_id is None:
+            return
+        scheduled = self._scheduled_csat
+        left = scheduled[ticket_id] - 1
+        if left:
+            scheduled[ticket_id] = left
+        else:
+            del scheduled[ticket_id]
 
     def _on_response(self, event: FeedbackResponseRecorded) -> None:
         self._target("record_response")
         survey = self._surveys[event.survey_id]
-        SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "answer")
+        if survey.status is not SurveyStatus.SENT:  # the only source of "answer"
+            SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "answer")
         low, high, method = self._scale(survey.kind)
-        self._surveys[event.survey_id] = attrs.evolve(survey, status=SurveyStatus.ANSWERED)
+        self._surveys[event.survey_id] = Survey(
+            survey_id=survey.survey_id,
+            kind=survey.kind,
+            customer_id=survey.customer_id,
+            ticket_id=survey.ticket_id,
+            status=SurveyStatus.ANSWERED,
+            due_us=survey.due_us,
+            sent_at_us=survey.sent_at_us,
+        )
         self._responses.append(
             SurveyResponse(
                 survey_id=survey.survey_id,
