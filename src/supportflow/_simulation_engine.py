@@ -345,8 +345,10 @@ class _Simulator:
         self.horizon = workload.start_us // _BUCKET * _BUCKET
         self.later: dict[int, tuple[list[int], list[tuple[int, Any]]]] = {}
         self.now = workload.start_us
-        self.at_us = self.now
-        self.at_dt = cast(_dt.datetime, Micros(self.now))
+        # ``now`` for the ``at=`` of a command: a :class:`Micros` (one per instant, made
+        # by the loop when ``now`` moves), which every command takes as it is, with no
+        # datetime to build or convert.
+        self.at = cast(_dt.datetime, Micros(self.now))
         self.events = 0
         self.commands = 0
         # Agents, their shifts and the queues of unassigned tickets per tier.
@@ -448,6 +450,7 @@ class _Simulator:
         later = self.later
         refill = self._refill
         actions = self.actions
+        last = self.now
         while True:
             if not heap and later:
                 refill()  # every key before the horizon is in the heap: its first is next
@@ -455,6 +458,9 @@ class _Simulator:
             if next_arrival is not None and (not heap or next_arrival <= heap[0] >> bits):
                 now = next_arrival
                 self.now = now
+                if now != last:
+                    last = now
+                    self.at = cast(_dt.datetime, Micros(now))
                 if now >= self.next_sample:
                     self._advance(now)
                 arrive(arrivals[index])
@@ -471,6 +477,9 @@ class _Simulator:
             if now > stop:
                 break
             self.now = now
+            if now != last:
+                last = now
+                self.at = cast(_dt.datetime, Micros(now))
             if now >= self.next_sample:
                 self._advance(now)
             events += 1
@@ -493,14 +502,6 @@ class _Simulator:
         self._advance(min(self.now, stop))
         return self._finish()
 
-    def _now_at(self) -> _dt.datetime:
-        """``now`` for the ``at=`` of a command: a :class:`Micros` (one per instant),
-        which every command takes as it is, with no datetime to build or convert."""
-        if self.at_us != self.now:
-            self.at_us = self.now
-            self.at_dt = cast(_dt.datetime, Micros(self.now))
-        return self.at_dt
-
     def _advance(self, now: int) -> None:
         self.now = now
         while self.next_sample <= now:
@@ -510,7 +511,7 @@ class _Simulator:
     # -- tickets -----------------------------------------------------------------------
 
     def _arrive(self, arrival: Arrival) -> None:
-        at = self._now_at()  # the arrival's instant
+        at = self.at  # the arrival's instant
         scenario = self.scenario
         tier = self._tier_for(arrival)
         ticket = Ticket.open(
@@ -586,7 +587,7 @@ class _Simulator:
             if case is not None:
                 ticket = case.ticket
                 if ticket.assignee != agent.agent_id:
-                    ticket.assign(agent.agent_id, at=self._now_at())
+                    ticket.assign(agent.agent_id, at=self.at)
                     self.commands += 1
                 case.agent = index
                 case.stage = _WORKING
@@ -629,7 +630,7 @@ class _Simulator:
         ticket = case.ticket
         arrival = case.arrival
         now = self.now
-        at = self._now_at()
+        at = self.at
         ticket.reply(agent.agent_id, "Thank you for writing to us.", at=at)
         self.commands += 1
         if case.first_reply_us is None:
@@ -675,7 +676,7 @@ class _Simulator:
     def _customer(self, ref: tuple[str, _Case]) -> None:
         action, case = ref
         ticket = case.ticket
-        at = self._now_at()
+        at = self.at
         if action == "reply":
             if case.stage != _PARKED:
                 return
@@ -726,7 +727,7 @@ class _Simulator:
 
     def _deadline(self, case: _Case, due: int) -> None:
         ticket = case.ticket
-        at = self._now_at()
+        at = self.at
         case.deadline = None
         # Without SLA or escalation the only deadline is the auto-close.
         if self.evaluates:
@@ -823,7 +824,7 @@ class _Simulator:
 
     def _proactive(self, ref: tuple[str, Any]) -> None:
         action, plan = ref
-        at = self._now_at()
+        at = self.at
         if action == "incident_declare":
             incident = Incident.declare(
                 plan.incident_id,
@@ -897,7 +898,7 @@ class _Simulator:
             tickets=[case.ticket for case in cases],
             template=self._template,
             agent="incident-desk",
-            at=self._now_at(),
+            at=self.at,
         )
         solved = set(resolution.solved)
         done = [case for case in cases if case.ticket.id in solved]
@@ -931,20 +932,20 @@ class _Simulator:
                 f"CSAT-{hour}-{key[1]}",
                 csat_delay=self.scenario.csat_delay,
                 nps_every=None,
-                at=self._now_at(),
+                at=self.at,
             )
             self.csat_pending[key] = []
             # Every survey of this hour is due by then: send them all, then answer.
             self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", key))
         self.csat_programs[key].schedule_csat(
-            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=self._now_at()
+            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=self.at
         )
         self.csat_pending[key].append((self.now, case))
 
     def _send_csat(self, key: tuple[int, int]) -> None:
         program = self.csat_programs.pop(key)
         pending = self.csat_pending.pop(key)
-        at = self._now_at()
+        at = self.at
         program.evaluate(at=at)
         for survey, (_, case) in zip(program.surveys, pending, strict=True):
             score = self._csat_score(case)
@@ -991,7 +992,7 @@ class _Simulator:
         )
         for answer in answers:
             program.enroll(answer.customer_id, at=_at(answer.at_us - period))
-        at = self._now_at()
+        at = self.at
         sent = {
             event.customer_id: event.survey_id
             for event in program.evaluate(at=at)
