@@ -442,7 +442,8 @@ class FeedbackProgram(ProactiveAggregate):
             for slot, kind in enumerate((SurveyKind.NPS, SurveyKind.CES)):
                 for us in self._cadence(nexts[slot], kind, when):
                     plans.append((us, 1, 2 * index + slot, (customer, kind)))
-        plans.sort(key=lambda plan: plan[:3])
+        # (due, family, order) is unique: the plans sort by it, never by their last item
+        plans.sort()
         number = len(self._surveys)
         events: list[FeedbackSurveySent] = []
         for us, _, _, planned in plans:

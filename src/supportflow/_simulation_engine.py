@@ -89,7 +89,7 @@ def _tally(ticket: Ticket) -> tuple[tuple[str, ...], int, int]:
     """(breached metrics, warnings, escalations) as recorded in a ticket's history."""
     breached: list[str] = []
     warnings = escalations = 0
-    for event in ticket.history:
+    for event in ticket._history:  # the list itself: ``history`` would copy it
         name = event.name
         if name == "sla_breached":
             breached.append(str(getattr(event, "metric", "")))
@@ -958,14 +958,20 @@ class _Simulator:
         self.finished_programs.append(program)
 
     def _csat_score(self, case: _Case) -> int:
-        draw = case.arrival.csat_draw or 0.0
-        breached, _, escalations = _tally(case.ticket)
-        if breached or case.reopened:
+        arrival = case.arrival
+        draw = arrival.csat_draw or 0.0
+        if case.reopened:
             table = _CSAT_POOR
-        elif escalations or case.arrival.needs_info:
-            table = _CSAT_FAIR
         else:
-            table = _CSAT_GOOD
+            # A breach makes it poor, else an escalation (or a question asked) fair.
+            table = _CSAT_FAIR if arrival.needs_info else _CSAT_GOOD
+            for event in case.ticket._history:
+                name = event.name
+                if name == "sla_breached":
+                    table = _CSAT_POOR
+                    break
+                if name == "escalated":
+                    table = _CSAT_FAIR
         for score, cumulative in enumerate(table, 1):
             if draw < cumulative:
                 return score
@@ -988,10 +994,10 @@ class _Simulator:
         program = FeedbackProgram.create(
             f"NPS-{hour}",
             nps_every=_delta(microseconds=period),
-            at=_at(answers[0].at_us - period),
+            at=cast(_dt.datetime, Micros(answers[0].at_us - period)),
         )
         for answer in answers:
-            program.enroll(answer.customer_id, at=_at(answer.at_us - period))
+            program.enroll(answer.customer_id, at=cast(_dt.datetime, Micros(answer.at_us - period)))
         at = self.at
         sent = {
             event.customer_id: event.survey_id
