@@ -444,13 +444,15 @@ class _Simulator:
         open_cases = self.open_cases
         arrive = self._arrive
         deadline = self._deadline
-        touch_done = self._touch_done
+        touch = self._touch
+        start_work = self._start_work
         customer = self._customer
         events = 0
         later = self.later
         refill = self._refill
         actions = self.actions
-        last = self.now
+        last = self.now  # the instant of self.at
+        next_sample = self.next_sample
         while True:
             if not heap and later:
                 refill()  # every key before the horizon is in the heap: its first is next
@@ -461,8 +463,9 @@ class _Simulator:
                 if now != last:
                     last = now
                     self.at = cast(_dt.datetime, Micros(now))
-                if now >= self.next_sample:
+                if now >= next_sample:
                     self._advance(now)
+                    next_sample = self.next_sample
                 arrive(arrivals[index])
                 index += 1
                 next_arrival = arrivals[index].at_us if index < total else None
@@ -477,19 +480,28 @@ class _Simulator:
             if now > stop:
                 break
             self.now = now
+            if now >= next_sample:
+                self._advance(now)
+                next_sample = self.next_sample
+            events += 1
+            # The most frequent kinds first; most deadlines are stale (they moved since).
+            if kind == _DEADLINE and ref[0].deadline != ref[1]:
+                if next_arrival is None and not open_cases and now >= end:
+                    break
+                continue
             if now != last:
                 last = now
                 self.at = cast(_dt.datetime, Micros(now))
-            if now >= self.next_sample:
-                self._advance(now)
-            events += 1
-            # The most frequent kinds first.
             if kind == _DEADLINE:
                 case, due = ref
-                if case.deadline == due:  # else stale: the deadline moved since
-                    deadline(case, due)
+                deadline(case, due)
             elif kind == _TOUCH_DONE:
-                touch_done(ref)
+                agent, case = ref
+                if case.agent == agent.index and case.stage == _WORKING:
+                    touch(agent, case)
+                agent.busy = False
+                if agent.available:
+                    start_work(agent)
             elif kind == _CUSTOMER:
                 customer(ref)
             elif kind == _SHIFT:
@@ -616,14 +628,6 @@ class _Simulator:
                 if token == case.queue_token and case.stage == _WAITING:
                     return case
         return None
-
-    def _touch_done(self, ref: tuple[_AgentState, _Case]) -> None:
-        agent, case = ref
-        if case.agent == agent.index and case.stage == _WORKING:
-            self._touch(agent, case)
-        agent.busy = False
-        if agent.available:
-            self._start_work(agent)
 
     def _touch(self, agent: _AgentState, case: _Case) -> None:
         """One agent touch: a public reply, then pending, on hold or solved."""
