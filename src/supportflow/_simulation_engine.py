@@ -525,7 +525,8 @@ class _Simulator:
     def _arrive(self, arrival: Arrival) -> None:
         at = self.at  # the arrival's instant
         scenario = self.scenario
-        tier = self._tier_for(arrival)
+        # Default routing: service topics to the front line, support topics to tier 2.
+        tier = _DEFAULT_TIER[arrival.topic]
         ticket = Ticket.open(
             arrival.ticket_id,
             customer_id=arrival.customer_id,
@@ -552,10 +553,6 @@ class _Simulator:
             self.incident_cases[arrival.incident_id].append(case)
         self._enqueue(case)
         self._schedule_deadline(case)
-
-    def _tier_for(self, arrival: Arrival) -> int:
-        """Default routing: service topics to the front line, support topics to tier 2."""
-        return _DEFAULT_TIER[arrival.topic]
 
     def _staffed(self, tier: int) -> int:
         """The nearest staffed tier at or below ``tier``, else the lowest staffed one."""
@@ -653,7 +650,8 @@ class _Simulator:
             ticket.solve("Solved as described in the reply.", at=at)
             self._solved(case, agent)
         self.commands += 1
-        self._follow_tier(case)
+        if case.stage < _SOLVED:  # most touches solve: no tier to follow then
+            self._follow_tier(case)
         self._schedule_deadline(case)
 
     def _solved(self, case: _Case, agent: _AgentState | None) -> None:
@@ -750,9 +748,10 @@ class _Simulator:
     def _follow_tier(self, case: _Case) -> None:
         """Move an unsolved ticket whose tier changed (escalation, applied by ``evaluate``
         or caught up by any command) to the queue of its new tier."""
-        tier = case.ticket.tier
-        if tier is not None and case.stage < _SOLVED and self._staffed(tier) != case.tier:
-            self._escalate(case, tier)
+        if case.stage < _SOLVED:
+            tier = case.ticket.tier
+            if tier is not None and self._staffed(tier) != case.tier:
+                self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
