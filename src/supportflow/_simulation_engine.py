@@ -579,7 +579,20 @@ class _Simulator:
         elif due != case.deadline:
             case.deadline = due
             now = self.now
-            self.push(due if due > now else now, _DEADLINE, (case, due))
+            # self.push(max(due, now), _DEADLINE, (case, due)), inlined: the most common push
+            us = due if due > now else now
+            if us < self.horizon:
+                actions = self.actions
+                _heappush(self.heap, us << _SEQ_BITS | len(actions))
+                actions.append((_DEADLINE, (case, due)))
+                return
+            bucket = self.later.get(us // _BUCKET)
+            if bucket is None:
+                self.later[us // _BUCKET] = ([us << _SEQ_BITS], [(_DEADLINE, (case, due))])
+            else:
+                keys, actions = bucket
+                keys.append(us << _SEQ_BITS | len(actions))
+                actions.append((_DEADLINE, (case, due)))
 
     def _start_work(self, agent: _AgentState) -> None:
         """An available, idle agent takes the next touch: own tickets first, then new ones."""
