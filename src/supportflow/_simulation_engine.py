@@ -387,7 +387,10 @@ class _Simulator:
         self.notices = 0
         self.csat_programs: dict[tuple[int, int], FeedbackProgram] = {}
         self.csat_pending: dict[tuple[int, int], list[tuple[int, _Case]]] = {}
-        self.csat_current: tuple[int, int] | None = None
+        # The program taking surveys now: its key, itself and its pending list.
+        self.csat_current: (
+            tuple[tuple[int, int], FeedbackProgram, list[tuple[int, _Case]]] | None
+        ) = None
         self.finished_programs: list[Any] = []
         self.nps_scores: list[int] = []
 
@@ -677,9 +680,10 @@ class _Simulator:
         arrival = case.arrival
         if arrival.reopens and not case.reopened:
             self.push(now + arrival.reopen_delay_us, _CUSTOMER, ("reopen", case))
-        elif arrival.confirm_delay_us is not None:
+            return  # the survey follows the solve after the reopen
+        if arrival.confirm_delay_us is not None:
             self.push(now + arrival.confirm_delay_us, _CUSTOMER, ("confirm", case))
-        if arrival.csat_draw is not None and not (arrival.reopens and not case.reopened):
+        if arrival.csat_draw is not None:
             self._plan_csat(case)
 
     def _release(self, agent: _AgentState) -> None:
@@ -763,8 +767,10 @@ class _Simulator:
         or caught up by any command) to the queue of its new tier."""
         if case.stage < _SOLVED:
             tier = case.ticket.tier
-            if tier is not None and self._staffed(tier) != case.tier:
-                self._escalate(case, tier)
+            if tier is not None:
+                staffed = self.staffed.get(tier)  # _staffed, without a call when known
+                if (self._staffed(tier) if staffed is None else staffed) != case.tier:
+                    self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
@@ -936,27 +942,29 @@ class _Simulator:
     def _plan_csat(self, case: _Case) -> None:
         """Schedule the CSAT survey in a program of the solve's hour.
 
-        Programs hold at most ``_SURVEYS_PER_PROGRAM`` surveys: a program checks its
-        scheduled surveys on every call, so small programs keep a busy hour linear.
+        Programs hold at most ``_SURVEYS_PER_PROGRAM`` surveys (the programs, their ids
+        and their surveys' ids are part of the results).
         """
-        hour = self.now // US_PER_HOUR
-        key = self.csat_current
-        if key is None or key[0] != hour or len(self.csat_pending[key]) >= _SURVEYS_PER_PROGRAM:
-            key = (hour, 0 if key is None or key[0] != hour else key[1] + 1)
-            self.csat_current = key
-            self.csat_programs[key] = FeedbackProgram.create(
+        now = self.now
+        hour = now // US_PER_HOUR
+        current = self.csat_current
+        if current is None or current[0][0] != hour or len(current[2]) >= _SURVEYS_PER_PROGRAM:
+            key = (hour, 0 if current is None or current[0][0] != hour else current[0][1] + 1)
+            program = self.csat_programs[key] = FeedbackProgram.create(
                 f"CSAT-{hour}-{key[1]}",
                 csat_delay=self.scenario.csat_delay,
                 nps_every=None,
                 at=self.at,
             )
-            self.csat_pending[key] = []
+            pending: list[tuple[int, _Case]] = []
+            self.csat_pending[key] = pending
+            self.csat_current = current = (key, program, pending)
             # Every survey of this hour is due by then: send them all, then answer.
             self.push((hour + 1) * US_PER_HOUR + self.csat_delay_us, _PROACTIVE, ("csat", key))
-        self.csat_programs[key].schedule_csat(
-            case.arrival.ticket_id, customer_id=case.arrival.customer_id, at=self.at
-        )
-        self.csat_pending[key].append((self.now, case))
+        _, program, pending = current
+        arrival = case.arrival
+        program.schedule_csat(arrival.ticket_id, customer_id=arrival.customer_id, at=self.at)
+        pending.append((now, case))
 
     def _send_csat(self, key: tuple[int, int]) -> None:
         program = self.csat_programs.pop(key)
