@@ -1066,7 +1066,10 @@ class SLAClock:
             # The first pending amount's stamp is the cached next due instant.
             stamp = due if not out and due != _UNKNOWN else self._stamp(amount)
             if stamp is None or stamp > at:
-                return out, ((amount, _NONE if stamp is None else stamp) if out else None)
+                if out:
+                    return out, (amount, _NONE if stamp is None else stamp)
+                self._due = _NONE if stamp is None else stamp  # nothing due: keep it
+                return out, None
             out.append((stamp, index, amount, fraction, self))
         return out, None
 
@@ -1396,11 +1399,17 @@ class SLAState:
         self._memo = None
         if at < self._horizon:
             return []
-        # Recompute the bound (warnings recorded and clocks stopped may have raised it).
+        # Recompute the bound (warnings recorded and clocks stopped may have raised it):
+        # a clock's next due instant when it is known (_NONE: nothing until the clock
+        # changes, which lowers the bound again), else its cheap lower bound.
         horizon = _FAR
         for clock in self._current:
             if clock is not None:
-                bound = clock._lower_bound()
+                bound = clock._due
+                if bound == _UNKNOWN:
+                    bound = clock._lower_bound()
+                elif bound == _NONE:
+                    continue
                 if bound < horizon:
                     horizon = bound
         self._horizon = horizon
@@ -1409,7 +1418,7 @@ class SLAState:
         found: list[tuple[int, int, int, float | None, SLAClock]] = []
         ahead: dict[int, tuple[int, int]] = {}
         for clock in self._current:
-            if clock is not None and clock.running:
+            if clock is not None and (clock.state is _ACTIVE or clock.state is _PAUSED):
                 due, next_one = clock._due_events(at)
                 if due:
                     found.extend(due)
