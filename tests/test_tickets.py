@@ -40,6 +40,7 @@ from supportflow import (
     TicketStatus,
     Topic,
 )
+from supportflow._time import Micros, at_us, instant_us
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 
@@ -684,3 +685,30 @@ def test_replies_record_the_event_fields() -> None:
         None,
     )
     assert event.at == at(1)
+
+
+def test_the_simulators_micros_instants_record_what_datetimes_record() -> None:
+    # The simulator passes private Micros instants (no datetime per instant): every
+    # command takes them as the same instant, with the same checks.
+    sla = SLAPolicySet([SLAPolicy("std", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
+    policy = EscalationPolicy(
+        [EscalationRule("late", SLABreach("first_reply"), NotifyManager("lead"))]
+    )
+
+    def drive(when: Any) -> Ticket:
+        ticket = new_ticket(sla=sla, escalation=policy, at=when(0))
+        ticket.assign("ann", at=when(5))
+        ticket.evaluate(at=when(90))
+        ticket.reply("ann", "On it", at=when(95))
+        ticket.solve("Fixed", at=when(95))
+        return ticket
+
+    plain = drive(at)
+    micros = drive(lambda minutes: Micros(instant_us(at(minutes))))
+    assert micros.history == plain.history
+    assert micros == plain
+    assert [event.name for event in plain.history].count("manager_notified") == 1
+    assert at_us(Micros(instant_us(T0))) == instant_us(T0)
+    with pytest.raises(InvalidArgument, match="earlier than the latest event"):
+        micros.confirm(at=Micros(instant_us(at(94))))  # type: ignore[arg-type]
+    assert micros == plain
