@@ -1603,14 +1603,6 @@ class SLAState:
         if bound < self._horizon:
             self._horizon = bound
 
-    def _stop(self, index: int, at: int, state: ClockState) -> None:
-        clock = self._current[index]
-        if clock is not None:
-            current = clock.state
-            if current is _ACTIVE or current is _PAUSED:
-                clock._stop(at, state)
-                self._next = _UNKNOWN
-
     def _on_status(self, old: TicketStatus, new: TicketStatus, at: int) -> None:
         self._status = new
         if new is _SOLVED or new is _CLOSED:
@@ -1649,20 +1641,27 @@ class SLAState:
                 self._next = _UNKNOWN
 
     def _on_agent_reply(self, at: int) -> None:
-        self._stop(_FR, at, _FULFILLED)
-        self._stop(_NR, at, _FULFILLED)
-        self._stop(_PU, at, _FULFILLED)
+        current = self._current
+        for index in (_FR, _NR, _PU):  # fulfilled, if running
+            clock = current[index]
+            if clock is not None:
+                state = clock.state
+                if state is _ACTIVE or state is _PAUSED:
+                    clock._stop(at, _FULFILLED)
+                    self._next = _UNKNOWN
         self._first_open = self._awaiting = False
         status = self._status
         if status is not _SOLVED and status is not _CLOSED:
             self._updating = True
-            self._begin(_PU, at)
+            if self._row[_PU] is not None:
+                self._begin(_PU, at)
 
     def _on_customer_message(self, at: int) -> None:
         if self._first_open or self._awaiting:
             return
         self._awaiting = True
-        self._begin(_NR, at)
+        if self._row[_NR] is not None:
+            self._begin(_NR, at)
 
     def _rematch(self, at: int, *, priority_changed: bool) -> None:
         policy = self._policies._match_fields(self._fields)
