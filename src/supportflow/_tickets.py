@@ -51,7 +51,7 @@ from ._ticket_events import (
     TicketOpened,
     Untagged,
 )
-from ._time import Micros, at_us, duration_us, format_instant, to_datetime
+from ._time import at_us, duration_us, format_instant, to_datetime
 
 __all__ = [
     "TICKET_LIFECYCLE",
@@ -394,13 +394,9 @@ def _evaluating(command: C) -> C:
     def run(self: Ticket, *args: Any, at: _dt.datetime | None = None, **kwargs: Any) -> Any:
         if self._sla is None and self._escalation_policy is None:
             return command(self, *args, at=at, **kwargs)
-        when: object = at
-        if type(when) is Micros:  # the simulator's instants (see at_us)
-            us = when.us
-        else:
-            us = at_us(at)
-            if at is None:
-                at = to_datetime(us)  # one clock read for the catch-up and the command
+        us = at_us(at)
+        if at is None:
+            at = to_datetime(us)  # one clock read for the catch-up and the command
         mark = len(self._history)
         # The cached next deadline (when known) tells, with one comparison, that
         # nothing is due yet: most commands skip the catch-up altogether.
@@ -1291,10 +1287,9 @@ class Ticket:
         due = self._due
         if due == _STALE:
             due = self._next_due()
-        if self._status is _SOLVED and self._solved_us is not None:  # auto_close_at_us
-            close = self._solved_us + self._auto_close_after_us
-            if due is None or close < due:
-                return close
+        close = self.auto_close_at_us
+        if close is not None and (due is None or close < due):
+            return close
         return due
 
     def _next_due(self) -> int | None:
