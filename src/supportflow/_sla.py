@@ -116,6 +116,8 @@ _STATUS_METRICS: Final = (_RW, _AW, _RS)
 # (the status metrics are fulfilled, the others cancelled) and when it is closed.
 _ON_SOLVED: Final = tuple(_FULFILLED if i in _STATUS_METRICS else _CANCELLED for i in range(6))
 _ON_CLOSED: Final = (_CANCELLED,) * 6
+# An agent reply fulfils the first reply, the next reply and the periodic update.
+_ON_REPLY: Final = tuple(_FULFILLED if i in (_FR, _NR, _PU) else None for i in range(6))
 
 DEFAULT_PAUSES: Final[Mapping[Metric, frozenset[TicketStatus]]] = {
     Metric.FIRST_REPLY: frozenset(),
@@ -1275,10 +1277,9 @@ class SLAState:
         ]
         self._row: tuple[_Spec | None, ...] = _NO_ROW
         if policy is not None:
-            self._row = row = policy._rows[self._fields[3]]
+            self._row = policy._rows[self._fields[3]]
             for index in (_FR, _RW, _AW, _RS):
-                if row[index] is not None:  # else the policy has no target for it
-                    self._begin(index, at)
+                self._begin(index, at)
 
     # -- reading ------------------------------------------------------------------
 
@@ -1353,23 +1354,19 @@ class SLAState:
                     bounds.append((clock._lower_bound(), clock))
                 elif cached != _NONE and (best is None or cached < best):
                     best = cached
-        if len(bounds) == 1:
-            bound, clock = bounds[0]
-            if best is None or bound < best:
-                due = clock.next_due_us()
-                if due is not None and (best is None or due < best):
-                    best = due
-        elif bounds:
+        if bounds:
             # Exact instants cost calendar calls: compute them in the order of their
             # cheap lower bounds, stop once no other clock can come earlier, and skip a
             # clock dominated by one already computed (same calendar, running since no
             # earlier, no less to go: adding business time is monotonic).
-            bounds.sort(key=_first)
+            several = len(bounds) > 1
+            if several:
+                bounds.sort(key=_first)
             done: list[tuple[BusinessCalendar, int, int]] = []
             for bound, clock in bounds:
                 if best is not None and bound >= best:
                     break
-                key = clock._remaining_key()
+                key = clock._remaining_key() if several else None
                 if (
                     key is not None
                     and done
@@ -1468,10 +1465,10 @@ class SLAState:
             self._last_us = at
         self._memo = None
         # The next deadline (_next) stays valid until a clock starts, pauses, resumes,
-        # stops or is re-targeted: whatever does that resets it (_begin, _stop,
-        # _sync_pauses, _on_status, _rematch), and so does recording a warning or
-        # breach (_record). Most events change no clock (an assignment, a note, a
-        # move from new to open, a second reply).
+        # stops or is re-targeted: whatever does that resets it (_begin, _end_running,
+        # _sync_pauses, _rematch), and so does recording a warning or breach (_record).
+        # Most events change no clock (an assignment, a note, a move from new to open,
+        # a second reply).
         # Status moves ride on several events (a reply opens a new ticket, a customer
         # message reopens a solved one, solving solves): compare, do not dispatch.
         status = ticket._status
@@ -1603,16 +1600,20 @@ class SLAState:
         if bound < self._horizon:
             self._horizon = bound
 
+    def _end_running(self, at: int, ends: tuple[ClockState | None, ...]) -> None:
+        """Stop each running current clock whose metric has an end state in ``ends``
+        (indexed like _METRICS) with that state."""
+        for clock, end in zip(self._current, ends, strict=True):
+            if clock is not None and end is not None:
+                state = clock.state
+                if state is _ACTIVE or state is _PAUSED:
+                    clock._stop(at, end)
+                    self._next = _UNKNOWN
+
     def _on_status(self, old: TicketStatus, new: TicketStatus, at: int) -> None:
         self._status = new
         if new is _SOLVED or new is _CLOSED:
-            ends = _ON_SOLVED if new is _SOLVED else _ON_CLOSED
-            for clock, end in zip(self._current, ends, strict=True):
-                if clock is not None:
-                    state = clock.state
-                    if state is _ACTIVE or state is _PAUSED:
-                        clock._stop(at, end)
-                        self._next = _UNKNOWN
+            self._end_running(at, _ON_SOLVED if new is _SOLVED else _ON_CLOSED)
             self._first_open = self._awaiting = self._updating = False
             return
         if old is _SOLVED:  # a reopen: new cycles of the status metrics
@@ -1641,27 +1642,18 @@ class SLAState:
                 self._next = _UNKNOWN
 
     def _on_agent_reply(self, at: int) -> None:
-        current = self._current
-        for index in (_FR, _NR, _PU):  # fulfilled, if running
-            clock = current[index]
-            if clock is not None:
-                state = clock.state
-                if state is _ACTIVE or state is _PAUSED:
-                    clock._stop(at, _FULFILLED)
-                    self._next = _UNKNOWN
+        self._end_running(at, _ON_REPLY)
         self._first_open = self._awaiting = False
         status = self._status
         if status is not _SOLVED and status is not _CLOSED:
             self._updating = True
-            if self._row[_PU] is not None:
-                self._begin(_PU, at)
+            self._begin(_PU, at)
 
     def _on_customer_message(self, at: int) -> None:
         if self._first_open or self._awaiting:
             return
         self._awaiting = True
-        if self._row[_NR] is not None:
-            self._begin(_NR, at)
+        self._begin(_NR, at)
 
     def _rematch(self, at: int, *, priority_changed: bool) -> None:
         policy = self._policies._match_fields(self._fields)
