@@ -781,32 +781,23 @@ class EscalationPolicy:
             except InvalidArgument as error:
                 raise InvalidArgument(f"rule {index} ({rule.name!r}): {error}") from None
 
-    def _marks_only(self, ticket: Ticket) -> bool:
+    def _marks_only(self, sla: SLAState | None) -> bool:
         """Whether every rule's condition is an SLA threshold or breach the SLA announces
         with an event on every clock: then a rule can only be due once its mark is in
         the history (a cycle without marks has nothing due, and nothing due before the
         SLA's own next deadline)."""
         fractions = self._sla_fractions
-        if fractions is None:
-            return False
-        sla: SLAState | None = ticket._sla  # type: ignore[assignment]
-        return sla is None or fractions <= sla._policies._announced
+        return fractions is not None and (sla is None or fractions <= sla._policies._announced)
 
     def _quiet(self, sla: SLAState | None) -> bool:
         """Whether no rule can be due before the SLA's next deadline, without reading
-        the history: every rule reacts to a mark the SLA announces on every clock
-        (see :meth:`_marks_only`), and the ticket has recorded no mark at all yet."""
-        fractions = self._sla_fractions
-        return (
-            fractions is not None
-            and sla is not None
-            and sla._marks == 0
-            and fractions <= sla._policies._announced
-        )
+        the history: the rules only react to marks (:meth:`_marks_only`) and the
+        ticket has recorded no mark at all yet."""
+        return sla is not None and sla._marks == 0 and self._marks_only(sla)
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
-        if not facts.sla_marks and self._marks_only(ticket):
+        if not facts.sla_marks and self._marks_only(ticket._sla):  # type: ignore[arg-type]
             return []
         due = []
         fired = facts.fired
@@ -918,7 +909,7 @@ class EscalationPolicy:
         if (
             (horizon is not None or sla_next is None)
             and not facts.sla_marks
-            and self._marks_only(ticket)
+            and self._marks_only(sla)
         ):
             # Nothing announced this cycle, and nothing will be before the SLA's next
             # deadline (or ever, without one): no rule is due before it.
