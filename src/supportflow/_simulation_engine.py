@@ -105,6 +105,11 @@ def _at(us: int) -> _dt.datetime:
     return _EPOCH + _delta(0, 0, us)
 
 
+def _instant(us: int) -> _dt.datetime:
+    """``us`` for a command's ``at=``: a :class:`Micros`, taken as it is (no datetime)."""
+    return cast(_dt.datetime, Micros(us))
+
+
 def _duration(value: object, name: str) -> int:
     return duration_us(value, name, allow_zero=False)
 
@@ -348,7 +353,7 @@ class _Simulator:
         # ``now`` for the ``at=`` of a command: a :class:`Micros` (one per instant, made
         # by the loop when ``now`` moves), which every command takes as it is, with no
         # datetime to build or convert.
-        self.at = cast(_dt.datetime, Micros(self.now))
+        self.at = _instant(self.now)
         self.events = 0
         self.commands = 0
         # Agents, their shifts and the queues of unassigned tickets per tier.
@@ -465,7 +470,7 @@ class _Simulator:
                 self.now = now
                 if now != last:
                     last = now
-                    self.at = cast(_dt.datetime, Micros(now))
+                    self.at = _instant(now)
                 if now >= next_sample:
                     self._advance(now)
                     next_sample = self.next_sample
@@ -494,7 +499,7 @@ class _Simulator:
                 continue
             if now != last:
                 last = now
-                self.at = cast(_dt.datetime, Micros(now))
+                self.at = _instant(now)
             if kind == _DEADLINE:
                 case, due = ref
                 deadline(case, due)
@@ -582,20 +587,7 @@ class _Simulator:
         elif due != case.deadline:
             case.deadline = due
             now = self.now
-            # self.push(max(due, now), _DEADLINE, (case, due)), inlined: the most common push
-            us = due if due > now else now
-            if us < self.horizon:
-                actions = self.actions
-                _heappush(self.heap, us << _SEQ_BITS | len(actions))
-                actions.append((_DEADLINE, (case, due)))
-                return
-            bucket = self.later.get(us // _BUCKET)
-            if bucket is None:
-                self.later[us // _BUCKET] = ([us << _SEQ_BITS], [(_DEADLINE, (case, due))])
-            else:
-                keys, actions = bucket
-                keys.append(us << _SEQ_BITS | len(actions))
-                actions.append((_DEADLINE, (case, due)))
+            self.push(due if due > now else now, _DEADLINE, (case, due))
 
     def _start_work(self, agent: _AgentState) -> None:
         """An available, idle agent takes the next touch: own tickets first, then new ones."""
@@ -666,8 +658,7 @@ class _Simulator:
             ticket.solve("Solved as described in the reply.", at=at)
             self._solved(case, agent)
         self.commands += 1
-        if case.stage < _SOLVED:  # most touches solve: no tier to follow then
-            self._follow_tier(case)
+        self._follow_tier(case)
         self._schedule_deadline(case)
 
     def _solved(self, case: _Case, agent: _AgentState | None) -> None:
@@ -767,10 +758,8 @@ class _Simulator:
         or caught up by any command) to the queue of its new tier."""
         if case.stage < _SOLVED:
             tier = case.ticket.tier
-            if tier is not None:
-                staffed = self.staffed.get(tier)  # _staffed, without a call when known
-                if (self._staffed(tier) if staffed is None else staffed) != case.tier:
-                    self._escalate(case, tier)
+            if tier is not None and self._staffed(tier) != case.tier:
+                self._escalate(case, tier)
 
     def _escalate(self, case: _Case, tier: int) -> None:
         """A functional escalation: the ticket leaves its agent for the new tier's queue."""
@@ -982,20 +971,14 @@ class _Simulator:
         self.finished_programs.append(program)
 
     def _csat_score(self, case: _Case) -> int:
-        arrival = case.arrival
-        draw = arrival.csat_draw or 0.0
-        if case.reopened:
+        draw = case.arrival.csat_draw or 0.0
+        breached, _, escalations = _tally(case.ticket)
+        if breached or case.reopened:
             table = _CSAT_POOR
+        elif escalations or case.arrival.needs_info:
+            table = _CSAT_FAIR
         else:
-            # A breach makes it poor, else an escalation (or a question asked) fair.
-            table = _CSAT_FAIR if arrival.needs_info else _CSAT_GOOD
-            for event in case.ticket._history:
-                name = event.name
-                if name == "sla_breached":
-                    table = _CSAT_POOR
-                    break
-                if name == "escalated":
-                    table = _CSAT_FAIR
+            table = _CSAT_GOOD
         for score, cumulative in enumerate(table, 1):
             if draw < cumulative:
                 return score
@@ -1018,10 +1001,10 @@ class _Simulator:
         program = FeedbackProgram.create(
             f"NPS-{hour}",
             nps_every=_delta(microseconds=period),
-            at=cast(_dt.datetime, Micros(answers[0].at_us - period)),
+            at=_instant(answers[0].at_us - period),
         )
         for answer in answers:
-            program.enroll(answer.customer_id, at=cast(_dt.datetime, Micros(answer.at_us - period)))
+            program.enroll(answer.customer_id, at=_instant(answer.at_us - period))
         at = self.at
         sent = {
             event.customer_id: event.survey_id
