@@ -446,11 +446,15 @@ def test_replay_gives_an_equal_ticket() -> None:
     assert repr(again) == "<Ticket T-42 closed v11>"
 
 
+# A one-hour first reply SLA and a rule on its breach (warnings at 50 % and 75 %).
+HOUR_SLA = SLAPolicySet([SLAPolicy("all", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
+LATE_REPLY = EscalationPolicy(
+    [EscalationRule("late", SLABreach("first_reply"), NotifyManager("lead"))]
+)
+
+
 def test_a_deep_copy_is_equal_independent_and_shares_the_immutable_parts() -> None:
-    sla = SLAPolicySet([SLAPolicy("all", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
-    policy = EscalationPolicy(
-        [EscalationRule("late", SLABreach("first_reply"), NotifyManager("x"))]
-    )
+    sla, policy = HOUR_SLA, LATE_REPLY
     ticket = Ticket.open(
         "T-1",
         customer_id="C-1",
@@ -690,13 +694,8 @@ def test_replies_record_the_event_fields() -> None:
 def test_the_simulators_micros_instants_record_what_datetimes_record() -> None:
     # The simulator passes private Micros instants (no datetime per instant): every
     # command takes them as the same instant, with the same checks.
-    sla = SLAPolicySet([SLAPolicy("std", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
-    policy = EscalationPolicy(
-        [EscalationRule("late", SLABreach("first_reply"), NotifyManager("lead"))]
-    )
-
     def drive(when: Any) -> Ticket:
-        ticket = new_ticket(sla=sla, escalation=policy, at=when(0))
+        ticket = new_ticket(sla=HOUR_SLA, escalation=LATE_REPLY, at=when(0))
         ticket.assign("ann", at=when(5))
         ticket.evaluate(at=when(90))
         ticket.reply("ann", "On it", at=when(95))
