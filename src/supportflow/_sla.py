@@ -112,12 +112,12 @@ _PAUSABLE: Final = frozenset(
 )
 # Metrics whose cycles follow the ticket status (they run while unsolved).
 _STATUS_METRICS: Final = (_RW, _AW, _RS)
-# How each metric's running clock ends, indexed like _METRICS, when the ticket is solved
-# (the status metrics are fulfilled, the others cancelled) and when it is closed.
-_ON_SOLVED: Final = tuple(_FULFILLED if i in _STATUS_METRICS else _CANCELLED for i in range(6))
-_ON_CLOSED: Final = (_CANCELLED,) * 6
-# An agent reply fulfils the first reply, the next reply and the periodic update.
-_ON_REPLY: Final = tuple(_FULFILLED if i in (_FR, _NR, _PU) else None for i in range(6))
+# (metric index, end state) of the running clocks an event stops: solving fulfils the
+# status metrics and cancels the others, closing cancels all, an agent reply fulfils the
+# first reply, the next reply and the periodic update.
+_ON_SOLVED: Final = tuple((i, _FULFILLED if i in _STATUS_METRICS else _CANCELLED) for i in range(6))
+_ON_CLOSED: Final = tuple((i, _CANCELLED) for i in range(6))
+_ON_REPLY: Final = ((_FR, _FULFILLED), (_NR, _FULFILLED), (_PU, _FULFILLED))
 
 DEFAULT_PAUSES: Final[Mapping[Metric, frozenset[TicketStatus]]] = {
     Metric.FIRST_REPLY: frozenset(),
@@ -1600,11 +1600,13 @@ class SLAState:
         if bound < self._horizon:
             self._horizon = bound
 
-    def _end_running(self, at: int, ends: tuple[ClockState | None, ...]) -> None:
-        """Stop each running current clock whose metric has an end state in ``ends``
-        (indexed like _METRICS) with that state."""
-        for clock, end in zip(self._current, ends, strict=True):
-            if clock is not None and end is not None:
+    def _end_running(self, at: int, ends: tuple[tuple[int, ClockState], ...]) -> None:
+        """Stop the current clock of each (metric index, end state) of ``ends``, if it
+        runs, in that state."""
+        current = self._current
+        for index, end in ends:
+            clock = current[index]
+            if clock is not None:
                 state = clock.state
                 if state is _ACTIVE or state is _PAUSED:
                     clock._stop(at, end)
