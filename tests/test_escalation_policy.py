@@ -33,6 +33,7 @@ from supportflow import (
     SLAPolicy,
     SLAPolicySet,
     SLAThreshold,
+    SLAWarning,
     Ticket,
     TierLadder,
     Topic,
@@ -294,6 +295,30 @@ def test_one_tier_up_stops_at_the_top() -> None:
     assert policy.evaluate(ticket, at=hours(3)) == ()
     assert policy.next_due(ticket) is None
     assert ticket.tier == 4
+
+
+def test_a_history_cut_between_a_warning_and_its_rule_catches_up_exactly() -> None:
+    # A host may hold a history that ends at an SLA warning, before the escalation
+    # it fires (read mid-way, or cut by hand): the next deadline it reads is the
+    # rule's, and once the rule fired it is the SLA's again, as on the whole ticket.
+    policy = EscalationPolicy(
+        [
+            EscalationRule("75%", SLAThreshold("resolution", 75), NotifyManager("lead")),
+            EscalationRule("breach", SLABreach("resolution"), NotifyManager("support_manager")),
+        ]
+    )
+    ticket = open_ticket(policy)
+    ticket.evaluate(at=hours(7))
+    history = ticket.history
+    cut = 1 + next(
+        i for i, e in enumerate(history) if isinstance(e, SLAWarning) and e.threshold == 0.75
+    )
+    assert isinstance(history[cut], ManagerNotified)
+    partial = Ticket.replay(history[:cut], sla=SLA, escalation=policy)
+    assert partial.next_deadline() == hours(6)  # the rule, due at the warning
+    partial.evaluate(at=hours(7))
+    assert partial.history == history
+    assert partial.next_deadline() == ticket.next_deadline() == hours(8)
 
 
 def test_evaluate_is_pure_and_apply_is_idempotent() -> None:

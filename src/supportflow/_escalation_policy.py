@@ -87,6 +87,7 @@ class _Facts:
         "cycle_start_us",
         "fired",
         "horizon_us",
+        "quiet_marks",
         "reassignments_us",
         "reopens_us",
         "requests_us",
@@ -113,6 +114,9 @@ class _Facts:
         # by the first SLA condition that needs them.
         self.horizon_us: int | None = None
         self.clocks: tuple[SLAClock, ...] | None = None
+        # The ticket's count of SLA marks when every rule whose mark this cycle
+        # recorded had fired (see EscalationPolicy._quiet); -1 until then.
+        self.quiet_marks = -1
         # The scan: the history read so far and where it stopped.
         self._history = history
         self._position = 0
@@ -199,6 +203,14 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
     needs instants up to it). The scan lives on the ticket and is rebuilt when its
     history is not the one it read (a rewound or rebuilt ticket).
     """
+    facts = _scan(ticket)
+    facts.horizon_us = horizon_us
+    facts.clocks = None
+    return facts
+
+
+def _scan(ticket: Ticket) -> _Facts:
+    """The ticket's scan, brought up to date with its history (see :func:`_facts`)."""
     history = ticket._history
     facts = ticket._scan
     if type(facts) is not _Facts or facts._history is not history or facts._position > len(history):
@@ -206,8 +218,6 @@ def _facts(ticket: Ticket, horizon_us: int | None = None) -> _Facts:
         ticket._scan = facts
     if facts._position < len(history):
         facts._advance()
-    facts.horizon_us = horizon_us
-    facts.clocks = None
     return facts
 
 
@@ -754,16 +764,23 @@ class EscalationPolicy:
     # The fractions of SLA targets the rules react to, when every rule is an SLA
     # threshold or breach (None otherwise): see _marks_only.
     _sla_fractions: frozenset[float] | None = attrs.field(init=False, eq=False, repr=False)
+    # (name, (metric, fraction)) of each rule, when every rule is an SLA threshold or
+    # breach: the mark each one waits for (see _quiet).
+    _rule_marks: tuple[tuple[str, tuple[Metric, float]], ...] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
-        keys = set()
+        rule_marks = []
         for rule in self.rules:
             condition = rule.condition
             if isinstance(condition, SLAThreshold):
-                keys.add((condition.metric, condition.percent / 100))
+                rule_marks.append((rule.name, (condition.metric, condition.percent / 100)))
             elif isinstance(condition, SLABreach):
-                keys.add((condition.metric, 1.0))
+                rule_marks.append((rule.name, (condition.metric, 1.0)))
+        keys = {key for _, key in rule_marks}
         object.__setattr__(self, "_sla_keys", frozenset(keys))
+        object.__setattr__(self, "_rule_marks", tuple(rule_marks))
         sla_only = all(isinstance(rule.condition, SLAThreshold | SLABreach) for rule in self.rules)
         fractions = frozenset(fraction for _, fraction in keys) if sla_only else None
         object.__setattr__(self, "_sla_fractions", fractions)
@@ -789,11 +806,42 @@ class EscalationPolicy:
         fractions = self._sla_fractions
         return fractions is not None and (sla is None or fractions <= sla._policies._announced)
 
-    def _quiet(self, sla: SLAState | None) -> bool:
-        """Whether no rule can be due before the SLA's next deadline, without reading
-        the history: the rules only react to marks (:meth:`_marks_only`) and the
-        ticket has recorded no mark at all yet."""
-        return sla is not None and sla._marks == 0 and self._marks_only(sla)
+    def _quiet(self, ticket: Ticket, sla: SLAState | None) -> bool:
+        """Whether no rule can be due before the SLA's next deadline: the rules only
+        react to marks (:meth:`_marks_only`), and every rule whose mark this cycle
+        recorded has fired (it fires once per cycle), so each rule left waits for a
+        mark the SLA records at one of its deadlines.
+
+        Without reading the history while the ticket has no mark at all; after that,
+        the answer found is kept until the SLA records its next mark (a rule firing
+        or a reopen only keeps it true).
+        """
+        if sla is None or not self._marks_only(sla):
+            return False
+        marks = sla._marks
+        if marks == 0:
+            return True
+        facts = ticket._scan
+        if (
+            type(facts) is _Facts
+            and facts.quiet_marks == marks
+            and facts._history is ticket._history
+        ):
+            return True
+        facts = _scan(ticket)
+        recorded = facts.sla_marks
+        fired = facts.fired
+        for name, key in self._rule_marks:
+            if key in recorded and name not in fired:
+                return False
+        facts.quiet_marks = marks
+        return True
+
+    def _keeps_due(self, ticket: Ticket, sla: SLAState, due: int | None) -> bool:
+        """Whether ``due``, the ticket's next due instant from before an event that left
+        the SLA's next deadline as it was, still holds after it: no rule can be due
+        before that deadline, and ``due`` is that deadline (no rule came first)."""
+        return self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us())
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
@@ -840,8 +888,11 @@ class EscalationPolicy:
 
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         """:meth:`apply` at ``now_us`` (microseconds; the ticket calls this one)."""
-        if ticket.status is TicketStatus.CLOSED:
+        if ticket._status is TicketStatus.CLOSED:
             return ()
+        sla: SLAState | None = ticket._sla  # type: ignore[assignment]
+        if sla is not None and now_us < sla._horizon and self._quiet(ticket, sla):
+            return ()  # no SLA event is due yet, and no rule before one
         return _apply_due(self, ticket, now_us)
 
     def _check_replayed(self, ticket: Ticket, event: Event) -> None:
@@ -900,7 +951,7 @@ class EscalationPolicy:
         """
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         sla_next = None if sla is None else sla.next_deadline_us()
-        if (before is not None or sla_next is None) and self._quiet(sla):
+        if (before is not None or sla_next is None) and self._quiet(ticket, sla):
             return None  # the fast path below, without the scan of the history
         horizon: int | None = None
         if before is not None:
@@ -1056,7 +1107,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     keys = policy._sla_keys
     settled = sla is None  # whether the SLA has nothing left to record up to ``now``
     while True:
-        due = [] if policy._quiet(sla) else policy._due(ticket, _facts(ticket, now), now)
+        due = [] if policy._quiet(ticket, sla) else policy._due(ticket, _facts(ticket, now), now)
         if not settled:
             assert sla is not None
             until = due[0][0] if due else now

@@ -149,9 +149,9 @@ class EscalationProtocol(Protocol):
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         """:meth:`apply` at ``now_us`` microseconds (no datetime round trip)."""
 
-    def _quiet(self, sla: Any) -> bool:
-        """Whether no rule can fall due before the SLA's next deadline whatever the
-        ticket's next event, short of an SLA warning or breach (which moves that)."""
+    def _keeps_due(self, ticket: Ticket, sla: Any, due: int | None) -> bool:
+        """Whether the ticket's cached next due instant ``due`` still holds after an
+        event that left the SLA's next deadline as it was."""
 
 
 # --- argument checks --------------------------------------------------------------------
@@ -574,7 +574,7 @@ class Ticket:
             # escalation rule can fall due before it: most events of a ticket without
             # warnings yet (the next command then skips the catch-up, too).
             escalation = self._escalation_policy
-            if escalation is None or escalation._quiet(sla):
+            if escalation is None or escalation._keeps_due(self, sla, self._due):
                 return
         self._due = _STALE
 
