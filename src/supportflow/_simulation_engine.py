@@ -739,18 +739,19 @@ class _Simulator:
         ticket = case.ticket
         at = self.at
         case.deadline = None
+        if case.stage == _SOLVED:
+            close_at = ticket.auto_close_at_us
+            if close_at is not None and close_at <= self.now:
+                # Like every command, auto_close first records what fell due before it.
+                ticket.auto_close(at=at)
+                self.commands += 1
+                self._closed(case)
+                return
         # Without SLA or escalation the only deadline is the auto-close.
         if self.evaluates:
             ticket.evaluate(at=at)
             self.commands += 1
             self._follow_tier(case)
-        if case.stage == _SOLVED:
-            close_at = ticket.auto_close_at_us
-            if close_at is not None and close_at <= self.now:
-                ticket.auto_close(at=at)
-                self.commands += 1
-                self._closed(case)
-                return
         self._schedule_deadline(case)
 
     def _follow_tier(self, case: _Case) -> None:
