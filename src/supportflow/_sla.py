@@ -1359,23 +1359,38 @@ class SLAState:
             # cheap lower bounds, stop once no other clock can come earlier, and skip a
             # clock dominated by one already computed (same calendar, running since no
             # earlier, no less to go: adding business time is monotonic).
-            several = len(bounds) > 1
-            if several:
+            if len(bounds) == 2:
+                if bounds[1][0] < bounds[0][0]:
+                    bounds.reverse()
+            elif len(bounds) > 2:
                 bounds.sort(key=_first)
+            # The first clock's key is taken only when a second clock needs it.
+            pending: SLAClock | None = None
             done: list[tuple[BusinessCalendar, int, int]] = []
+            started = False
             for bound, clock in bounds:
                 if best is not None and bound >= best:
                     break
-                key = clock._remaining_key() if several else None
-                if (
-                    key is not None
-                    and done
-                    and any(
-                        cal is key[0] and run <= key[1] and left <= key[2]
-                        for cal, run, left in done
-                    )
-                ):
-                    continue
+                key = None
+                if started:
+                    if pending is not None:
+                        first_key = pending._remaining_key()
+                        pending = None
+                        if first_key is not None:
+                            done.append(first_key)
+                    key = clock._remaining_key()
+                    if (
+                        key is not None
+                        and done
+                        and any(
+                            cal is key[0] and run <= key[1] and left <= key[2]
+                            for cal, run, left in done
+                        )
+                    ):
+                        continue
+                else:
+                    started = True
+                    pending = clock
                 due = clock.next_due_us()
                 if due is not None and (best is None or due < best):
                     best = due
