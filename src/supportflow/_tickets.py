@@ -572,7 +572,8 @@ class Ticket:
         if sla is not None and sla.observe(self, event) and self._due != _STALE:
             # The cached next due instant stands when the SLA's did not move and no
             # escalation rule can fall due before it: most events of a ticket without
-            # warnings yet (the next command then skips the catch-up, too).
+            # warnings yet, or whose warnings' rules have fired (the next command then
+            # skips the catch-up, too).
             escalation = self._escalation_policy
             if escalation is None or escalation._keeps_due(self, sla, self._due):
                 return
