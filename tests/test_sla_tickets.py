@@ -166,6 +166,32 @@ def test_a_ticket_opened_friday_evening_is_due_monday_on_office_hours() -> None:
     assert [(e.threshold, e.at) for e in emitted] == [(0.5, t(5, 11)), (0.75, t(5, 12))]  # type: ignore[attr-defined]
 
 
+def test_a_clock_started_later_but_due_first_gives_the_next_deadline() -> None:
+    # The next deadline computes clocks in the order of a wall-time lower bound, and
+    # skips a clock another one dominates (same calendar, running since no later, no
+    # more to go). Resolution, started before the office opens, has the lower bound;
+    # next reply, started later with less to go, comes due first: it is not skipped.
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "office",
+                {"next_reply": {"normal": H}, "resolution": {"normal": 3 * H}},
+                calendar=WEEKDAYS,
+                warnings=(),
+            )
+        ]
+    )
+    ticket = open_ticket(t(2, 8), policies)  # resolution due at 12:00
+    ticket.reply("ana", "Which printer is it?", at=t(2, 10))
+    ticket.customer_message("The one on the second floor.", at=t(2, 10, 30))
+    assert ticket.next_deadline() == t(2, 11, 30)  # next reply, one office hour later
+    emitted = ticket.evaluate(at=t(2, 12))
+    assert [(type(e), e.metric.value, e.at) for e in emitted] == [  # type: ignore[attr-defined]
+        (SLABreached, "next_reply", t(2, 11, 30)),
+        (SLABreached, "resolution", t(2, 12)),
+    ]
+
+
 def test_raising_the_priority_half_way_retargets_from_the_original_start() -> None:
     ticket = open_ticket(t(5, 9))
     ticket.change_priority(Priority.HIGH, at=t(5, 10))  # 1 h of the 4 h first reply used
