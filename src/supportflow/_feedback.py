@@ -107,6 +107,17 @@ SURVEY_LIFECYCLE: Final = Lifecycle.define(
     initial="scheduled",
 )
 
+# The members the methods read, as module globals: loading an attribute of an enum
+# class is several times slower (EnumType defines __getattr__), and so is the enum's
+# ``value`` property next to a lookup in _STATE (the lifecycle state of each status).
+_CSAT, _NPS, _CES = SurveyKind.CSAT, SurveyKind.NPS, SurveyKind.CES
+_SCHEDULED, _SENT, _ANSWERED, _CANCELLED = (
+    SurveyStatus.SCHEDULED,
+    SurveyStatus.SENT,
+    SurveyStatus.ANSWERED,
+    SurveyStatus.CANCELLED,
+)
+_STATE: Final = {status: status.value for status in SurveyStatus}
 _NPS_SCALE: Final = (0, 10)
 _METHOD: Final = {SurveyKind.CSAT: "satisfaction", SurveyKind.NPS: "likelihood_to_recommend"}
 
@@ -391,7 +402,7 @@ class FeedbackProgram(ProactiveAggregate):
             )
         if ticket_id in self._scheduled_csat:
             for survey in self._surveys.values():
-                if survey.ticket_id == ticket_id and survey.status is SurveyStatus.SCHEDULED:
+                if survey.ticket_id == ticket_id and survey.status is _SCHEDULED:
                     raise InvalidArgument(
                         f"ticket {ticket_id} already has CSAT survey {survey.survey_id} scheduled"
                     )
@@ -429,7 +440,7 @@ class FeedbackProgram(ProactiveAggregate):
         when = self._when(at)
         self._target("cancel_survey")
         survey = self._survey(survey_id)
-        SURVEY_LIFECYCLE.target(survey_id, survey.status.value, "cancel")
+        SURVEY_LIFECYCLE.target(survey_id, _STATE[survey.status], "cancel")
         require_text(reason, "reason")
         event = FeedbackSurveyCancelled(at_us=when, survey_id=survey_id, reason=reason)
         self._apply(event)
@@ -449,10 +460,10 @@ class FeedbackProgram(ProactiveAggregate):
         # or in several steps hands out the same ids as evaluating on time.
         plans: list[tuple[int, int, int, Survey | tuple[str, SurveyKind]]] = []
         for index, survey in enumerate(self._surveys.values()):
-            if survey.status is SurveyStatus.SCHEDULED and survey.due_us <= when:
+            if survey.status is _SCHEDULED and survey.due_us <= when:
                 plans.append((survey.due_us, 0, index, survey))
         for index, (customer, nexts) in enumerate(self._enrolled.items()):
-            for slot, kind in enumerate((SurveyKind.NPS, SurveyKind.CES)):
+            for slot, kind in enumerate((_NPS, _CES)):
                 for us in self._cadence(nexts[slot], kind, when):
                     plans.append((us, 1, 2 * index + slot, (customer, kind)))
         # (due, family, order) is unique: the plans sort by it, never by their last item
@@ -478,7 +489,7 @@ class FeedbackProgram(ProactiveAggregate):
         return self._apply_all(events)
 
     def _cadence(self, first: int | None, kind: SurveyKind, until: int) -> Iterator[int]:
-        every = self._config.nps_every_us if kind is SurveyKind.NPS else self._config.ces_every_us
+        every = self._config.nps_every_us if kind is _NPS else self._config.ces_every_us
         if first is None or every is None:
             return
         us = first
@@ -504,12 +515,12 @@ class FeedbackProgram(ProactiveAggregate):
         when = self._when(at)
         self._target("record_response")
         survey = self._survey(survey_id)
-        if survey.status is SurveyStatus.SCHEDULED:
+        if survey.status is _SCHEDULED:
             raise InvalidArgument(
                 f"survey {survey_id} was never sent (due {format_instant(survey.due_us)}): "
                 "call evaluate() when it is due, then record the answer"
             )
-        if survey.status is not SurveyStatus.SENT:
+        if survey.status is not _SENT:
             raise InvalidArgument(
                 f"survey {survey_id} is {survey.status.value}: no answer expected"
             )
@@ -566,9 +577,9 @@ class FeedbackProgram(ProactiveAggregate):
 
     def _scale(self, kind: SurveyKind) -> tuple[int, int, str]:
         config = self._config
-        if kind is SurveyKind.NPS:
+        if kind is _NPS:
             return (*_NPS_SCALE, _METHOD[kind])
-        if kind is SurveyKind.CSAT:
+        if kind is _CSAT:
             return (1, config.csat_scale, _METHOD[kind])
         return (1, config.ces_scale, config.ces_method.value)
 
@@ -605,18 +616,16 @@ class FeedbackProgram(ProactiveAggregate):
         """When the next NPS or CES survey for an enrolled customer is due (None if off)."""
         if customer_id not in self._enrolled:
             raise UnknownName(f"customer {customer_id!r} is not enrolled in {self._id}")
-        if kind is SurveyKind.CSAT:
+        if kind is _CSAT:
             raise InvalidArgument("CSAT follows solves, not a cadence: see surveys")
-        us = self._enrolled[customer_id][0 if kind is SurveyKind.NPS else 1]
+        us = self._enrolled[customer_id][0 if kind is _NPS else 1]
         return None if us is None else to_datetime(us)
 
     def next_deadline_us(self) -> int | None:
         """Integer twin of :meth:`next_deadline`."""
         if self._state != "active":
             return None
-        candidates = [
-            s.due_us for s in self._surveys.values() if s.status is SurveyStatus.SCHEDULED
-        ]
+        candidates = [s.due_us for s in self._surveys.values() if s.status is _SCHEDULED]
         for nps, ces in self._enrolled.values():
             candidates.extend(us for us in (nps, ces) if us is not None)
         return min(candidates, default=None)
@@ -649,10 +658,10 @@ class FeedbackProgram(ProactiveAggregate):
             raise InvalidArgument(f"survey {event.survey_id} already exists")
         self._surveys[event.survey_id] = Survey(
             survey_id=event.survey_id,
-            kind=SurveyKind.CSAT,
+            kind=_CSAT,
             customer_id=event.customer_id,
             ticket_id=event.ticket_id,
-            status=SurveyStatus.SCHEDULED,
+            status=_SCHEDULED,
             due_us=event.due_at_us,
         )
         scheduled = self._scheduled_csat
@@ -662,14 +671,14 @@ class FeedbackProgram(ProactiveAggregate):
         self._target("send_survey")
         existing = self._surveys.get(event.survey_id)
         if existing is not None:
-            SURVEY_LIFECYCLE.target(event.survey_id, existing.status.value, "send")
+            SURVEY_LIFECYCLE.target(event.survey_id, _STATE[existing.status], "send")
             self._unschedule(existing)
-            self._surveys[event.survey_id] = _moved(existing, SurveyStatus.SENT, event.at_us)
+            self._surveys[event.survey_id] = _moved(existing, _SENT, event.at_us)
             return
-        slot = 0 if event.kind is SurveyKind.NPS else 1
+        slot = 0 if event.kind is _NPS else 1
         every = self._config.nps_every_us if slot == 0 else self._config.ces_every_us
         nexts = list(self._enrolled[event.customer_id])
-        if every is None or event.kind is SurveyKind.CSAT or nexts[slot] != event.at_us:
+        if every is None or event.kind is _CSAT or nexts[slot] != event.at_us:
             raise InvalidArgument(f"{event.kind.value} survey {event.survey_id} is not due")
         nexts[slot] = event.at_us + every
         self._enrolled[event.customer_id] = (nexts[0], nexts[1])
@@ -678,7 +687,7 @@ class FeedbackProgram(ProactiveAggregate):
             kind=event.kind,
             customer_id=event.customer_id,
             ticket_id=None,
-            status=SurveyStatus.SENT,
+            status=_SENT,
             due_us=event.at_us,
             sent_at_us=event.at_us,
         )
@@ -686,9 +695,9 @@ class FeedbackProgram(ProactiveAggregate):
     def _on_cancelled(self, event: FeedbackSurveyCancelled) -> None:
         self._target("cancel_survey")
         survey = self._surveys[event.survey_id]
-        SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "cancel")
+        SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "cancel")
         self._unschedule(survey)
-        self._surveys[event.survey_id] = _moved(survey, SurveyStatus.CANCELLED, survey.sent_at_us)
+        self._surveys[event.survey_id] = _moved(survey, _CANCELLED, survey.sent_at_us)
 
     def _unschedule(self, survey: Survey) -> None:
         """A scheduled CSAT survey leaves that state (sent or cancelled)."""
@@ -705,9 +714,9 @@ class FeedbackProgram(ProactiveAggregate):
     def _on_response(self, event: FeedbackResponseRecorded) -> None:
         self._target("record_response")
         survey = self._surveys[event.survey_id]
-        SURVEY_LIFECYCLE.target(event.survey_id, survey.status.value, "answer")
+        SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "answer")
         low, high, method = self._scale(survey.kind)
-        self._surveys[event.survey_id] = _moved(survey, SurveyStatus.ANSWERED, survey.sent_at_us)
+        self._surveys[event.survey_id] = _moved(survey, _ANSWERED, survey.sent_at_us)
         self._responses.append(
             SurveyResponse(
                 survey_id=survey.survey_id,
