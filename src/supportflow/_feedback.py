@@ -119,7 +119,6 @@ _SCHEDULED, _SENT, _ANSWERED, _CANCELLED = (
 )
 _STATE: Final = {status: status.value for status in SurveyStatus}
 _NPS_SCALE: Final = (0, 10)
-_METHOD: Final = {SurveyKind.CSAT: "satisfaction", SurveyKind.NPS: "likelihood_to_recommend"}
 
 
 @attrs.frozen(kw_only=True)
@@ -281,7 +280,7 @@ def _moved(survey: Survey, status: SurveyStatus, sent_at_us: int | None) -> Surv
 class FeedbackProgram(ProactiveAggregate):
     """Surveys and their answers for one program (event-sourced, see the module doc)."""
 
-    __slots__ = ("_enrolled", "_responses", "_scheduled_csat", "_settings", "_surveys")
+    __slots__ = ("_enrolled", "_responses", "_scales", "_scheduled_csat", "_settings", "_surveys")
 
     kind: ClassVar[str] = "feedback_program"
     lifecycle: ClassVar[Lifecycle] = FEEDBACK_PROGRAM_LIFECYCLE
@@ -290,6 +289,8 @@ class FeedbackProgram(ProactiveAggregate):
     def _reset(self) -> None:
         super()._reset()
         self._settings: FeedbackProgramCreated | None = None
+        # kind -> (lowest score, highest score, method), from the settings
+        self._scales: dict[SurveyKind, tuple[int, int, str]] = {}
         self._surveys: dict[str, Survey] = {}
         # customer -> [next NPS due, next CES due] (None when that survey is off)
         self._enrolled: dict[str, tuple[int | None, int | None]] = {}
@@ -524,8 +525,9 @@ class FeedbackProgram(ProactiveAggregate):
             raise InvalidArgument(
                 f"survey {survey_id} is {survey.status.value}: no answer expected"
             )
-        low, high, _ = self._scale(survey.kind)
-        _int(score, "score")
+        low, high, _ = self._scales[survey.kind]
+        if type(score) is not int:
+            _int(score, "score")
         if not low <= score <= high:
             raise InvalidArgument(
                 f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
@@ -574,14 +576,6 @@ class FeedbackProgram(ProactiveAggregate):
 
     def _next_survey_id(self) -> str:
         return f"{self._id}-{len(self._surveys) + 1}"
-
-    def _scale(self, kind: SurveyKind) -> tuple[int, int, str]:
-        config = self._config
-        if kind is _NPS:
-            return (*_NPS_SCALE, _METHOD[kind])
-        if kind is _CSAT:
-            return (1, config.csat_scale, _METHOD[kind])
-        return (1, config.ces_scale, config.ces_method.value)
 
     @property
     def status(self) -> str:
@@ -640,6 +634,11 @@ class FeedbackProgram(ProactiveAggregate):
     def _on_created(self, event: FeedbackProgramCreated) -> None:
         self._id = event.program_id
         self._settings = event
+        self._scales = {
+            _CSAT: (1, event.csat_scale, "satisfaction"),
+            _NPS: (*_NPS_SCALE, "likelihood_to_recommend"),
+            _CES: (1, event.ces_scale, event.ces_method.value),
+        }
 
     def _on_enrolled(self, event: FeedbackCustomerEnrolled) -> None:
         self._target("enroll")
@@ -715,7 +714,7 @@ class FeedbackProgram(ProactiveAggregate):
         self._target("record_response")
         survey = self._surveys[event.survey_id]
         SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "answer")
-        low, high, method = self._scale(survey.kind)
+        low, high, method = self._scales[survey.kind]
         self._surveys[event.survey_id] = _moved(survey, _ANSWERED, survey.sent_at_us)
         self._responses.append(
             SurveyResponse(
