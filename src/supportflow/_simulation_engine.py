@@ -972,21 +972,14 @@ class _Simulator:
         self.finished_programs.append(program)
 
     def _csat_score(self, case: _Case) -> int:
-        # Poor after a breach or a reopen, fair after an escalation or a question,
-        # good otherwise: one pass over the history that stops at the first breach.
-        arrival = case.arrival
-        draw = arrival.csat_draw or 0.0
-        if case.reopened:
+        draw = case.arrival.csat_draw or 0.0
+        breached, _, escalations = _tally(case.ticket)
+        if breached or case.reopened:
             table = _CSAT_POOR
+        elif escalations or case.arrival.needs_info:
+            table = _CSAT_FAIR
         else:
-            table = _CSAT_FAIR if arrival.needs_info else _CSAT_GOOD
-            for event in case.ticket._history:  # the list itself: ``history`` would copy it
-                name = event.name
-                if name == "sla_breached":
-                    table = _CSAT_POOR
-                    break
-                if name == "escalated":
-                    table = _CSAT_FAIR
+            table = _CSAT_GOOD
         for score, cumulative in enumerate(table, 1):
             if draw < cumulative:
                 return score
