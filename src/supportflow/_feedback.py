@@ -282,8 +282,6 @@ class FeedbackProgram(ProactiveAggregate):
 
     __slots__ = ("_enrolled", "_responses", "_scales", "_scheduled_csat", "_settings", "_surveys")
 
-    # The commands and the _on_* handlers below check a trigger with
-    # FEEDBACK_PROGRAM_LIFECYCLE.target itself: one call fewer than self._target.
     kind: ClassVar[str] = "feedback_program"
     lifecycle: ClassVar[Lifecycle] = FEEDBACK_PROGRAM_LIFECYCLE
     created_event: ClassVar[type[Event]] = FeedbackProgramCreated
@@ -360,7 +358,7 @@ class FeedbackProgram(ProactiveAggregate):
     def enroll(self, customer_id: str, *, at: datetime | None = None) -> FeedbackCustomerEnrolled:
         """Put a customer on the NPS/CES cadence; their first surveys are due one cadence later."""
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "enroll")
+        self._target("enroll")
         require_text(customer_id, "customer_id")
         if customer_id in self._enrolled:
             raise InvalidArgument(f"customer {customer_id} is already enrolled in {self._id}")
@@ -373,7 +371,7 @@ class FeedbackProgram(ProactiveAggregate):
     ) -> FeedbackCustomerUnenrolled:
         """Take a customer off the cadence (answers to surveys already sent still count)."""
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "unenroll")
+        self._target("unenroll")
         if customer_id not in self._enrolled:
             raise UnknownName(f"customer {customer_id!r} is not enrolled in {self._id}")
         event = FeedbackCustomerUnenrolled(at_us=when, customer_id=customer_id)
@@ -394,7 +392,7 @@ class FeedbackProgram(ProactiveAggregate):
         ticket with a CSAT survey still scheduled is refused (cancel it first).
         """
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "schedule_csat")
+        self._target("schedule_csat")
         require_text(ticket_id, "ticket_id")
         require_text(customer_id, "customer_id")
         solved = optional_at_us(solved_at, "solved_at")
@@ -441,7 +439,7 @@ class FeedbackProgram(ProactiveAggregate):
     ) -> FeedbackSurveyCancelled:
         """Cancel a scheduled survey (a reopened ticket, a complaint in progress...)."""
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "cancel_survey")
+        self._target("cancel_survey")
         survey = self._survey(survey_id)
         SURVEY_LIFECYCLE.target(survey_id, _STATE[survey.status], "cancel")
         require_text(reason, "reason")
@@ -516,7 +514,7 @@ class FeedbackProgram(ProactiveAggregate):
         outside the survey's scale.
         """
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "record_response")
+        self._target("record_response")
         survey = self._survey(survey_id)
         if survey.status is _SCHEDULED:
             raise InvalidArgument(
@@ -563,7 +561,7 @@ class FeedbackProgram(ProactiveAggregate):
 
     def _plain(self, trigger: str, cls: type[_Plain], at: datetime | None) -> _Plain:
         when = self._when(at)
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, trigger)
+        self._target(trigger)
         event = cls(at_us=when)
         self._apply(event)
         return event
@@ -643,18 +641,18 @@ class FeedbackProgram(ProactiveAggregate):
         }
 
     def _on_enrolled(self, event: FeedbackCustomerEnrolled) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "enroll")
+        self._target("enroll")
         config = self._config
         nps = None if config.nps_every_us is None else event.at_us + config.nps_every_us
         ces = None if config.ces_every_us is None else event.at_us + config.ces_every_us
         self._enrolled[event.customer_id] = (nps, ces)
 
     def _on_unenrolled(self, event: FeedbackCustomerUnenrolled) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "unenroll")
+        self._target("unenroll")
         del self._enrolled[event.customer_id]
 
     def _on_csat(self, event: FeedbackCSATScheduled) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "schedule_csat")
+        self._target("schedule_csat")
         if event.survey_id in self._surveys:
             raise InvalidArgument(f"survey {event.survey_id} already exists")
         self._surveys[event.survey_id] = Survey(
@@ -669,7 +667,7 @@ class FeedbackProgram(ProactiveAggregate):
         scheduled[event.ticket_id] = scheduled.get(event.ticket_id, 0) + 1
 
     def _on_sent(self, event: FeedbackSurveySent) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "send_survey")
+        self._target("send_survey")
         existing = self._surveys.get(event.survey_id)
         if existing is not None:
             SURVEY_LIFECYCLE.target(event.survey_id, _STATE[existing.status], "send")
@@ -694,7 +692,7 @@ class FeedbackProgram(ProactiveAggregate):
         )
 
     def _on_cancelled(self, event: FeedbackSurveyCancelled) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "cancel_survey")
+        self._target("cancel_survey")
         survey = self._surveys[event.survey_id]
         SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "cancel")
         self._unschedule(survey)
@@ -713,7 +711,7 @@ class FeedbackProgram(ProactiveAggregate):
             del scheduled[ticket_id]
 
     def _on_response(self, event: FeedbackResponseRecorded) -> None:
-        FEEDBACK_PROGRAM_LIFECYCLE.target(self._id, self._state, "record_response")
+        self._target("record_response")
         survey = self._surveys[event.survey_id]
         SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "answer")
         low, high, method = self._scales[survey.kind]
