@@ -892,7 +892,7 @@ class EscalationPolicy:
 
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         """:meth:`apply` at ``now_us`` (microseconds; the ticket calls this one)."""
-        if ticket._status is TicketStatus.CLOSED:
+        if ticket._status is _CLOSED_STATUS:
             return ()
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         if sla is not None and now_us < sla._horizon and self._quiet(ticket, sla):

@@ -104,6 +104,10 @@ _STATUS_TRIGGERS: Final = frozenset(
 )
 _DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
 _NEVER: Final = -(2**62)
+_NO_TOPIC: Final = Topic.FEEDBACK
+_NO_CHANNEL: Final = Channel.EMAIL
+_NO_PRIORITY: Final = Priority.NORMAL
+_NO_PHASE: Final = LifecyclePhase.USING
 
 
 # --- extension points (implemented by the SLA and escalation modules) -----------------
@@ -514,10 +518,12 @@ class Ticket:
         ticket._id = ""
         ticket._customer_id = ""
         ticket._subject = ""
-        ticket._topic = Topic.FEEDBACK
-        ticket._channel = Channel.EMAIL
-        ticket._priority = Priority.NORMAL
-        ticket._phase = LifecyclePhase.USING
+        # Placeholders until TicketOpened sets them (module constants: reading an enum
+        # class's attribute runs Python code).
+        ticket._topic = _NO_TOPIC
+        ticket._channel = _NO_CHANNEL
+        ticket._priority = _NO_PRIORITY
+        ticket._phase = _NO_PHASE
         ticket._tags = _NO_TAGS
         ticket._assignee = None
         ticket._team = None
