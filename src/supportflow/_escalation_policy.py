@@ -842,10 +842,7 @@ class EscalationPolicy:
         """Whether ``due``, the ticket's next due instant from before an event that left
         the SLA's next deadline as it was, still holds after it: no rule can be due
         before that deadline, and ``due`` is that deadline (no rule came first)."""
-        if sla._marks == 0:
-            fractions = self._sla_fractions  # _marks_only, inline: the common case
-            return fractions is not None and fractions <= sla._policies._announced
-        return self._quiet(ticket, sla) and due == sla.next_deadline_us()
+        return self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us())
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
