@@ -1359,43 +1359,31 @@ class SLAState:
             # cheap lower bounds, stop once no other clock can come earlier, and skip a
             # clock dominated by one already computed (same calendar, running since no
             # earlier, no less to go: adding business time is monotonic).
-            if len(bounds) == 2:
-                if bounds[1][0] < bounds[0][0]:
-                    bounds.reverse()
-            elif len(bounds) > 2:
+            if len(bounds) > 1:
                 bounds.sort(key=_first)
-            # The first clock's key is taken only when a second clock needs it.
-            pending: SLAClock | None = None
-            done: list[tuple[BusinessCalendar, int, int]] = []
-            started = False
+            # The first clock computed gives its key only when a second one needs it.
+            first: SLAClock | None = None
+            done: list[tuple[BusinessCalendar, int, int]] | None = None
             for bound, clock in bounds:
                 if best is not None and bound >= best:
                     break
-                key = None
-                if started:
-                    if pending is not None:
-                        first_key = pending._remaining_key()
-                        pending = None
-                        if first_key is not None:
-                            done.append(first_key)
+                if first is None:
+                    first = clock
+                else:
+                    if done is None:
+                        first_key = first._remaining_key()
+                        done = [] if first_key is None else [first_key]
                     key = clock._remaining_key()
-                    if (
-                        key is not None
-                        and done
-                        and any(
+                    if key is not None:
+                        if any(
                             cal is key[0] and run <= key[1] and left <= key[2]
                             for cal, run, left in done
-                        )
-                    ):
-                        continue
-                else:
-                    started = True
-                    pending = clock
+                        ):
+                            continue
+                        done.append(key)
                 due = clock.next_due_us()
                 if due is not None and (best is None or due < best):
                     best = due
-                if key is not None:
-                    done.append(key)
         return best
 
     def next_deadline(self) -> pendulum.DateTime | None:
