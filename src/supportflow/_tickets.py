@@ -226,11 +226,7 @@ for _source, _trigger, _dest in TICKET_LIFECYCLE.edges():
 
 
 def _move(ticket: Ticket, trigger: str) -> TicketStatus:
-    status = _NEXT[ticket._status._value_].get(trigger)
-    if status is None:
-        # Not an edge: the lifecycle raises the InvalidTransition naming what is allowed.
-        status = _STATUS[TICKET_LIFECYCLE.target(ticket._id, _PLAIN[ticket._status], trigger)]
-    ticket._status = status
+    ticket._status = status = ticket._target(trigger)
     return status
 
 
