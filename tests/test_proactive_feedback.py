@@ -119,6 +119,10 @@ def test_out_of_range_scores_are_refused_and_change_nothing(kind: SurveyKind, ba
         p.record_response(survey.survey_id, bad, at=T0.add(days=91))
     with pytest.raises(InvalidType):
         p.record_response(survey.survey_id, True, at=T0.add(days=91))
+    with pytest.raises(InvalidType):
+        p.record_response(survey.survey_id, 5.0, at=T0.add(days=91))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="unknown channel 'fax'"):
+        p.record_response(survey.survey_id, 5, channel="fax", at=T0.add(days=91))  # type: ignore[arg-type]
     assert snapshot(p) == before
 
 

@@ -526,8 +526,7 @@ class FeedbackProgram(ProactiveAggregate):
                 f"survey {survey_id} is {survey.status.value}: no answer expected"
             )
         low, high, _ = self._scales[survey.kind]
-        if type(score) is not int:
-            _int(score, "score")
+        _int(score, "score")
         if not low <= score <= high:
             raise InvalidArgument(
                 f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
@@ -734,6 +733,8 @@ class FeedbackProgram(ProactiveAggregate):
 
 
 def _int(value: object, name: str) -> int:
+    if type(value) is int:
+        return value
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidType(f"{name} must be an int, got {type(value).__name__}: {value!r}")
     return value
