@@ -154,8 +154,8 @@ def test_de_escalating_below_the_bottom_raises_and_changes_nothing() -> None:
         ({"to_tier": 0}, InvalidArgument, "use de_escalate"),
         ({"team": "customer_service"}, InvalidArgument, "already with 'customer_service'"),
         ({"to_tier": 3, "team": "vendor"}, InvalidArgument, "team 'vendor' is in tier 4"),
-        ({"reason": ""}, InvalidArgument, "reason must not be empty"),
-        ({"actor": "  "}, InvalidArgument, "actor must not be empty"),
+        ({"reason": ""}, InvalidArgument, "reason must be a non-empty string"),
+        ({"actor": "  "}, InvalidArgument, "actor must be a non-empty string"),
         ({"at": T0.subtract(minutes=1)}, InvalidArgument, "cannot go back in time"),
     ],
 )
@@ -193,7 +193,7 @@ def test_a_solved_ticket_is_not_escalated_and_a_closed_one_refuses_everything() 
     ticket.solve("refunded", at=minutes(2))
     with pytest.raises(InvalidTransition, match="cannot escalate ticket T-1 in status 'solved'"):
         escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(3))
-    with pytest.raises(InvalidTransition, match="a customer message reopens it"):
+    with pytest.raises(InvalidTransition, match=r"allowed now: .*customer_message"):
         request_escalation(ticket, reason="x", at=minutes(3))
     notify_manager(ticket, role="team_lead", reason="refund over limit", at=minutes(3))
     ticket.confirm(at=minutes(4))

@@ -687,7 +687,14 @@ def test_loading_with_other_sla_policies_is_a_schema_error_at_the_snapshot() -> 
     )
     with pytest.raises(SchemaError) as caught:
         Ticket.from_dict(document, sla=other, escalation=ESCALATION)
-    assert caught.value.path == "sla.clocks"
+    # The first SLA event the other policies would not record is refused, naming them.
+    assert caught.value.path == "history[2]"
+    assert "policies it was written with" in str(caught.value)
+    renamed = SLAPolicySet([SLAPolicy("other", {"first_reply": {"normal": dt.timedelta(hours=2)}})])
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(document, sla=renamed, escalation=ESCALATION)
+    # Another policy matched at creation: the snapshot tells it at once.
+    assert caught.value.path == "sla.matches"
     assert "policies it was written with" in str(caught.value)
 
 

@@ -78,14 +78,14 @@ def test_an_escalation_to_a_tier_outside_the_ladder_does_not_load() -> None:
     data["history"][4]["to_tier"] = 9  # the policy's ladder is 0-4
     with pytest.raises(SchemaError, match="outside the escalation policy's ladder") as caught:
         docs.load("ticket_with_sla", data)
-    assert caught.value.path == "history[4]"
+    assert caught.value.path == "history[4].to_tier"
 
 
 def test_a_manual_de_escalation_outside_the_ladder_does_not_load() -> None:
     data = document("ticket_with_sla", 2)  # S-3: escalated and de-escalated by hand
     (index,) = [i for i, e in enumerate(data["history"]) if e["event"] == "de_escalated"]
     data["history"][index]["to_tier"] = 7
-    assert path_of("ticket_with_sla", data) == f"history[{index}]"
+    assert path_of("ticket_with_sla", data) == f"history[{index}].to_tier"
 
 
 def test_without_a_policy_a_negative_tier_does_not_load() -> None:
@@ -93,21 +93,31 @@ def test_without_a_policy_a_negative_tier_does_not_load() -> None:
 
     data = document("ticket_with_sla")
     data["history"][4]["to_tier"] = -1
-    with pytest.raises(SchemaError, match="levels >= 0") as caught:
+    with pytest.raises(SchemaError, match="to_tier must be an int >= 0") as caught:
         Ticket.from_dict(data, sla=docs.OPTIONS["ticket_with_sla"]["sla"])
-    assert caught.value.path == "history[4]"
+    assert caught.value.path == "history[4].to_tier"
 
 
-def test_without_a_policy_rules_and_ladder_bounds_are_not_checked() -> None:
-    # Without escalation= there is no ladder nor rules to check against: a tier >= 0
+def test_without_a_policy_a_rule_event_does_not_load_but_a_manual_tier_does() -> None:
+    # Without escalation= no rule could have recorded an event, so one naming a rule is
+    # refused; a person's escalation has no ladder to be checked against: a tier >= 0
     # loads (documented in docs/persistence.md).
-    from supportflow import Ticket
+    import pendulum
 
-    data = document("ticket_with_sla")
-    data["history"][4]["to_tier"] = 9
-    data["history"][4]["rule"] = "no-such-rule"
-    ticket = Ticket.from_dict(data, sla=docs.OPTIONS["ticket_with_sla"]["sla"])
-    assert ticket.history[4].to_tier == 9  # type: ignore[attr-defined]
+    from supportflow import Ticket, Tier, TierLadder
+
+    t0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    ladder = TierLadder([Tier(level, f"tier {level}", (f"team{level}",)) for level in range(10)])
+    ticket = Ticket.open(
+        "M-1", customer_id="C", subject="s", topic="billing", channel="email", tier=1, at=t0
+    )
+    ticket.escalate(to_tier=9, reason="expert", actor="ann", ladder=ladder, at=t0.add(hours=1))
+    data = json.loads(json.dumps(ticket.to_dict()))
+    assert Ticket.from_dict(data).tier == 9
+    data["history"][1]["rule"] = "no-such-rule"
+    with pytest.raises(SchemaError, match="has no escalation policy") as caught:
+        Ticket.from_dict(data)
+    assert caught.value.path == "history[1].rule"
 
 
 def test_an_escalation_by_an_unknown_rule_does_not_load() -> None:

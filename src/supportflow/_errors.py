@@ -118,7 +118,24 @@ class NaiveDatetimeError(SupportflowError, ValueError):
 
 
 class InvalidArgument(SupportflowError, ValueError):
-    """A value of the right type that makes no sense here (negative duration, empty interval)."""
+    """A value of the right type that makes no sense here (negative duration, empty interval).
+
+    ``field`` names the refused field of an event when the value came from one, so a
+    document loader can point at it (``history[3].trigger``); None otherwise.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        if self.field is None:
+            return (type(self), self.args)
+        return (_invalid_with_field, (type(self), str(self), self.field))
+
+
+def _invalid_with_field(cls: type[InvalidArgument], message: str, field: str) -> InvalidArgument:
+    return cls(message, field=field)
 
 
 class MissingPlaceholders(InvalidArgument):

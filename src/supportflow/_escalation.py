@@ -17,23 +17,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
 from ._errors import (
     InvalidArgument,
-    InvalidTransition,
     InvalidType,
     SchemaError,
     SupportflowError,
-    TicketClosed,
     UnknownName,
 )
 from ._events import Event
 from ._serde import Migrations, Reader
-from ._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
+from ._taxonomy import Channel, Domain, Priority, Topic
 
 if TYPE_CHECKING:
     from ._tickets import Ticket
@@ -470,15 +468,6 @@ class Escalated(Event):
     actor: str | None = None
     rule: str | None = None
 
-    def apply_to(self, ticket: Ticket) -> None:
-        """Move the ticket to its new tier and team."""
-        ticket._tier = self.to_tier
-        ticket._team = self.to_team
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this event in a replayed history where it could not have happened."""
-        _check_replayed(self, ticket)
-
 
 @attrs.frozen(kw_only=True)
 class DeEscalated(Event):
@@ -493,15 +482,6 @@ class DeEscalated(Event):
     reason: str
     actor: str | None = None
 
-    def apply_to(self, ticket: Ticket) -> None:
-        """Move the ticket to its new tier and team."""
-        ticket._tier = self.to_tier
-        ticket._team = self.to_team
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this event in a replayed history where it could not have happened."""
-        _check_replayed(self, ticket)
-
 
 @attrs.frozen(kw_only=True)
 class ManagerNotified(Event):
@@ -513,13 +493,6 @@ class ManagerNotified(Event):
     reason: str
     actor: str | None = None
     rule: str | None = None
-
-    def apply_to(self, ticket: Ticket) -> None:
-        """Nothing on the ticket changes: the notification itself is the record."""
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this event in a replayed history where it could not have happened."""
-        _check_replayed(self, ticket)
 
 
 @attrs.frozen(kw_only=True)
@@ -533,14 +506,6 @@ class PriorityRaised(Event):
     reason: str
     rule: str
 
-    def apply_to(self, ticket: Ticket) -> None:
-        """Set the new priority."""
-        ticket._priority = self.to_priority
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this event in a replayed history where it could not have happened."""
-        _check_replayed(self, ticket)
-
 
 @attrs.frozen(kw_only=True)
 class CustomerRequestedEscalation(Event):
@@ -550,26 +515,6 @@ class CustomerRequestedEscalation(Event):
 
     reason: str
     channel: Channel | None = None
-
-    def apply_to(self, ticket: Ticket) -> None:
-        """Nothing on the ticket changes; escalation policies react to the request."""
-
-
-def _check_replayed(
-    event: Escalated | DeEscalated | ManagerNotified | PriorityRaised, ticket: Ticket
-) -> None:
-    """Refuse an escalation event that could not have happened (replay and from_dict).
-
-    Without an escalation policy a tier is a level >= 0; with one, the policy checks
-    its ladder's bounds and that a rule-driven event is the one its rule records at
-    that instant (see ``EscalationPolicy._check_replayed``).
-    """
-    to_tier = getattr(event, "to_tier", None)
-    if to_tier is not None and to_tier < 0:
-        raise InvalidArgument(f"{event.name} to tier {to_tier}: tiers are levels >= 0")
-    check = getattr(ticket._escalation_policy, "_check_replayed", None)
-    if check is not None:
-        check(ticket, event)
 
 
 ESCALATION_EVENTS: Final = (
@@ -582,61 +527,10 @@ ESCALATION_EVENTS: Final = (
 RULE_EVENTS: Final = (Escalated, ManagerNotified, PriorityRaised)
 
 
-# --- commands ------------------------------------------------------------------------
-
-E = TypeVar("E", bound=Event)
-
-_UNSOLVED: Final = frozenset(
-    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
-)
-_NOT_CLOSED: Final = _UNSOLVED | {TicketStatus.SOLVED}
+# --- commands (the ticket's methods; these functions are kept as entry points) --------
 
 
-def _check_status(ticket: Ticket, command: str, allowed: frozenset[TicketStatus]) -> None:
-    status = ticket.status
-    if status is TicketStatus.CLOSED:
-        raise TicketClosed("ticket", ticket.id, status.value, command)
-    if status not in allowed:
-        raise InvalidTransition(
-            "ticket",
-            ticket.id,
-            status.value,
-            command,
-            ticket.allowed_commands,
-            f"a {status.value} ticket is not escalated: a customer message reopens it",
-        )
-
-
-def _record(
-    ticket: Ticket,
-    at: _dt.datetime | None,
-    command: str,
-    allowed: frozenset[TicketStatus],
-    build: Callable[[int], E],
-) -> E:
-    """Run one escalation command the way ticket commands run.
-
-    What fell due before ``at`` (SLA events, policy escalations) is recorded first,
-    stamped at its own instants, so the command is judged against the ticket as it
-    stands at ``at`` whenever the host looks; if the command then fails, those events
-    are taken back too and the ticket is exactly as it was.
-    """
-    now = ticket._when(at)
-    mark = len(ticket._history)
-    if ticket.status is not TicketStatus.CLOSED:
-        ticket._catch_up(now)
-    try:
-        _check_status(ticket, command, allowed)
-        event = build(now)
-        ticket._apply(event)
-    except BaseException:
-        if len(ticket._history) != mark:
-            ticket._rewind(mark)
-        raise
-    return event
-
-
-def _move_target(
+def move_target(
     ticket: Ticket, ladder: TierLadder, to_tier: int | None, team: str | None, up: bool
 ) -> tuple[int, str]:
     current = ticket.tier
@@ -685,7 +579,7 @@ def _move_target(
 
 def escalate(
     ticket: Ticket,
-    ladder: TierLadder,
+    ladder: TierLadder | None = None,
     *,
     reason: str,
     actor: str,
@@ -693,34 +587,15 @@ def escalate(
     team: str | None = None,
     at: _dt.datetime | None = None,
 ) -> Escalated:
-    """Functional escalation: move ``ticket`` up one tier, or to ``to_tier`` / ``team``.
-
-    A team alone means its tier; the move may go up or sideways (another team of the
-    same tier), never down (see :func:`de_escalate`). Beyond the top tier, or to a tier
-    outside ``ladder``, raises :class:`InvalidArgument` naming the valid range; an
-    unknown team raises :class:`UnknownName`. Nothing changes when it raises. Allowed
-    while the ticket is unsolved. Like every ticket command it first records what fell
-    due before ``at`` (SLA events, policy escalations). Returns the event recorded.
-    """
-
-    def build(now: int) -> Escalated:
-        tier, target_team = _move_target(ticket, ladder, to_tier, team, up=True)
-        return Escalated(
-            at_us=now,
-            from_tier=ticket.tier,
-            from_team=ticket.team,
-            to_tier=tier,
-            to_team=target_team,
-            reason=_text(reason, "reason"),
-            actor=_text(actor, "actor"),
-        )
-
-    return _record(ticket, at, "escalate", _UNSOLVED, build)
+    """:meth:`Ticket.escalate` (``ladder`` defaults to the ticket's policy's)."""
+    return ticket.escalate(
+        reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
+    )
 
 
 def de_escalate(
     ticket: Ticket,
-    ladder: TierLadder,
+    ladder: TierLadder | None = None,
     *,
     reason: str,
     actor: str,
@@ -728,24 +603,10 @@ def de_escalate(
     team: str | None = None,
     at: _dt.datetime | None = None,
 ) -> DeEscalated:
-    """Hand ``ticket`` back down one tier, or to the lower ``to_tier`` / ``team``.
-
-    Below the bottom tier raises :class:`InvalidArgument` and changes nothing.
-    """
-
-    def build(now: int) -> DeEscalated:
-        tier, target_team = _move_target(ticket, ladder, to_tier, team, up=False)
-        return DeEscalated(
-            at_us=now,
-            from_tier=ticket.tier,
-            from_team=ticket.team,
-            to_tier=tier,
-            to_team=target_team,
-            reason=_text(reason, "reason"),
-            actor=_text(actor, "actor"),
-        )
-
-    return _record(ticket, at, "de_escalate", _UNSOLVED, build)
+    """:meth:`Ticket.de_escalate` (``ladder`` defaults to the ticket's policy's)."""
+    return ticket.de_escalate(
+        reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
+    )
 
 
 def notify_manager(
@@ -756,20 +617,8 @@ def notify_manager(
     actor: str | None = None,
     at: _dt.datetime | None = None,
 ) -> ManagerNotified:
-    """Hierarchical escalation: alert the manager ``role`` (``"on_call_manager"``).
-
-    The tier and team do not change. Allowed until the ticket is closed.
-    """
-
-    def build(now: int) -> ManagerNotified:
-        return ManagerNotified(
-            at_us=now,
-            role=_text(role, "role"),
-            reason=_text(reason, "reason"),
-            actor=None if actor is None else _text(actor, "actor"),
-        )
-
-    return _record(ticket, at, "notify_manager", _NOT_CLOSED, build)
+    """:meth:`Ticket.notify_manager`."""
+    return ticket.notify_manager(role=role, reason=reason, actor=actor, at=at)
 
 
 def request_escalation(
@@ -779,17 +628,5 @@ def request_escalation(
     channel: Channel | str | None = None,
     at: _dt.datetime | None = None,
 ) -> CustomerRequestedEscalation:
-    """Record that the customer asked for escalation (policies may react to it).
-
-    Allowed while the ticket is unsolved (on a solved ticket the customer's message
-    reopens it first).
-    """
-
-    def build(now: int) -> CustomerRequestedEscalation:
-        return CustomerRequestedEscalation(
-            at_us=now,
-            reason=_text(reason, "reason"),
-            channel=_opt_enum(Channel, channel, "channel"),
-        )
-
-    return _record(ticket, at, "request_escalation", _UNSOLVED, build)
+    """:meth:`Ticket.request_escalation`."""
+    return ticket.request_escalation(reason=reason, channel=channel, at=at)

@@ -909,7 +909,8 @@ class EscalationPolicy:
         if to_tier is not None and not ladder.bottom <= to_tier <= ladder.top:
             raise InvalidArgument(
                 f"{event.name} to tier {to_tier} is outside the escalation policy's ladder "
-                f"(tiers {ladder._range()})"
+                f"(tiers {ladder._range()})",
+                field="to_tier",
             )
         name = getattr(event, "rule", None)
         if name is None:

@@ -289,7 +289,8 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
     if not history:
         raise InvalidArgument(f"ticket {ticket.id} has an empty history")
     object_id = ticket.id
-    target = TICKET_LIFECYCLE.target
+    # The history was checked when the ticket recorded or loaded it (guards included).
+    target = TICKET_LIFECYCLE.destination
     status = TICKET_LIFECYCLE.initial
     first_reply: int | None = None
     solves: list[int] = []

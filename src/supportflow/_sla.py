@@ -1157,18 +1157,6 @@ class SLAWarning(Event):
     threshold: float
     policy: str
 
-    def apply_to(self, ticket: Ticket) -> None:
-        """Mark the threshold as announced on the ticket's clock."""
-        state = ticket._sla
-        if isinstance(state, SLAState):
-            state._record(self, self.threshold)
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this warning in a replayed history unless the clocks give it now."""
-        state = ticket._sla
-        if isinstance(state, SLAState):
-            state._check_recorded(self)
-
 
 @attrs.frozen(kw_only=True)
 class SLABreached(Event):
@@ -1179,18 +1167,6 @@ class SLABreached(Event):
     metric: Metric
     cycle: int
     policy: str
-
-    def apply_to(self, ticket: Ticket) -> None:
-        """Mark the clock as breached."""
-        state = ticket._sla
-        if isinstance(state, SLAState):
-            state._record(self, None)
-
-    def check_replay(self, ticket: Ticket) -> None:
-        """Refuse this breach in a replayed history unless the clocks give it now."""
-        state = ticket._sla
-        if isinstance(state, SLAState):
-            state._check_recorded(self)
 
 
 SLA_EVENTS: Final[tuple[type[Event], ...]] = (SLAWarning, SLABreached)
@@ -1744,6 +1720,21 @@ class SLAState:
                     "produces; load the ticket with the policies it was written with",
                 )
         raise SchemaError(path, "unexpected keys in the SLA snapshot")
+
+    def verify_opening(self, data: object, path: str = "sla") -> None:
+        """Check the policy a stored snapshot says matched at creation against this state
+        of a ticket just opened: it depends on the opening event and the policies alone,
+        so a difference means the document was written under other policies
+        (:class:`SchemaError` at ``path.matches``). Other differences are not told apart
+        here (a priority change re-targets clocks from their start).
+        """
+        matches = data.get("matches") if isinstance(data, dict) else None
+        if isinstance(matches, list) and matches and matches[0] != self.to_dict()["matches"][0]:
+            raise SchemaError(
+                f"{path}.matches",
+                "the stored SLA clocks differ from the ones the given SLA policy set "
+                "produces; load the ticket with the policies it was written with",
+            )
 
 
 _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)

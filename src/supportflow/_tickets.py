@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol, TypeVar, cast
 
 import pendulum
 
+from ._aggregate import Aggregate, event_path
 from ._errors import (
     InvalidArgument,
     InvalidTransition,
@@ -29,10 +30,19 @@ from ._errors import (
     SupportflowError,
     TicketClosed,
 )
+from ._escalation import (
+    CustomerRequestedEscalation,
+    DeEscalated,
+    Escalated,
+    ManagerNotified,
+    PriorityRaised,
+    TierLadder,
+    move_target,
+)
 from ._events import Event
-from ._lifecycle import Lifecycle
+from ._lifecycle import Guard, Lifecycle
 from ._serde import _MISSING, Reader
-from ._sla import SLAState
+from ._sla import SLABreached, SLAState, SLAWarning
 from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
 from ._ticket_codec import TICKET_CODEC, TICKET_MIGRATIONS
@@ -51,7 +61,15 @@ from ._ticket_events import (
     TicketOpened,
     Untagged,
 )
-from ._time import at_us, duration_us, format_instant, to_datetime
+from ._time import (
+    EARLIEST_US,
+    LATEST_US,
+    at_us,
+    bounded_duration_us,
+    duration_us,
+    format_instant,
+    to_datetime,
+)
 
 __all__ = [
     "TICKET_LIFECYCLE",
@@ -69,8 +87,35 @@ _SOLVED: Final = TicketStatus.SOLVED
 _CLOSED: Final = TicketStatus.CLOSED
 _UNSOLVED: Final = ["new", "open", "pending", "on_hold"]
 
+_NOT_CLOSED: Final = [*_UNSOLVED, "solved"]
+
+
+def _has_assignee(ticket: Ticket, event: object) -> bool:
+    return ticket._assignee is not None
+
+
+def _auto_close_due(ticket: Ticket, event: Event) -> bool:
+    due = ticket.auto_close_at_us
+    return due is None or event.at_us >= due
+
+
+def _auto_close_hint(ticket: Ticket, event: Event) -> str:
+    return (
+        f"auto-close is due at {format_instant(cast(int, ticket.auto_close_at_us))}, "
+        f"not {format_instant(event.at_us)}"
+    )
+
+
+#: The guards the ticket lifecycle names (checked by the Lifecycle, in one place).
+_GUARDS: Final = {
+    "has_assignee": Guard(_has_assignee, "solving needs an assignee: assign(agent) first"),
+    "auto_close_due": Guard(_auto_close_due, _auto_close_hint),
+}
+
 #: The ticket lifecycle (DESIGN.md 2.1), one Machine shared by every ticket.
-#: ``dest: None`` is an internal transition: allowed there, status unchanged.
+#: ``dest: None`` is an internal transition: allowed there, status unchanged. Every
+#: command of the ticket is a trigger here, escalation included, and every event fires
+#: one (see ``_TRIGGER``), so ``allowed_commands`` and refusals list them all.
 TICKET_LIFECYCLE: Final = Lifecycle.define(
     "ticket",
     states=[status.value for status in TicketStatus],
@@ -82,18 +127,28 @@ TICKET_LIFECYCLE: Final = Lifecycle.define(
         {"trigger": "set_pending", "source": ["new", "open", "on_hold"], "dest": "pending"},
         {"trigger": "put_on_hold", "source": ["new", "open", "pending"], "dest": "on_hold"},
         {"trigger": "resume", "source": ["pending", "on_hold"], "dest": "open"},
-        {"trigger": "solve", "source": _UNSOLVED, "dest": "solved"},
+        {"trigger": "solve", "source": _UNSOLVED, "dest": "solved", "conditions": "has_assignee"},
         {"trigger": "confirm", "source": "solved", "dest": "closed"},
-        {"trigger": "auto_close", "source": "solved", "dest": "closed"},
+        {
+            "trigger": "auto_close",
+            "source": "solved",
+            "dest": "closed",
+            "conditions": "auto_close_due",
+        },
         {"trigger": "assign", "source": _UNSOLVED, "dest": None},
         {"trigger": "change_priority", "source": _UNSOLVED, "dest": None},
-        {"trigger": "add_note", "source": [*_UNSOLVED, "solved"], "dest": None},
-        {"trigger": "tag", "source": [*_UNSOLVED, "solved"], "dest": None},
-        {"trigger": "untag", "source": [*_UNSOLVED, "solved"], "dest": None},
-        {"trigger": "link", "source": [*_UNSOLVED, "solved"], "dest": None},
+        {"trigger": "add_note", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "tag", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "untag", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "link", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "escalate", "source": _UNSOLVED, "dest": None},
+        {"trigger": "de_escalate", "source": _UNSOLVED, "dest": None},
+        {"trigger": "notify_manager", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "request_escalation", "source": _UNSOLVED, "dest": None},
     ],
     initial="new",
     final_error=TicketClosed,
+    guards=_GUARDS,
 )
 
 _STATUS: Final[dict[str, TicketStatus]] = {status.value: status for status in TicketStatus}
@@ -104,6 +159,7 @@ _STATUS_TRIGGERS: Final = frozenset(
 )
 _DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
 _NEVER: Final = -(2**62)
+_DEFAULT_LADDER: Final = TierLadder.default()
 _NO_TOPIC: Final = Topic.FEEDBACK
 _NO_CHANNEL: Final = Channel.EMAIL
 _NO_PRIORITY: Final = Priority.NORMAL
@@ -157,13 +213,19 @@ class EscalationProtocol(Protocol):
         """Whether the ticket's cached next due instant ``due`` still holds after an
         event that left the SLA's next deadline as it was."""
 
+    def _check_replayed(self, ticket: Ticket, event: Event) -> None:
+        """Refuse an escalation event this policy could not have recorded
+        (:class:`InvalidArgument`): off its ladder, or a rule's event that is not what
+        the rule records at that instant."""
 
-# --- argument checks --------------------------------------------------------------------
+
+# --- argument checks: shared by the commands and the evolve step ----------------------
 
 E = TypeVar("E", Topic, Channel, Priority, LifecyclePhase)
 
 
 def _member(enum_type: type[E], value: object, name: str) -> E:
+    """A command's argument as a member of ``enum_type`` (its value accepted too)."""
     if type(value) is enum_type:
         return value
     try:
@@ -173,9 +235,17 @@ def _member(enum_type: type[E], value: object, name: str) -> E:
         raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}") from None
 
 
+def _is(enum_type: type[E], value: object, name: str) -> E:
+    """An event's field, which must already be a member of ``enum_type``."""
+    if type(value) is enum_type:
+        return value
+    allowed = ", ".join(member.value for member in enum_type)
+    raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}", field=name)
+
+
 def _text(value: object, name: str) -> str:
     if type(value) is not str or not value.strip():
-        raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}")
+        raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}", field=name)
     return value
 
 
@@ -183,13 +253,20 @@ def _opt_text(value: object, name: str) -> str | None:
     return None if value is None else _text(value, name)
 
 
-def _tag_set(values: tuple[object, ...], command: str) -> frozenset[str]:
+def _tag_set(values: Iterable[object], command: str) -> frozenset[str]:
+    """Tags to add or remove: at least one, each a non-empty word without spaces."""
     if not values:
-        raise InvalidArgument(f"{command} needs at least one tag")
+        raise InvalidArgument(f"{command} needs at least one tag", field="tags")
+    _valid_tags(values)
+    return frozenset(values)  # type: ignore[arg-type]
+
+
+def _valid_tags(values: Iterable[object]) -> None:
     for tag in values:
         if type(tag) is not str or not tag or tag != tag.strip() or " " in tag:
-            raise InvalidArgument(f"a tag must be a non-empty word without spaces, got {tag!r}")
-    return frozenset(values)  # type: ignore[arg-type]
+            raise InvalidArgument(
+                f"a tag must be a non-empty word without spaces, got {tag!r}", field="tags"
+            )
 
 
 #: One shared empty tag set: since Python 3.10 each ``frozenset()`` call allocates a new
@@ -204,43 +281,62 @@ def _open_tags(values: Iterable[str]) -> frozenset[str]:
     return _tag_set(values, "tags") if values else _NO_TAGS
 
 
-def _tier(value: object) -> int | None:
+def _tier(value: object, name: str = "tier") -> int | None:
     if value is None:
         return None
     if type(value) is not int or value < 0:
-        raise InvalidArgument(f"tier must be an int >= 0 or None, got {value!r}")
+        raise InvalidArgument(f"{name} must be an int >= 0 or None, got {value!r}", field=name)
     return value
 
 
-# --- event handlers: the only code that changes a ticket --------------------------------
+# --- the evolve step: one handler per event type, the only code that changes a ticket ---
+#
+# Each handler first checks the event against the ticket as it stands (the lifecycle
+# with its guards, then every field), and only then changes the ticket: a refused event
+# changes nothing. Commands build their events and hand them to these same handlers,
+# and so do replay and from_dict, so a loaded history is one the commands could record.
 
 Handler = Callable[["Ticket", Any], None]
 
 
-#: The lifecycle's allowed edges, ``{status value: {trigger: TicketStatus}}``, derived
+#: The lifecycle's unguarded edges, ``{status value: {trigger: TicketStatus}}``, derived
 #: once from the shared Machine's table: keyed by the plain value (a str hash) because
 #: hashing an Enum member runs Python code, and every event of a replay moves once.
+#: Guarded triggers are left out, so they always go through the Lifecycle's guards.
 _NEXT: Final[dict[str, dict[str, TicketStatus]]] = {status.value: {} for status in TicketStatus}
 for _source, _trigger, _dest in TICKET_LIFECYCLE.edges():
-    _NEXT[_source][_trigger] = _STATUS[_dest]
-
-
-def _move(ticket: Ticket, trigger: str) -> TicketStatus:
-    ticket._status = status = ticket._target(trigger)
-    return status
+    if not TICKET_LIFECYCLE.guarded(_source, _trigger):
+        _NEXT[_source][_trigger] = _STATUS[_dest]
 
 
 def _on_opened(ticket: Ticket, event: TicketOpened) -> None:
     if ticket._history:
-        raise InvalidArgument(f"ticket {ticket._id} was already opened")
-    ticket._id = _text(event.ticket_id, "ticket_id")
+        raise InvalidArgument(f"ticket {ticket._id} was already opened", field="event")
+    ticket_id = _text(event.ticket_id, "ticket_id")
+    _text(event.customer_id, "customer_id")
+    _text(event.subject, "subject")
+    _is(Topic, event.topic, "topic")
+    _is(Channel, event.channel, "channel")
+    _is(Priority, event.priority, "priority")
+    _is(LifecyclePhase, event.phase, "phase")
+    _opt_text(event.body, "body")
+    if type(event.tags) is not frozenset:
+        raise InvalidArgument(f"tags must be a set of tags, got {event.tags!r}", field="tags")
+    _valid_tags(event.tags)
+    _opt_text(event.team, "team")
+    _tier(event.tier)
+    _opt_text(event.segment, "segment")
+    if _opt_text(event.follow_up_of, "follow_up_of") == ticket_id:
+        raise InvalidArgument(f"ticket {ticket_id} cannot follow up itself", field="follow_up_of")
+    bounded_duration_us(event.auto_close_after_us, "auto_close_after_us")
+    ticket._id = ticket_id
     ticket._customer_id = event.customer_id
     ticket._subject = event.subject
-    ticket._topic = _member(Topic, event.topic, "topic")
-    ticket._channel = _member(Channel, event.channel, "channel")
-    ticket._priority = _member(Priority, event.priority, "priority")
-    ticket._phase = _member(LifecyclePhase, event.phase, "phase")
-    ticket._tags = event.tags
+    ticket._topic = event.topic
+    ticket._channel = event.channel
+    ticket._priority = event.priority
+    ticket._phase = event.phase
+    ticket._tags = event.tags or _NO_TAGS
     ticket._team = event.team
     ticket._tier = event.tier
     ticket._segment = event.segment
@@ -251,76 +347,240 @@ def _on_opened(ticket: Ticket, event: TicketOpened) -> None:
 
 
 def _on_assigned(ticket: Ticket, event: Assigned) -> None:
-    _move(ticket, "assign")
-    if ticket._assignee is not None and ticket._assignee != event.agent:
+    status = ticket._target("assign")
+    agent = _text(event.agent, "agent")
+    team = _opt_text(event.team, "team")
+    _opt_text(event.actor, "actor")
+    if agent == ticket._assignee and (team is None or team == ticket._team):
+        raise InvalidArgument(
+            f"ticket {ticket._id} is already assigned to {agent!r}", field="agent"
+        )
+    ticket._status = status
+    if ticket._assignee is not None and ticket._assignee != agent:
         ticket._reassignments += 1
-    ticket._assignee = event.agent
-    if event.team is not None:
-        ticket._team = event.team
+    ticket._assignee = agent
+    if team is not None:
+        ticket._team = team
 
 
 def _on_replied(ticket: Ticket, event: Replied) -> None:
-    _move(ticket, "reply")
+    status = ticket._target("reply")
+    _text(event.author, "author")
+    _text(event.body, "body")
+    _is(Channel, event.channel, "channel")
+    _opt_text(event.template, "template")
+    ticket._status = status
     ticket._public_replies += 1
 
 
 def _on_note(ticket: Ticket, event: NoteAdded) -> None:
-    _move(ticket, "add_note")
+    status = ticket._target("add_note")
+    _text(event.author, "author")
+    _text(event.body, "body")
+    ticket._status = status
 
 
 def _on_customer_message(ticket: Ticket, event: CustomerMessaged) -> None:
-    was = ticket._status
-    _move(ticket, "customer_message")
-    if was is _SOLVED:
+    status = ticket._target("customer_message")
+    _text(event.body, "body")
+    _is(Channel, event.channel, "channel")
+    if ticket._status is _SOLVED:
         ticket._reopens += 1
         ticket._solved_us = None
         ticket._resolution = None
+    ticket._status = status
 
 
 def _on_status(ticket: Ticket, event: StatusChanged) -> None:
-    if event.trigger not in _STATUS_TRIGGERS:
-        raise InvalidArgument(f"status_changed cannot carry the trigger {event.trigger!r}")
+    trigger = event.trigger
+    if trigger not in _STATUS_TRIGGERS:
+        raise InvalidArgument(
+            f"status_changed cannot carry the trigger {trigger!r} (it carries one of "
+            f"{', '.join(sorted(_STATUS_TRIGGERS))})",
+            field="trigger",
+        )
     if event.from_status != ticket._status:
         raise InvalidArgument(
             f"status_changed from {event.from_status!s} but ticket {ticket._id} is "
-            f"{ticket._status.value}"
+            f"{ticket._status.value}",
+            field="from_status",
         )
-    status = _move(ticket, event.trigger)
+    status = ticket._target(trigger, context=event)
     if status != event.to_status:
         raise InvalidArgument(
-            f"status_changed to {event.to_status!s} but {event.trigger} leads to {status.value}"
+            f"status_changed to {event.to_status!s} but {trigger} leads to {status.value}",
+            field="to_status",
         )
+    ticket._status = status
     if status is _CLOSED:
         ticket._closed_us = event.at_us
         ticket._scan = None  # nothing is ever due on a closed ticket: drop the policy's scan
 
 
 def _on_solved(ticket: Ticket, event: Solved) -> None:
-    if ticket._assignee is None:
-        raise ticket._needs_assignee()
-    _move(ticket, "solve")
+    status = ticket._target("solve", context=event)
+    _text(event.resolution, "resolution")
+    _opt_text(event.actor, "actor")
+    ticket._status = status
     ticket._resolution = event.resolution
     ticket._solved_us = event.at_us
 
 
+def _check_priority_move(ticket: Ticket, event: PriorityChanged | PriorityRaised) -> TicketStatus:
+    status = ticket._target("change_priority")
+    if event.from_priority is not ticket._priority:
+        raise InvalidArgument(
+            f"{event.name} from {event.from_priority!s} but ticket {ticket._id} has priority "
+            f"{ticket._priority.value}",
+            field="from_priority",
+        )
+    if _is(Priority, event.to_priority, "to_priority") is ticket._priority:
+        raise InvalidArgument(
+            f"ticket {ticket._id} already has priority {ticket._priority.value}",
+            field="to_priority",
+        )
+    return status
+
+
 def _on_priority(ticket: Ticket, event: PriorityChanged) -> None:
-    _move(ticket, "change_priority")
-    ticket._priority = _member(Priority, event.to_priority, "to_priority")
+    status = _check_priority_move(ticket, event)
+    _opt_text(event.reason, "reason")
+    ticket._status = status
+    ticket._priority = event.to_priority
 
 
 def _on_tagged(ticket: Ticket, event: Tagged) -> None:
-    _move(ticket, "tag")
+    status = ticket._target("tag")
+    _tag_set(event.tags, "tag")
+    if event.tags & ticket._tags:
+        raise InvalidArgument(
+            f"ticket {ticket._id} already has the tags {sorted(event.tags & ticket._tags)}",
+            field="tags",
+        )
+    ticket._status = status
     ticket._tags = ticket._tags | event.tags
 
 
 def _on_untagged(ticket: Ticket, event: Untagged) -> None:
-    _move(ticket, "untag")
+    status = ticket._target("untag")
+    _tag_set(event.tags, "untag")
+    if not event.tags <= ticket._tags:
+        raise InvalidArgument(
+            f"ticket {ticket._id} does not have the tags {sorted(event.tags - ticket._tags)}",
+            field="tags",
+        )
+    ticket._status = status
     ticket._tags = ticket._tags - event.tags
 
 
 def _on_linked(ticket: Ticket, event: Linked) -> None:
-    _move(ticket, "link")
-    ticket._related = (*ticket._related, event.other_id)
+    status = ticket._target("link")
+    other = _text(event.other_id, "other_id")
+    if other == ticket._id:
+        raise InvalidArgument(f"ticket {ticket._id} cannot be linked to itself", field="other_id")
+    if other in ticket._related:
+        raise InvalidArgument(f"ticket {ticket._id} is already linked to {other}", field="other_id")
+    ticket._status = status
+    ticket._related = (*ticket._related, other)
+
+
+def _on_sla_mark(ticket: Ticket, event: SLAWarning | SLABreached) -> None:
+    state = ticket._sla
+    if state is None:
+        raise InvalidArgument(
+            f"ticket {ticket._id} has no SLA policies, so it records no {event.name}; "
+            "load it with the policies it was opened with (sla=)",
+            field="event",
+        )
+    cast(SLAState, state)._check_recorded(event)
+    cast(SLAState, state)._record(event, getattr(event, "threshold", None))
+
+
+def _check_rule(ticket: Ticket, event: Escalated | ManagerNotified | PriorityRaised) -> None:
+    """A rule's event needs the escalation policy that has the rule; any escalation
+    event stays on the policy's ladder (the policy checks both)."""
+    policy = ticket._escalation_policy
+    if policy is None:
+        rule = getattr(event, "rule", None)
+        if rule is not None:
+            raise InvalidArgument(
+                f"{event.name} by rule {rule!r}, but ticket {ticket._id} has no escalation "
+                "policy; load it with the policy it was opened with (escalation=)",
+                field="rule",
+            )
+        return
+    policy._check_replayed(ticket, event)
+
+
+def _on_tier_move(ticket: Ticket, event: Escalated | DeEscalated) -> None:
+    up = type(event) is Escalated
+    status = ticket._target("escalate" if up else "de_escalate")
+    if event.from_tier != ticket._tier or type(event.from_tier) is bool:
+        raise InvalidArgument(
+            f"{event.name} from tier {event.from_tier!r} but ticket {ticket._id} is in tier "
+            f"{ticket._tier!r}",
+            field="from_tier",
+        )
+    if event.from_team != ticket._team:
+        raise InvalidArgument(
+            f"{event.name} from team {event.from_team!r} but ticket {ticket._id} is with "
+            f"{ticket._team!r}",
+            field="from_team",
+        )
+    to_tier = _tier(event.to_tier, "to_tier")
+    if to_tier is None:
+        raise InvalidArgument(f"{event.name} needs a to_tier", field="to_tier")
+    to_team = _text(event.to_team, "to_team")
+    _text(event.reason, "reason")
+    _opt_text(event.actor, "actor")
+    current = ticket._tier
+    if current is not None:
+        if up and (to_tier < current or (to_tier == current and to_team == ticket._team)):
+            raise InvalidArgument(
+                f"escalated from tier {current} to tier {to_tier} ({to_team!r}): an escalation "
+                "moves up or to another team",
+                field="to_tier",
+            )
+        if not up and to_tier >= current:
+            raise InvalidArgument(
+                f"de_escalated from tier {current} to tier {to_tier}: de-escalation goes down",
+                field="to_tier",
+            )
+    if up:
+        _opt_text(event.rule, "rule")  # type: ignore[union-attr]
+        _check_rule(ticket, event)  # type: ignore[arg-type]
+    elif ticket._escalation_policy is not None:
+        ticket._escalation_policy._check_replayed(ticket, event)
+    ticket._status = status
+    ticket._tier = to_tier
+    ticket._team = to_team
+
+
+def _on_manager_notified(ticket: Ticket, event: ManagerNotified) -> None:
+    status = ticket._target("notify_manager")
+    _text(event.role, "role")
+    _text(event.reason, "reason")
+    _opt_text(event.actor, "actor")
+    _opt_text(event.rule, "rule")
+    _check_rule(ticket, event)
+    ticket._status = status
+
+
+def _on_priority_raised(ticket: Ticket, event: PriorityRaised) -> None:
+    status = _check_priority_move(ticket, event)
+    _text(event.reason, "reason")
+    _text(event.rule, "rule")
+    _check_rule(ticket, event)
+    ticket._status = status
+    ticket._priority = event.to_priority
+
+
+def _on_escalation_requested(ticket: Ticket, event: CustomerRequestedEscalation) -> None:
+    status = ticket._target("request_escalation")
+    _text(event.reason, "reason")
+    if event.channel is not None:
+        _is(Channel, event.channel, "channel")
+    ticket._status = status
 
 
 _HANDLERS: Final[Mapping[type[Event], Handler]] = {
@@ -335,6 +595,13 @@ _HANDLERS: Final[Mapping[type[Event], Handler]] = {
     Tagged: _on_tagged,
     Untagged: _on_untagged,
     Linked: _on_linked,
+    SLAWarning: _on_sla_mark,
+    SLABreached: _on_sla_mark,
+    Escalated: _on_tier_move,
+    DeEscalated: _on_tier_move,
+    ManagerNotified: _on_manager_notified,
+    PriorityRaised: _on_priority_raised,
+    CustomerRequestedEscalation: _on_escalation_requested,
 }
 
 # The slots that make up a ticket's state (equality compares them all).
@@ -423,28 +690,7 @@ _FAST_DECODERS: Final = TICKET_CODEC.fast_decoders()
 _ENCODERS: Final = TICKET_CODEC.tagged_encoders()
 
 
-def _unmarked(snapshot: object) -> object:
-    """An SLA snapshot without the warned/breached marks of its clocks."""
-    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("clocks"), list):
-        return snapshot
-    clocks = [
-        {k: v for k, v in clock.items() if k not in ("warned", "breached")}
-        if isinstance(clock, dict)
-        else clock
-        for clock in snapshot["clocks"]
-    ]
-    return {**snapshot, "clocks": clocks}
-
-
-def _check_replay(ticket: Ticket, event: Event) -> None:
-    """Let an event of another module (SLA, escalation) refuse a replayed history that
-    could not have happened under the ticket's configuration, before it is applied."""
-    check = getattr(event, "check_replay", None)
-    if check is not None:
-        check(ticket)
-
-
-class Ticket:
+class Ticket(Aggregate):
     """A reactive support ticket: conversation, status, assignment, history.
 
     Create one with :meth:`open` (or :meth:`follow_up` of a closed one), rebuild one
@@ -456,7 +702,9 @@ class Ticket:
     :class:`InvalidArgument` / :class:`InvalidType` for bad values.
     """
 
-    __slots__ = (*_STATE, *_CACHES)
+    __slots__ = (*(name for name in _STATE if name not in Aggregate.__slots__), *_CACHES)
+
+    kind = "ticket"
 
     _id: str
     _customer_id: str
@@ -538,6 +786,7 @@ class Ticket:
         ticket._auto_close_after_us = 0
         ticket._last_us = _NEVER
         ticket._history = []
+        ticket._loaded = 0
         ticket._sla = None
         ticket._sla_config = sla
         ticket._escalation_policy = escalation
@@ -549,24 +798,18 @@ class Ticket:
     # -- the one place state changes -----------------------------------------------------
 
     def _apply(self, event: Event) -> None:
-        """Apply one event (commands and replay): own events through the dispatch table,
-        any other through ``event.apply_to(self)``; then record it and tell the SLA."""
+        """Apply one event (commands and replay): check it and evolve the ticket through
+        its handler (the only code that changes a ticket), then record it and tell the
+        SLA. A refused event raises and changes nothing."""
         handler = _HANDLERS.get(type(event))
-        if handler is not None:
-            if event.at_us < self._last_us:
-                raise InvalidArgument(
-                    f"{event.name} at {format_instant(event.at_us)} is earlier than the latest "
-                    f"event of ticket {self._id} ({format_instant(self._last_us)})"
-                )
-            handler(self, event)
-        else:
-            apply_to = getattr(event, "apply_to", None)
-            if apply_to is None:
-                raise InvalidArgument(
-                    f"{type(event).__name__} is not an event a ticket can record "
-                    "(it has no apply_to)"
-                )
-            apply_to(self)
+        if handler is None:
+            raise InvalidArgument(
+                f"{type(event).__name__} is not an event a ticket records", field="event"
+            )
+        at = event.at_us
+        if not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
+            self._check_order(event)  # raises the error naming the rule
+        handler(self, event)
         self._history.append(event)
         if event.at_us > self._last_us:
             self._last_us = event.at_us
@@ -592,8 +835,8 @@ class Ticket:
 
     def _rewind(self, version: int) -> None:
         """Go back to the state after the first ``version`` events (a failed command)."""
-        past = type(self).replay(
-            self._history[:version], sla=self._sla_config, escalation=self._escalation_policy
+        past = type(self)._rebuild(
+            self._history[:version], self._sla_config, self._escalation_policy
         )
         for name in _STATE:
             setattr(self, name, getattr(past, name))
@@ -640,21 +883,19 @@ class Ticket:
             )
         return us
 
-    def _target(self, trigger: str, status: TicketStatus | None = None) -> TicketStatus:
-        """Where ``trigger`` leads from ``status`` (default: now), or raise."""
+    def _target(
+        self, trigger: str, status: TicketStatus | None = None, context: object = None
+    ) -> TicketStatus:
+        """Where ``trigger`` leads from ``status`` (default: now), or raise.
+
+        Unguarded edges are one lookup; guarded ones (and refusals, which name what is
+        allowed) go through the Lifecycle with the ticket and ``context`` (the event).
+        """
         source = self._status if status is None else status
         found = _NEXT[source._value_].get(trigger)
         if found is not None:
             return found
-        # Not an edge: the lifecycle raises the InvalidTransition naming what is allowed.
-        return _STATUS[TICKET_LIFECYCLE.target(self._id, _PLAIN[source], trigger)]
-
-    def _refused(self, trigger: str, hint: str) -> InvalidTransition:
-        allowed = [t for t in TICKET_LIFECYCLE.allowed(self._status) if t != trigger]
-        return InvalidTransition("ticket", self._id, self._status.value, trigger, allowed, hint)
-
-    def _needs_assignee(self) -> InvalidTransition:
-        return self._refused("solve", "solving needs an assignee: assign(agent) first")
+        return _STATUS[TICKET_LIFECYCLE.target(self._id, _PLAIN[source], trigger, self, context)]
 
     # -- creation ------------------------------------------------------------------------
 
@@ -767,14 +1008,23 @@ class Ticket:
         ``sla`` and ``escalation``. Raises the error of the first event that does not fit,
         including an SLA or escalation event that configuration could not have recorded
         (see :meth:`from_dict`)."""
+        ticket = cls._rebuild(events, sla, escalation)
+        ticket._loaded_now()
+        return ticket
+
+    @classmethod
+    def _rebuild(
+        cls,
+        events: Iterable[Event],
+        sla: SLAAttachment | None,
+        escalation: EscalationProtocol | None,
+    ) -> Ticket:
         iterator = iter(events)
         first = next(iterator, None)
         if not isinstance(first, TicketOpened):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation)
         for event in iterator:
-            if type(event) not in _HANDLERS:
-                _check_replay(ticket, event)
             ticket._apply(event)
         return ticket
 
@@ -793,12 +1043,6 @@ class Ticket:
 
         Assigning the current agent (and team) again is refused as a no-op.
         """
-        self._target("assign")
-        agent = _text(agent, "agent")
-        team = _opt_text(team, "team")
-        actor = _opt_text(actor, "actor")
-        if agent == self._assignee and (team is None or team == self._team):
-            raise InvalidArgument(f"ticket {self._id} is already assigned to {agent!r}")
         self._apply(Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor))
 
     @_evaluating
@@ -813,8 +1057,8 @@ class Ticket:
         """A public agent reply (new -> open); ``channel`` defaults to the ticket's."""
         self._target("reply")
         event = Replied(
-            author=_text(author, "author"),
-            body=_text(body, "body"),
+            author=author,
+            body=body,
             channel=self._channel if channel is None else _member(Channel, channel, "channel"),
             at_us=self._when(at),
         )
@@ -823,11 +1067,7 @@ class Ticket:
     @_evaluating
     def add_note(self, author: str, body: str, *, at: _dt.datetime | None = None) -> None:
         """An internal note (never shown to the customer); the status does not change."""
-        self._target("add_note")
-        event = NoteAdded(
-            author=_text(author, "author"), body=_text(body, "body"), at_us=self._when(at)
-        )
-        self._apply(event)
+        self._apply(NoteAdded(author=author, body=body, at_us=self._when(at)))
 
     @_evaluating
     def customer_message(
@@ -837,14 +1077,16 @@ class Ticket:
         (from solved it is a reopen, counted). ``channel`` defaults to the ticket's."""
         self._target("customer_message")
         event = CustomerMessaged(
-            body=_text(body, "body"),
+            body=body,
             channel=self._channel if channel is None else _member(Channel, channel, "channel"),
             at_us=self._when(at),
         )
         self._apply(event)
 
     def _change_status(self, trigger: str, at: _dt.datetime | None) -> None:
-        to_status = self._target(trigger)
+        # The destination is the Machine's; a guarded trigger (auto_close) is checked
+        # with the event, so the destination is read without its guard first.
+        to_status = _STATUS[TICKET_LIFECYCLE.destination(self._id, _PLAIN[self._status], trigger)]
         self._apply(
             StatusChanged(
                 at_us=self._when(at),
@@ -877,15 +1119,7 @@ class Ticket:
 
         Raises :class:`InvalidTransition` when the ticket has no assignee.
         """
-        self._target("solve")
-        if self._assignee is None:
-            raise self._needs_assignee()
-        event = Solved(
-            resolution=_text(resolution, "resolution"),
-            actor=_opt_text(actor, "actor"),
-            at_us=self._when(at),
-        )
-        self._apply(event)
+        self._apply(Solved(resolution=resolution, actor=actor, at_us=self._when(at)))
 
     @_evaluating
     def confirm(self, *, at: _dt.datetime | None = None) -> None:
@@ -899,19 +1133,7 @@ class Ticket:
         Hosts call it when :meth:`next_deadline` comes; earlier is an
         :class:`InvalidTransition` naming the due instant.
         """
-        self._target("auto_close")
-        us = self._when(at)
-        due = self.auto_close_at_us
-        if due is not None and us < due:
-            raise self._refused(
-                "auto_close",
-                f"auto-close is due at {format_instant(due)}, not {format_instant(us)}",
-            )
-        self._apply(
-            StatusChanged(
-                at_us=us, from_status=self._status, to_status=_CLOSED, trigger="auto_close"
-            )
-        )
+        self._change_status("auto_close", at)
 
     @_evaluating
     def change_priority(
@@ -923,13 +1145,10 @@ class Ticket:
     ) -> None:
         """Set a new priority (the same priority again is refused as a no-op)."""
         self._target("change_priority")
-        new = _member(Priority, priority, "priority")
-        if new is self._priority:
-            raise InvalidArgument(f"ticket {self._id} already has priority {new.value}")
         event = PriorityChanged(
             from_priority=self._priority,
-            to_priority=new,
-            reason=_opt_text(reason, "reason"),
+            to_priority=_member(Priority, priority, "priority"),
+            reason=reason,
             at_us=self._when(at),
         )
         self._apply(event)
@@ -955,13 +1174,7 @@ class Ticket:
     @_evaluating
     def link(self, other_ticket_id: str, *, at: _dt.datetime | None = None) -> None:
         """Record a related ticket (itself and an existing link are refused)."""
-        self._target("link")
-        other = _text(other_ticket_id, "other_ticket_id")
-        if other == self._id:
-            raise InvalidArgument(f"ticket {self._id} cannot be linked to itself")
-        if other in self._related:
-            raise InvalidArgument(f"ticket {self._id} is already linked to {other}")
-        self._apply(Linked(other_id=other, at_us=self._when(at)))
+        self._apply(Linked(other_id=other_ticket_id, at_us=self._when(at)))
 
     def template_values(self, agent: str | None = None) -> dict[str, str]:
         """The placeholder values a ticket gives a template: ``ticket.id``,
@@ -1041,8 +1254,6 @@ class Ticket:
             trigger = TEMPLATE_STATUSES[wanted]
             self._target(trigger, status)
             if trigger == "solve":
-                if self._assignee is None:
-                    raise self._needs_assignee()
                 text = template.name if resolution is None else _text(resolution, "resolution")
                 events.append(Solved(resolution=text, actor=agent, at_us=us))
             else:
@@ -1051,6 +1262,116 @@ class Ticket:
                 )
         for event in events:
             self._apply(event)
+
+    # -- escalation ----------------------------------------------------------------------
+
+    def _ladder(self, ladder: TierLadder | None) -> TierLadder:
+        if ladder is not None:
+            if not isinstance(ladder, TierLadder):
+                raise InvalidType(f"ladder must be a TierLadder, got {ladder!r}")
+            return ladder
+        policy_ladder = getattr(self._escalation_policy, "ladder", None)
+        return policy_ladder if isinstance(policy_ladder, TierLadder) else _DEFAULT_LADDER
+
+    @_evaluating
+    def escalate(
+        self,
+        *,
+        reason: str,
+        actor: str,
+        to_tier: int | None = None,
+        team: str | None = None,
+        ladder: TierLadder | None = None,
+        at: _dt.datetime | None = None,
+    ) -> Escalated:
+        """Functional escalation: move up one tier, or to ``to_tier`` / ``team``.
+
+        ``ladder`` defaults to the escalation policy's, else the default tiers 0-4. A
+        team alone means its tier; the move goes up or sideways, never down (see
+        :meth:`de_escalate`). Beyond the top tier, or outside the ladder, raises
+        :class:`InvalidArgument` naming the valid range; an unknown team
+        :class:`UnknownName`. Allowed while unsolved. Returns the event recorded.
+        """
+        self._target("escalate")
+        tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=True)
+        event = Escalated(
+            at_us=self._when(at),
+            from_tier=self._tier,
+            from_team=self._team,
+            to_tier=tier,
+            to_team=target_team,
+            reason=reason,
+            actor=actor,
+        )
+        self._apply(event)
+        return event
+
+    @_evaluating
+    def de_escalate(
+        self,
+        *,
+        reason: str,
+        actor: str,
+        to_tier: int | None = None,
+        team: str | None = None,
+        ladder: TierLadder | None = None,
+        at: _dt.datetime | None = None,
+    ) -> DeEscalated:
+        """Hand the ticket back down one tier, or to the lower ``to_tier`` / ``team``.
+
+        Below the bottom tier raises :class:`InvalidArgument`. Returns the event.
+        """
+        self._target("de_escalate")
+        tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=False)
+        event = DeEscalated(
+            at_us=self._when(at),
+            from_tier=self._tier,
+            from_team=self._team,
+            to_tier=tier,
+            to_team=target_team,
+            reason=reason,
+            actor=actor,
+        )
+        self._apply(event)
+        return event
+
+    @_evaluating
+    def notify_manager(
+        self,
+        *,
+        role: str,
+        reason: str,
+        actor: str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> ManagerNotified:
+        """Hierarchical escalation: alert the manager ``role``; tier and team stay.
+
+        Allowed until the ticket is closed. Returns the event recorded.
+        """
+        event = ManagerNotified(at_us=self._when(at), role=role, reason=reason, actor=actor)
+        self._apply(event)
+        return event
+
+    @_evaluating
+    def request_escalation(
+        self,
+        *,
+        reason: str,
+        channel: Channel | str | None = None,
+        at: _dt.datetime | None = None,
+    ) -> CustomerRequestedEscalation:
+        """Record that the customer asked for escalation (policies may react to it).
+
+        Allowed while unsolved (on a solved ticket the customer's message reopens it
+        first). Returns the event recorded.
+        """
+        event = CustomerRequestedEscalation(
+            at_us=self._when(at),
+            reason=reason,
+            channel=None if channel is None else _member(Channel, channel, "channel"),
+        )
+        self._apply(event)
+        return event
 
     # -- read-only surface ---------------------------------------------------------------
 
@@ -1396,37 +1717,27 @@ class Ticket:
             raise SchemaError(reader.at(key), f"says {stored!r} but the history gives {replayed!r}")
 
     @classmethod
-    def _snapshot_problem(
-        cls,
-        reader: Reader,
-        sla: SLAAttachment | None,
-        escalation: EscalationProtocol | None,
-    ) -> SchemaError | None:
-        """The error of a stored SLA snapshot that disagrees with the history replayed
-        without checks (the document was written under other SLA policies), or None.
+    @classmethod
+    def _snapshot_problem(cls, reader: Reader, sla: SLAAttachment | None) -> SchemaError | None:
+        """The error of a stored SLA snapshot written under other SLA policies than
+        ``sla``, told from the opening alone (see ``SLAState.verify_opening``), or None.
 
-        Only called when a history does not replay under the given configuration.
+        Only called when a history does not load under the given configuration.
         """
         stored = reader.data.get("sla")
         if stored is None or sla is None:
             return None
         try:
-            decode = TICKET_CODEC.decode_tagged_item
             base = reader.at("history")
-            events = [decode(value, base, i) for i, value in enumerate(reader.array("history"))]
-            if not events or not isinstance(events[0], TicketOpened):
+            opened = TICKET_CODEC.decode_tagged_item(reader.array("history")[0], base, 0)
+            if not isinstance(opened, TicketOpened):
                 return None
-            ticket = cls._start(events[0], sla, escalation)
-            for event in events[1:]:
-                ticket._apply(event)
-            state = ticket._sla
-            # Other policies change the clocks themselves; an edited SLA event only
-            # changes which thresholds are marked as announced (then the event is wrong).
-            if state is not None and _unmarked(stored) != _unmarked(state.to_dict()):
-                state.verify(stored, reader.at("sla"))
+            state = cls._start(opened, sla, None)._sla
+            if state is not None:
+                cast(SLAState, state).verify_opening(stored, reader.at("sla"))
         except SchemaError as error:
             return error if error.path.startswith(reader.at("sla")) else None
-        except SupportflowError:
+        except (SupportflowError, IndexError):
             return None
         return None
 
@@ -1451,6 +1762,14 @@ class Ticket:
         breach is stamped at the instant the clocks give (else :class:`SchemaError` at
         ``history[i]``)."""
         reader = TICKET_MIGRATIONS.upgrade(data)
+        if sla is None and reader.data.get("sla") is not None:
+            # Loading it without its clocks would drop them at the next save and take
+            # the ticket out of the host's deadline sweep: refuse instead.
+            raise SchemaError(
+                reader.at("sla"),
+                "this ticket was saved with SLA clocks; pass the SLA policies it was "
+                "opened with: Ticket.from_dict(data, sla=policy_set)",
+            )
         decode = TICKET_CODEC.decode_tagged_item
         fast = _FAST_DECODERS
         base = reader.at("history")
@@ -1476,16 +1795,20 @@ class Ticket:
                         )
                     ticket = cls._start(event, sla, escalation)
                 else:
-                    if type(event) not in _HANDLERS:
-                        _check_replay(ticket, event)
                     ticket._apply(event)
             except SchemaError:
                 raise
             except SupportflowError as error:
-                problem = SchemaError(f"{base}[{index}]", str(error))
+                text = str(error)
+                if type(event) is SLAWarning or type(event) is SLABreached:
+                    text += (
+                        "; the SLA policies given must be those the ticket was written "
+                        "under (load it with the policies it was written with)"
+                    )
+                problem = SchemaError(event_path(base, index, error), text)
                 if ticket is not None and ticket._sla is not None:
                     # Written under other SLA policies? Then say so, at the snapshot.
-                    problem = cls._snapshot_problem(reader, sla, escalation) or problem
+                    problem = cls._snapshot_problem(reader, sla) or problem
                 raise problem from None
         if ticket is None:
             raise SchemaError(base, "a ticket history holds at least one event")
@@ -1522,15 +1845,12 @@ class Ticket:
         # The SLA clocks are derived from the history and the policies given here; a
         # stored snapshot that differs means other policies than those it was written with.
         stored_sla = reader.data.get("sla")
-        if stored_sla is not None:
-            if ticket._sla is not None:
-                ticket._sla.verify(stored_sla, reader.at("sla"))
-            else:
-                # Loading it without its clocks would drop them at the next save and
-                # take the ticket out of the host's deadline sweep: refuse instead.
+        if ticket._sla is not None:
+            if stored_sla is None:
                 raise SchemaError(
                     reader.at("sla"),
-                    "this ticket was saved with SLA clocks; pass the SLA policies it was "
-                    "opened with: Ticket.from_dict(data, sla=policy_set)",
+                    "missing: a ticket with SLA policies stores its clock snapshot here",
                 )
+            ticket._sla.verify(stored_sla, reader.at("sla"))
+        ticket._loaded_now()
         return ticket

@@ -19,13 +19,17 @@ import pendulum
 from ._errors import InvalidArgument, InvalidType, NaiveDatetimeError
 
 __all__ = [
+    "EARLIEST_US",
     "EPOCH",
+    "LATEST_US",
+    "MAX_DURATION_US",
     "US_PER_DAY",
     "US_PER_HOUR",
     "US_PER_MINUTE",
     "US_PER_SECOND",
     "Micros",
     "at_us",
+    "bounded_duration_us",
     "duration_us",
     "format_instant",
     "instant_us",
@@ -42,6 +46,16 @@ US_PER_HOUR: Final = 60 * US_PER_MINUTE
 US_PER_DAY: Final = 24 * US_PER_HOUR
 
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+#: The instants an aggregate records events at: from 1900-01-01 (inclusive) to
+#: 9000-01-01 (exclusive), UTC. Wide enough for any help desk, and narrow enough that
+#: every instant derived from one (a deadline, an auto-close, a survey due) by a
+#: duration within :data:`MAX_DURATION_US` stays a valid datetime.
+EARLIEST_US: Final = -2_208_988_800 * 1_000_000
+LATEST_US: Final = 221_845_392_000 * 1_000_000 - 1
+#: The longest duration the library takes (targets, delays, windows): 100 years of
+#: 365.25 days. Longer ones are refused where they are given.
+MAX_DURATION_US: Final = 36_525 * 86_400 * 1_000_000
 _UTC: Final = pendulum.UTC
 
 # datetime.__sub__ is the C implementation; pendulum.DateTime overrides "-" with a
@@ -139,11 +153,27 @@ def duration_us(
             "use days, hours, minutes or seconds"
         )
     us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    if us > MAX_DURATION_US or us < -MAX_DURATION_US:
+        raise InvalidArgument(f"{name} must be at most 100 years, got {value!r}")
     if us < 0 and not allow_negative:
         raise InvalidArgument(f"{name} must not be negative, got {value!r}")
     if us == 0 and not allow_zero:
         raise InvalidArgument(f"{name} must be positive, got {value!r}")
     return us
+
+
+def bounded_duration_us(value: object, name: str) -> int:
+    """A stored duration in microseconds: an int from 0 to :data:`MAX_DURATION_US`.
+
+    For values read from events and documents; raises :class:`InvalidArgument` naming
+    ``name`` as the field.
+    """
+    if type(value) is not int or not 0 <= value <= MAX_DURATION_US:
+        raise InvalidArgument(
+            f"{name} must be an int of microseconds from 0 to 100 years, got {value!r}",
+            field=name,
+        )
+    return value
 
 
 def to_duration(us: int) -> pendulum.Duration:
