@@ -315,3 +315,27 @@ def test_instants_and_durations_near_the_end_of_time_are_refused_at_the_command(
         ticket.solve("done", at=pendulum.datetime(9999, 12, 31, tz="UTC"))
     assert document(ticket) == before
     assert ticket.status is TicketStatus.NEW
+
+
+def test_proactive_aggregates_share_the_kernel_new_events_and_rewind() -> None:
+    from supportflow._incidents import Incident
+
+    incident = Incident.declare(
+        "INC-1", title="API errors", body="Investigating.", impact="major", components=["api"],
+        customers=["acme"], at=T0,
+    )  # fmt: skip
+    assert [e.name for e in incident.new_events] == ["incident_declared"]
+    incident.mark_saved()
+    ticket = opened()
+    before = (document(ticket), json.dumps(incident.to_dict(), sort_keys=True))
+
+    def both() -> None:
+        with atomic(incident, ticket):
+            incident.identify("Found it: a bad deploy.", at=at(10))
+            ticket.solve("done", at=at(10))  # no assignee: refused
+
+    with pytest.raises(InvalidTransition):
+        both()
+    assert (document(ticket), json.dumps(incident.to_dict(), sort_keys=True)) == before
+    assert incident.new_events == ()
+    assert Incident.from_dict(incident.to_dict()).loaded_version == incident.version

@@ -11,20 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Self
 
-import pendulum
-
+from ._aggregate import NEVER, Aggregate
 from ._errors import InvalidArgument, SchemaError, SupportflowError
 from ._events import Event
 from ._lifecycle import Lifecycle
 from ._serde import Codec, Migrations, Reader
-from ._time import at_us, format_instant, to_datetime
 
 __all__ = ["ProactiveAggregate"]
 
 Handler = Callable[[Any, Any], None]
 
 
-class ProactiveAggregate:
+class ProactiveAggregate(Aggregate):
     """Base of the proactive aggregates: history, version, replay, time checks, documents.
 
     Subclasses set the class attributes ``kind`` (``"incident"``), ``lifecycle``,
@@ -33,7 +31,7 @@ class ProactiveAggregate:
     :meth:`_reset` (the empty state before the first event).
     """
 
-    __slots__ = ("_history", "_id", "_last_us", "_state")
+    __slots__ = ("_id", "_state")
 
     kind: ClassVar[str]
     lifecycle: ClassVar[Lifecycle]
@@ -48,7 +46,8 @@ class ProactiveAggregate:
         slots: list[str] = []
         for klass in reversed(cls.__mro__):
             slots.extend(klass.__dict__.get("__slots__", ()))
-        cls._all_slots = tuple(slots)
+        # ``_loaded`` says when the object was loaded, not what it is: not compared.
+        cls._all_slots = tuple(name for name in slots if name != "_loaded")
 
     def __init__(self) -> None:
         raise TypeError(
@@ -59,8 +58,9 @@ class ProactiveAggregate:
     def _reset(self) -> None:
         self._id = ""
         self._state = self.lifecycle.initial
-        self._history: list[Event] = []
-        self._last_us = -(2**62)
+        self._history = []
+        self._last_us = NEVER
+        self._loaded = 0
 
     @classmethod
     def _blank(cls) -> Self:
@@ -82,21 +82,17 @@ class ProactiveAggregate:
         if event.at_us > self._last_us:
             self._last_us = event.at_us
 
+    def _rewind(self, version: int) -> None:
+        """Go back to the state after the first ``version`` events (a failed command)."""
+        past = type(self).replay(self._history[:version])
+        for name in self._all_slots:
+            setattr(self, name, getattr(past, name))
+
     def _apply_all(self, events: Iterable[Event]) -> tuple[Event, ...]:
         applied = tuple(events)
         for event in applied:
             self._apply(event)
         return applied
-
-    def _when(self, at: object | None) -> int:
-        """The instant of a command; refuses one earlier than the latest recorded event."""
-        us = at_us(at)
-        if us < self._last_us:
-            raise InvalidArgument(
-                f"at={format_instant(us)} is earlier than the last event of {self.kind} "
-                f"{self._id} ({format_instant(self._last_us)}); commands cannot go back in time"
-            )
-        return us
 
     def _target(self, trigger: str) -> str:
         return self.lifecycle.target(self._id, self._state, trigger)
@@ -112,6 +108,7 @@ class ProactiveAggregate:
             )
         for event in events:
             obj._apply(event)
+        obj._loaded_now()
         return obj
 
     # -- read-only surface ----------------------------------------------------------
@@ -120,21 +117,6 @@ class ProactiveAggregate:
     def id(self) -> str:
         """The identifier given at creation."""
         return self._id
-
-    @property
-    def history(self) -> tuple[Event, ...]:
-        """Every event, in the order it was recorded."""
-        return tuple(self._history)
-
-    @property
-    def version(self) -> int:
-        """The number of events recorded (``len(history)``), for optimistic concurrency."""
-        return len(self._history)
-
-    @property
-    def updated_at(self) -> pendulum.DateTime:
-        """The latest instant recorded in the history."""
-        return to_datetime(self._last_us)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -189,6 +171,7 @@ class ProactiveAggregate:
         _agree(reader, "id", object_id, obj._id)
         _agree(reader, "status", status, obj._state)
         _agree(reader, "version", version, len(obj._history))
+        obj._loaded_now()
         return obj
 
 

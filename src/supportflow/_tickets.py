@@ -160,6 +160,7 @@ _STATUS_TRIGGERS: Final = frozenset(
 _DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
 _NEVER: Final = -(2**62)
 _DEFAULT_LADDER: Final = TierLadder.default()
+M = TypeVar("M", Escalated, DeEscalated)
 _NO_TOPIC: Final = Topic.FEEDBACK
 _NO_CHANNEL: Final = Channel.EMAIL
 _NO_PRIORITY: Final = Priority.NORMAL
@@ -1273,6 +1274,31 @@ class Ticket(Aggregate):
         policy_ladder = getattr(self._escalation_policy, "ladder", None)
         return policy_ladder if isinstance(policy_ladder, TierLadder) else _DEFAULT_LADDER
 
+    def _move_tier(
+        self,
+        kind: type[M],
+        reason: str,
+        actor: str,
+        to_tier: int | None,
+        team: str | None,
+        ladder: TierLadder | None,
+        at: _dt.datetime | None,
+    ) -> M:
+        up = kind is Escalated
+        self._target("escalate" if up else "de_escalate")
+        tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=up)
+        event = kind(
+            at_us=self._when(at),
+            from_tier=self._tier,
+            from_team=self._team,
+            to_tier=tier,
+            to_team=target_team,
+            reason=reason,
+            actor=actor,
+        )
+        self._apply(event)
+        return event
+
     @_evaluating
     def escalate(
         self,
@@ -1292,19 +1318,7 @@ class Ticket(Aggregate):
         :class:`InvalidArgument` naming the valid range; an unknown team
         :class:`UnknownName`. Allowed while unsolved. Returns the event recorded.
         """
-        self._target("escalate")
-        tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=True)
-        event = Escalated(
-            at_us=self._when(at),
-            from_tier=self._tier,
-            from_team=self._team,
-            to_tier=tier,
-            to_team=target_team,
-            reason=reason,
-            actor=actor,
-        )
-        self._apply(event)
-        return event
+        return self._move_tier(Escalated, reason, actor, to_tier, team, ladder, at)
 
     @_evaluating
     def de_escalate(
@@ -1321,19 +1335,7 @@ class Ticket(Aggregate):
 
         Below the bottom tier raises :class:`InvalidArgument`. Returns the event.
         """
-        self._target("de_escalate")
-        tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=False)
-        event = DeEscalated(
-            at_us=self._when(at),
-            from_tier=self._tier,
-            from_team=self._team,
-            to_tier=tier,
-            to_team=target_team,
-            reason=reason,
-            actor=actor,
-        )
-        self._apply(event)
-        return event
+        return self._move_tier(DeEscalated, reason, actor, to_tier, team, ladder, at)
 
     @_evaluating
     def notify_manager(
@@ -1456,11 +1458,6 @@ class Ticket(Aggregate):
         return self._created_us
 
     @property
-    def updated_at(self) -> pendulum.DateTime:
-        """The latest instant in its history (UTC)."""
-        return to_datetime(self._last_us)
-
-    @property
     def updated_at_us(self) -> int:
         """The latest instant in its history, microseconds since the epoch."""
         return self._last_us
@@ -1580,16 +1577,6 @@ class Ticket(Aggregate):
         """While solved, the instant from which :meth:`auto_close` may close it."""
         due = self.auto_close_at_us
         return None if due is None else to_datetime(due)
-
-    @property
-    def history(self) -> tuple[Event, ...]:
-        """Every event, in the order recorded."""
-        return tuple(self._history)
-
-    @property
-    def version(self) -> int:
-        """The number of events (``len(history)``), for optimistic concurrency."""
-        return len(self._history)
 
     @property
     def sla(self) -> SLAState | None:
