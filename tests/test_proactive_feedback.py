@@ -121,7 +121,7 @@ def test_out_of_range_scores_are_refused_and_change_nothing(kind: SurveyKind, ba
         p.record_response(survey.survey_id, True, at=T0.add(days=91))
     with pytest.raises(InvalidType):
         p.record_response(survey.survey_id, 5.0, at=T0.add(days=91))  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgument, match="unknown channel 'fax'"):
+    with pytest.raises(InvalidArgument, match=r"channel must be one of .* got 'fax'"):
         p.record_response(survey.survey_id, 5, channel="fax", at=T0.add(days=91))  # type: ignore[arg-type]
     assert snapshot(p) == before
 
@@ -168,8 +168,12 @@ def test_bad_settings_are_refused() -> None:
         program(ces_scale=10)
     with pytest.raises(InvalidArgument, match="csat_delay must not be negative"):
         program(csat_delay=timedelta(hours=-1))
-    with pytest.raises(InvalidArgument, match="nps_every must be positive"):
+    with pytest.raises(InvalidArgument, match="nps_every must be at least one day"):
         program(nps_every=timedelta(0))
+    with pytest.raises(InvalidArgument, match="ces_every must be at least one day"):
+        program(ces_every=timedelta(microseconds=1))
+    with pytest.raises(InvalidArgument, match="csat_delay must be at most 100 years"):
+        program(csat_delay=timedelta.max)
 
 
 def test_a_paused_program_sends_nothing_then_catches_up() -> None:
@@ -181,7 +185,9 @@ def test_a_paused_program_sends_nothing_then_catches_up() -> None:
     with pytest.raises(InvalidTransition, match=r"allowed now: .*resume"):
         p.pause(at=T0.add(days=31))
     p.resume(at=T0.add(days=32))
-    assert [e.at for e in p.evaluate(at=T0.add(days=32))] == [T0.add(days=30)]
+    # the survey held while paused goes out when the program resumes, not before
+    assert [e.at for e in p.evaluate(at=T0.add(days=32))] == [T0.add(days=32)]
+    assert p.surveys[0].due == T0.add(days=30)
     p.retire(at=T0.add(days=33))
     assert p.evaluate(at=T0.add(days=400)) == ()
 

@@ -164,7 +164,7 @@ def test_bad_documents_name_the_bad_field() -> None:
     data["version"] += 1
     with pytest.raises(SchemaError) as caught:
         Maintenance.from_dict(data)
-    assert caught.value.path == "history[4]"
+    assert caught.value.path == "history[4].at"  # stamped before the latest event
 
 
 COMMANDS = ("evaluate", "start", "verify", "complete", "cancel")

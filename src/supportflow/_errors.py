@@ -134,7 +134,9 @@ class InvalidArgument(SupportflowError, ValueError):
         return (_invalid_with_field, (type(self), str(self), self.field))
 
 
-def _invalid_with_field(cls: type[InvalidArgument], message: str, field: str) -> InvalidArgument:
+def _invalid_with_field(
+    cls: type[InvalidArgument | InvalidType], message: str, field: str
+) -> InvalidArgument | InvalidType:
     return cls(message, field=field)
 
 
@@ -154,7 +156,16 @@ class MissingPlaceholders(InvalidArgument):
 
 
 class InvalidType(SupportflowError, TypeError):
-    """A value of the wrong type."""
+    """A value of the wrong type; ``field`` as for :class:`InvalidArgument`."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        if self.field is None:
+            return (type(self), self.args)
+        return (_invalid_with_field, (type(self), str(self), self.field))
 
 
 class UnknownName(SupportflowError, LookupError):

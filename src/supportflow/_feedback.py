@@ -11,9 +11,9 @@ customer, ticket, channel and instant.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import heapq
 from datetime import datetime, timedelta
-from typing import ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 import pendulum
@@ -21,11 +21,26 @@ import pendulum
 from ._errors import InvalidArgument, InvalidType, UnknownName
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._proactive import ProactiveAggregate, require_text, transition
+from ._proactive import (
+    ProactiveAggregate,
+    command,
+    optional_text,
+    require_member,
+    require_text,
+    transition,
+)
 from ._serde import Codec, Migrations, instant_field
 from ._taxonomy import Channel, TicketStatus
 from ._tickets import Ticket
-from ._time import duration_us, format_instant, optional_at_us, to_datetime, to_duration
+from ._time import (
+    US_PER_DAY,
+    bounded_duration_us,
+    duration_us,
+    format_instant,
+    optional_at_us,
+    to_datetime,
+    to_duration,
+)
 
 __all__ = [
     "FEEDBACK_PROGRAM_LIFECYCLE",
@@ -280,7 +295,17 @@ def _moved(survey: Survey, status: SurveyStatus, sent_at_us: int | None) -> Surv
 class FeedbackProgram(ProactiveAggregate):
     """Surveys and their answers for one program (event-sourced, see the module doc)."""
 
-    __slots__ = ("_enrolled", "_responses", "_scales", "_scheduled_csat", "_settings", "_surveys")
+    __slots__ = (
+        "_agenda",
+        "_enrolled",
+        "_responses",
+        "_scales",
+        "_scheduled_csat",
+        "_seq",
+        "_settings",
+        "_since_us",
+        "_surveys",
+    )
 
     kind: ClassVar[str] = "feedback_program"
     lifecycle: ClassVar[Lifecycle] = FEEDBACK_PROGRAM_LIFECYCLE
@@ -289,6 +314,14 @@ class FeedbackProgram(ProactiveAggregate):
     def _reset(self) -> None:
         super()._reset()
         self._settings: FeedbackProgramCreated | None = None
+        # (due, family, order, ref) of every survey still to send, as a heap: family 0
+        # is a scheduled CSAT survey (ref: its id), 1 a cadence survey (ref: (customer,
+        # slot)); (due, family, order) is unique and is the sending order.
+        self._agenda: list[tuple[int, int, int, Any]] = []
+        # when the program last became active: a survey held while paused goes out then
+        self._since_us = 0
+        # customer -> enrollment number (orders the cadence surveys due at one instant)
+        self._seq: dict[str, int] = {}
         # kind -> (lowest score, highest score, method), from the settings
         self._scales: dict[SurveyKind, tuple[int, int, str]] = {}
         self._surveys: dict[str, Survey] = {}
@@ -321,63 +354,41 @@ class FeedbackProgram(ProactiveAggregate):
     ) -> FeedbackProgram:
         """A program: CSAT ``csat_delay`` after each solve on a 1..``csat_scale`` scale;
         NPS (0-10) every ``nps_every`` and CES (1..``ces_scale``, 5 or 7) every
-        ``ces_every`` for each enrolled customer (None turns that survey off)."""
+        ``ces_every`` for each enrolled customer (None turns that survey off; a cadence
+        is at least one day). Durations are at most 100 years."""
         obj = cls._blank()
         when = obj._when(at)
-        require_text(program_id, "program_id")
-        delay = duration_us(csat_delay, "csat_delay")
-        nps = None if nps_every is None else duration_us(nps_every, "nps_every", allow_zero=False)
-        ces = None if ces_every is None else duration_us(ces_every, "ces_every", allow_zero=False)
-        _int(csat_scale, "csat_scale")
-        if csat_scale not in (3, 5, 7, 10):
-            raise InvalidArgument(f"csat_scale must be 3, 5, 7 or 10, got {csat_scale}")
-        _int(ces_scale, "ces_scale")
-        if ces_scale not in (5, 7):
-            raise InvalidArgument(f"ces_scale must be 5 or 7, got {ces_scale}")
-        try:
-            method = CESMethod(ces_method)
-        except ValueError:
-            raise InvalidArgument(
-                f"ces_method must be one of {', '.join(m.value for m in CESMethod)}, "
-                f"got {ces_method!r}"
-            ) from None
         obj._apply(
             FeedbackProgramCreated(
                 at_us=when,
                 program_id=program_id,
-                csat_delay_us=delay,
+                csat_delay_us=duration_us(csat_delay, "csat_delay"),
                 csat_scale=csat_scale,
-                nps_every_us=nps,
-                ces_every_us=ces,
+                nps_every_us=None if nps_every is None else duration_us(nps_every, "nps_every"),
+                ces_every_us=None if ces_every is None else duration_us(ces_every, "ces_every"),
                 ces_scale=ces_scale,
-                ces_method=method,
+                ces_method=require_member(CESMethod, ces_method, "ces_method"),
             )
         )
         return obj
 
+    @command
     def enroll(self, customer_id: str, *, at: datetime | None = None) -> FeedbackCustomerEnrolled:
         """Put a customer on the NPS/CES cadence; their first surveys are due one cadence later."""
-        when = self._when(at)
-        self._target("enroll")
-        require_text(customer_id, "customer_id")
-        if customer_id in self._enrolled:
-            raise InvalidArgument(f"customer {customer_id} is already enrolled in {self._id}")
-        event = FeedbackCustomerEnrolled(at_us=when, customer_id=customer_id)
+        event = FeedbackCustomerEnrolled(at_us=self._when(at), customer_id=customer_id)
         self._apply(event)
         return event
 
+    @command
     def unenroll(
         self, customer_id: str, *, at: datetime | None = None
     ) -> FeedbackCustomerUnenrolled:
         """Take a customer off the cadence (answers to surveys already sent still count)."""
-        when = self._when(at)
-        self._target("unenroll")
-        if customer_id not in self._enrolled:
-            raise UnknownName(f"customer {customer_id!r} is not enrolled in {self._id}")
-        event = FeedbackCustomerUnenrolled(at_us=when, customer_id=customer_id)
+        event = FeedbackCustomerUnenrolled(at_us=self._when(at), customer_id=customer_id)
         self._apply(event)
         return event
 
+    @command
     def schedule_csat(
         self,
         ticket_id: str,
@@ -393,29 +404,20 @@ class FeedbackProgram(ProactiveAggregate):
         """
         when = self._when(at)
         self._target("schedule_csat")
-        require_text(ticket_id, "ticket_id")
-        require_text(customer_id, "customer_id")
         solved = optional_at_us(solved_at, "solved_at")
         solved = when if solved is None else solved
         if solved > when:
             raise InvalidArgument(
                 f"solved_at ({format_instant(solved)}) is after at ({format_instant(when)})"
             )
-        if ticket_id in self._scheduled_csat:
-            for survey in self._surveys.values():
-                if survey.ticket_id == ticket_id and survey.status is _SCHEDULED:
-                    raise InvalidArgument(
-                        f"ticket {ticket_id} already has CSAT survey {survey.survey_id} scheduled"
-                    )
         survey_id = self._next_survey_id()
-        due = max(solved + self._config.csat_delay_us, when)
         self._apply(
             FeedbackCSATScheduled(
                 at_us=when,
                 survey_id=survey_id,
                 customer_id=customer_id,
                 ticket_id=ticket_id,
-                due_at_us=due,
+                due_at_us=max(solved + self._config.csat_delay_us, when),
             )
         )
         return self._surveys[survey_id]
@@ -434,70 +436,73 @@ class FeedbackProgram(ProactiveAggregate):
             ticket.id, customer_id=ticket.customer_id, solved_at=to_datetime(solved), at=at
         )
 
+    @command
     def cancel_survey(
         self, survey_id: str, *, reason: str, at: datetime | None = None
     ) -> FeedbackSurveyCancelled:
         """Cancel a scheduled survey (a reopened ticket, a complaint in progress...)."""
-        when = self._when(at)
-        self._target("cancel_survey")
-        survey = self._survey(survey_id)
-        SURVEY_LIFECYCLE.target(survey_id, _STATE[survey.status], "cancel")
-        require_text(reason, "reason")
-        event = FeedbackSurveyCancelled(at_us=when, survey_id=survey_id, reason=reason)
+        event = FeedbackSurveyCancelled(at_us=self._when(at), survey_id=survey_id, reason=reason)
         self._apply(event)
         return event
 
     def evaluate(self, *, at: datetime | None = None) -> tuple[Event, ...]:
         """Send every survey due at or before ``at``: returns the new events (host delivers them).
 
-        Each is stamped at its due instant and sent once; a cadence missed several
+        Each is stamped at its due instant (a survey that fell due while the program
+        was paused, at the instant it resumed) and sent once; a cadence missed several
         times sends one survey per missed period. Nothing is sent unless ``active``.
+        Every other command sends what fell due before it first, so the history is
+        the same whenever the host evaluates.
         """
         when = self._when(at)
+        mark = len(self._history)
+        self._catch_up(when)
+        return tuple(self._history[mark:])
+
+    def _catch_up(self, us: int) -> None:
         if self._state != "active":
-            return ()
-        # (due, family, order, survey or (customer, kind)): CSAT surveys already exist,
-        # cadence surveys get their ids here, in sending order, so that evaluating late
-        # or in several steps hands out the same ids as evaluating on time.
-        plans: list[tuple[int, int, int, Survey | tuple[str, SurveyKind]]] = []
-        for index, survey in enumerate(self._surveys.values()):
-            if survey.status is _SCHEDULED and survey.due_us <= when:
-                plans.append((survey.due_us, 0, index, survey))
-        for index, (customer, nexts) in enumerate(self._enrolled.items()):
-            for slot, kind in enumerate((_NPS, _CES)):
-                for us in self._cadence(nexts[slot], kind, when):
-                    plans.append((us, 1, 2 * index + slot, (customer, kind)))
-        # (due, family, order) is unique: the plans sort by it, never by their last item
-        plans.sort()
-        number = len(self._surveys)
-        events: list[FeedbackSurveySent] = []
-        for us, _, _, planned in plans:
-            if isinstance(planned, Survey):
-                survey_id, kind, customer, ticket = (
-                    planned.survey_id,
-                    planned.kind,
-                    planned.customer_id,
-                    planned.ticket_id,
-                )
-            else:
-                number += 1
-                survey_id, (customer, kind), ticket = f"{self._id}-{number}", planned, None
-            events.append(
-                FeedbackSurveySent(
-                    at_us=us, survey_id=survey_id, kind=kind, customer_id=customer, ticket_id=ticket
-                )
-            )
-        return self._apply_all(events)
-
-    def _cadence(self, first: int | None, kind: SurveyKind, until: int) -> Iterator[int]:
-        every = self._config.nps_every_us if kind is _NPS else self._config.ces_every_us
-        if first is None or every is None:
             return
-        us = first
-        while us <= until:
-            yield us
-            us += every
+        agenda = self._agenda
+        while agenda and agenda[0][0] <= us:
+            self._apply(self._sending(agenda[0]))
 
+    def _sending(self, entry: tuple[int, int, int, Any]) -> FeedbackSurveySent:
+        """The event that sends the survey of agenda ``entry``."""
+        due, family, _, ref = entry
+        stamp = max(due, self._since_us)
+        if family == 0:
+            survey = self._surveys[ref]
+            return FeedbackSurveySent(
+                at_us=stamp,
+                survey_id=survey.survey_id,
+                kind=_CSAT,
+                customer_id=survey.customer_id,
+                ticket_id=survey.ticket_id,
+            )
+        customer, slot = ref
+        return FeedbackSurveySent(
+            at_us=stamp,
+            survey_id=self._next_survey_id(),
+            kind=_NPS if slot == 0 else _CES,
+            customer_id=customer,
+            ticket_id=None,
+        )
+
+    def _check_due(self, event: Event) -> None:
+        agenda = self._agenda
+        if (
+            self._state == "active"
+            and agenda
+            and agenda[0][0] <= event.at_us
+            and type(event) is not FeedbackSurveySent
+        ):
+            raise InvalidArgument(
+                f"a survey of feedback program {self._id} fell due at "
+                f"{format_instant(max(agenda[0][0], self._since_us))}: it is sent first",
+                field="at",
+            )
+
+    @command
     def record_response(
         self,
         survey_id: str,
@@ -513,55 +518,32 @@ class FeedbackProgram(ProactiveAggregate):
         for a survey not sent (or already answered, or cancelled) and for a score
         outside the survey's scale.
         """
-        when = self._when(at)
-        self._target("record_response")
-        survey = self._survey(survey_id)
-        if survey.status is _SCHEDULED:
-            raise InvalidArgument(
-                f"survey {survey_id} was never sent (due {format_instant(survey.due_us)}): "
-                "call evaluate() when it is due, then record the answer"
-            )
-        if survey.status is not _SENT:
-            raise InvalidArgument(
-                f"survey {survey_id} is {survey.status.value}: no answer expected"
-            )
-        low, high, _ = self._scales[survey.kind]
-        _int(score, "score")
-        if not low <= score <= high:
-            raise InvalidArgument(
-                f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
-                f"{low} and {high}, got {score}"
-            )
-        if channel is not None and type(channel) is not Channel:
-            try:
-                channel = Channel(channel)
-            except ValueError:
-                raise InvalidArgument(f"unknown channel {channel!r}") from None
-        if comment is not None:
-            require_text(comment, "comment")
         self._apply(
             FeedbackResponseRecorded(
-                at_us=when, survey_id=survey_id, score=score, channel=channel, comment=comment
+                at_us=self._when(at),
+                survey_id=survey_id,
+                score=score,
+                channel=None if channel is None else require_member(Channel, channel, "channel"),
+                comment=comment,
             )
         )
         return self._responses[-1]
 
     def pause(self, *, at: datetime | None = None) -> FeedbackProgramPaused:
         """Stop sending surveys (answers still recorded)."""
-        return self._plain("pause", FeedbackProgramPaused, at)
+        return self._plain(FeedbackProgramPaused, at=at)
 
     def resume(self, *, at: datetime | None = None) -> FeedbackProgramResumed:
         """Send surveys again; those that fell due meanwhile go out at the next evaluate."""
-        return self._plain("resume", FeedbackProgramResumed, at)
+        return self._plain(FeedbackProgramResumed, at=at)
 
     def retire(self, *, at: datetime | None = None) -> FeedbackProgramRetired:
         """End the program (final)."""
-        return self._plain("retire", FeedbackProgramRetired, at)
+        return self._plain(FeedbackProgramRetired, at=at)
 
-    def _plain(self, trigger: str, cls: type[_Plain], at: datetime | None) -> _Plain:
-        when = self._when(at)
-        self._target(trigger)
-        event = cls(at_us=when)
+    @command
+    def _plain(self, cls: type[_Plain], *, at: datetime | None) -> _Plain:
+        event = cls(at_us=self._when(at))
         self._apply(event)
         return event
 
@@ -616,12 +598,9 @@ class FeedbackProgram(ProactiveAggregate):
 
     def next_deadline_us(self) -> int | None:
         """Integer twin of :meth:`next_deadline`."""
-        if self._state != "active":
+        if self._state != "active" or not self._agenda:
             return None
-        candidates = [s.due_us for s in self._surveys.values() if s.status is _SCHEDULED]
-        for nps, ces in self._enrolled.values():
-            candidates.extend(us for us in (nps, ces) if us is not None)
-        return min(candidates, default=None)
+        return max(self._agenda[0][0], self._since_us)
 
     def next_deadline(self) -> pendulum.DateTime | None:
         """The earliest instant a survey falls due (call evaluate then), or None."""
@@ -631,71 +610,155 @@ class FeedbackProgram(ProactiveAggregate):
     # -- event application ----------------------------------------------------------
 
     def _on_created(self, event: FeedbackProgramCreated) -> None:
-        self._id = event.program_id
+        program_id = require_text(event.program_id, "program_id")
+        bounded_duration_us(event.csat_delay_us, "csat_delay_us")
+        for name, every in (
+            ("nps_every_us", event.nps_every_us),
+            ("ces_every_us", event.ces_every_us),
+        ):
+            if every is not None and bounded_duration_us(every, name) < US_PER_DAY:
+                raise InvalidArgument(
+                    f"{name.removesuffix('_us')} must be at least one day (a survey cadence), "
+                    f"got {to_duration(every).in_words()}",
+                    field=name,
+                )
+        if _int(event.csat_scale, "csat_scale") not in (3, 5, 7, 10):
+            raise InvalidArgument(
+                f"csat_scale must be 3, 5, 7 or 10, got {event.csat_scale}", field="csat_scale"
+            )
+        if _int(event.ces_scale, "ces_scale") not in (5, 7):
+            raise InvalidArgument(
+                f"ces_scale must be 5 or 7, got {event.ces_scale}", field="ces_scale"
+            )
+        method = require_member(CESMethod, event.ces_method, "ces_method")
+        self._id = program_id
         self._settings = event
+        self._since_us = event.at_us
         self._scales = {
             _CSAT: (1, event.csat_scale, "satisfaction"),
             _NPS: (*_NPS_SCALE, "likelihood_to_recommend"),
-            _CES: (1, event.ces_scale, event.ces_method.value),
+            _CES: (1, event.ces_scale, method.value),
         }
 
     def _on_enrolled(self, event: FeedbackCustomerEnrolled) -> None:
         self._target("enroll")
+        customer = require_text(event.customer_id, "customer_id")
+        if customer in self._enrolled:
+            raise InvalidArgument(
+                f"customer {customer} is already enrolled in {self._id}", field="customer_id"
+            )
         config = self._config
         nps = None if config.nps_every_us is None else event.at_us + config.nps_every_us
         ces = None if config.ces_every_us is None else event.at_us + config.ces_every_us
-        self._enrolled[event.customer_id] = (nps, ces)
+        # the latest enrolled customer has the highest number (dicts keep insertion order)
+        seq = self._seq[customer] = next(reversed(self._seq.values()), -1) + 1
+        self._enrolled[customer] = (nps, ces)
+        for slot, due in enumerate((nps, ces)):
+            if due is not None:
+                heapq.heappush(self._agenda, (due, 1, 2 * seq + slot, (customer, slot)))
 
     def _on_unenrolled(self, event: FeedbackCustomerUnenrolled) -> None:
         self._target("unenroll")
-        del self._enrolled[event.customer_id]
+        customer = event.customer_id
+        if customer not in self._enrolled:
+            raise UnknownName(f"customer {customer!r} is not enrolled in {self._id}")
+        del self._enrolled[customer]
+        del self._seq[customer]
+        self._drop(lambda entry: entry[1] == 1 and entry[3][0] == customer)
+
+    def _drop(self, unwanted: Any) -> None:
+        """Take the agenda entries ``unwanted(entry)`` selects off the agenda."""
+        self._agenda = [entry for entry in self._agenda if not unwanted(entry)]
+        heapq.heapify(self._agenda)
 
     def _on_csat(self, event: FeedbackCSATScheduled) -> None:
         self._target("schedule_csat")
-        if event.survey_id in self._surveys:
-            raise InvalidArgument(f"survey {event.survey_id} already exists")
-        self._surveys[event.survey_id] = Survey(
-            survey_id=event.survey_id,
+        survey_id = event.survey_id
+        if survey_id != self._next_survey_id():
+            raise InvalidArgument(
+                f"survey ids are numbered in order: the next is {self._next_survey_id()}",
+                field="survey_id",
+            )
+        customer = require_text(event.customer_id, "customer_id")
+        ticket = require_text(event.ticket_id, "ticket_id")
+        due = event.due_at_us
+        if (
+            type(due) is not int
+            or not event.at_us <= due <= event.at_us + self._config.csat_delay_us
+        ):
+            raise InvalidArgument(
+                "a CSAT survey is due within csat_delay after it is scheduled", field="due_at"
+            )
+        if ticket in self._scheduled_csat:
+            for survey in self._surveys.values():
+                if survey.ticket_id == ticket and survey.status is _SCHEDULED:
+                    raise InvalidArgument(
+                        f"ticket {ticket} already has CSAT survey {survey.survey_id} scheduled",
+                        field="ticket_id",
+                    )
+        order = len(self._surveys)
+        self._surveys[survey_id] = Survey(
+            survey_id=survey_id,
             kind=_CSAT,
-            customer_id=event.customer_id,
-            ticket_id=event.ticket_id,
+            customer_id=customer,
+            ticket_id=ticket,
             status=_SCHEDULED,
-            due_us=event.due_at_us,
+            due_us=due,
         )
         scheduled = self._scheduled_csat
-        scheduled[event.ticket_id] = scheduled.get(event.ticket_id, 0) + 1
+        scheduled[ticket] = scheduled.get(ticket, 0) + 1
+        heapq.heappush(self._agenda, (due, 0, order, survey_id))
 
     def _on_sent(self, event: FeedbackSurveySent) -> None:
         self._target("send_survey")
-        existing = self._surveys.get(event.survey_id)
-        if existing is not None:
-            SURVEY_LIFECYCLE.target(event.survey_id, _STATE[existing.status], "send")
+        if not self._agenda:
+            raise InvalidArgument(f"no survey of {self._id} is due", field="survey_id")
+        entry = self._agenda[0]
+        expected = self._sending(entry)
+        if event != expected:
+            differs = next(
+                name
+                for name in ("survey_id", "kind", "customer_id", "ticket_id", "at_us")
+                if getattr(event, name) != getattr(expected, name)
+            )
+            raise InvalidArgument(
+                f"the next survey due is {expected.survey_id} ({expected.kind.value} to "
+                f"{expected.customer_id}, sent {format_instant(expected.at_us)})",
+                field="at" if differs == "at_us" else differs,
+            )
+        heapq.heappop(self._agenda)
+        due, family, order, ref = entry
+        if family == 0:
+            existing = self._surveys[ref]
             self._unschedule(existing)
-            self._surveys[event.survey_id] = _moved(existing, _SENT, event.at_us)
+            self._surveys[ref] = _moved(existing, _SENT, event.at_us)
             return
-        slot = 0 if event.kind is _NPS else 1
-        every = self._config.nps_every_us if slot == 0 else self._config.ces_every_us
-        nexts = list(self._enrolled[event.customer_id])
-        if every is None or event.kind is _CSAT or nexts[slot] != event.at_us:
-            raise InvalidArgument(f"{event.kind.value} survey {event.survey_id} is not due")
-        nexts[slot] = event.at_us + every
-        self._enrolled[event.customer_id] = (nexts[0], nexts[1])
+        customer, slot = ref
+        config = self._config
+        every = config.nps_every_us if slot == 0 else config.ces_every_us
+        assert every is not None
+        nexts = list(self._enrolled[customer])
+        nexts[slot] = due + every
+        self._enrolled[customer] = (nexts[0], nexts[1])
+        heapq.heappush(self._agenda, (due + every, 1, order, ref))
         self._surveys[event.survey_id] = Survey(
             survey_id=event.survey_id,
             kind=event.kind,
-            customer_id=event.customer_id,
+            customer_id=customer,
             ticket_id=None,
             status=_SENT,
-            due_us=event.at_us,
+            due_us=due,
             sent_at_us=event.at_us,
         )
 
     def _on_cancelled(self, event: FeedbackSurveyCancelled) -> None:
         self._target("cancel_survey")
-        survey = self._surveys[event.survey_id]
+        survey = self._survey(event.survey_id)
         SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "cancel")
+        require_text(event.reason, "reason")
         self._unschedule(survey)
         self._surveys[event.survey_id] = _moved(survey, _CANCELLED, survey.sent_at_us)
+        self._drop(lambda entry: entry[1] == 0 and entry[3] == survey.survey_id)
 
     def _unschedule(self, survey: Survey) -> None:
         """A scheduled CSAT survey leaves that state (sent or cancelled)."""
@@ -711,17 +774,38 @@ class FeedbackProgram(ProactiveAggregate):
 
     def _on_response(self, event: FeedbackResponseRecorded) -> None:
         self._target("record_response")
-        survey = self._surveys[event.survey_id]
-        SURVEY_LIFECYCLE.target(event.survey_id, _STATE[survey.status], "answer")
+        survey = self._survey(event.survey_id)
+        survey_id = survey.survey_id
+        if survey.status is _SCHEDULED:
+            raise InvalidArgument(
+                f"survey {survey_id} was never sent (due {format_instant(survey.due_us)}): "
+                "call evaluate() when it is due, then record the answer",
+                field="survey_id",
+            )
+        if survey.status is not _SENT:
+            raise InvalidArgument(
+                f"survey {survey_id} is {survey.status.value}: no answer expected",
+                field="survey_id",
+            )
         low, high, method = self._scales[survey.kind]
-        self._surveys[event.survey_id] = _moved(survey, _ANSWERED, survey.sent_at_us)
+        score = _int(event.score, "score")
+        if not low <= score <= high:
+            raise InvalidArgument(
+                f"score for {survey.kind.value.upper()} survey {survey_id} must be between "
+                f"{low} and {high}, got {score}",
+                field="score",
+            )
+        if event.channel is not None:
+            require_member(Channel, event.channel, "channel")
+        optional_text(event.comment, "comment")
+        self._surveys[survey_id] = _moved(survey, _ANSWERED, survey.sent_at_us)
         self._responses.append(
             SurveyResponse(
-                survey_id=survey.survey_id,
+                survey_id=survey_id,
                 kind=survey.kind,
                 customer_id=survey.customer_id,
                 ticket_id=survey.ticket_id,
-                score=event.score,
+                score=score,
                 scale_min=low,
                 scale_max=high,
                 method=method,
@@ -731,12 +815,18 @@ class FeedbackProgram(ProactiveAggregate):
             )
         )
 
+    def _on_resumed(self, event: FeedbackProgramResumed) -> None:
+        self._state = self._target("resume")
+        self._since_us = event.at_us
+
 
 def _int(value: object, name: str) -> int:
     if type(value) is int:
         return value
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidType(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+        raise InvalidType(
+            f"{name} must be an int, got {type(value).__name__}: {value!r}", field=name
+        )
     return value
 
 
@@ -749,7 +839,7 @@ FeedbackProgram.handlers = {
     FeedbackSurveyCancelled: FeedbackProgram._on_cancelled,
     FeedbackResponseRecorded: FeedbackProgram._on_response,
     FeedbackProgramPaused: transition("pause"),
-    FeedbackProgramResumed: transition("resume"),
+    FeedbackProgramResumed: FeedbackProgram._on_resumed,
     FeedbackProgramRetired: transition("retire"),
 }
 FeedbackProgram.codec = Codec(

@@ -8,7 +8,6 @@ still unsolved with one templated reply, atomically, and says what changed.
 
 from __future__ import annotations
 
-import copy
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -17,10 +16,18 @@ from typing import TYPE_CHECKING, ClassVar, Final
 import attrs
 import pendulum
 
-from ._errors import InvalidArgument, InvalidType
+from ._aggregate import atomic
+from ._errors import InvalidArgument
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._proactive import ProactiveAggregate, require_ids, require_text
+from ._proactive import (
+    ProactiveAggregate,
+    check_ids,
+    require_flag,
+    require_ids,
+    require_member,
+    require_text,
+)
 from ._serde import Codec, Migrations, instant_field
 from ._templates import flatten_values
 from ._time import to_datetime
@@ -251,28 +258,16 @@ class Incident(ProactiveAggregate):
         ``notify=True`` needs at least one affected customer to notify.
         """
         obj = cls._blank()
-        when = obj._when(at)
-        require_text(incident_id, "incident_id")
-        require_text(title, "title")
-        require_text(body, "body")
-        impact = _impact(impact)
-        components_ = require_ids(components, "components")
-        customers_ = require_ids(customers, "customers")
-        if notify and not customers_:
-            raise InvalidArgument(
-                f"incident {incident_id} has no affected customers to notify: "
-                "pass customers=[...] or notify=False"
-            )
         obj._apply(
             IncidentDeclared(
-                at_us=when,
+                at_us=obj._when(at),
                 incident_id=incident_id,
                 title=title,
                 body=body,
-                impact=impact,
-                components=components_,
-                customers=customers_,
-                notify=_flag(notify, "notify"),
+                impact=require_member(IncidentImpact, impact, "impact"),
+                components=require_ids(components, "components"),
+                customers=require_ids(customers, "customers"),
+                notify=notify,
             )
         )
         return obj
@@ -294,38 +289,22 @@ class Incident(ProactiveAggregate):
         (default: unchanged) replaces the current level.
         """
         when = self._when(at)
-        status = self.status if status is None else _status(status)
-        if status is self.status:
-            trigger = "update"
-        elif status in _TRIGGER_FOR:
-            trigger = _TRIGGER_FOR[status]
-        else:
-            trigger = "resolve" if status is IncidentStatus.RESOLVED else "publish_postmortem"
-            self._target(trigger)
-            raise InvalidArgument(
-                f"use Incident.{trigger}() to move incident {self._id} to {status.value!r}"
-            )
-        self._target(trigger)
-        require_text(body, "body")
-        new_components = tuple(
-            c for c in require_ids(components, "components") if c not in self._components
-        )
-        new_customers = tuple(
-            c for c in require_ids(customers, "customers") if c not in self._customers
-        )
-        if notify and not (self._customers or new_customers):
-            raise InvalidArgument(
-                f"incident {self._id} has no affected customers to notify: "
-                "pass customers=[...] or notify=False"
-            )
         event = IncidentUpdatePosted(
             at_us=when,
-            status=status,
+            status=self.status
+            if status is None
+            else require_member(IncidentStatus, status, "status"),
             body=body,
-            impact=self._impact if impact is None else _impact(impact),
-            components=new_components,
-            customers=new_customers,
-            notify=_flag(notify, "notify"),
+            impact=self._impact
+            if impact is None
+            else require_member(IncidentImpact, impact, "impact"),
+            components=tuple(
+                c for c in require_ids(components, "components") if c not in self._components
+            ),
+            customers=tuple(
+                c for c in require_ids(customers, "customers") if c not in self._customers
+            ),
+            notify=notify,
         )
         self._apply(event)
         return event
@@ -340,12 +319,7 @@ class Incident(ProactiveAggregate):
 
     def link_ticket(self, ticket_id: str, *, at: datetime | None = None) -> IncidentTicketLinked:
         """Link a customer's ticket so that resolving the incident solves it too."""
-        when = self._when(at)
-        self._target("link_ticket")
-        require_text(ticket_id, "ticket_id")
-        if ticket_id in self._linked:
-            raise InvalidArgument(f"ticket {ticket_id} is already linked to incident {self._id}")
-        event = IncidentTicketLinked(at_us=when, ticket_id=ticket_id)
+        event = IncidentTicketLinked(at_us=self._when(at), ticket_id=ticket_id)
         self._apply(event)
         return event
 
@@ -367,14 +341,13 @@ class Incident(ProactiveAggregate):
         (others are reported in ``skipped``). Each ticket to solve gets ``template``
         as a public reply by ``agent`` (rendered with ``values`` plus ``incident.id``
         and ``incident.title``), then is solved with the incident as resolution; a
-        ticket with no assignee is assigned to ``agent`` first. All or nothing: every
-        ticket is checked on a copy before anything changes.
+        ticket with no assignee is assigned to ``agent`` first. All or nothing: when
+        anything is refused, the incident and every ticket are left as they were
+        (:func:`~supportflow.atomic`).
         """
         when = self._when(at)
         self._target("resolve")
-        require_text(body, "body")
         require_text(agent, "agent")
-        impact_ = self._impact if impact is None else _impact(impact)
         given = list(tickets)
         seen: set[str] = set()
         to_solve: list[Ticket] = []
@@ -398,26 +371,25 @@ class Incident(ProactiveAggregate):
                 f"resolve() needs every ticket linked to incident {self._id} to solve or skip "
                 f"them; missing: {', '.join(missing)}"
             )
-        all_values: dict[str, object] = {"incident.id": self._id, "incident.title": self._title}
-        all_values.update(flatten_values(values))
-        resolution = f"resolved with incident {self._id}: {body}"
-        # Dry run on copies: any refusal (template placeholders, instants, states)
-        # surfaces here, before a single ticket or the incident changes.
-        for ticket in to_solve:
-            _solve_ticket(copy.deepcopy(ticket), template, agent, all_values, resolution, at)
-        ticket_events: dict[str, tuple[Event, ...]] = {}
-        for ticket in to_solve:
-            before = ticket.version
-            _solve_ticket(ticket, template, agent, all_values, resolution, at)
-            ticket_events[ticket.id] = ticket.history[before:]
         event = IncidentResolved(
             at_us=when,
             body=body,
-            impact=impact_,
-            notify=_flag(notify, "notify"),
+            impact=self._impact
+            if impact is None
+            else require_member(IncidentImpact, impact, "impact"),
+            notify=notify,
             solved_ticket_ids=tuple(ticket.id for ticket in to_solve),
         )
-        self._apply(event)
+        all_values: dict[str, object] = {"incident.id": self._id, "incident.title": self._title}
+        all_values.update(flatten_values(values))
+        resolution = f"resolved with incident {self._id}: {body}"
+        ticket_events: dict[str, tuple[Event, ...]] = {}
+        with atomic(self, *to_solve):
+            for ticket in to_solve:
+                before = ticket.version
+                _solve_ticket(ticket, template, agent, all_values, resolution, at)
+                ticket_events[ticket.id] = ticket.history[before:]
+            self._apply(event)
         return IncidentResolution(
             event=event,
             solved=event.solved_ticket_ids,
@@ -429,10 +401,7 @@ class Incident(ProactiveAggregate):
         self, body: str, *, at: datetime | None = None
     ) -> IncidentPostmortemPublished:
         """Publish the post-incident review (after resolve; final)."""
-        when = self._when(at)
-        self._target("publish_postmortem")
-        require_text(body, "body")
-        event = IncidentPostmortemPublished(at_us=when, body=body)
+        event = IncidentPostmortemPublished(at_us=self._when(at), body=body)
         self._apply(event)
         return event
 
@@ -490,50 +459,102 @@ class Incident(ProactiveAggregate):
 
     # -- event application ----------------------------------------------------------
 
-    def _post(
-        self, status: IncidentStatus, body: str, impact: IncidentImpact, notify: bool, us: int
-    ) -> None:
-        self._impact = impact
-        self._updates = (
-            *self._updates,
-            IncidentUpdate(status=status, body=body, impact=impact, notify=notify, at_us=us),
+    def _update(
+        self,
+        status: IncidentStatus,
+        event: IncidentDeclared | IncidentUpdatePosted | IncidentResolved,
+        customers: tuple[str, ...],
+    ) -> IncidentUpdate:
+        """The public update ``event`` posts (checked), for an incident whose affected
+        customers will be ``customers``."""
+        require_text(event.body, "body")
+        impact = require_member(IncidentImpact, event.impact, "impact")
+        notify = require_flag(event.notify, "notify")
+        if notify and not customers:
+            raise InvalidArgument(
+                f"incident {self._id} has no affected customers to notify: "
+                "pass customers=[...] or notify=False",
+                field="notify",
+            )
+        return IncidentUpdate(
+            status=status, body=event.body, impact=impact, notify=notify, at_us=event.at_us
         )
+
+    def _post(self, update: IncidentUpdate) -> None:
+        self._impact = update.impact
+        self._updates = (*self._updates, update)
 
     def _on_declared(self, event: IncidentDeclared) -> None:
-        self._id = event.incident_id
-        self._title = event.title
-        self._components = event.components
-        self._customers = event.customers
-        self._post(
-            IncidentStatus.INVESTIGATING, event.body, event.impact, event.notify, event.at_us
-        )
+        incident_id = require_text(event.incident_id, "incident_id")
+        title = require_text(event.title, "title")
+        components = check_ids(event.components, "components")
+        customers = check_ids(event.customers, "customers")
+        update = self._update(IncidentStatus.INVESTIGATING, event, customers)
+        self._id, self._title = incident_id, title
+        self._components, self._customers = components, customers
+        self._post(update)
 
     def _on_update(self, event: IncidentUpdatePosted) -> None:
-        current = self.status
-        if event.status is current:
-            self._target("update")
+        status = require_member(IncidentStatus, event.status, "status")
+        if status is self.status:
+            target = self._target("update")
         else:
-            trigger = _TRIGGER_FOR.get(event.status)
+            trigger = _TRIGGER_FOR.get(status)
             if trigger is None:
-                raise InvalidArgument(f"an update cannot move an incident to {event.status.value}")
-            self._state = self._target(trigger)
-        self._components = (*self._components, *event.components)
-        self._customers = (*self._customers, *event.customers)
-        self._post(event.status, event.body, event.impact, event.notify, event.at_us)
+                trigger = "resolve" if status is IncidentStatus.RESOLVED else "publish_postmortem"
+                self._target(trigger)
+                raise InvalidArgument(
+                    f"use Incident.{trigger}() to move incident {self._id} to {status.value!r}",
+                    field="status",
+                )
+            target = self._target(trigger)
+        components = (
+            *self._components,
+            *self._added(event.components, self._components, "components"),
+        )
+        customers = (*self._customers, *self._added(event.customers, self._customers, "customers"))
+        update = self._update(status, event, customers)
+        self._state = target
+        self._components, self._customers = components, customers
+        self._post(update)
+
+    def _added(self, new: tuple[str, ...], known: tuple[str, ...], name: str) -> tuple[str, ...]:
+        check_ids(new, name)
+        again = [value for value in new if value in known]
+        if again:
+            raise InvalidArgument(
+                f"{name} already affected by incident {self._id}: {', '.join(again)}", field=name
+            )
+        return new
 
     def _on_linked(self, event: IncidentTicketLinked) -> None:
         self._target("link_ticket")
-        self._linked = (*self._linked, event.ticket_id)
+        ticket_id = require_text(event.ticket_id, "ticket_id")
+        if ticket_id in self._linked:
+            raise InvalidArgument(
+                f"ticket {ticket_id} is already linked to incident {self._id}", field="ticket_id"
+            )
+        self._linked = (*self._linked, ticket_id)
 
     def _on_resolved(self, event: IncidentResolved) -> None:
-        self._state = self._target("resolve")
+        target = self._target("resolve")
+        solved = check_ids(event.solved_ticket_ids, "solved_ticket_ids")
+        unlinked = [ticket_id for ticket_id in solved if ticket_id not in self._linked]
+        if unlinked:
+            raise InvalidArgument(
+                f"incident {self._id} solved tickets it was not linked to: {', '.join(unlinked)}",
+                field="solved_ticket_ids",
+            )
+        update = self._update(IncidentStatus.RESOLVED, event, self._customers)
+        self._state = target
+        self._post(update)
         self._resolved_us = event.at_us
-        self._solved = event.solved_ticket_ids
-        self._post(IncidentStatus.RESOLVED, event.body, event.impact, event.notify, event.at_us)
+        self._solved = solved
 
     def _on_postmortem(self, event: IncidentPostmortemPublished) -> None:
-        self._state = self._target("publish_postmortem")
-        self._postmortem = event.body
+        target = self._target("publish_postmortem")
+        self._postmortem = require_text(event.body, "body")
+        self._state = target
 
 
 def _solve_ticket(
@@ -549,28 +570,6 @@ def _solve_ticket(
     ticket.apply_template(template, agent=agent, values=values, resolution=resolution, at=at)
     if str(ticket.status) != "solved":
         ticket.solve(resolution, actor=agent, at=at)
-
-
-def _impact(value: str) -> IncidentImpact:
-    try:
-        return IncidentImpact(value)
-    except ValueError:
-        allowed = ", ".join(i.value for i in IncidentImpact)
-        raise InvalidArgument(f"impact must be one of {allowed}, got {value!r}") from None
-
-
-def _status(value: str) -> IncidentStatus:
-    try:
-        return IncidentStatus(value)
-    except ValueError:
-        allowed = ", ".join(s.value for s in IncidentStatus)
-        raise InvalidArgument(f"status must be one of {allowed}, got {value!r}") from None
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidType(f"{name} must be a bool, got {type(value).__name__}")
-    return value
 
 
 Incident.handlers = {

@@ -19,9 +19,20 @@ import pendulum
 from ._errors import InvalidArgument
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._proactive import ProactiveAggregate, require_ids, require_text, transition
+from ._proactive import (
+    Handler,
+    ProactiveAggregate,
+    check_ids,
+    optional_text,
+    require_flag,
+    require_ids,
+    require_text,
+)
 from ._serde import Codec, Migrations, instant_field
 from ._time import (
+    EARLIEST_US,
+    LATEST_US,
+    bounded_duration_us,
     duration_us,
     format_instant,
     instant_us,
@@ -216,43 +227,22 @@ class Maintenance(ProactiveAggregate):
         empty audience, a window that ends before it starts or starts in the past.
         """
         obj = cls._blank()
-        when = obj._when(at)
-        require_text(maintenance_id, "maintenance_id")
-        require_text(title, "title")
-        starts = instant_us(starts_at, "starts_at")
-        ends = instant_us(ends_at, "ends_at")
-        if ends <= starts:
-            raise InvalidArgument(
-                f"ends_at ({format_instant(ends)}) must be after "
-                f"starts_at ({format_instant(starts)})"
-            )
-        if starts < when:
-            raise InvalidArgument(
-                f"starts_at ({format_instant(starts)}) is before the scheduling instant "
-                f"({format_instant(when)}): schedule maintenance ahead of time"
-            )
-        audience = require_ids(customers, "customers")
-        if not audience:
-            raise InvalidArgument(
-                f"maintenance {maintenance_id} has no customers to notify: pass customers=[...]"
-            )
         if isinstance(lead_times, timedelta):
             raise InvalidArgument(
-                "lead_times must be an iterable of durations, e.g. [timedelta(hours=24)]"
+                "lead_times must be an iterable of durations, e.g. [timedelta(hours=24)]",
+                field="lead_times_us",
             )
-        leads = tuple(
-            sorted({duration_us(lead, "lead_times") for lead in lead_times}, reverse=True)
-        )
+        leads = {duration_us(lead, "lead_times") for lead in lead_times}
         obj._apply(
             MaintenanceScheduled(
-                at_us=when,
+                at_us=obj._when(at),
                 maintenance_id=maintenance_id,
                 title=title,
-                starts_at_us=starts,
-                ends_at_us=ends,
+                starts_at_us=instant_us(starts_at, "starts_at"),
+                ends_at_us=instant_us(ends_at, "ends_at"),
                 components=require_ids(components, "components"),
-                customers=audience,
-                lead_times_us=leads,
+                customers=require_ids(customers, "customers"),
+                lead_times_us=tuple(sorted(leads, reverse=True)),
             )
         )
         return obj
@@ -276,19 +266,19 @@ class Maintenance(ProactiveAggregate):
 
     def start(self, *, body: str | None = None, at: datetime | None = None) -> MaintenanceStarted:
         """Work begins (notices not yet sent are dropped: call evaluate first if they are due)."""
-        return self._simple("start", MaintenanceStarted, body, at)
+        return self._simple(MaintenanceStarted, body, at)
 
     def verify(
         self, *, body: str | None = None, at: datetime | None = None
     ) -> MaintenanceVerifying:
         """Work is done; verification starts."""
-        return self._simple("verify", MaintenanceVerifying, body, at)
+        return self._simple(MaintenanceVerifying, body, at)
 
     def complete(
         self, *, body: str | None = None, at: datetime | None = None
     ) -> MaintenanceCompleted:
         """Verification passed: the maintenance is completed."""
-        return self._simple("complete", MaintenanceCompleted, body, at)
+        return self._simple(MaintenanceCompleted, body, at)
 
     def cancel(self, reason: str, *, at: datetime | None = None) -> MaintenanceCancelled:
         """Call the maintenance off before it starts.
@@ -296,19 +286,12 @@ class Maintenance(ProactiveAggregate):
         The event's ``notify`` says whether customers already heard of it (a notice
         was sent) and so must hear of the cancellation.
         """
-        when = self._when(at)
-        self._target("cancel")
-        require_text(reason, "reason")
-        event = MaintenanceCancelled(at_us=when, reason=reason, notify=bool(self._sent))
+        event = MaintenanceCancelled(at_us=self._when(at), reason=reason, notify=bool(self._sent))
         self._apply(event)
         return event
 
-    def _simple(self, trigger: str, cls: type[_E], body: str | None, at: datetime | None) -> _E:
-        when = self._when(at)
-        self._target(trigger)
-        if body is not None:
-            require_text(body, "body")
-        event = cls(at_us=when, body=body)
+    def _simple(self, cls: type[_E], body: str | None, at: datetime | None) -> _E:
+        event = cls(at_us=self._when(at), body=body)
         self._apply(event)
         return event
 
@@ -380,29 +363,94 @@ class Maintenance(ProactiveAggregate):
     # -- event application ----------------------------------------------------------
 
     def _on_scheduled(self, event: MaintenanceScheduled) -> None:
-        self._id = event.maintenance_id
-        self._title = event.title
-        self._components = event.components
-        self._customers = event.customers
+        maintenance_id = require_text(event.maintenance_id, "maintenance_id")
+        title = require_text(event.title, "title")
+        starts, ends = event.starts_at_us, event.ends_at_us
+        for name, us in (("starts_at", starts), ("ends_at", ends)):
+            if type(us) is not int or not EARLIEST_US <= us <= LATEST_US:
+                raise InvalidArgument(f"{name} is not an instant supportflow records", field=name)
+        if ends <= starts:
+            raise InvalidArgument(
+                f"ends_at ({format_instant(ends)}) must be after "
+                f"starts_at ({format_instant(starts)})",
+                field="ends_at",
+            )
+        if starts < event.at_us:
+            raise InvalidArgument(
+                f"starts_at ({format_instant(starts)}) is before the scheduling instant "
+                f"({format_instant(event.at_us)}): schedule maintenance ahead of time",
+                field="starts_at",
+            )
+        components = check_ids(event.components, "components")
+        customers = check_ids(event.customers, "customers")
+        if not customers:
+            raise InvalidArgument(
+                f"maintenance {maintenance_id} has no customers to notify: pass customers=[...]",
+                field="customers",
+            )
+        leads = event.lead_times_us
+        for lead in leads:
+            bounded_duration_us(lead, "lead_times_us")
+        if list(leads) != sorted(set(leads), reverse=True):
+            raise InvalidArgument(
+                "lead_times_us must be distinct and longest first", field="lead_times_us"
+            )
+        self._id, self._title = maintenance_id, title
+        self._components, self._customers = components, customers
         self._scheduled_us = event.at_us
-        self._starts_us = event.starts_at_us
-        self._ends_us = event.ends_at_us
-        self._notices = plan_notices(event.at_us, event.starts_at_us, event.lead_times_us)
+        self._starts_us = starts
+        self._ends_us = ends
+        self._notices = plan_notices(event.at_us, starts, leads)
 
     def _on_notice(self, event: MaintenanceNoticeSent) -> None:
         self._target("send_notice")
-        if event.lead_us in self._sent or all(n.lead_us != event.lead_us for n in self._notices):
-            raise InvalidArgument(f"notice {event.lead_us} us is not due for {self._id}")
+        # evaluate() sends the notices in due order, each stamped at its due instant
+        pending = [n for n in self._notices if n.lead_us not in self._sent]
+        if not pending or pending[0].lead_us != event.lead_us:
+            raise InvalidArgument(
+                f"notice {event.lead_us!r} µs is not the next notice due for maintenance "
+                f"{self._id}",
+                field="lead_us",
+            )
+        if event.at_us != pending[0].due_us:
+            raise InvalidArgument(
+                f"the notice is stamped {format_instant(event.at_us)} but is due "
+                f"{format_instant(pending[0].due_us)}",
+                field="at",
+            )
         self._sent = (*self._sent, event.lead_us)
+
+
+def _worked(trigger: str) -> Handler:
+    """The handler of an event that moves along ``trigger`` with an optional body."""
+
+    def apply(self: Maintenance, event: MaintenanceStarted) -> None:
+        target = self._target(trigger)
+        optional_text(event.body, "body")
+        self._state = target
+
+    return apply
+
+
+def _on_cancelled(self: Maintenance, event: MaintenanceCancelled) -> None:
+    target = self._target("cancel")
+    require_text(event.reason, "reason")
+    if require_flag(event.notify, "notify") is not bool(self._sent):
+        raise InvalidArgument(
+            "notify says whether a notice went out before the cancellation "
+            f"({bool(self._sent)} here)",
+            field="notify",
+        )
+    self._state = target
 
 
 Maintenance.handlers = {
     MaintenanceScheduled: Maintenance._on_scheduled,
     MaintenanceNoticeSent: Maintenance._on_notice,
-    MaintenanceStarted: transition("start"),
-    MaintenanceVerifying: transition("verify"),
-    MaintenanceCompleted: transition("complete"),
-    MaintenanceCancelled: transition("cancel"),
+    MaintenanceStarted: _worked("start"),
+    MaintenanceVerifying: _worked("verify"),
+    MaintenanceCompleted: _worked("complete"),
+    MaintenanceCancelled: _on_cancelled,
 }
 Maintenance.codec = Codec(
     [

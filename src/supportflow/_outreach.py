@@ -21,11 +21,19 @@ import pendulum
 from ._errors import InvalidArgument, UnknownName
 from ._events import Event
 from ._lifecycle import Lifecycle
-from ._proactive import ProactiveAggregate, require_ids, require_text, transition
+from ._proactive import (
+    ProactiveAggregate,
+    check_ids,
+    command,
+    require_ids,
+    require_member,
+    require_text,
+    transition,
+)
 from ._serde import Codec, Migrations, instant_field
 from ._taxonomy import Channel, Priority, Topic
 from ._tickets import Ticket
-from ._time import duration_us, to_datetime, to_duration
+from ._time import bounded_duration_us, duration_us, format_instant, to_datetime, to_duration
 
 __all__ = [
     "PROACTIVE_CASE_LIFECYCLE",
@@ -276,15 +284,8 @@ class ProactiveCase(ProactiveAggregate):
         """
         obj = cls._blank()
         when = obj._when(at)
-        require_text(case_id, "case_id")
-        require_text(summary, "summary")
-        try:
-            signal = Signal(signal)
-        except ValueError:
-            raise InvalidArgument(
-                f"signal must be one of {', '.join(s.value for s in Signal)}, got {signal!r}"
-            ) from None
-        topic_ = DEFAULT_TOPIC[signal] if topic is None else Topic(topic)
+        signal = require_member(Signal, signal, "signal")
+        topic_ = DEFAULT_TOPIC[signal] if topic is None else require_member(Topic, topic, "topic")
         obj._apply(
             ProactiveCaseDetected(
                 at_us=when,
@@ -297,19 +298,18 @@ class ProactiveCase(ProactiveAggregate):
         )
         return obj
 
+    @command
     def add_customers(
         self, customers: Iterable[str], *, at: datetime | None = None
     ) -> ProactiveCaseTargeted:
         """Add customers to the audience (before and while planning)."""
         when = self._when(at)
-        self._target("target")
         new = tuple(c for c in require_ids(customers, "customers") if c not in self._customers)
-        if not new:
-            raise InvalidArgument(f"no new customers to add to proactive case {self._id}")
         event = ProactiveCaseTargeted(at_us=when, customers=new)
         self._apply(event)
         return event
 
+    @command
     def plan(
         self,
         *,
@@ -320,15 +320,17 @@ class ProactiveCase(ProactiveAggregate):
     ) -> ProactiveCasePlanned:
         """Decide the message, the default channel and how long customers have to answer."""
         when = self._when(at)
-        self._target("plan")
-        require_text(message, "message")
         window = duration_us(answer_within, "answer_within", allow_zero=False)
         event = ProactiveCasePlanned(
-            at_us=when, message=message, channel=_channel(channel), answer_within_us=window
+            at_us=when,
+            message=message,
+            channel=require_member(Channel, channel, "channel"),
+            answer_within_us=window,
         )
         self._apply(event)
         return event
 
+    @command
     def notify(
         self,
         *,
@@ -344,55 +346,39 @@ class ProactiveCase(ProactiveAggregate):
         """
         when = self._when(at)
         self._target("notify")
-        if not self._customers:
-            raise InvalidArgument(
-                f"proactive case {self._id} has no audience to notify: add customers first"
-            )
         if customers is None:
             chosen = tuple(c for c in self._customers if c not in self._deliveries)
-            if not chosen:
+            if self._customers and not chosen:
                 raise InvalidArgument(
                     f"every customer of proactive case {self._id} was already notified"
                 )
         else:
             chosen = require_ids(customers, "customers")
-            if not chosen:
-                raise InvalidArgument("customers is empty: nobody to notify")
-            outside = [c for c in chosen if c not in self._customers]
-            if outside:
-                raise InvalidArgument(
-                    f"not in the audience of proactive case {self._id}: {', '.join(outside)}"
-                )
-            again = [c for c in chosen if c in self._deliveries]
-            if again:
-                raise InvalidArgument(
-                    f"already notified in proactive case {self._id}: {', '.join(again)}"
-                )
-        assert self._channel is not None
         event = ProactiveCaseNotified(
             at_us=when,
             customers=chosen,
-            channel=self._channel if channel is None else _channel(channel),
+            channel=require_member(
+                Channel, self._channel if channel is None else channel, "channel"
+            ),
             answer_by_us=when + self._answer_within_us,
         )
         self._apply(event)
         return event
 
+    @command
     def acknowledge(
         self, customer_id: str, *, channel: Channel | None = None, at: datetime | None = None
     ) -> ProactiveCaseAcknowledged:
         """The customer acknowledged the notice (late answers after "no answer" count too)."""
-        when = self._when(at)
-        self._target("acknowledge")
-        self._answerable(customer_id)
         event = ProactiveCaseAcknowledged(
-            at_us=when,
+            at_us=self._when(at),
             customer_id=customer_id,
-            channel=None if channel is None else _channel(channel),
+            channel=None if channel is None else require_member(Channel, channel, "channel"),
         )
         self._apply(event)
         return event
 
+    @command
     def report_problem(
         self,
         customer_id: str,
@@ -413,7 +399,9 @@ class ProactiveCase(ProactiveAggregate):
         when = self._when(at)
         self._target("report_problem")
         delivery = self._answerable(customer_id)
-        channel_ = delivery.channel if channel is None else _channel(channel)
+        channel_ = (
+            delivery.channel if channel is None else require_member(Channel, channel, "channel")
+        )
         ticket = Ticket.open(
             ticket_id,
             customer_id=customer_id,
@@ -439,40 +427,62 @@ class ProactiveCase(ProactiveAggregate):
         changes nothing; evaluating at t1 then t2 equals one evaluation at t2.
         """
         when = self._when(at)
-        if self._state != "notified":
-            return ()
-        due = sorted(
+        mark = len(self._history)
+        self._catch_up(when)
+        return tuple(self._history[mark:])
+
+    def _due_answers(self, until: int) -> list[tuple[int, int, str]]:
+        """(answer deadline, delivery order, customer) of every delivery still awaiting
+        an answer whose deadline is at or before ``until``, in the order they fall due."""
+        return sorted(
             (d.answer_by_us, index, d.customer_id)
             for index, d in enumerate(self._deliveries.values())
-            if d.outcome is DeliveryOutcome.AWAITING and d.answer_by_us <= when
-        )
-        return self._apply_all(
-            ProactiveCaseNoAnswer(at_us=us, customer_id=customer) for us, _, customer in due
+            if d.outcome is DeliveryOutcome.AWAITING and d.answer_by_us <= until
         )
 
+    def _catch_up(self, us: int) -> None:
+        """Mark "no answer" for every deadline passed by ``us``, stamped at the deadline."""
+        if self._state == "notified":
+            for deadline, _, customer in self._due_answers(us):
+                self._apply(ProactiveCaseNoAnswer(at_us=deadline, customer_id=customer))
+
+    def _check_due(self, event: Event) -> None:
+        if self._state != "notified":
+            return
+        due = self._due_answers(event.at_us)
+        if not due:
+            return
+        deadline, _, customer = due[0]
+        if (
+            type(event) is ProactiveCaseNoAnswer
+            and event.customer_id == customer
+            and event.at_us == deadline
+        ):
+            return
+        raise InvalidArgument(
+            f"the answer deadline of customer {customer} in proactive case {self._id} "
+            f"passed at {format_instant(deadline)}: its no-answer comes first, stamped then",
+            field="at",
+        )
+
+    @command
     def resolve(self, outcome: str, *, at: datetime | None = None) -> ProactiveCaseResolved:
         """The situation behind the signal is handled (``outcome`` says how)."""
-        when = self._when(at)
-        self._target("resolve")
-        require_text(outcome, "outcome")
-        event = ProactiveCaseResolved(at_us=when, outcome=outcome)
+        event = ProactiveCaseResolved(at_us=self._when(at), outcome=outcome)
         self._apply(event)
         return event
 
+    @command
     def close(self, *, at: datetime | None = None) -> ProactiveCaseClosed:
         """Close a resolved case (final)."""
-        when = self._when(at)
-        self._target("close")
-        event = ProactiveCaseClosed(at_us=when)
+        event = ProactiveCaseClosed(at_us=self._when(at))
         self._apply(event)
         return event
 
+    @command
     def cancel(self, reason: str, *, at: datetime | None = None) -> ProactiveCaseCancelled:
         """Drop the case before it is resolved (final)."""
-        when = self._when(at)
-        self._target("cancel")
-        require_text(reason, "reason")
-        event = ProactiveCaseCancelled(at_us=when, reason=reason)
+        event = ProactiveCaseCancelled(at_us=self._when(at), reason=reason)
         self._apply(event)
         return event
 
@@ -567,30 +577,72 @@ class ProactiveCase(ProactiveAggregate):
     # -- event application ----------------------------------------------------------
 
     def _on_detected(self, event: ProactiveCaseDetected) -> None:
-        self._id = event.case_id
-        self._signal = event.signal
-        self._summary = event.summary
-        self._topic = event.topic
-        self._customers = event.customers
+        case_id = require_text(event.case_id, "case_id")
+        signal = require_member(Signal, event.signal, "signal")
+        summary = require_text(event.summary, "summary")
+        topic = require_member(Topic, event.topic, "topic")
+        customers = check_ids(event.customers, "customers")
+        self._id, self._signal, self._summary = case_id, signal, summary
+        self._topic, self._customers = topic, customers
 
     def _on_targeted(self, event: ProactiveCaseTargeted) -> None:
         self._target("target")
-        self._customers = (*self._customers, *event.customers)
+        new = check_ids(event.customers, "customers")
+        if not new:
+            raise InvalidArgument(
+                f"no new customers to add to proactive case {self._id}", field="customers"
+            )
+        again = [c for c in new if c in self._customers]
+        if again:
+            raise InvalidArgument(
+                f"already in the audience of proactive case {self._id}: {', '.join(again)}",
+                field="customers",
+            )
+        self._customers = (*self._customers, *new)
 
     def _on_planned(self, event: ProactiveCasePlanned) -> None:
-        self._state = self._target("plan")
-        self._message = event.message
-        self._channel = event.channel
-        self._answer_within_us = event.answer_within_us
+        target = self._target("plan")
+        message = require_text(event.message, "message")
+        channel = require_member(Channel, event.channel, "channel")
+        window = bounded_duration_us(event.answer_within_us, "answer_within_us")
+        if window == 0:
+            raise InvalidArgument("answer_within_us must be positive", field="answer_within_us")
+        self._state = target
+        self._message, self._channel, self._answer_within_us = message, channel, window
 
     def _on_notified(self, event: ProactiveCaseNotified) -> None:
-        self._state = self._target("notify")
-        for customer in event.customers:
-            if customer in self._deliveries or customer not in self._customers:
-                raise InvalidArgument(f"customer {customer} cannot be notified")
+        target = self._target("notify")
+        if not self._customers:
+            raise InvalidArgument(
+                f"proactive case {self._id} has no audience to notify: add customers first",
+                field="customers",
+            )
+        chosen = check_ids(event.customers, "customers")
+        if not chosen:
+            raise InvalidArgument("customers is empty: nobody to notify", field="customers")
+        outside = [c for c in chosen if c not in self._customers]
+        if outside:
+            raise InvalidArgument(
+                f"not in the audience of proactive case {self._id}: {', '.join(outside)}",
+                field="customers",
+            )
+        again = [c for c in chosen if c in self._deliveries]
+        if again:
+            raise InvalidArgument(
+                f"already notified in proactive case {self._id}: {', '.join(again)}",
+                field="customers",
+            )
+        channel = require_member(Channel, event.channel, "channel")
+        if event.answer_by_us != event.at_us + self._answer_within_us:
+            raise InvalidArgument(
+                "answer_by is the notice's instant plus the planned answer window",
+                field="answer_by",
+            )
+        self._state = target
+        for customer in chosen:
             self._deliveries[customer] = Delivery(
                 customer_id=customer,
-                channel=event.channel,
+                channel=channel,
                 outcome=DeliveryOutcome.AWAITING,
                 notified_at_us=event.at_us,
                 answer_by_us=event.answer_by_us,
@@ -611,39 +663,55 @@ class ProactiveCase(ProactiveAggregate):
         )
 
     def _on_acknowledged(self, event: ProactiveCaseAcknowledged) -> None:
+        if event.channel is not None:
+            require_member(Channel, event.channel, "channel")
         self._answered(
             "acknowledge", event.customer_id, DeliveryOutcome.ACKNOWLEDGED, event.at_us, None
         )
 
     def _on_problem(self, event: ProactiveCaseProblemReported) -> None:
+        ticket_id = require_text(event.ticket_id, "ticket_id")
+        if ticket_id in self.tickets:
+            raise InvalidArgument(
+                f"ticket {ticket_id} was already opened from proactive case {self._id}",
+                field="ticket_id",
+            )
+        require_member(Channel, event.channel, "channel")
         self._answered(
             "report_problem",
             event.customer_id,
             DeliveryOutcome.PROBLEM_REPORTED,
             event.at_us,
-            event.ticket_id,
+            ticket_id,
         )
 
     def _on_no_answer(self, event: ProactiveCaseNoAnswer) -> None:
         self._target("mark_no_answer")
-        delivery = self._deliveries[event.customer_id]
-        if delivery.outcome is not DeliveryOutcome.AWAITING:
-            raise InvalidArgument(f"customer {event.customer_id} is not awaiting an answer")
+        delivery = self._deliveries.get(event.customer_id)
+        if delivery is None or delivery.outcome is not DeliveryOutcome.AWAITING:
+            raise InvalidArgument(
+                f"customer {event.customer_id!r} is not awaiting an answer", field="customer_id"
+            )
+        if event.at_us != delivery.answer_by_us:
+            raise InvalidArgument(
+                "a no-answer is stamped at the answer deadline "
+                f"({format_instant(delivery.answer_by_us)})",
+                field="at",
+            )
         self._deliveries[event.customer_id] = attrs.evolve(
             delivery, outcome=DeliveryOutcome.NO_ANSWER
         )
 
     def _on_resolved(self, event: ProactiveCaseResolved) -> None:
-        self._state = self._target("resolve")
-        self._outcome = event.outcome
+        target = self._target("resolve")
+        self._outcome = require_text(event.outcome, "outcome")
+        self._state = target
 
 
-def _channel(value: str) -> Channel:
-    try:
-        return Channel(value)
-    except ValueError:
-        allowed = ", ".join(c.value for c in Channel)
-        raise InvalidArgument(f"channel must be one of {allowed}, got {value!r}") from None
+def _on_cancelled(self: ProactiveCase, event: ProactiveCaseCancelled) -> None:
+    target = self._target("cancel")
+    require_text(event.reason, "reason")
+    self._state = target
 
 
 ProactiveCase.handlers = {
@@ -656,7 +724,7 @@ ProactiveCase.handlers = {
     ProactiveCaseNoAnswer: ProactiveCase._on_no_answer,
     ProactiveCaseResolved: ProactiveCase._on_resolved,
     ProactiveCaseClosed: transition("close"),
-    ProactiveCaseCancelled: transition("cancel"),
+    ProactiveCaseCancelled: _on_cancelled,
 }
 ProactiveCase.codec = Codec(list(ProactiveCase.handlers))
 ProactiveCase.migrations = Migrations("proactive_case", 1)

@@ -1,25 +1,61 @@
 """The machinery shared by the proactive aggregates (outreach, incidents, maintenance, feedback).
 
-Each proactive aggregate is event-sourced like the ticket: a command validates
-everything, builds its events, then applies them through the one :meth:`_apply`
-that :meth:`replay` also uses. A failing command raises and changes nothing.
-Serialized documents hold the history; loading one replays it.
+Each proactive aggregate stands on the kernel (:mod:`._aggregate`) like the ticket:
+a command reads its arguments and builds its events; the one :meth:`_apply` checks
+each event (instant order, lifecycle, fields) in the aggregate's handler for that
+event type and only then changes the state. :meth:`replay` and :meth:`from_dict` run
+the same :meth:`_apply`, so a history loads only if the commands could have recorded
+it. Commands are wrapped by :func:`command`: what falls due before a command is
+recorded first (:meth:`ProactiveAggregate._catch_up`), and a failing command is rewound.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Self
+from datetime import datetime
+from typing import Any, ClassVar, Self, TypeVar, cast
 
-from ._aggregate import NEVER, Aggregate
-from ._errors import InvalidArgument, SchemaError, SupportflowError
+from ._aggregate import NEVER, Aggregate, event_path
+from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError
 from ._events import Event
 from ._lifecycle import Lifecycle
 from ._serde import Codec, Migrations, Reader
+from ._time import EARLIEST_US, LATEST_US, at_us, to_datetime
 
-__all__ = ["ProactiveAggregate"]
+__all__ = ["ProactiveAggregate", "command"]
 
 Handler = Callable[[Any, Any], None]
+C = TypeVar("C", bound=Callable[..., Any])
+E = TypeVar("E", bound=enum.Enum)
+
+
+def command(method: C) -> C:
+    """The one command wrapper of the proactive aggregates.
+
+    Reads the clock once when ``at`` is omitted, records first what fell due at or
+    before the command's instant (:meth:`ProactiveAggregate._catch_up`: answer
+    deadlines, surveys), then runs the command; if it raises, every event recorded
+    since it began is taken back, so a failing command changes nothing.
+    """
+
+    @functools.wraps(method)
+    def run(self: ProactiveAggregate, *args: Any, at: datetime | None = None, **kwargs: Any) -> Any:
+        us = at_us(at)
+        if at is None:
+            at = to_datetime(us)
+        mark = len(self._history)
+        try:
+            if us >= self._last_us:
+                self._catch_up(us)
+            return method(self, *args, at=at, **kwargs)
+        except BaseException:
+            if len(self._history) != mark:
+                self._rewind(mark)
+            raise
+
+    return cast(C, run)
 
 
 class ProactiveAggregate(Aggregate):
@@ -71,16 +107,32 @@ class ProactiveAggregate(Aggregate):
     # -- events ---------------------------------------------------------------------
 
     def _apply(self, event: Event) -> None:
-        """Apply one event: the only place state changes (commands and replay)."""
+        """Apply one event (commands and replay): check it, then evolve through its
+        handler, the only code that changes the aggregate. A refused event raises and
+        changes nothing."""
         handler = self.handlers.get(type(event))
         if handler is None:
-            raise InvalidArgument(f"{type(event).__name__} is not an event of a {self.kind}")
-        if self._history and isinstance(event, self.created_event):
-            raise InvalidArgument(f"{self.kind} {self._id} was already created")
+            raise InvalidArgument(
+                f"{type(event).__name__} is not an event of a {self.kind}", field="event"
+            )
+        at = event.at_us
+        if not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
+            self._check_order(event)  # raises the error naming the rule
+        if self._history:
+            if isinstance(event, self.created_event):
+                raise InvalidArgument(f"{self.kind} {self._id} was already created", field="event")
+            self._check_due(event)
         handler(self, event)
         self._history.append(event)
-        if event.at_us > self._last_us:
-            self._last_us = event.at_us
+        self._last_us = at
+
+    def _catch_up(self, us: int) -> None:
+        """Record what fell due at or before ``us`` (nothing, unless a subclass has
+        deadlines it records itself, stamped at their own instants)."""
+
+    def _check_due(self, event: Event) -> None:
+        """Refuse ``event`` when something fell due before it that :meth:`_catch_up`
+        would have recorded first (the load-side twin of the catch-up)."""
 
     def _rewind(self, version: int) -> None:
         """Go back to the state after the first ``version`` events (a failed command)."""
@@ -156,18 +208,22 @@ class ProactiveAggregate(Aggregate):
         status = reader.text("status")
         version = reader.integer("version", minimum=1)
         obj = cls._blank()
+        base = reader.at("history")
         for index, item in enumerate(reader.children("history")):
             event = cls.codec.decode_tagged(item)
             if index == 0 and not isinstance(event, cls.created_event):
                 raise SchemaError(
-                    item.path, f"a {cls.kind} history must start with {cls.created_event.name}"
+                    item.at("event"),
+                    f"a {cls.kind} history must start with {cls.created_event.name}",
                 )
             try:
                 obj._apply(event)
+            except SchemaError:
+                raise
             except SupportflowError as error:
-                raise SchemaError(item.path, str(error)) from None
-            except (KeyError, ValueError, TypeError) as error:
-                raise SchemaError(item.path, f"event does not fit the history: {error}") from None
+                raise SchemaError(event_path(base, index, error), str(error)) from None
+        if not obj._history:
+            raise SchemaError(base, f"a {cls.kind} history holds at least one event")
         _agree(reader, "id", object_id, obj._id)
         _agree(reader, "status", status, obj._state)
         _agree(reader, "version", version, len(obj._history))
@@ -181,22 +237,61 @@ def _agree(reader: Reader, key: str, stored: object, replayed: object) -> None:
 
 
 def require_text(value: object, name: str) -> str:
-    """A non-blank string argument, or :class:`InvalidArgument` naming it."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}")
+    """A non-blank string (an argument or an event field), or :class:`InvalidArgument`
+    naming it as the field."""
+    if type(value) is not str or not value.strip():
+        shown = repr(value) if isinstance(value, str | int | float | None) else type(value).__name__
+        raise InvalidArgument(f"{name} must be a non-empty string, got {shown}", field=name)
     return value
 
 
+def optional_text(value: object, name: str) -> str | None:
+    """None or a non-blank string."""
+    return None if value is None else require_text(value, name)
+
+
 def require_ids(values: Iterable[str] | str, name: str) -> tuple[str, ...]:
-    """Distinct non-blank identifiers in first-seen order (a bare string is refused)."""
+    """Distinct non-blank identifiers in first-seen order (a bare string is refused).
+
+    For command arguments; events carry the result, checked by :func:`check_ids`.
+    """
     if isinstance(values, str):
         raise InvalidArgument(
-            f"{name} must be an iterable of identifiers, not the string {values!r}"
+            f"{name} must be an iterable of identifiers, not the string {values!r}", field=name
         )
     seen: dict[str, None] = {}
     for value in values:
-        seen[require_text(value, f"each of {name}")] = None
+        seen[require_text(value, name)] = None
     return tuple(seen)
+
+
+def check_ids(values: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """An event's identifiers: non-blank and distinct (what :func:`require_ids` gives)."""
+    for value in values:
+        require_text(value, name)
+    if len(set(values)) != len(values):
+        raise InvalidArgument(f"{name} lists an identifier twice: {list(values)}", field=name)
+    return values
+
+
+def require_flag(value: object, name: str) -> bool:
+    """A bool (an argument or an event field), or :class:`InvalidType` naming it."""
+    if type(value) is not bool:
+        raise InvalidType(f"{name} must be a bool, got {type(value).__name__}", field=name)
+    return value
+
+
+def require_member(enum_type: type[E], value: object, name: str) -> E:
+    """``value`` as a member of ``enum_type`` (a member or its value), or
+    :class:`InvalidArgument` listing the allowed values."""
+    if type(value) is enum_type:
+        return value
+    try:
+        return enum_type(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(str(m.value) for m in enum_type)
+        shown = repr(value) if isinstance(value, str | int | float | None) else type(value).__name__
+        raise InvalidArgument(f"{name} must be one of {allowed}, got {shown}", field=name) from None
 
 
 def transition(trigger: str) -> Handler:
