@@ -41,8 +41,8 @@ from typing import Any, Final
 import pendulum
 
 from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError, UnknownName
-from ._serde import Migrations, Reader
-from ._time import US_PER_DAY, US_PER_SECOND, instant_us, to_datetime, to_duration
+from ._serde import Migrations, Reader, shown
+from ._time import MAX_DURATION_US, US_PER_DAY, US_PER_SECOND, instant_us, to_datetime, to_duration
 
 __all__ = ["FAST_END_YEAR", "FAST_FIRST_YEAR", "BusinessCalendar", "Weekday"]
 
@@ -719,7 +719,7 @@ def _read_intervals(reader: Reader, key: str) -> list[IntervalInput]:
             isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
         ):
             raise SchemaError(
-                path, f"expected a [start, end] pair of 'HH:MM' strings, got {item!r}"
+                path, f"expected a [start, end] pair of 'HH:MM' strings, got {shown(item)}"
             )
         try:
             _interval(item, path)
@@ -745,7 +745,10 @@ def _duration(value: object) -> int:
         raise InvalidArgument(
             f"duration must be a fixed length of time, got {value!r} with months or years"
         )
-    return (value.days * 86_400 + value.seconds) * US_PER_SECOND + value.microseconds
+    us = (value.days * 86_400 + value.seconds) * US_PER_SECOND + value.microseconds
+    if abs(us) > MAX_DURATION_US:
+        raise InvalidArgument(f"duration must be at most 100 years, got {value.days} days")
+    return us
 
 
 def country_holidays(

@@ -1,8 +1,9 @@
 """Customer profiles: identities per channel, one timeline, lifecycle phase and health.
 
-A :class:`Customer` is event-sourced like every aggregate: a command validates
-everything, builds its events and applies them through the one ``_apply`` that
-:meth:`Customer.replay` also uses; a failing command raises and changes nothing.
+A :class:`Customer` is event-sourced like every aggregate: a command builds its
+events and the handler of each checks it before changing anything, the same code
+:meth:`Customer.replay` and :meth:`Customer.from_dict` run; a failing command raises
+and changes nothing.
 The profile never holds whole tickets, cases or incidents: the ``record_*`` commands
 read the object once and keep its id and a few facts (channel, instants, counts) as
 timeline entries, so any agent sees every contact without the customer repeating it.
@@ -19,7 +20,6 @@ proactive case.
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
@@ -31,10 +31,19 @@ from ._errors import InvalidArgument, InvalidType
 from ._events import Event
 from ._lifecycle import Lifecycle
 from ._metrics import ticket_milestones
-from ._proactive import ProactiveAggregate, require_text
+from ._proactive import ProactiveAggregate, optional_text, require_member, require_text
 from ._serde import Codec, Migrations, instant_field
 from ._taxonomy import Channel
-from ._time import US_PER_DAY, US_PER_HOUR, at_us, duration_us, instant_us, to_datetime
+from ._time import (
+    EARLIEST_US,
+    US_PER_DAY,
+    US_PER_HOUR,
+    at_us,
+    duration_us,
+    format_instant,
+    instant_us,
+    to_datetime,
+)
 
 if TYPE_CHECKING:
     from ._incidents import Incident
@@ -327,20 +336,12 @@ _TICKET_KINDS: Final = frozenset(
 
 
 def _normalise_identity(channel: object, value: object) -> Identity:
-    try:
-        channel_ = Channel(channel)  # type: ignore[arg-type]  # validated here
-    except ValueError:
-        allowed = ", ".join(c.value for c in Channel)
-        raise InvalidArgument(f"unknown channel {channel!r}; expected one of {allowed}") from None
-    text = require_text(value, "identity").strip()
+    channel_ = require_member(Channel, channel, "channel")
+    text = require_text(value, "value").strip()
     # Email addresses compare case-insensitively in practice; other handles keep their case.
     if channel_ is Channel.EMAIL:
         text = text.casefold()
     return Identity(channel=channel_, value=text)
-
-
-def _optional_text(value: object, name: str) -> str | None:
-    return None if value is None else require_text(value, name)
 
 
 class Customer(ProactiveAggregate):
@@ -394,14 +395,6 @@ class Customer(ProactiveAggregate):
         """
         obj = cls._blank()
         when = obj._when(at)
-        require_text(customer_id, "customer_id")
-        name_ = _optional_text(name, "name")
-        segment_ = _optional_text(segment, "segment")
-        try:
-            phase_ = CustomerPhase(phase)
-        except ValueError:
-            allowed = ", ".join(p.value for p in CustomerPhase)
-            raise InvalidArgument(f"phase must be one of {allowed}, got {phase!r}") from None
         pairs = identities.items() if isinstance(identities, Mapping) else identities
         found: dict[Identity, None] = {}
         for channel, value in pairs:
@@ -416,9 +409,9 @@ class Customer(ProactiveAggregate):
                 CustomerRegistered(
                     at_us=when,
                     customer_id=customer_id,
-                    display_name=name_,
-                    segment=segment_,
-                    phase=phase_,
+                    display_name=name,
+                    segment=segment,
+                    phase=require_member(CustomerPhase, phase, "phase"),
                 ),
                 *(
                     CustomerIdentityAdded(at_us=when, channel=i.channel, value=i.value)
@@ -439,13 +432,7 @@ class Customer(ProactiveAggregate):
         index (see :func:`find_customer`).
         """
         when = self._when(at)
-        self._target("identify")
         identity = _normalise_identity(channel, value)
-        if identity in self._identities:
-            raise InvalidArgument(
-                f"customer {self._id} already has identity {identity.channel.value}:"
-                f"{identity.value}"
-            )
         event = CustomerIdentityAdded(at_us=when, channel=identity.channel, value=identity.value)
         self._apply(event)
         return event
@@ -455,12 +442,7 @@ class Customer(ProactiveAggregate):
     ) -> CustomerIdentityRemoved:
         """Forget an identity (an old address); :class:`InvalidArgument` if it is not held."""
         when = self._when(at)
-        self._target("identify")
         identity = _normalise_identity(channel, value)
-        if identity not in self._identities:
-            raise InvalidArgument(
-                f"customer {self._id} has no identity {identity.channel.value}:{identity.value}"
-            )
         event = CustomerIdentityRemoved(at_us=when, channel=identity.channel, value=identity.value)
         self._apply(event)
         return event
@@ -474,18 +456,9 @@ class Customer(ProactiveAggregate):
         churned, churned -> learning or buying (a win-back). Anything else raises
         :class:`InvalidTransition` naming the moves allowed now.
         """
-        when = self._when(at)
-        try:
-            phase_ = CustomerPhase(phase)
-        except ValueError:
-            allowed = ", ".join(p.value for p in CustomerPhase)
-            raise InvalidArgument(f"phase must be one of {allowed}, got {phase!r}") from None
-        trigger = _TRIGGER_FOR[phase_]
-        if phase_ is CustomerPhase.BUYING and self._state == CustomerPhase.CHURNED:
-            trigger = "win_back"
-        self._target(trigger)
-        reason_ = _optional_text(reason, "reason")
-        event = CustomerPhaseChanged(at_us=when, phase=phase_, reason=reason_)
+        event = CustomerPhaseChanged(
+            at_us=self._when(at), phase=require_member(CustomerPhase, phase, "phase"), reason=reason
+        )
         self._apply(event)
         return event
 
@@ -498,12 +471,7 @@ class Customer(ProactiveAggregate):
         self, segment: str | None, *, at: datetime | None = None
     ) -> CustomerSegmentChanged:
         """Put the customer in another segment (None removes it)."""
-        when = self._when(at)
-        self._target("segment")
-        segment_ = _optional_text(segment, "segment")
-        if segment_ == self._segment:
-            raise InvalidArgument(f"customer {self._id} is already in segment {segment_!r}")
-        event = CustomerSegmentChanged(at_us=when, segment=segment_)
+        event = CustomerSegmentChanged(at_us=self._when(at), segment=segment)
         self._apply(event)
         return event
 
@@ -614,13 +582,6 @@ class Customer(ProactiveAggregate):
             )
         if any(r.survey_id == response.survey_id for r in self._satisfaction):
             return None
-        if not response.scale_min < response.scale_max or not (
-            response.scale_min <= response.score <= response.scale_max
-        ):
-            raise InvalidArgument(
-                f"survey {response.survey_id}: score {response.score} is not on the scale "
-                f"{response.scale_min}..{response.scale_max}"
-            )
         kind = response.kind
         event = CustomerSurveyAnswered(
             at_us=when,
@@ -646,14 +607,12 @@ class Customer(ProactiveAggregate):
         (0, 100].
         """
         when = self._when(at)
-        self._target("record")
         if isinstance(drop_percent, bool) or not isinstance(drop_percent, int | float):
-            raise InvalidType(f"drop_percent must be a number, got {drop_percent!r}")
-        if not (0 < drop_percent <= 100) or math.isnan(drop_percent):
-            raise InvalidArgument(f"drop_percent must be in (0, 100], got {drop_percent}")
-        event = CustomerUsageDropped(
-            at_us=when, drop_percent=float(drop_percent), measure=_optional_text(measure, "measure")
-        )
+            raise InvalidType(
+                f"drop_percent must be a number, got {type(drop_percent).__name__}",
+                field="drop_percent",
+            )
+        event = CustomerUsageDropped(at_us=when, drop_percent=float(drop_percent), measure=measure)
         self._apply(event)
         return event
 
@@ -749,76 +708,152 @@ class Customer(ProactiveAggregate):
     # -- event application ----------------------------------------------------------
 
     def _on_registered(self, event: CustomerRegistered) -> None:
-        self._id = event.customer_id
-        self._name = event.display_name
-        self._segment = event.segment
-        self._state = event.phase.value
-        self._phases.append(PhaseChange(phase=event.phase, reason=None, at_us=event.at_us))
+        customer_id = require_text(event.customer_id, "customer_id")
+        name = optional_text(event.display_name, "display_name")
+        segment = optional_text(event.segment, "segment")
+        phase = require_member(CustomerPhase, event.phase, "phase")
+        self._id, self._name, self._segment = customer_id, name, segment
+        self._state = phase.value
+        self._phases.append(PhaseChange(phase=phase, reason=None, at_us=event.at_us))
+
+    def _identity(self, event: CustomerIdentityAdded | CustomerIdentityRemoved) -> Identity:
+        self._target("identify")
+        identity = _normalise_identity(event.channel, event.value)
+        if identity.value != event.value:
+            raise InvalidArgument(
+                f"identities are stored normalised ({identity.value!r})", field="value"
+            )
+        return identity
 
     def _on_identity_added(self, event: CustomerIdentityAdded) -> None:
-        self._target("identify")
-        identity = Identity(channel=event.channel, value=event.value)
+        identity = self._identity(event)
         if identity in self._identities:
-            raise InvalidArgument(f"identity {event.channel.value}:{event.value} already held")
+            raise InvalidArgument(
+                f"customer {self._id} already has identity {identity.channel.value}:"
+                f"{identity.value}",
+                field="value",
+            )
         self._identities[identity] = None
 
     def _on_identity_removed(self, event: CustomerIdentityRemoved) -> None:
-        self._target("identify")
-        del self._identities[Identity(channel=event.channel, value=event.value)]
+        identity = self._identity(event)
+        if identity not in self._identities:
+            raise InvalidArgument(
+                f"customer {self._id} has no identity {identity.channel.value}:{identity.value}",
+                field="value",
+            )
+        del self._identities[identity]
 
     def _on_phase_changed(self, event: CustomerPhaseChanged) -> None:
-        trigger = _TRIGGER_FOR[event.phase]
-        if event.phase is CustomerPhase.BUYING and self._state == CustomerPhase.CHURNED:
+        phase = require_member(CustomerPhase, event.phase, "phase")
+        trigger = _TRIGGER_FOR[phase]
+        if phase is CustomerPhase.BUYING and self._state == CustomerPhase.CHURNED:
             trigger = "win_back"
-        self._state = self._target(trigger)
-        self._phases.append(PhaseChange(phase=event.phase, reason=event.reason, at_us=event.at_us))
+        target = self._target(trigger)
+        reason = optional_text(event.reason, "reason")
+        self._state = target
+        self._phases.append(PhaseChange(phase=phase, reason=reason, at_us=event.at_us))
 
     def _on_segment_changed(self, event: CustomerSegmentChanged) -> None:
         self._target("segment")
-        self._segment = event.segment
+        segment = optional_text(event.segment, "segment")
+        if segment == self._segment:
+            raise InvalidArgument(
+                f"customer {self._id} is already in segment {segment!r}", field="segment"
+            )
+        self._segment = segment
 
     def _on_activity(self, event: CustomerActivityRecorded) -> None:
         self._target("record")
+        kind = require_member(TimelineKind, event.kind, "kind")
+        if kind in _OWN_EVENT_KINDS:
+            raise InvalidArgument(
+                f"{kind.value} entries are recorded by their own events", field="kind"
+            )
+        reference = require_text(event.reference_id, "reference_id")
+        if event.channel is not None:
+            require_member(Channel, event.channel, "channel")
+        optional_text(event.detail, "detail")
+        occurred = _happened_before(event.occurred_at_us, event.at_us, "occurred_at")
+        if kind not in _TICKET_KINDS and any(
+            e.kind is kind and e.at_us == occurred and e.reference_id == reference
+            for e in self._timeline
+        ):
+            raise InvalidArgument(
+                f"{kind.value} of {reference} at {format_instant(occurred)} is already on "
+                "the timeline",
+                field="occurred_at",
+            )
         self._timeline.append(
             TimelineEntry(
-                kind=event.kind,
-                reference_id=event.reference_id,
+                kind=kind,
+                reference_id=reference,
                 channel=event.channel,
                 detail=event.detail,
-                at_us=event.occurred_at_us,
+                at_us=occurred,
             )
         )
 
     def _on_survey(self, event: CustomerSurveyAnswered) -> None:
         self._target("record")
+        survey_id = require_text(event.survey_id, "survey_id")
+        if any(r.survey_id == survey_id for r in self._satisfaction):
+            raise InvalidArgument(
+                f"survey {survey_id} is already in the satisfaction history", field="survey_id"
+            )
+        require_text(event.survey_kind, "survey_kind")
+        require_text(event.method, "method")
+        optional_text(event.ticket_id, "ticket_id")
+        if event.channel is not None:
+            require_member(Channel, event.channel, "channel")
+        low, high, score = event.scale_min, event.scale_max, event.score
+        for name, value in (("scale_min", low), ("scale_max", high), ("score", score)):
+            if type(value) is not int:
+                raise InvalidType(f"{name} must be an int, got {type(value).__name__}", field=name)
+        if not low < high:
+            raise InvalidArgument(
+                f"survey {survey_id}: scale {low}..{high} is empty", field="scale_max"
+            )
+        if not low <= score <= high:
+            raise InvalidArgument(
+                f"survey {survey_id}: score {score} is not on the scale {low}..{high}",
+                field="score",
+            )
+        answered = _happened_before(event.answered_at_us, event.at_us, "answered_at")
         record = SatisfactionRecord(
-            survey_id=event.survey_id,
+            survey_id=survey_id,
             kind=event.survey_kind,
-            score=event.score,
-            scale_min=event.scale_min,
-            scale_max=event.scale_max,
+            score=score,
+            scale_min=low,
+            scale_max=high,
             method=event.method,
             ticket_id=event.ticket_id,
             channel=event.channel,
-            at_us=event.answered_at_us,
+            at_us=answered,
         )
         self._satisfaction.append(record)
         self._timeline.append(
             TimelineEntry(
                 kind=TimelineKind.SURVEY_ANSWERED,
-                reference_id=event.survey_id,
+                reference_id=survey_id,
                 channel=event.channel,
-                detail=f"{event.survey_kind} {event.score}/{event.scale_max}",
-                at_us=event.answered_at_us,
+                detail=f"{event.survey_kind} {score}/{high}",
+                at_us=answered,
             )
         )
 
     def _on_usage(self, event: CustomerUsageDropped) -> None:
         self._target("record")
-        self._usage.append((event.at_us, event.drop_percent, event.measure))
-        detail = f"-{event.drop_percent:g}%"
-        if event.measure is not None:
-            detail = f"{event.measure} {detail}"
+        drop = event.drop_percent
+        if type(drop) is not float or not 0 < drop <= 100:  # NaN fails the comparison too
+            raise InvalidArgument(
+                f"drop_percent must be a number in (0, 100], got {drop!r}", field="drop_percent"
+            )
+        measure = optional_text(event.measure, "measure")
+        self._usage.append((event.at_us, drop, measure))
+        detail = f"-{drop:g}%"
+        if measure is not None:
+            detail = f"{measure} {detail}"
         self._timeline.append(
             TimelineEntry(
                 kind=TimelineKind.USAGE_DROPPED,
@@ -828,6 +863,19 @@ class Customer(ProactiveAggregate):
                 at_us=event.at_us,
             )
         )
+
+
+def _happened_before(us: object, recorded_us: int, name: str) -> int:
+    """An instant a fact happened: one supportflow records, not after it was recorded."""
+    if type(us) is not int or not EARLIEST_US <= us <= recorded_us:
+        raise InvalidArgument(
+            f"{name} must be an instant no later than when it was recorded", field=name
+        )
+    return us
+
+
+# Timeline entries that have their own event (not CustomerActivityRecorded).
+_OWN_EVENT_KINDS: Final = frozenset({TimelineKind.SURVEY_ANSWERED, TimelineKind.USAGE_DROPPED})
 
 
 Customer.handlers = {

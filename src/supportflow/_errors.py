@@ -135,8 +135,8 @@ class InvalidArgument(SupportflowError, ValueError):
 
 
 def _invalid_with_field(
-    cls: type[InvalidArgument | InvalidType], message: str, field: str
-) -> InvalidArgument | InvalidType:
+    cls: type[InvalidArgument | InvalidType | UnknownName], message: str, field: str
+) -> InvalidArgument | InvalidType | UnknownName:
     return cls(message, field=field)
 
 
@@ -169,7 +169,19 @@ class InvalidType(SupportflowError, TypeError):
 
 
 class UnknownName(SupportflowError, LookupError):
-    """A name that supportflow does not know: a time zone, a metric, a template, a tier."""
+    """A name that supportflow does not know: a time zone, a metric, a template, a tier.
+
+    ``field`` as for :class:`InvalidArgument`.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        if self.field is None:
+            return (type(self), self.args)
+        return (_invalid_with_field, (type(self), str(self), self.field))
 
     def __str__(self) -> str:
         # LookupError (via KeyError semantics) would otherwise quote the message.

@@ -1061,7 +1061,7 @@ def _read_condition(reader: Reader) -> Condition:
             return ReassignmentsAtLeast(reader.integer("n"))
         if kind == "age_at_least":
             calendar = _read_calendar(reader.raw("calendar"), reader.at("calendar"))
-            return AgeAtLeast(to_duration(reader.integer("duration_us", minimum=1)), calendar)
+            return AgeAtLeast(to_duration(reader.duration("duration_us", minimum=1)), calendar)
         return CustomerAskedForEscalation()
     except SchemaError:
         raise

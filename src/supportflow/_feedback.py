@@ -552,7 +552,9 @@ class FeedbackProgram(ProactiveAggregate):
     def _survey(self, survey_id: str) -> Survey:
         survey = self._surveys.get(survey_id)
         if survey is None:
-            raise UnknownName(f"feedback program {self._id} has no survey {survey_id!r}")
+            raise UnknownName(
+                f"feedback program {self._id} has no survey {survey_id!r}", field="survey_id"
+            )
         return survey
 
     def _next_survey_id(self) -> str:
@@ -661,7 +663,9 @@ class FeedbackProgram(ProactiveAggregate):
         self._target("unenroll")
         customer = event.customer_id
         if customer not in self._enrolled:
-            raise UnknownName(f"customer {customer!r} is not enrolled in {self._id}")
+            raise UnknownName(
+                f"customer {customer!r} is not enrolled in {self._id}", field="customer_id"
+            )
         del self._enrolled[customer]
         del self._seq[customer]
         self._drop(lambda entry: entry[1] == 1 and entry[3][0] == customer)

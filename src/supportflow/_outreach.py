@@ -490,12 +490,14 @@ class ProactiveCase(ProactiveAggregate):
         delivery = self._deliveries.get(customer_id)
         if delivery is None:
             raise UnknownName(
-                f"customer {customer_id!r} was not notified in proactive case {self._id}"
+                f"customer {customer_id!r} was not notified in proactive case {self._id}",
+                field="customer_id",
             )
         if delivery.outcome not in (DeliveryOutcome.AWAITING, DeliveryOutcome.NO_ANSWER):
             raise InvalidArgument(
                 f"customer {customer_id} already answered proactive case {self._id} "
-                f"({delivery.outcome.value})"
+                f"({delivery.outcome.value})",
+                field="customer_id",
             )
         return delivery
 

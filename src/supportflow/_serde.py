@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import reprlib
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,7 +26,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from ._errors import SchemaError, SchemaVersionError, SupportflowError
-from ._time import format_instant, parse_instant
+from ._time import MAX_DURATION_US, format_instant, parse_instant
 
 __all__ = ["Codec", "Migrations", "Reader", "bad_document", "instant_field"]
 
@@ -37,6 +38,16 @@ _MISSING: Final = object()
 
 def _type_name(value: object) -> str:
     return "null" if value is None else type(value).__name__
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict = 2, 60, 60, 4, 4
+
+
+def shown(value: object) -> str:
+    """A short repr of a value read from a document, for error messages: bounded in
+    length and depth, so any input (990 nested lists) makes a message."""
+    return _SHORT.repr(value)
 
 
 def bad_document(path: str, error: SupportflowError) -> SchemaError:
@@ -104,6 +115,13 @@ class Reader:
             raise SchemaError(self.at(key), f"must be >= {minimum}, got {value}")
         return value
 
+    def duration(self, key: str, *, minimum: int = 0, maximum: int = MAX_DURATION_US) -> int:
+        """A duration in integer microseconds, from ``minimum`` to ``maximum`` (100 years)."""
+        value = self.integer(key, minimum=minimum)
+        if value > maximum:
+            raise SchemaError(self.at(key), f"must be at most {maximum} µs, got {value}")
+        return value
+
     def opt_integer(self, key: str, *, minimum: int | None = None) -> int | None:
         """An integer field that may be null."""
         if self.raw(key) is None:
@@ -122,11 +140,15 @@ class Reader:
         """An enum stored as its value."""
         value = self.raw(key)
         try:
+            # the enum's own error formats the value: only scalars get that far
+            if type(value) is not str and type(value) is not int:
+                raise TypeError
             return enum_type(value)
         except (ValueError, TypeError):
             allowed = ", ".join(repr(m.value) for m in enum_type)
             raise SchemaError(
-                self.at(key), f"unknown {enum_type.__name__} {value!r}; expected one of {allowed}"
+                self.at(key),
+                f"unknown {enum_type.__name__} {shown(value)}; expected one of {allowed}",
             ) from None
 
     def opt_enum(self, key: str, enum_type: type[E]) -> E | None:
@@ -150,7 +172,7 @@ class Reader:
             return parse_instant(value, self.at(key))
         except SupportflowError:
             raise SchemaError(
-                self.at(key), f"expected an ISO 8601 instant with a UTC offset, got {value!r}"
+                self.at(key), f"expected an ISO 8601 instant with a UTC offset, got {shown(value)}"
             ) from None
 
     def opt_instant(self, key: str) -> int | None:
@@ -220,7 +242,7 @@ class Migrations:
         reader = Reader(data, path)
         kind = reader.text("type")
         if kind != self.kind:
-            raise SchemaError(reader.at("type"), f"expected {self.kind!r}, got {kind!r}")
+            raise SchemaError(reader.at("type"), f"expected {self.kind!r}, got {shown(kind)}")
         version = reader.integer("schema", minimum=1)
         if version > self.current:
             raise SchemaVersionError(
@@ -687,5 +709,5 @@ class Codec:
         cls = self._by_name.get(name) if type(name) is str else None
         if cls is None:
             name = reader.text("event")
-            raise SchemaError(reader.at("event"), f"unknown event {name!r}")
+            raise SchemaError(reader.at("event"), f"unknown event {shown(name)}")
         return self._plans[cls].decode(reader)

@@ -43,7 +43,7 @@ import pendulum
 from ._calendars import BusinessCalendar
 from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError, UnknownName
 from ._events import Event
-from ._serde import Migrations, Reader, bad_document
+from ._serde import Migrations, Reader, bad_document, shown
 from ._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
 from ._ticket_events import (
     Assigned,
@@ -295,13 +295,22 @@ class SLAConditions:
             raise bad_document(reader.path, error) from None
 
 
+#: The longest SLA target: 366 days of business time (a promise beyond a year is
+#: not a service level, and deadlines stay cheap to compute).
+MAX_TARGET_US: Final = 366 * 86_400 * 1_000_000
+
+
 def _positive_duration(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         us = value
     else:
         us = duration_us(value, "target", allow_negative=True)
     if us <= 0:
-        raise InvalidArgument(f"an SLA target must be a positive duration, got {value!r}")
+        raise InvalidArgument(f"an SLA target must be a positive duration, got {shown(value)}")
+    if us > MAX_TARGET_US:
+        raise InvalidArgument(
+            f"an SLA target must be at most 366 days of business time, got {shown(value)}"
+        )
     return us
 
 
@@ -329,7 +338,7 @@ def _threshold_tuple(values: object) -> tuple[float, ...]:
     out = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidType(f"a warning threshold must be a number, got {value!r}")
+            raise InvalidType(f"a warning threshold must be a number, got {shown(value)}")
         fraction = float(value)
         if not 0.0 < fraction < 1.0:
             raise InvalidArgument(
