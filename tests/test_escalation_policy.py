@@ -42,6 +42,7 @@ from supportflow import (
     escalate,
     request_escalation,
 )
+from supportflow._time import at_us
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")  # a Monday
 SLA = SLAPolicySet(
@@ -332,6 +333,21 @@ def test_evaluate_is_pure_and_apply_is_idempotent() -> None:
     first = policy.apply(ticket, at=hours(1))
     assert any(isinstance(e, ManagerNotified) for e in first)
     assert policy.apply(ticket, at=hours(1)) == ()
+
+
+def test_evaluate_sees_sla_thresholds_the_host_has_not_recorded_yet() -> None:
+    policy = EscalationPolicy(
+        [EscalationRule("resolution-75", SLAThreshold("resolution", 75), EscalateTo(tier=2))]
+    )
+    ticket = open_ticket(policy)  # 8 h resolution target, always open: 75 % at 15:00
+    assert policy.next_due(ticket) == hours(6)
+    due = DueEscalation("resolution-75", at_us(hours(6)))
+    version = ticket.version
+    assert policy.evaluate(ticket, at=hours(5.9)) == ()
+    assert policy.evaluate(ticket, at=hours(7)) == (due,)
+    assert ticket.version == version  # still pure: nothing recorded on the ticket
+    ticket.evaluate(at=hours(5))  # a host that evaluated earlier sees the same
+    assert policy.evaluate(ticket, at=hours(7)) == (due,)
 
 
 # --- validation and documents --------------------------------------------------------

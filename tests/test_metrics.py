@@ -327,6 +327,15 @@ def test_churn_and_retention_by_hand() -> None:
     assert retention_rate(people[3:5], start=T0, end=END) is None
 
 
+def test_a_contract_ending_at_midnight_is_lost_in_the_month_it_ends_and_only_there() -> None:
+    march, april, may = (pendulum.datetime(2026, m, 1, tz="UTC") for m in (3, 4, 5))
+    c = Customer.register("C-1", phase=CustomerPhase.USING, at=march.subtract(days=1))
+    c.churn(reason="contract ended", at=april)  # exactly at the boundary
+    assert churn_rate([c], start=march, end=april) == 100.0
+    assert churn_rate([c], start=april, end=may) is None  # not in April's start cohort
+    assert retention_rate([c], start=march, end=april) == 0.0
+
+
 # -- the report ------------------------------------------------------------------------------
 
 

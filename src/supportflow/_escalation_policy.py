@@ -866,9 +866,24 @@ class EscalationPolicy:
     def evaluate(self, ticket: Ticket, *, at: object | None = None) -> tuple[DueEscalation, ...]:
         """The rules due on ``ticket`` at ``at`` and not yet applied this cycle (pure).
 
-        Each comes with the instant its condition became true, earliest first.
+        Each comes with the instant its condition became true, earliest first. SLA
+        warnings and breaches due by ``at`` count whether or not the host has recorded
+        them yet (``ticket.evaluate``): they are recorded on a replayed copy first.
         """
         now = at_us(at)
+        sla = ticket._sla
+        if (
+            sla is not None
+            and now >= ticket._last_us
+            and ticket._status is not _CLOSED_STATUS
+            and sla.due_events(now)
+        ):
+            probe = type(ticket)._rebuild(
+                ticket._history, ticket._sla_config, ticket._escalation_policy
+            )
+            for event in probe._sla.due_events(now):  # type: ignore[union-attr]
+                probe._apply(event)
+            ticket = probe
         facts = _facts(ticket, now)
         return tuple(
             DueEscalation(self.rules[index].name, instant)

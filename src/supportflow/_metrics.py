@@ -530,11 +530,12 @@ def _churn(customers: Iterable[Any], p: _Period) -> tuple[Ratio, Ratio]:
     if isinstance(customers, str | bytes):
         raise InvalidType("customers must be an iterable of customers, not a string")
     start = end = new = lost = 0
-    # ``end`` is read at the last instant inside the half-open period.
-    last = p.end - 1
+    # Both ends are read at their instants, changes at that instant included: the end
+    # of one period is the start of the next, so a contract ending exactly at a period
+    # boundary (midnight) is lost in the period it ends, and in no other.
     for customer in customers:
         at_start = _active(customer, p.start)
-        at_end = _active(customer, last)
+        at_end = _active(customer, p.end)
         start += at_start
         end += at_end
         new += at_end and not at_start
@@ -652,10 +653,12 @@ def customer_effort_score(
 
 
 def churn_rate(customers: Iterable[Any], *, start: datetime, end: datetime) -> float | None:
-    """% of the customers active at ``start`` who are no longer active at the period's end.
+    """% of the customers active at ``start`` who are no longer active at ``end``.
 
     Active = phase buying or using (a churned customer won back within the period
-    is still there at the end, so not lost).
+    is still there at the end, so not lost). Both instants include the phase changes
+    made at them: a customer churned exactly at ``end`` (a contract ending at
+    midnight) is lost in this period, and is not in the next period's start cohort.
     """
     return _churn(customers, _Period(start, end))[0].percent
 
