@@ -186,3 +186,13 @@ def test_a_document_with_sla_clocks_loaded_without_sla_is_refused() -> None:
         Ticket.from_dict(data)
     assert caught.value.path == "sla"
     assert Ticket.from_dict(data, **docs.OPTIONS["ticket_with_sla"]).next_deadline() is not None
+
+
+def test_a_boolean_where_the_sla_snapshot_stores_a_number_does_not_load() -> None:
+    data = document("ticket_with_sla")
+    clock = data["sla"]["clocks"][0]
+    clock["cycle"] = True  # equal to 1 for ==, but not what to_dict writes
+    assert path_of("ticket_with_sla", data) == "sla.clocks[0].cycle"
+    data = document("ticket_with_sla")
+    data["sla"]["clocks"][0]["breached"] = int(data["sla"]["clocks"][0]["breached"])
+    assert path_of("ticket_with_sla", data) == "sla.clocks[0].breached"

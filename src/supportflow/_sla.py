@@ -1719,7 +1719,13 @@ class SLAState:
         """
         expected = self.to_dict()
         if data == expected:
-            return
+            wrong = _mistyped(data, expected, path)
+            if wrong is None:
+                return
+            stored, where = wrong
+            raise SchemaError(
+                where, f"expected {_json_type(stored[1])}, got {_json_type(stored[0])}"
+            )
         reader = Reader(data, path)
         for key in ("policy", "matches", "clocks"):
             if reader.raw(key) != expected[key]:
@@ -1747,6 +1753,29 @@ class SLAState:
 
 
 _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)
+
+
+def _mistyped(stored: Any, expected: Any, path: str) -> tuple[tuple[Any, Any], str] | None:
+    """The first place where two equal JSON values differ in type (``==`` takes
+    ``True`` for ``1``): ((stored, expected), path), or None."""
+    if type(stored) is not type(expected):
+        return (stored, expected), path
+    if type(expected) is dict:
+        for key, value in expected.items():
+            found = _mistyped(stored[key], value, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif type(expected) is list:
+        for index, (a, b) in enumerate(zip(stored, expected, strict=True)):
+            found = _mistyped(a, b, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _json_type(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _first(item: tuple[int, SLAClock]) -> int:
