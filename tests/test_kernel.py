@@ -339,3 +339,21 @@ def test_proactive_aggregates_share_the_kernel_new_events_and_rewind() -> None:
     assert (document(ticket), json.dumps(incident.to_dict(), sort_keys=True)) == before
     assert incident.new_events == ()
     assert Incident.from_dict(incident.to_dict()).loaded_version == incident.version
+
+
+def test_the_reverse_map_comes_from_the_machine() -> None:
+    from supportflow._customers import CUSTOMER_LIFECYCLE
+    from supportflow._incidents import INCIDENT_LIFECYCLE
+
+    assert CUSTOMER_LIFECYCLE.trigger_into("churned", "buying") == "win_back"
+    assert CUSTOMER_LIFECYCLE.trigger_into("learning", "buying") == "buy"
+    # no move from learning to churned: the trigger named is the one target() refuses
+    assert CUSTOMER_LIFECYCLE.trigger_into("learning", "churned") == "churn"
+    assert not CUSTOMER_LIFECYCLE.can("learning", "churn")
+    # internal transitions are not moves
+    assert CUSTOMER_LIFECYCLE.trigger_into("using", "using") != "record"
+    assert INCIDENT_LIFECYCLE.trigger_into("identified", "monitoring") == "monitor"
+    assert INCIDENT_LIFECYCLE.trigger_into("monitoring", "resolved") == "resolve"
+    for source, _trigger, dest in CUSTOMER_LIFECYCLE.edges():
+        if source != dest:
+            assert CUSTOMER_LIFECYCLE.can(source, CUSTOMER_LIFECYCLE.trigger_into(source, dest))

@@ -318,12 +318,6 @@ class SurveyResponseLike(Protocol):
 
 
 # The trigger that leads to each phase (from churned, buying is a win-back).
-_TRIGGER_FOR: Final[Mapping[CustomerPhase, str]] = {
-    CustomerPhase.LEARNING: "learn",
-    CustomerPhase.BUYING: "buy",
-    CustomerPhase.USING: "use",
-    CustomerPhase.CHURNED: "churn",
-}
 _TICKET_KINDS: Final = frozenset(
     {
         TimelineKind.TICKET_OPENED,
@@ -746,10 +740,7 @@ class Customer(ProactiveAggregate):
 
     def _on_phase_changed(self, event: CustomerPhaseChanged) -> None:
         phase = require_member(CustomerPhase, event.phase, "phase")
-        trigger = _TRIGGER_FOR[phase]
-        if phase is CustomerPhase.BUYING and self._state == CustomerPhase.CHURNED:
-            trigger = "win_back"
-        target = self._target(trigger)
+        target = self._target(CUSTOMER_LIFECYCLE.trigger_into(self._state, phase.value))
         reason = optional_text(event.reason, "reason")
         self._state = target
         self._phases.append(PhaseChange(phase=phase, reason=reason, at_us=event.at_us))

@@ -98,12 +98,9 @@ INCIDENT_LIFECYCLE: Final = Lifecycle.define(
     initial="investigating",
 )
 
-# The trigger that moves an incident to a status posted in an update.
-_TRIGGER_FOR: Final[Mapping[IncidentStatus, str]] = {
-    IncidentStatus.INVESTIGATING: "investigate",
-    IncidentStatus.IDENTIFIED: "identify",
-    IncidentStatus.MONITORING: "monitor",
-}
+# The moves a public update may make (resolving and the postmortem have their own
+# commands and events).
+_UPDATE_MOVES: Final = frozenset({"identify", "monitor", "investigate"})
 
 
 @attrs.frozen(kw_only=True)
@@ -499,15 +496,13 @@ class Incident(ProactiveAggregate):
         if status is self.status:
             target = self._target("update")
         else:
-            trigger = _TRIGGER_FOR.get(status)
-            if trigger is None:
-                trigger = "resolve" if status is IncidentStatus.RESOLVED else "publish_postmortem"
-                self._target(trigger)
+            trigger = INCIDENT_LIFECYCLE.trigger_into(self._state, status.value)
+            target = self._target(trigger)
+            if trigger not in _UPDATE_MOVES:
                 raise InvalidArgument(
                     f"use Incident.{trigger}() to move incident {self._id} to {status.value!r}",
                     field="status",
                 )
-            target = self._target(trigger)
         components = (
             *self._components,
             *self._added(event.components, self._components, "components"),

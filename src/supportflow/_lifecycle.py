@@ -73,6 +73,8 @@ class Lifecycle:
         "_allowed",
         "_final_error",
         "_guarded",
+        "_into",
+        "_into_any",
         "_table",
         "final_states",
         "guards",
@@ -97,6 +99,7 @@ class Lifecycle:
         self.initial: Final[str] = str(machine.initial)
         plain: dict[str, dict[str, str]] = {state: {} for state in self.states}
         guarded: dict[str, dict[str, tuple[_Edge, ...]]] = {state: {} for state in self.states}
+        internal: set[tuple[str, str]] = set()
         for trigger, event in machine.events.items():
             for source, transitions in event.transitions.items():
                 edges: list[_Edge] = []
@@ -106,6 +109,8 @@ class Lifecycle:
                             f"{kind} lifecycle: {trigger} from {source} has callbacks; "
                             "state changes happen in the aggregate's evolve step only"
                         )
+                    if transition.dest is None:
+                        internal.add((source, trigger))
                     dest = source if transition.dest is None else transition.dest
                     conditions = tuple(str(c.func) for c in transition.conditions if c.target)
                     unless = tuple(str(c.func) for c in transition.conditions if not c.target)
@@ -134,6 +139,22 @@ class Lifecycle:
         self.final_states: Final[frozenset[str]] = frozenset(
             state for state, triggers in self._allowed.items() if not triggers
         )
+        # The reverse map, derived here and nowhere else: the first declared trigger
+        # from a state to a destination, and the first into a destination from anywhere
+        # (internal transitions, declared without a destination, are not moves).
+        into: dict[tuple[str, str], str] = {}
+        into_any: dict[str, str] = {}
+        for trigger in machine.events:
+            for source in self.states:
+                if (source, trigger) in internal:
+                    continue
+                dests = [plain[source][trigger]] if trigger in plain[source] else []
+                dests += [dest for dest, _, _ in guarded[source].get(trigger, ())]
+                for dest in dests:
+                    into.setdefault((source, dest), trigger)
+                    into_any.setdefault(dest, trigger)
+        self._into: Final[Mapping[tuple[str, str], str]] = into
+        self._into_any: Final[Mapping[str, str]] = into_any
 
     @classmethod
     def define(
@@ -219,6 +240,19 @@ class Lifecycle:
             hint = hint or self.guards[refused].explain(subject, context)
         allowed = [t for t in self._allowed[state] if t != trigger]
         raise InvalidTransition(self.kind, object_id, state, trigger, allowed, hint)
+
+    def trigger_into(self, state: str, dest: str) -> str:
+        """The first declared trigger moving ``state`` to ``dest`` (internal transitions,
+        declared without a destination, are not moves); when none does, the first moving
+        to ``dest`` from any state, so that :meth:`target` refuses it naming the moves
+        allowed now.
+
+        Raises :class:`InvalidArgument` when no transition leads to ``dest`` at all.
+        """
+        found = self._into.get((state, dest)) or self._into_any.get(dest)
+        if found is None:
+            raise InvalidArgument(f"no {self.kind} transition leads to {dest!r}")
+        return found
 
     def destination(self, object_id: str, state: str, trigger: str) -> str:
         """Where ``trigger`` leads from ``state`` when its guards hold (the first declared
