@@ -196,3 +196,42 @@ def test_a_boolean_where_the_sla_snapshot_stores_a_number_does_not_load() -> Non
     data = document("ticket_with_sla")
     data["sla"]["clocks"][0]["breached"] = int(data["sla"]["clocks"][0]["breached"])
     assert path_of("ticket_with_sla", data) == "sla.clocks[0].breached"
+
+
+def test_a_deleted_sla_warning_does_not_load_when_a_later_command_would_have_recorded_it() -> None:
+    from persistence_config import T0, sla_policies
+    from supportflow import Ticket
+
+    sla = sla_policies()
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="Printer",
+        topic="troubleshooting",
+        channel="email",
+        at=T0,
+        sla=sla,
+    )
+    ticket.assign("ana", at=T0.add(minutes=1))
+    ticket.add_note("ana", "looking", at=T0.add(days=2))  # records the warnings due first
+    data = json.loads(json.dumps(ticket.to_dict()))
+    last_warning = len(data["history"]) - 2  # resolution at 50 %, just before the note
+    assert data["history"][last_warning]["event"] == "sla_warning"
+    del data["history"][last_warning]
+    data["version"] -= 1
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data, sla=sla)
+    # reported at the command that would have recorded it first, not at the snapshot
+    assert caught.value.path == f"history[{last_warning}].at"
+    assert "fell due" in str(caught.value)
+    # a clock's first warning deleted: its next warning cannot come first
+    data = json.loads(json.dumps(ticket.to_dict()))
+    del data["history"][2]
+    data["version"] -= 1
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data, sla=sla)
+    assert caught.value.path.startswith("history[2]")
+    assert "comes first" in str(caught.value)
+    # the same history, cut before the note (the host never evaluated), loads
+    cut = ticket.history[:2]
+    assert Ticket.replay(cut, sla=sla).version == 2

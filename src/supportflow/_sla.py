@@ -1507,6 +1507,7 @@ class SLAState:
             if clock.breached:
                 raise InvalidArgument(f"{what} at {format_instant(at)}: already breached")
             amount = clock.target_us
+            earlier = clock.warnings
         else:
             if threshold not in clock.warnings or threshold in clock.warned:
                 raise InvalidArgument(
@@ -1514,6 +1515,14 @@ class SLAState:
                     f"(the clock warns at {', '.join(f'{w:.0%}' for w in clock.warnings)})"
                 )
             amount = clock._amounts[clock.warnings.index(threshold)]
+            earlier = tuple(w for w in clock.warnings if w < threshold)
+        # A clock reaches its thresholds in order, and the catch-up records each one.
+        skipped = [w for w in earlier if w not in clock.warned]
+        if skipped and not clock.breached:
+            raise InvalidArgument(
+                f"{what} at {format_instant(at)}: the warning at {skipped[0]:.0%} comes "
+                "first and is not recorded"
+            )
         stamp = clock._stamp(amount)
         if stamp is None:
             raise InvalidArgument(

@@ -1026,8 +1026,32 @@ class Ticket(Aggregate):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation)
         for event in iterator:
+            ticket._check_caught_up(event)
             ticket._apply(event)
         return ticket
+
+    def _check_caught_up(self, event: Event) -> None:
+        """Refuse a loaded command event before which an SLA warning or breach fell due
+        that is not recorded: the command would have recorded it first (the load-side
+        twin of the catch-up in every command). One comparison while nothing is due."""
+        sla = self._sla
+        if (
+            sla is None
+            or (type(sla) is SLAState and event.at_us < sla._horizon)
+            or type(event) is SLAWarning
+            or type(event) is SLABreached
+            or getattr(event, "rule", None) is not None  # recorded by the catch-up too
+        ):
+            return
+        due = sla.due_events(event.at_us)
+        if due:
+            missing = due[0]
+            raise InvalidArgument(
+                f"{missing.name} for {missing.metric.value} fell due at "  # type: ignore[attr-defined]
+                f"{format_instant(missing.at_us)}, before this event, and is not recorded: "
+                "every command records what fell due before it first",
+                field="at",
+            )
 
     # -- commands ------------------------------------------------------------------------
 
@@ -1782,6 +1806,7 @@ class Ticket(Aggregate):
                         )
                     ticket = cls._start(event, sla, escalation)
                 else:
+                    ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
                 raise
