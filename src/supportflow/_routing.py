@@ -182,24 +182,29 @@ class Roster:
         known = ", ".join(a.name for a in self.agents) or "none"
         raise UnknownName(f"no agent {name!r} in the roster; agents: {known}")
 
-    def _replace(self, name: str, **changes: Any) -> Roster:
-        self.agent(name)
-        return Roster(attrs.evolve(a, **changes) if a.name == name else a for a in self.agents)
+    def _replace(self, name: str, load: int, handled: Mapping[Topic, int]) -> Roster:
+        return Roster(
+            attrs.evolve(
+                a, load=load, last_handled={t: to_datetime(us) for t, us in handled.items()}
+            )
+            if a.name == name
+            else a
+            for a in self.agents
+        )
 
     def assigned(self, name: str, topic: Topic | str, *, at: _dt.datetime) -> Roster:
         """The roster after ``name`` took a ticket of ``topic`` at ``at`` (load + 1)."""
         agent = self.agent(name)
-        member = _topic(topic)
-        handled = {t: to_datetime(us) for t, us in agent.last_handled_us.items()}
-        handled[member] = to_datetime(instant_us(at, "at"))
-        return self._replace(name, load=agent.load + 1, last_handled=handled)
+        handled = dict(agent.last_handled_us)
+        handled[_topic(topic)] = instant_us(at, "at")
+        return self._replace(name, agent.load + 1, handled)
 
     def released(self, name: str) -> Roster:
         """The roster after ``name`` let go of a ticket (load - 1)."""
         agent = self.agent(name)
         if agent.load == 0:
             raise InvalidArgument(f"agent {name!r} holds no ticket to release")
-        return self._replace(name, load=agent.load - 1)
+        return self._replace(name, agent.load - 1, agent.last_handled_us)
 
 
 @attrs.frozen(kw_only=True)
