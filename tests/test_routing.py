@@ -241,7 +241,7 @@ def test_bad_routing_inputs_are_refused_with_typed_errors() -> None:
         Agent(name="ana", capacity=0)
     with pytest.raises(InvalidArgument, match="load must be an int >= 0"):
         Agent(name="ana", load=-1)
-    with pytest.raises(UnknownName, match="unknown skill 'cooking'"):
+    with pytest.raises(UnknownName, match="unknown topic 'cooking'"):
         Agent(name="ana", skills={"cooking"})
     with pytest.raises(InvalidArgument, match="name must be a non-empty string"):
         Agent(name=" ")

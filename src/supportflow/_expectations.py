@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 import pendulum
 
-from ._calendars import BusinessCalendar
+from ._calendars import BusinessCalendar, _zone
 from ._errors import InvalidArgument, InvalidType
 from ._sla import ClockState, Metric, SLAClock
 from ._taxonomy import Channel, Priority
@@ -46,15 +46,6 @@ _DAY_US: Final = 86_400_000_000
 #: The longest statement of hours, in days: a statement is read by a person.
 MAX_STATEMENT_DAYS: Final = 366
 _REPLY_METRICS: Final = (Metric.FIRST_REPLY, Metric.NEXT_REPLY)
-
-
-def _zone(name: object, what: str) -> zoneinfo.ZoneInfo:
-    if type(name) is not str:
-        raise InvalidType(f"{what} must be an IANA zone name, got {name!r}")
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(f"{what} {name!r} is not a known IANA time zone") from None
 
 
 def _local(us: int, zone: str) -> pendulum.DateTime:
@@ -235,7 +226,7 @@ class Expectation:
         if calendar is not None and not isinstance(calendar, BusinessCalendar):
             raise InvalidType(f"calendar must be a BusinessCalendar or None, got {calendar!r}")
         if customer_timezone is not None:
-            _zone(customer_timezone, "customer_timezone")
+            _zone(customer_timezone)
         us = at_us(at)
         last = ticket.updated_at
         if us < instant_us(last):

@@ -31,6 +31,7 @@ import pendulum
 
 from ._calendars import BusinessCalendar
 from ._errors import InvalidArgument, InvalidType, UnknownName
+from ._sla import _channels, _topics
 from ._taxonomy import Channel, Topic
 from ._time import at_us, duration_us, format_instant, instant_us, to_datetime
 
@@ -56,40 +57,14 @@ def _name(value: object) -> str:
     return value
 
 
-def _member_set(enum_type: type[enum.StrEnum], what: str) -> Any:
-    def convert(values: object) -> frozenset[Any]:
-        if isinstance(values, str) or not isinstance(values, Iterable):
-            raise InvalidType(f"{what} must be an iterable of {enum_type.__name__}, got {values!r}")
-        out = set()
-        for value in values:
-            try:
-                out.add(enum_type(value))
-            except ValueError:
-                allowed = ", ".join(m.value for m in enum_type)
-                raise UnknownName(f"unknown {what[:-1]} {value!r}; known: {allowed}") from None
-        return frozenset(out)
-
-    return convert
-
-
-def _skills(values: object) -> frozenset[Topic]:
-    result: frozenset[Topic] = _member_set(Topic, "skills")(values)
-    return result
-
-
-def _channels(values: object) -> frozenset[Channel]:
-    result: frozenset[Channel] = _member_set(Channel, "channels")(values)
-    return result
-
-
 def _topic(value: object) -> Topic:
-    (topic,) = _member_set(Topic, "topics")([value])
-    return topic  # type: ignore[no-any-return]
+    (topic,) = _topics([value])
+    return topic
 
 
 def _channel(value: object) -> Channel:
-    (channel,) = _member_set(Channel, "channels")([value])
-    return channel  # type: ignore[no-any-return]
+    (channel,) = _channels([value])
+    return channel
 
 
 def _count(name: str, minimum: int) -> Any:
@@ -128,7 +103,7 @@ class Agent:
     """
 
     name: str = attrs.field(converter=_name)
-    skills: frozenset[Topic] = attrs.field(default=frozenset(), converter=_skills)
+    skills: frozenset[Topic] = attrs.field(default=frozenset(), converter=_topics)
     channels: frozenset[Channel] = attrs.field(default=frozenset(), converter=_channels)
     tier: int = attrs.field(default=1, validator=_count("tier", 0))
     capacity: int = attrs.field(default=10, validator=_count("capacity", 1))

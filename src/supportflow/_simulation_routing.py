@@ -66,9 +66,7 @@ class RoutingFigures:
             scenario=scenario.name,
             tickets=len(outcomes),
             first_reply_median_us=int(statistics.median_low(replies)) if replies else None,
-            fcr=(
-                sum(o.first_contact_resolution for o in solved) / len(solved) if solved else None
-            ),
+            fcr=(sum(o.first_contact_resolution for o in solved) / len(solved) if solved else None),
             tickets_per_agent=tuple(counts.items()),
             spread=statistics.pstdev(values) / mean if mean else 0.0,
             topics_per_agent=statistics.fmean(len(t) for t in topics.values()),
