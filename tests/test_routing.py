@@ -201,6 +201,9 @@ def test_an_assignment_without_reason_writes_no_reason_key() -> None:
     document = ticket.to_dict()
     assert "reason" not in document["history"][-1]
     assert Ticket.from_dict(document).history == ticket.history
+    # A document that spells the absent reason as null loads the same.
+    document["history"][-1]["reason"] = None
+    assert Ticket.from_dict(document).history == ticket.history
 
 
 @pytest.mark.parametrize("reason", ["", "   ", 7])
@@ -251,3 +254,15 @@ def test_bad_routing_inputs_are_refused_with_typed_errors() -> None:
         RoutingPolicy().choose(desk(), topic="billing", channel="pigeon", at=MONDAY_10)
     with pytest.raises(InvalidType, match="roster must be a Roster"):
         RoutingPolicy().choose([], topic="billing", channel="email", at=MONDAY_10)  # type: ignore[arg-type]
+
+
+def test_an_old_assignment_without_reason_and_a_bad_agent_names_the_agent() -> None:
+    ticket = Ticket.open(
+        "T-5", customer_id="C-1", subject="s", topic="billing", channel="email", at=MONDAY_10
+    )
+    ticket.assign("ana", at=MONDAY_10)
+    document = ticket.to_dict()
+    document["history"][1]["agent"] = 5
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(document)
+    assert caught.value.path == "history[1].agent"

@@ -42,7 +42,7 @@ __all__ = [
     "kept_promises",
 ]
 
-_DAY_US: Final = 86_400_000_000
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 #: The longest statement of hours, in days: a statement is read by a person.
 MAX_STATEMENT_DAYS: Final = 366
 _REPLY_METRICS: Final = (Metric.FIRST_REPLY, Metric.NEXT_REPLY)
@@ -73,8 +73,8 @@ def _hours_on(calendar: BusinessCalendar, day: _dt.date) -> tuple[tuple[str, str
     lo, hi = _day_bounds(zone, day)
     hours = []
     for a, b in calendar.intervals_us(lo, hi):
-        start = _dt.datetime.fromtimestamp(a / 1_000_000, zone)
-        end = _dt.datetime.fromtimestamp(b / 1_000_000, zone)
+        start = (_EPOCH + _dt.timedelta(microseconds=a)).astimezone(zone)
+        end = (_EPOCH + _dt.timedelta(microseconds=b)).astimezone(zone)
         hours.append((_hhmm(start, day), _hhmm(end, day)))
     return tuple(hours)
 

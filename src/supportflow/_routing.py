@@ -110,7 +110,7 @@ class Agent:
     load: int = attrs.field(default=0, validator=_count("load", 0))
     schedule: BusinessCalendar | None = attrs.field(default=None, converter=_calendar)
     last_handled_us: Mapping[Topic, int] = attrs.field(
-        factory=dict, converter=_last_handled, alias="last_handled", eq=False, hash=False
+        factory=dict, converter=_last_handled, alias="last_handled", hash=False
     )
 
     def last_handled(self, topic: Topic | str) -> pendulum.DateTime | None:
@@ -119,8 +119,8 @@ class Agent:
         found = self.last_handled_us.get(member)
         return None if found is None else to_datetime(found)
 
-    def unavailable_because(self, channel: Channel, tier: int | None, at: int) -> str | None:
-        """Why the agent cannot take a ticket now (``at`` in microseconds), or None."""
+    def _unavailable(self, channel: Channel, tier: int | None, at: int) -> str | None:
+        """Why the agent cannot take a ticket at ``at`` (microseconds), or None."""
         if self.load >= self.capacity:
             return f"at capacity ({self.load} of {self.capacity})"
         if self.schedule is not None and not self.schedule.is_open_us(at):
@@ -265,7 +265,7 @@ class RoutingPolicy:
         skipped: dict[str, str] = {}
         available: list[Agent] = []
         for agent in roster.agents:
-            why = agent.unavailable_because(channel_member, tier, us)
+            why = agent._unavailable(channel_member, tier, us)
             if why is None:
                 available.append(agent)
             else:
