@@ -19,6 +19,8 @@ from supportflow.testing import (
 from supportflow.testing import calendar_dates as calendar_dates
 from supportflow.testing import calendar_hours as calendar_hours
 from supportflow.testing import calendar_specs as calendar_specs
+from supportflow.testing import rosters as rosters
+from supportflow.testing import routing_policies as routing_policies
 from supportflow.testing import ticket_openings as ticket_openings
 
 # --- proactive support (outreach, incidents, maintenance, feedback) -------------------

@@ -82,6 +82,7 @@ from ._escalation_policy import (
     SLAThreshold,
 )
 from ._events import Event
+from ._expectations import DayHours, Expectation, HoursStatement, KeptPromises, kept_promises
 from ._feedback import (
     CESMethod,
     FeedbackCSATScheduled,
@@ -164,6 +165,7 @@ from ._outreach import (
     Signal,
 )
 from ._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
+from ._routing import Agent, Roster, RoutingDecision, RoutingPolicy, RoutingStrategy
 from ._sla import (
     ClockState,
     Metric,
@@ -205,6 +207,7 @@ __all__ = [
     "CUSTOMER_LIFECYCLE",
     "TICKET_LIFECYCLE",
     "AgeAtLeast",
+    "Agent",
     "Assigned",
     "BusinessCalendar",
     "CESMethod",
@@ -225,6 +228,7 @@ __all__ = [
     "CustomerSegmentChanged",
     "CustomerSurveyAnswered",
     "CustomerUsageDropped",
+    "DayHours",
     "DeEscalated",
     "Delivery",
     "DeliveryOutcome",
@@ -238,6 +242,7 @@ __all__ = [
     "EscalationPolicy",
     "EscalationRule",
     "Event",
+    "Expectation",
     "FeedbackCSATScheduled",
     "FeedbackCustomerEnrolled",
     "FeedbackCustomerUnenrolled",
@@ -253,6 +258,7 @@ __all__ = [
     "HealthLevel",
     "HealthReason",
     "HealthRules",
+    "HoursStatement",
     "Identity",
     "Impact",
     "Incident",
@@ -269,6 +275,7 @@ __all__ = [
     "InvalidTransition",
     "InvalidType",
     "KPIRow",
+    "KeptPromises",
     "LifecyclePhase",
     "Linked",
     "Maintenance",
@@ -313,7 +320,11 @@ __all__ = [
     "Replied",
     "Report",
     "ResponseTemplate",
+    "Roster",
     "Route",
+    "RoutingDecision",
+    "RoutingPolicy",
+    "RoutingStrategy",
     "RoutingTable",
     "SLABreach",
     "SLABreached",
@@ -366,6 +377,7 @@ __all__ = [
     "find_customer",
     "first_contact_resolution",
     "first_reply_times",
+    "kept_promises",
     "kpi_report",
     "notify_manager",
     "nps",

@@ -28,7 +28,7 @@ import attrs
 from ._errors import SchemaError, SchemaVersionError, SupportflowError
 from ._time import MAX_DURATION_US, format_instant, parse_instant
 
-__all__ = ["Codec", "Migrations", "Reader", "bad_document", "instant_field"]
+__all__ = ["Codec", "Migrations", "Reader", "bad_document", "instant_field", "optional_field"]
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
@@ -280,6 +280,18 @@ def instant_field(**kwargs: Any) -> Any:
     return attrs.field(metadata={_KIND_KEY: "instant"}, **kwargs)
 
 
+_OMIT_KEY: Final = "supportflow.omit_none"
+
+
+def optional_field(**kwargs: Any) -> Any:
+    """An ``attrs`` field of type ``X | None`` (default None) written only when set.
+
+    A field added to an event after documents were stored: older documents, which lack
+    the key, load unchanged (as None), and a None value adds no key to new ones.
+    """
+    return attrs.field(default=None, metadata={_OMIT_KEY: True}, **kwargs)
+
+
 def _strip_us(name: str) -> str:
     return name[:-3] if name.endswith("_us") else name
 
@@ -501,7 +513,7 @@ def _compile(source: str, namespace: dict[str, Any], name: str) -> Any:
 class _Plan:
     """Encode and decode functions for one attrs class, generated once from its fields."""
 
-    __slots__ = ("cls", "decoders", "encode", "encode_tagged", "fast_decode", "fields")
+    __slots__ = ("cls", "decoders", "encode", "encode_tagged", "fast_decode", "fields", "omitted")
 
     def __init__(
         self,
@@ -509,10 +521,12 @@ class _Plan:
         fields: list[tuple[str, str, Encode, Decode]],
         fast: list[tuple[str, Fast | None]],
         inline: list[str | None] | None = None,
+        omitted: frozenset[str] = frozenset(),
     ) -> None:
         self.cls = cls
         self.fields = fields
         self.decoders = [(name, key, dec) for name, key, _, dec in fields]
+        self.omitted = omitted
         namespace: dict[str, Any] = {
             "_fmt": format_instant,
             "_M": _MISSING,
@@ -525,23 +539,35 @@ class _Plan:
             "_ONE": _ONE_US,
         }
         items = []
+        # Fields written only when set (optional_field): appended after the others.
+        tail = []
         for index, (name, key, enc, _) in enumerate(fields):
             namespace[f"_e{index}"] = enc
             expr = inline[index] if inline is not None else None
             if expr is not None:
-                items.append(f"{key!r}: {expr}")
+                item = expr
             elif enc is _identity:
-                items.append(f"{key!r}: o.{name}")
+                item = f"o.{name}"
             else:
-                items.append(f"{key!r}: _e{index}(o.{name})")
-        body = ", ".join(items)
-        self.encode = _compile(f"def encode(o):\n    return {{{body}}}\n", namespace, "encode")
+                item = f"_e{index}(o.{name})"
+            if name in omitted:
+                tail.append(f"    if o.{name} is not None:\n        d[{key!r}] = {item}\n")
+            else:
+                items.append(f"{key!r}: {item}")
+
+        def encoder(fn: str, entries: list[str]) -> Callable[[Any], dict[str, Any]]:
+            body = ", ".join(entries)
+            if not tail:
+                source = f"def {fn}(o):\n    return {{{body}}}\n"
+            else:
+                source = f"def {fn}(o):\n    d = {{{body}}}\n{''.join(tail)}    return d\n"
+            compiled: Callable[[Any], dict[str, Any]] = _compile(source, namespace, fn)
+            return compiled
+
+        self.encode = encoder("encode", items)
         tag = getattr(cls, "name", None)
         if isinstance(tag, str):
-            tagged = ", ".join([f"'event': {tag!r}", *items])
-            self.encode_tagged = _compile(
-                f"def encode_tagged(o):\n    return {{{tagged}}}\n", namespace, "encode_tagged"
-            )
+            self.encode_tagged = encoder("encode_tagged", [f"'event': {tag!r}", *items])
         else:
             self.encode_tagged = self.encode
         lines = ["def fast_decode(d):", "    if type(d) is not dict:", "        return _M"]
@@ -553,7 +579,10 @@ class _Plan:
                 lines = ["def fast_decode(d):", "    return _M"]
                 names = []
                 break
-            lines.append(f"    {var} = d[{key!r}]")
+            if name in omitted:
+                lines.append(f"    {var} = d.get({key!r})")
+            else:
+                lines.append(f"    {var} = d[{key!r}]")
             if kind.startswith("exact:"):
                 lines.append(f"    if type({var}) is not {kind[6:]}:")
                 lines.append("        return _M")
@@ -611,7 +640,10 @@ class _Plan:
         found = self.fast_decode(reader.data)
         if found is not _MISSING:
             return found
-        kwargs = {name: dec(reader, key) for name, key, dec in self.decoders}
+        kwargs = {
+            name: None if name in self.omitted and not reader.has(key) else dec(reader, key)
+            for name, key, dec in self.decoders
+        }
         try:
             return self.cls(**kwargs)
         except SupportflowError as error:
@@ -652,14 +684,17 @@ class Codec:
         fields: list[tuple[str, str, Encode, Decode]] = []
         fast: list[tuple[str, Fast | None]] = []
         inline: list[str | None] = []
+        omitted: set[str] = set()
         for field in attrs.fields(cls):
+            if field.metadata.get(_OMIT_KEY):
+                omitted.add(field.name)
             instant = field.metadata.get(_KIND_KEY) == "instant"
             enc, dec = _plan_for_type(field.type, instant, self)
             key = _strip_us(field.name) if instant else field.name
             fields.append((field.name, key, enc, dec))
             fast.append(_fast_for_type(field.type, instant, self))
             inline.append(_inline_encode(field.type, instant, f"o.{field.name}"))
-        plan = _Plan(cls, fields, fast, inline)
+        plan = _Plan(cls, fields, fast, inline, frozenset(omitted))
         self._plans[cls] = plan
         return plan
 

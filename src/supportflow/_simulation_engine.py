@@ -13,7 +13,11 @@ policies, assigned to an agent on shift with free capacity (front line for servi
 topics, technical support for support topics, as the escalation tier says),
 answered, set pending or on hold, solved, reopened, confirmed or auto-closed; at each
 ticket's ``next_deadline_us()`` the simulator calls ``ticket.evaluate(at=...)`` so
-SLA warnings, breaches and escalations happen at their deadlines. Incidents resolve
+SLA warnings, breaches and escalations happen at their deadlines. With a
+``Scenario.routing`` policy a ticket is pushed to the agent the policy chooses among
+those of its tier on shift with room (queued when nobody is), and an agent working a
+topic outside their skills takes half as long again per touch and needs one more
+exchange with the customer. Incidents resolve
 their linked tickets together; maintenance notices go out at their lead times;
 CSAT and NPS answers are recorded in feedback programs.
 
@@ -40,13 +44,15 @@ from ._escalation_policy import EscalationPolicy
 from ._feedback import FeedbackProgram, FeedbackSurveySent
 from ._incidents import Incident, IncidentImpact
 from ._maintenance import Maintenance
+from ._routing import Agent as RosterAgent
+from ._routing import Roster, RoutingPolicy
 from ._simulation_staff import ShiftTimes, Staffing
 from ._simulation_workload import Arrival, Workload
 from ._sla import SLAPolicySet
 from ._taxonomy import Channel, Domain, Priority, Topic
 from ._templates import ResponseTemplate
 from ._tickets import Ticket
-from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, Micros, duration_us
+from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, Micros, duration_us, to_datetime
 
 __all__ = ["Scenario", "SimulationRun", "TicketOutcome", "simulate"]
 
@@ -122,7 +128,9 @@ class Scenario:
     ``escalation`` an :class:`~supportflow.EscalationPolicy` (or None), ``staffing``
     the agents and their shifts, ``auto_close_after`` how long a solved ticket waits
     for the customer before it closes, ``csat_delay`` how long after a solve the
-    satisfaction survey goes out.
+    satisfaction survey goes out, ``routing`` a :class:`~supportflow.RoutingPolicy`
+    that pushes each ticket to an agent (None: free agents take the oldest of the most
+    urgent tickets of their tier).
     """
 
     name: str
@@ -131,6 +139,7 @@ class Scenario:
     escalation: EscalationPolicy | None = None
     auto_close_after: _dt.timedelta = _dt.timedelta(days=4)
     csat_delay: _dt.timedelta = _dt.timedelta(hours=1)
+    routing: RoutingPolicy | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -145,6 +154,8 @@ class Scenario:
             )
         _duration(self.auto_close_after, "auto_close_after")
         duration_us(self.csat_delay, "csat_delay")
+        if self.routing is not None and not isinstance(self.routing, RoutingPolicy):
+            raise InvalidArgument(f"routing must be a RoutingPolicy or None, got {self.routing!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -154,7 +165,7 @@ class TicketOutcome:
     ``first_reply_us`` and ``resolution_us`` are calendar durations from creation
     (None if it never happened); ``breached`` names the SLA metrics whose targets were
     breached; ``closed`` says the ticket ended closed (not still open when the
-    simulation stopped).
+    simulation stopped); ``agent`` is the assignee at the end (None if never assigned).
     """
 
     ticket_id: str
@@ -176,6 +187,7 @@ class TicketOutcome:
     first_contact_resolution: bool
     csat: int | None
     incident_id: str
+    agent: str | None = None
 
 
 class _Case:
@@ -225,6 +237,7 @@ class _AgentState:
         "idle",
         "index",
         "own",
+        "skills",
         "tier",
         "times",
     )
@@ -237,7 +250,9 @@ class _AgentState:
         capacity: int,
         times: ShiftTimes,
         idle: set[int],
+        skills: frozenset[Topic] = frozenset(),
     ):
+        self.skills = skills
         self.index = index
         self.agent_id = agent_id
         self.tier = tier
@@ -375,9 +390,23 @@ class _Simulator:
                 shift_times[agent.shift] = times
             self.agents.append(
                 _AgentState(
-                    index, agent.agent_id, agent.tier, agent.capacity, times, self.idle[agent.tier]
+                    index,
+                    agent.agent_id,
+                    agent.tier,
+                    agent.capacity,
+                    times,
+                    self.idle[agent.tier],
+                    agent.skills,
                 )
             )
+        # Routing (Scenario.routing): each tier's agents in staffing order, when each
+        # agent last took each topic, and the agent chosen last per tier (round-robin).
+        self.routing = scenario.routing
+        self.by_tier: dict[int, list[_AgentState]] = {t: [] for t in self.tiers}
+        for state in self.agents:
+            self.by_tier[state.tier].append(state)
+        self.handled: list[dict[Topic, int]] = [{} for _ in self.agents]
+        self.previous: dict[int, str | None] = dict.fromkeys(self.tiers)
         # Results.
         self.outcomes: dict[str, TicketOutcome] = {}
         self.order: list[str] = []
@@ -575,10 +604,54 @@ class _Simulator:
         case.agent = -1
         case.queue_token = token = case.queue_token + 1
         tier = case.tier
+        if self.routing is not None and self._route(case):
+            return
         self.queues[tier][_RANK[case.ticket.priority]].append((token, case))
         idle = self.idle[tier]
         if idle:
             self._start_work(self.agents[min(idle)])
+
+    def _route(self, case: _Case) -> bool:
+        """Push ``case`` to the agent the routing policy chooses; False when nobody can
+        take it (it waits in the queue for the first agent with room)."""
+        routing = self.routing
+        assert routing is not None
+        on_shift = [a for a in self.by_tier[case.tier] if a.available]
+        roster = Roster(
+            RosterAgent(
+                name=a.agent_id,
+                skills=a.skills,
+                tier=a.tier,
+                capacity=a.capacity,
+                load=a.active,
+                last_handled={t: to_datetime(us) for t, us in self.handled[a.index].items()},
+            )
+            for a in on_shift
+        )
+        ticket = case.ticket
+        decision = routing.choose(
+            roster,
+            topic=ticket.topic,
+            channel=ticket.channel,
+            previous=self.previous[case.tier],
+            at=self.at,
+        )
+        if decision.agent is None:
+            return False
+        agent = next(a for a in on_shift if a.agent_id == decision.agent)
+        self.previous[case.tier] = agent.agent_id
+        if ticket.assignee != agent.agent_id:
+            ticket.assign(agent.agent_id, reason=decision.reason, at=self.at)
+            self.commands += 1
+        self.handled[agent.index][ticket.topic] = self.now
+        case.agent = agent.index
+        case.stage = _WORKING
+        agent.active += 1
+        agent.own.append(case)
+        self._schedule_deadline(case)
+        if not agent.busy:
+            self._start_work(agent)
+        return True
 
     def _schedule_deadline(self, case: _Case) -> None:
         due = case.ticket.next_deadline_us()
@@ -609,6 +682,8 @@ class _Simulator:
                 case.agent = index
                 case.stage = _WORKING
                 agent.active += 1
+                if self.routing is not None:
+                    self.handled[index][ticket.topic] = self.now
                 self._schedule_deadline(case)
         if case is None:
             # Idle: wait for new tickets only while there is room for them.
@@ -623,6 +698,8 @@ class _Simulator:
         handle = case.arrival.handle_us
         if case.first_reply_us is not None:
             handle = max(US_PER_MINUTE, handle // 2)
+        if self.routing is not None and case.arrival.topic not in agent.skills:
+            handle += handle // 2  # outside their skills: half as long again
         self.push(self.now + handle, _TOUCH_DONE, (agent, case))
 
     def _next_waiting(self, tier: int) -> _Case | None:
@@ -644,7 +721,9 @@ class _Simulator:
         self.commands += 1
         if case.first_reply_us is None:
             case.first_reply_us = now - arrival.at_us
-        if arrival.needs_info and not case.asked:
+        # Outside their skills (under routing), an agent asks the customer once more.
+        novice = self.routing is not None and arrival.topic not in agent.skills
+        if (arrival.needs_info or novice) and not case.asked:
             case.asked = True
             ticket.set_pending(at=at)
             case.stage = _PARKED
@@ -805,6 +884,7 @@ class _Simulator:
             first_contact_resolution=ticket.first_contact_resolution,
             csat=case.csat,
             incident_id=arrival.incident_id,
+            agent=ticket.assignee,
         )
         self.outcomes[arrival.ticket_id] = outcome
         if self.on_done is not None:

@@ -1,8 +1,9 @@
-"""Staffing for simulations: agents with a tier, a weekly shift and a capacity.
+"""Staffing for simulations: agents with a tier, a weekly shift, a capacity and skills.
 
 A shift is a set of weekdays and a local start and end time in the staffing's time
 zone (an end at or before the start runs past midnight). Capacity is how many
-unsolved tickets an agent holds at once; agents work on one ticket at a time.
+unsolved tickets an agent holds at once; agents work on one ticket at a time. Skills
+(topics) matter when the scenario routes tickets (``Scenario.routing``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ._errors import InvalidArgument
+from ._taxonomy import Topic
 from ._time import US_PER_DAY
 
 __all__ = ["Agent", "Shift", "ShiftTimes", "Staffing"]
@@ -62,15 +64,23 @@ def _positive_int(value: int, name: str) -> int:
     return value
 
 
+def _topics(values: Iterable[Topic | str]) -> frozenset[Topic]:
+    try:
+        return frozenset(Topic(value) for value in values)
+    except ValueError as error:
+        raise InvalidArgument(f"skills must be topics: {error}") from None
+
+
 @attrs.frozen(kw_only=True)
 class Agent:
     """An agent: id, escalation ``tier`` (1 front line, 2 technical, 3 experts...),
-    ``shift`` and ``capacity`` (unsolved tickets held at once)."""
+    ``shift``, ``capacity`` (unsolved tickets held at once) and ``skills`` (topics)."""
 
     agent_id: str
     tier: int
     shift: Shift
     capacity: int = 8
+    skills: frozenset[Topic] = attrs.field(default=frozenset(), converter=_topics)
 
     def __attrs_post_init__(self) -> None:
         _positive_int(self.tier, "tier")
@@ -128,6 +138,21 @@ class Staffing:
             for number in range(1, count + 1)
         ]
         return cls(timezone=timezone, agents=agents)
+
+    def with_skills(self, skills: Mapping[int, Sequence[Iterable[Topic | str]]]) -> Staffing:
+        """A copy whose agents of tier ``n`` get the skill sets ``skills[n]`` dealt in turn
+        (the first agent of the tier the first set, and so on, starting over)."""
+        seen: dict[int, int] = {}
+        agents = []
+        for agent in self.agents:
+            sets = skills.get(agent.tier)
+            if not sets:
+                agents.append(agent)
+                continue
+            number = seen.get(agent.tier, 0)
+            seen[agent.tier] = number + 1
+            agents.append(attrs.evolve(agent, skills=sets[number % len(sets)]))
+        return Staffing(timezone=self.timezone, agents=agents)
 
     @property
     def tiers(self) -> tuple[int, ...]:

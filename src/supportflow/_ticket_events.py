@@ -18,7 +18,7 @@ import attrs
 import pendulum
 
 from ._events import Event
-from ._serde import instant_field
+from ._serde import instant_field, optional_field
 from ._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
 from ._time import to_datetime
 
@@ -67,13 +67,18 @@ class TicketOpened(Event):
 
 @attrs.frozen(kw_only=True)
 class Assigned(Event):
-    """The ticket was given to ``agent`` (and to ``team`` when not None); ``actor`` did it."""
+    """The ticket was given to ``agent`` (and to ``team`` when not None); ``actor`` did it.
+
+    ``reason`` says why this agent (a routing policy's explanation); documents carry
+    it only when set.
+    """
 
     name: ClassVar[str] = "assigned"
 
     agent: str
     team: str | None = None
     actor: str | None = None
+    reason: str | None = optional_field()
 
 
 @attrs.frozen(kw_only=True)

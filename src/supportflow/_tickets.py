@@ -352,6 +352,7 @@ def _on_assigned(ticket: Ticket, event: Assigned) -> None:
     agent = _text(event.agent, "agent")
     team = _opt_text(event.team, "team")
     _opt_text(event.actor, "actor")
+    _opt_text(event.reason, "reason")
     if agent == ticket._assignee and (team is None or team == ticket._team):
         raise InvalidArgument(
             f"ticket {ticket._id} is already assigned to {agent!r}", field="agent"
@@ -1062,13 +1063,18 @@ class Ticket(Aggregate):
         *,
         team: str | None = None,
         actor: str | None = None,
+        reason: str | None = None,
         at: _dt.datetime | None = None,
     ) -> None:
         """Give the ticket to ``agent`` (and ``team``); a different agent counts a reassignment.
 
-        Assigning the current agent (and team) again is refused as a no-op.
+        ``reason`` (non-empty text, e.g. a :class:`RoutingDecision`'s ``reason``) is
+        recorded in the ``assigned`` event. Assigning the current agent (and team) again
+        is refused as a no-op.
         """
-        self._apply(Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor))
+        self._apply(
+            Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor, reason=reason)
+        )
 
     @_evaluating
     def reply(

@@ -27,6 +27,7 @@ from typing import Any
 
 from ._simulation_engine import Scenario, SimulationRun, TicketOutcome, simulate
 from ._simulation_results import KPIs, SimulationResult, WhatIf, what_if
+from ._simulation_routing import RoutingComparison, RoutingFigures, compare_routing
 from ._simulation_staff import Agent, Shift, Staffing
 from ._simulation_workload import (
     Arrival,
@@ -44,6 +45,8 @@ __all__ = [
     "KPIs",
     "MaintenancePlan",
     "NpsAnswer",
+    "RoutingComparison",
+    "RoutingFigures",
     "Scenario",
     "Shift",
     "SimulationResult",
@@ -53,6 +56,7 @@ __all__ = [
     "WhatIf",
     "Workload",
     "WorkloadProfile",
+    "compare_routing",
     "run",
     "simulate",
     "what_if",

@@ -30,7 +30,9 @@ The strategies:
 * :func:`lifecycles` - whole ticket lifecycles as lists of :class:`Step` commands,
   and :func:`play` to run one on a ticket;
 * :func:`tickets` - tickets that went through a random lifecycle, optionally with
-  SLA clocks and escalation attached.
+  SLA clocks and escalation attached;
+* :func:`agents`, :func:`rosters` and :func:`routing_policies` - routing inputs:
+  agents with skills, channels, tiers, loads up to and over capacity and shifts.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from ._escalation_policy import (
     SLABreach,
     SLAThreshold,
 )
+from ._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
 from ._sla import Metric, SLAConditions, SLAPolicy, SLAPolicySet
 from ._taxonomy import Channel, LifecyclePhase, Priority, Topic
 from ._tickets import Ticket
@@ -66,6 +69,7 @@ __all__ = [
     "COMMANDS",
     "TIMEZONES",
     "Step",
+    "agents",
     "aware_datetimes",
     "business_calendars",
     "calendar_dates",
@@ -74,6 +78,8 @@ __all__ = [
     "escalation_policies",
     "lifecycles",
     "play",
+    "rosters",
+    "routing_policies",
     "sla_policies",
     "sla_policy_sets",
     "team_names",
@@ -432,3 +438,45 @@ def tickets(
     )
     play(ticket, draw(lifecycles(max_steps=max_steps)), start=start)
     return ticket
+
+
+@st.composite
+def agents(draw: st.DrawFn, name: str | None = None) -> Agent:
+    """An agent: some skills and channels, tier 1-3, a load from 0 to one over capacity,
+    a shift (weekday office hours, 24/7, or none) and when they last had each topic."""
+    capacity = draw(st.integers(1, 6))
+    handled = draw(
+        st.dictionaries(
+            st.sampled_from(list(Topic)),
+            aware_datetimes(min_value=_dt.datetime(2025, 1, 1), max_value=_dt.datetime(2026, 1, 1)),
+            max_size=4,
+        )
+    )
+    return Agent(
+        name=draw(st.sampled_from(_AGENTS)) if name is None else name,
+        skills=draw(st.frozensets(st.sampled_from(list(Topic)), max_size=4)),
+        channels=draw(st.frozensets(st.sampled_from(list(Channel)), max_size=3)),
+        tier=draw(st.integers(1, 3)),
+        capacity=capacity,
+        load=draw(st.integers(0, capacity + 1)),
+        schedule=draw(
+            st.sampled_from(
+                [None, BusinessCalendar.always_open(), BusinessCalendar.weekdays("09:00", "17:00")]
+            )
+        ),
+        last_handled=handled,
+    )
+
+
+@st.composite
+def rosters(draw: st.DrawFn, max_agents: int = 6) -> Roster:
+    """A roster of up to ``max_agents`` :func:`agents` with distinct names."""
+    count = draw(st.integers(0, max_agents))
+    return Roster([draw(agents(name=f"agent-{index}")) for index in range(count)])
+
+
+@st.composite
+def routing_policies(draw: st.DrawFn) -> RoutingPolicy:
+    """A routing policy: any strategy, with or without a rotation of 1 hour to 10 days."""
+    rotation = draw(st.one_of(st.none(), _durations(60, 10 * 24 * 60)))
+    return RoutingPolicy(draw(st.sampled_from(list(RoutingStrategy))), rotation=rotation)
