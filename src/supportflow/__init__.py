@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from ._aggregate import atomic
 from ._calendars import BusinessCalendar, Weekday
 from ._customers import (
     CUSTOMER_LIFECYCLE,
@@ -367,6 +368,7 @@ __all__ = [
     "Weekday",
     "__version__",
     "assess_health",
+    "atomic",
     "backlog",
     "churn_rate",
     "csat",
