@@ -357,3 +357,39 @@ def test_the_reverse_map_comes_from_the_machine() -> None:
     for source, _trigger, dest in CUSTOMER_LIFECYCLE.edges():
         if source != dest:
             assert CUSTOMER_LIFECYCLE.can(source, CUSTOMER_LIFECYCLE.trigger_into(source, dest))
+
+
+def test_one_record_of_cycles_read_by_sla_escalation_and_metrics() -> None:
+    from supportflow import (
+        EscalationPolicy,
+        EscalationRule,
+        NotifyManager,
+        ReopensAtLeast,
+        ticket_milestones,
+    )
+    from supportflow._escalation_policy import _facts
+
+    policy = EscalationPolicy(
+        [EscalationRule("reopened", ReopensAtLeast(1), NotifyManager("lead"))],
+    )
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C",
+        subject="s",
+        topic="billing",
+        channel="email",
+        at=T0,
+        escalation=policy,
+    )
+    ticket.assign("ana", at=T0.add(minutes=1))
+    ticket.assign("bo", at=T0.add(minutes=2))
+    ticket.reply("bo", "done", at=T0.add(minutes=3))
+    ticket.solve("fixed", at=T0.add(minutes=4))
+    ticket.customer_message("still broken", at=T0.add(minutes=5))
+    assert ticket.cycle_starts == (0, 5)
+    assert ticket.reopens_us == (T0.add(minutes=5).int_timestamp * 1_000_000,)
+    assert ticket_milestones(ticket).reopens_us == ticket.reopens_us
+    facts = _facts(ticket)
+    assert tuple(facts.reopens_us) == ticket.reopens_us
+    assert tuple(facts.reassignments_us) == ticket.reassignments_us
+    assert ticket.reassignments == 1

@@ -40,7 +40,7 @@ from ._serde import Migrations, Reader
 from ._sla import Metric, SLAWarning
 from ._sla import SLABreached as SLABreachedEvent
 from ._taxonomy import Priority, TicketStatus
-from ._ticket_events import Assigned, CustomerMessaged, Solved, StatusChanged, TicketOpened
+from ._ticket_events import Solved, StatusChanged, TicketOpened
 from ._time import at_us, duration_us, format_instant, to_datetime, to_duration
 
 if TYPE_CHECKING:
@@ -78,10 +78,8 @@ class _Facts:
     """
 
     __slots__ = (
-        "_assignee",
         "_history",
         "_position",
-        "_solved",
         "clocks",
         "cycle_end_us",
         "cycle_start_us",
@@ -120,35 +118,33 @@ class _Facts:
         # The scan: the history read so far and where it stopped.
         self._history = history
         self._position = 0
-        self._assignee: str | None = None
-        self._solved = False
 
-    def _advance(self) -> None:
-        """Read the events recorded since the last pass."""
+    def _advance(self, cycles: tuple[int, ...], reassigned: tuple[int, ...]) -> None:
+        """Read the events recorded since the last pass. Which events reopened the
+        ticket and which reassigned it is the ticket's own record (``cycles``,
+        ``reassigned``: history indexes), not decided again here."""
         history = self._history
         roles = _ROLES
         for index in range(self._position, len(history)):
             event = history[index]
+            if index and index in cycles:
+                # A reopen: a new cycle starts.
+                self.reopens_us = [*self.reopens_us, event.at_us]
+                self.cycle_start_us = event.at_us
+                self.cycle_end_us = None
+                self.fired = _NO_NAMES
+                self.requests_us = ()
+                self.sla_marks = _NO_MARKS
+                continue
+            if reassigned and index in reassigned:
+                self.reassignments_us = [*self.reassignments_us, event.at_us]
+                continue
             role = roles.get(type(event))
             if role is None:
                 continue
-            if role <= _STATUS:  # a solve, a customer message or a status change
-                if role == _SOLVED or (
-                    role == _STATUS and event.to_status is _SOLVED_STATUS  # type: ignore[attr-defined]
-                ):
-                    self._solved = True
+            if role <= _STATUS:  # a solve or a status change
+                if role == _SOLVED or event.to_status is _SOLVED_STATUS:  # type: ignore[attr-defined]
                     self.cycle_end_us = event.at_us
-                elif self._solved and (
-                    role == _MESSAGED or event.to_status is not _CLOSED_STATUS  # type: ignore[attr-defined]
-                ):
-                    # A reopen: a new cycle starts.
-                    self._solved = False
-                    self.reopens_us = [*self.reopens_us, event.at_us]
-                    self.cycle_start_us = event.at_us
-                    self.cycle_end_us = None
-                    self.fired = _NO_NAMES
-                    self.requests_us = ()
-                    self.sla_marks = _NO_MARKS
             elif role == _WARNING:
                 key = (event.metric, event.threshold)  # type: ignore[attr-defined]
                 if key not in self.sla_marks:
@@ -157,11 +153,6 @@ class _Facts:
                 key = (event.metric, 1.0)  # type: ignore[attr-defined]
                 if key not in self.sla_marks:
                     self.sla_marks = {**self.sla_marks, key: event.at_us}
-            elif role == _ASSIGNED:
-                agent = event.agent  # type: ignore[attr-defined]
-                if self._assignee is not None and agent != self._assignee:
-                    self.reassignments_us = [*self.reassignments_us, event.at_us]
-                self._assignee = agent
             elif role == _RULE:
                 rule = getattr(event, "rule", None)
                 if rule is not None:
@@ -175,18 +166,14 @@ _SOLVED_STATUS: Final = TicketStatus.SOLVED
 _CLOSED_STATUS: Final = TicketStatus.CLOSED
 # What each event class means to _facts (exact classes; any other event is skipped).
 _SOLVED: Final = 1
-_MESSAGED: Final = 2
 _STATUS: Final = 3
-_ASSIGNED: Final = 4
 _RULE: Final = 5
 _REQUEST: Final = 6
 _WARNING: Final = 7
 _BREACH: Final = 8
 _ROLES: Final[dict[type, int]] = {  # never changed (a plain dict: the quickest get)
     Solved: _SOLVED,
-    CustomerMessaged: _MESSAGED,
     StatusChanged: _STATUS,
-    Assigned: _ASSIGNED,
     **dict.fromkeys(RULE_EVENTS, _RULE),
     CustomerRequestedEscalation: _REQUEST,
     SLAWarning: _WARNING,
@@ -217,7 +204,7 @@ def _scan(ticket: Ticket) -> _Facts:
         facts = _Facts(ticket.created_at_us, history)
         ticket._scan = facts
     if facts._position < len(history):
-        facts._advance()
+        facts._advance(ticket._cycles, ticket._reassigned)
     return facts
 
 

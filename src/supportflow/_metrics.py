@@ -294,7 +294,6 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
     status = TICKET_LIFECYCLE.initial
     first_reply: int | None = None
     solves: list[int] = []
-    reopens: list[int] = []
     closes: list[int] = []
     breaches: list[int] = []
     escalations: list[int] = []
@@ -309,8 +308,6 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
                     first_reply = event.at_us
             elif name == "solved":
                 solves.append(event.at_us)
-            elif status == "solved":
-                reopens.append(event.at_us)
         elif name == "status_changed":
             new = _value(event.to_status)
             if new == "closed":
@@ -329,7 +326,7 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
         created_us=history[0].at_us,
         first_reply_us=first_reply,
         solves_us=tuple(solves),
-        reopens_us=tuple(reopens),
+        reopens_us=ticket.reopens_us,  # the ticket's own record of its cycles
         closes_us=tuple(closes),
         breaches_us=tuple(breaches),
         escalations_us=tuple(escalations),

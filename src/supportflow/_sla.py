@@ -1461,7 +1461,8 @@ class SLAState:
         # message reopens a solved one, solving solves): compare, do not dispatch.
         status = ticket._status
         if status is not self._status:
-            self._on_status(self._status, status, at)
+            # the ticket's record says whether this event started a new cycle (a reopen)
+            self._on_status(status, at, ticket._cycles[-1] == len(ticket._history) - 1)
         kind = type(event)
         if kind is Replied:
             self._on_agent_reply(at)
@@ -1609,13 +1610,13 @@ class SLAState:
                     clock._stop(at, end)
                     self._next = _UNKNOWN
 
-    def _on_status(self, old: TicketStatus, new: TicketStatus, at: int) -> None:
+    def _on_status(self, new: TicketStatus, at: int, reopened: bool) -> None:
         self._status = new
         if new is _SOLVED or new is _CLOSED:
             self._end_running(at, _ON_SOLVED if new is _SOLVED else _ON_CLOSED)
             self._first_open = self._awaiting = self._updating = False
             return
-        if old is _SOLVED:  # a reopen: new cycles of the status metrics
+        if reopened:  # new cycles of the status metrics
             for index in _STATUS_METRICS:
                 self._begin(index, at)
         self._sync_pauses(at)

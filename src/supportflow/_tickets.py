@@ -359,7 +359,8 @@ def _on_assigned(ticket: Ticket, event: Assigned) -> None:
         )
     ticket._status = status
     if ticket._assignee is not None and ticket._assignee != agent:
-        ticket._reassignments += 1
+        # the index this event gets in the history: the one record of reassignments
+        ticket._reassigned = (*ticket._reassigned, len(ticket._history))
     ticket._assignee = agent
     if team is not None:
         ticket._team = team
@@ -387,7 +388,9 @@ def _on_customer_message(ticket: Ticket, event: CustomerMessaged) -> None:
     _text(event.body, "body")
     _is(Channel, event.channel, "channel")
     if ticket._status is _SOLVED:
-        ticket._reopens += 1
+        # A customer message on a solved ticket reopens it and starts a new cycle: the
+        # one place this rule lives (SLA, escalation and metrics read _cycles).
+        ticket._cycles = (*ticket._cycles, len(ticket._history))
         ticket._solved_us = None
         ticket._resolution = None
     ticket._status = status
@@ -625,8 +628,8 @@ _STATE: Final = (
     "_follow_up_of",
     "_related",
     "_resolution",
-    "_reopens",
-    "_reassignments",
+    "_cycles",
+    "_reassigned",
     "_public_replies",
     "_solved_us",
     "_closed_us",
@@ -686,6 +689,8 @@ def _evaluating(command: C) -> C:
 
 
 _ABSENT: Final = object()
+#: The cycles of a ticket never reopened: one, started by its opening (shared).
+_FIRST_CYCLE: Final = (0,)
 #: The generated decoder of each ticket history event, by its tag (see from_dict).
 _FAST_DECODERS: Final = TICKET_CODEC.fast_decoders()
 #: The generated tagged encoder of each ticket history event class (see to_dict).
@@ -725,8 +730,8 @@ class Ticket(Aggregate):
     _follow_up_of: str | None
     _related: tuple[str, ...]
     _resolution: str | None
-    _reopens: int
-    _reassignments: int
+    _cycles: tuple[int, ...]
+    _reassigned: tuple[int, ...]
     _public_replies: int
     _solved_us: int | None
     _closed_us: int | None
@@ -780,8 +785,8 @@ class Ticket(Aggregate):
         ticket._follow_up_of = None
         ticket._related = ()
         ticket._resolution = None
-        ticket._reopens = 0
-        ticket._reassignments = 0
+        ticket._cycles = _FIRST_CYCLE
+        ticket._reassigned = ()
         ticket._public_replies = 0
         ticket._solved_us = None
         ticket._closed_us = None
@@ -1549,12 +1554,30 @@ class Ticket(Aggregate):
     @property
     def reopens(self) -> int:
         """How many times a customer message reopened it from solved."""
-        return self._reopens
+        return len(self._cycles) - 1
+
+    @property
+    def reopens_us(self) -> tuple[int, ...]:
+        """When each reopen happened (microseconds), oldest first."""
+        history = self._history
+        return tuple(history[index].at_us for index in self._cycles[1:])
+
+    @property
+    def cycle_starts(self) -> tuple[int, ...]:
+        """The history index of the event that started each cycle: 0 (the opening),
+        then each reopen. SLA status clocks, escalation rules and metrics read this."""
+        return self._cycles
 
     @property
     def reassignments(self) -> int:
         """How many times it moved from one agent to another."""
-        return self._reassignments
+        return len(self._reassigned)
+
+    @property
+    def reassignments_us(self) -> tuple[int, ...]:
+        """When each reassignment happened (microseconds), oldest first."""
+        history = self._history
+        return tuple(history[index].at_us for index in self._reassigned)
 
     @property
     def public_replies(self) -> int:
@@ -1567,7 +1590,7 @@ class Ticket(Aggregate):
         return (
             (self._status is _SOLVED or self._status is _CLOSED)
             and self._public_replies == 1
-            and self._reopens == 0
+            and len(self._cycles) == 1
         )
 
     @property
