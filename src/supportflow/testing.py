@@ -30,7 +30,11 @@ The strategies:
 * :func:`lifecycles` - whole ticket lifecycles as lists of :class:`Step` commands,
   and :func:`play` to run one on a ticket;
 * :func:`tickets` - tickets that went through a random lifecycle, optionally with
-  SLA clocks and escalation attached.
+  SLA clocks and escalation attached;
+* :func:`ticket_lifecycles`, :func:`incidents`, :func:`maintenances`,
+  :func:`proactive_cases`, :func:`feedback_programs`, :func:`customers` - every
+  aggregate after a whole random lifecycle of its public commands (drawn as
+  :func:`moves`), each refused command checked to change nothing (:func:`attempt`).
 """
 
 from __future__ import annotations
@@ -73,12 +77,6 @@ from ._time import at_us
 
 __all__ = [
     "COMMANDS",
-    "CUSTOMER_COMMANDS",
-    "FEEDBACK_COMMANDS",
-    "INCIDENT_COMMANDS",
-    "MAINTENANCE_COMMANDS",
-    "PROACTIVE_CASE_COMMANDS",
-    "TICKET_COMMANDS",
     "TIMEZONES",
     "Move",
     "Step",
@@ -479,11 +477,16 @@ class Move:
 
 
 def moves(
-    commands: Sequence[str], *, rare: Sequence[str] = (), max_steps: int = 20
+    commands: Sequence[str],
+    *,
+    rare: Sequence[str] = (),
+    often: Sequence[str] = (),
+    max_steps: int = 20,
 ) -> st.SearchStrategy[list[Move]]:
     """Lists of :class:`Move` over ``commands`` (those in ``rare``, the final ones,
-    drawn a quarter as often), at least half of ``max_steps`` long: gaps of zero
-    (ties), minutes, hours or days, and now and then an earlier instant."""
+    drawn a sixth as often, those in ``often`` twice as often), at least half of
+    ``max_steps`` long: gaps of zero (ties), minutes, hours or days, and now and then
+    an earlier instant."""
     minutes = st.one_of(
         st.just(0),
         st.integers(1, 120),
@@ -491,7 +494,8 @@ def moves(
         st.integers(1, 9 * 24 * 60),
         st.integers(-600, -1),
     )
-    weighted = [name for name in commands for _ in range(1 if name in rare else 4)]
+    weight = {name: 1 if name in rare else 12 if name in often else 6 for name in commands}
+    weighted = [name for name in commands for _ in range(weight[name])]
     return st.lists(
         st.builds(Move, st.sampled_from(weighted), minutes, st.integers(0, 5)),
         min_size=max_steps // 2,
@@ -587,31 +591,6 @@ def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-#: Every ticket command :func:`ticket_lifecycles` draws (escalation and templates too).
-TICKET_COMMANDS: Final = (
-    "assign",
-    "reply",
-    "add_note",
-    "customer_message",
-    "set_pending",
-    "put_on_hold",
-    "resume",
-    "solve",
-    "confirm",
-    "auto_close",
-    "change_priority",
-    "tag",
-    "untag",
-    "link",
-    "escalate",
-    "de_escalate",
-    "notify_manager",
-    "request_escalation",
-    "apply_template",
-    "evaluate",
-)
-
-
 @st.composite
 def ticket_lifecycles(
     draw: st.DrawFn,
@@ -632,10 +611,11 @@ def ticket_lifecycles(
         at=start,
         **draw(ticket_openings()),
     )
+    menu = _ticket_menu(ticket)
     _walk(
         ticket,
-        _ticket_menu(ticket),
-        draw(moves(TICKET_COMMANDS, rare=("confirm", "auto_close"), max_steps=max_steps)),
+        menu,
+        draw(moves(tuple(menu), rare=("confirm", "auto_close"), max_steps=max_steps)),
         start,
     )
     return ticket
@@ -693,17 +673,6 @@ def _incident_menu(incident: Incident) -> dict[str, Any]:
     }
 
 
-#: The incident commands :func:`incidents` draws.
-INCIDENT_COMMANDS: Final = (
-    "post_update",
-    "identify",
-    "monitor",
-    "link_ticket",
-    "resolve",
-    "publish_postmortem",
-)
-
-
 @st.composite
 def incidents(draw: st.DrawFn, *, max_steps: int = 16) -> Incident:
     """Incidents after a random lifecycle: updates moving between statuses, linked
@@ -724,7 +693,7 @@ def incidents(draw: st.DrawFn, *, max_steps: int = 16) -> Incident:
     _walk(
         incident,
         menu,
-        draw(moves(INCIDENT_COMMANDS, rare=("resolve", "publish_postmortem"), max_steps=max_steps)),
+        draw(moves(tuple(menu), rare=("resolve", "publish_postmortem"), max_steps=max_steps)),
         start,
     )
     return incident
@@ -741,10 +710,6 @@ def _maintenance_menu(maintenance: Maintenance) -> dict[str, Any]:
         "complete": lambda at, c: maintenance.complete(body=body(c), at=at),
         "cancel": lambda at, c: maintenance.cancel("" if c == _BAD else "Postponed.", at=at),
     }
-
-
-#: The maintenance commands :func:`maintenances` draws.
-MAINTENANCE_COMMANDS: Final = ("evaluate", "evaluate", "start", "verify", "complete", "cancel")
 
 
 @st.composite
@@ -771,7 +736,7 @@ def maintenances(draw: st.DrawFn, *, max_steps: int = 12) -> Maintenance:
     _walk(
         maintenance,
         menu,
-        draw(moves(MAINTENANCE_COMMANDS, rare=("cancel",), max_steps=max_steps)),
+        draw(moves(tuple(menu), rare=("cancel",), often=("evaluate",), max_steps=max_steps)),
         start,
     )
     return maintenance
@@ -810,20 +775,6 @@ def _case_menu(case: ProactiveCase) -> dict[str, Any]:
     }
 
 
-#: The proactive case commands :func:`proactive_cases` draws.
-PROACTIVE_CASE_COMMANDS: Final = (
-    "add_customers",
-    "plan",
-    "notify",
-    "acknowledge",
-    "report_problem",
-    "evaluate",
-    "resolve",
-    "close",
-    "cancel",
-)
-
-
 @st.composite
 def proactive_cases(draw: st.DrawFn, *, max_steps: int = 16) -> ProactiveCase:
     """Outreach cases after a random lifecycle: audience, plan, notices, answers,
@@ -836,12 +787,11 @@ def proactive_cases(draw: st.DrawFn, *, max_steps: int = 16) -> ProactiveCase:
         customers=draw(st.lists(st.sampled_from(["C-0", "C-1", "C-2"]), unique=True)),
         at=start,
     )
+    menu = _case_menu(case)
     _walk(
         case,
-        _case_menu(case),
-        draw(
-            moves(PROACTIVE_CASE_COMMANDS, rare=("resolve", "close", "cancel"), max_steps=max_steps)
-        ),
+        menu,
+        draw(moves(tuple(menu), rare=("resolve", "close", "cancel"), max_steps=max_steps)),
         start,
     )
     return case
@@ -876,21 +826,6 @@ def _program_menu(program: FeedbackProgram) -> dict[str, Any]:
     }
 
 
-#: The feedback program commands :func:`feedback_programs` draws.
-FEEDBACK_COMMANDS: Final = (
-    "enroll",
-    "unenroll",
-    "schedule_csat",
-    "cancel_survey",
-    "evaluate",
-    "record_response",
-    "record_response",
-    "pause",
-    "resume",
-    "retire",
-)
-
-
 @st.composite
 def feedback_programs(draw: st.DrawFn, *, max_steps: int = 16) -> FeedbackProgram:
     """Feedback programs after a random lifecycle: enrolments, CSAT surveys after
@@ -909,7 +844,10 @@ def feedback_programs(draw: st.DrawFn, *, max_steps: int = 16) -> FeedbackProgra
     )
     menu = _program_menu(program)
     _walk(
-        program, menu, draw(moves(FEEDBACK_COMMANDS, rare=("retire",), max_steps=max_steps)), start
+        program,
+        menu,
+        draw(moves(tuple(menu), rare=("retire",), often=("record_response",), max_steps=max_steps)),
+        start,
     )
     return program
 
@@ -973,9 +911,9 @@ def _customer_menu(customer: Customer) -> dict[str, Any]:
         found = cases.get(case_id)
         if found is None:
             found = ProactiveCase.detect(
-                case_id, signal="alert", summary="Disk full", customers=[customer.id], at=at
+                case_id, signal=Signal.ALERT, summary="Disk full", customers=[customer.id], at=at
             )
-            found.plan(message="Heads up.", channel="email", at=at)
+            found.plan(message="Heads up.", channel=Channel.EMAIL, at=at)
             cases[case_id] = found
         elif found.status == "planned":
             found.notify(at=at)
@@ -1001,7 +939,7 @@ def _customer_menu(customer: Customer) -> dict[str, Any]:
             at=at,
         )
 
-    identity = ("email", "phone", "sms")
+    identity = (Channel.EMAIL, Channel.PHONE, Channel.SMS)
     return {
         "add_identity": lambda at, c: customer.add_identity(
             identity[c % 3], " " if c == _BAD else f"user{c % 2}@example.com", at=at
@@ -1026,21 +964,6 @@ def _customer_menu(customer: Customer) -> dict[str, Any]:
     }
 
 
-#: The customer commands :func:`customers` draws.
-CUSTOMER_COMMANDS: Final = (
-    "add_identity",
-    "remove_identity",
-    "change_phase",
-    "churn",
-    "change_segment",
-    "record_usage_drop",
-    "record_ticket",
-    "record_incident",
-    "record_outreach",
-    "record_survey_response",
-)
-
-
 @st.composite
 def customers(draw: st.DrawFn, *, max_steps: int = 16) -> Customer:
     """Customer profiles after a random lifecycle: identities, phases, segments, and
@@ -1051,9 +974,11 @@ def customers(draw: st.DrawFn, *, max_steps: int = 16) -> Customer:
         name=draw(st.none() | st.just("Ada")),
         segment=draw(st.none() | st.sampled_from(["smb", "enterprise"])),
         phase=draw(st.sampled_from(list(CustomerPhase))),
-        identities=draw(st.sampled_from([{}, {"email": "Ada@Example.com"}, {"phone": "+1 555"}])),
+        identities=draw(
+            st.sampled_from([{}, {Channel.EMAIL: "Ada@Example.com"}, {Channel.PHONE: "+1 555"}])
+        ),
         at=start,
     )
     menu = _customer_menu(customer)
-    _walk(customer, menu, draw(moves(CUSTOMER_COMMANDS, max_steps=max_steps)), start)
+    _walk(customer, menu, draw(moves(tuple(menu), max_steps=max_steps)), start)
     return customer
