@@ -526,9 +526,19 @@ def attempt(aggregates: Any | Sequence[Any], command: Any) -> bool:
     return True
 
 
-def _walk(aggregate: Any, menu: dict[str, Any], steps: Sequence[Move], start: _dt.datetime) -> None:
+def _walk(
+    draw: st.DrawFn,
+    aggregate: Any,
+    menu: dict[str, Any],
+    start: _dt.datetime,
+    max_steps: int,
+    *,
+    rare: Sequence[str] = (),
+    often: Sequence[str] = (),
+) -> None:
+    """Draw :func:`moves` over ``menu`` and issue them on ``aggregate`` from ``start``."""
     at = start
-    for move in steps:
+    for move in draw(moves(tuple(menu), rare=rare, often=often, max_steps=max_steps)):
         when = at + _dt.timedelta(minutes=move.minutes)
         action = functools.partial(menu[move.command], when, move.choice)
         if attempt(aggregate, action) and when > at:
@@ -611,13 +621,7 @@ def ticket_lifecycles(
         at=start,
         **draw(ticket_openings()),
     )
-    menu = _ticket_menu(ticket)
-    _walk(
-        ticket,
-        menu,
-        draw(moves(tuple(menu), rare=("confirm", "auto_close"), max_steps=max_steps)),
-        start,
-    )
+    _walk(draw, ticket, _ticket_menu(ticket), start, max_steps, rare=("confirm", "auto_close"))
     return ticket
 
 
@@ -689,12 +693,13 @@ def incidents(draw: st.DrawFn, *, max_steps: int = 16) -> Incident:
         notify=bool(customers) and draw(st.booleans()),
         at=start,
     )
-    menu = _incident_menu(incident)
     _walk(
+        draw,
         incident,
-        menu,
-        draw(moves(tuple(menu), rare=("resolve", "publish_postmortem"), max_steps=max_steps)),
+        _incident_menu(incident),
         start,
+        max_steps,
+        rare=("resolve", "publish_postmortem"),
     )
     return incident
 
@@ -732,12 +737,14 @@ def maintenances(draw: st.DrawFn, *, max_steps: int = 12) -> Maintenance:
         ],
         at=start,
     )
-    menu = _maintenance_menu(maintenance)
     _walk(
+        draw,
         maintenance,
-        menu,
-        draw(moves(tuple(menu), rare=("cancel",), often=("evaluate",), max_steps=max_steps)),
+        _maintenance_menu(maintenance),
         start,
+        max_steps,
+        rare=("cancel",),
+        often=("evaluate",),
     )
     return maintenance
 
@@ -787,13 +794,7 @@ def proactive_cases(draw: st.DrawFn, *, max_steps: int = 16) -> ProactiveCase:
         customers=draw(st.lists(st.sampled_from(["C-0", "C-1", "C-2"]), unique=True)),
         at=start,
     )
-    menu = _case_menu(case)
-    _walk(
-        case,
-        menu,
-        draw(moves(tuple(menu), rare=("resolve", "close", "cancel"), max_steps=max_steps)),
-        start,
-    )
+    _walk(draw, case, _case_menu(case), start, max_steps, rare=("resolve", "close", "cancel"))
     return case
 
 
@@ -842,12 +843,14 @@ def feedback_programs(draw: st.DrawFn, *, max_steps: int = 16) -> FeedbackProgra
         ces_method=draw(st.sampled_from(list(CESMethod))),
         at=start,
     )
-    menu = _program_menu(program)
     _walk(
+        draw,
         program,
-        menu,
-        draw(moves(tuple(menu), rare=("retire",), often=("record_response",), max_steps=max_steps)),
+        _program_menu(program),
         start,
+        max_steps,
+        rare=("retire",),
+        often=("record_response",),
     )
     return program
 
@@ -979,6 +982,5 @@ def customers(draw: st.DrawFn, *, max_steps: int = 16) -> Customer:
         ),
         at=start,
     )
-    menu = _customer_menu(customer)
-    _walk(customer, menu, draw(moves(tuple(menu), max_steps=max_steps)), start)
+    _walk(draw, customer, _customer_menu(customer), start, max_steps)
     return customer
