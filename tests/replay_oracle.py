@@ -226,42 +226,56 @@ def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -
 
 
 def _template_reply(replay: _Replay, event: Replied) -> None:
-    """A reply from a response template, with the actions recorded with it."""
+    """A reply from a response template, with the actions it may have recorded with it
+    (in the template's order: priority, tags, status), the most actions first."""
     ticket: Ticket = replay.obj
-    rest = replay.events[replay.index + 1 :]
-    actions: dict[str, Any] = {}
+    actions: list[tuple[str, Any]] = []
     resolution = None
-    for later in rest:
-        if later.at_us != event.at_us:
+    for later in replay.events[replay.index + 1 :]:
+        order = [name for name, _ in actions]
+        if later.at_us != event.at_us or "set_status" in order:
             break
         if (
             type(later) is PriorityChanged
-            and "set_priority" not in actions
+            and not order
             and later.reason == f"template {event.template}"
         ):
-            actions["set_priority"] = later.to_priority
-        elif type(later) is Tagged and "add_tags" not in actions:
-            actions["add_tags"] = sorted(later.tags)
+            actions.append(("set_priority", later.to_priority))
+        elif type(later) is Tagged and "add_tags" not in order:
+            actions.append(("add_tags", sorted(later.tags)))
         elif type(later) is StatusChanged and later.trigger in (
             "resume",
             "set_pending",
             "put_on_hold",
         ):
-            actions["set_status"] = later.to_status
-            break
-        elif type(later) is Solved:
-            actions["set_status"] = TicketStatus.SOLVED
+            actions.append(("set_status", later.to_status))
+        elif type(later) is Solved and later.actor == event.author:
+            actions.append(("set_status", TicketStatus.SOLVED))
             resolution = later.resolution
-            break
         else:
             break
     body = str(event.body).replace("{", "{{").replace("}", "}}")
+    problem: Irreproducible | None = None
+    for count in range(len(actions), -1, -1):
+        chosen = dict(actions[:count])
 
-    def apply() -> None:
-        template = ResponseTemplate(str(event.template), body, **actions)
-        ticket.apply_template(template, agent=event.author, resolution=resolution, at=replay.at())
+        def apply(chosen: dict[str, Any] = chosen) -> None:
+            template = ResponseTemplate(str(event.template), body, **chosen)
+            solving = chosen.get("set_status") is TicketStatus.SOLVED
+            ticket.apply_template(
+                template,
+                agent=event.author,
+                resolution=resolution if solving else None,
+                at=replay.at(),
+            )
 
-    replay.issue("Ticket.apply_template", apply)
+        try:
+            replay.issue("Ticket.apply_template", apply)
+            return
+        except Irreproducible as error:
+            problem = problem or error
+    assert problem is not None
+    raise problem
 
 
 def _ladders(ticket: Ticket, event: Escalated | DeEscalated) -> list[TierLadder | None]:
@@ -304,7 +318,7 @@ def _move_tier(replay: _Replay, event: Escalated | DeEscalated) -> None:
             )
             return
         except Irreproducible as error:
-            problem = error
+            problem = problem or error
     assert problem is not None
     raise problem
 

@@ -84,7 +84,6 @@ _seeds = st.integers(0, 2**32 - 1)
 # --- one test per aggregate type ---------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="issue 16: tickets load impossible histories")
 @fuzz
 @given(ticket_lifecycles(), _seeds)
 def test_ticket_documents_load_only_what_commands_record(ticket: Ticket, seed: int) -> None:
