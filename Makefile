@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs docs-serve bench clean
+.PHONY: demo test lint typecheck pytest fuzz-deep docs docs-serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+# The load-guarantee fuzzer and the atomicity properties with many more examples
+# (hypothesis profile "deep", shrinking on); minutes, not seconds.
+fuzz-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep SUPPORTFLOW_FUZZ_MUTATIONS=12 $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/test_load_fuzz.py tests/test_atomicity.py tests/test_replay_oracle.py
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site

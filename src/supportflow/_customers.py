@@ -775,6 +775,7 @@ class Customer(ProactiveAggregate):
                 "the timeline",
                 field="occurred_at",
             )
+        self._check_source(event, kind, reference, occurred)
         self._timeline.append(
             TimelineEntry(
                 kind=kind,
@@ -784,6 +785,45 @@ class Customer(ProactiveAggregate):
                 at_us=occurred,
             )
         )
+
+    def _check_source(
+        self, event: CustomerActivityRecorded, kind: TimelineKind, reference: str, us: int
+    ) -> None:
+        """What the ``record_*`` command reading the source gives for ``kind``: the
+        entry that comes first for the same reference (a ticket's opening, an outreach
+        notice, an incident's start), the channel it has, and whether a detail is set."""
+        first = _FIRST_OF.get(kind)
+        opening: TimelineEntry | None = None
+        if first is not None:
+            opening = next(
+                (e for e in self._timeline if e.kind is first and e.reference_id == reference),
+                None,
+            )
+            if opening is None or opening.at_us > us:
+                raise InvalidArgument(
+                    f"{kind.value} of {reference} comes after its {first.value}",
+                    field="kind",
+                )
+            if event.channel != opening.channel:
+                raise InvalidArgument(
+                    f"{kind.value} of {reference} keeps the channel of its {first.value}",
+                    field="channel",
+                )
+        elif kind is TimelineKind.TICKET_OPENED and any(
+            e.kind is kind and e.reference_id == reference for e in self._timeline
+        ):
+            raise InvalidArgument(f"ticket {reference} was opened already", field="kind")
+        elif kind is TimelineKind.INCIDENT_AFFECTED and event.channel is not None:
+            raise InvalidArgument("an incident reaches a customer on no channel", field="channel")
+        detailed = kind in _DETAILED
+        if (event.detail is None) is detailed:
+            raise InvalidArgument(
+                f"a {kind.value} entry {'has' if detailed else 'has no'} detail", field="detail"
+            )
+        if kind is TimelineKind.OUTREACH_ANSWERED and event.detail not in _ANSWERS:
+            raise InvalidArgument(
+                f"an outreach answer is one of {', '.join(sorted(_ANSWERS))}", field="detail"
+            )
 
     def _on_survey(self, event: CustomerSurveyAnswered) -> None:
         self._target("record")
@@ -864,6 +904,26 @@ def _happened_before(us: object, recorded_us: int, name: str) -> int:
         )
     return us
 
+
+# The entry each kind follows for the same reference (the record_* commands give it
+# first), the kinds that carry a detail, and the answers an outreach records.
+_FIRST_OF: Final = {
+    TimelineKind.TICKET_REOPENED: TimelineKind.TICKET_OPENED,
+    TimelineKind.TICKET_SOLVED: TimelineKind.TICKET_OPENED,
+    TimelineKind.TICKET_CLOSED: TimelineKind.TICKET_OPENED,
+    TimelineKind.SLA_BREACHED: TimelineKind.TICKET_OPENED,
+    TimelineKind.OUTREACH_ANSWERED: TimelineKind.OUTREACH_NOTIFIED,
+    TimelineKind.INCIDENT_RESOLVED: TimelineKind.INCIDENT_AFFECTED,
+}
+_DETAILED: Final = frozenset(
+    {
+        TimelineKind.TICKET_OPENED,
+        TimelineKind.OUTREACH_NOTIFIED,
+        TimelineKind.OUTREACH_ANSWERED,
+        TimelineKind.INCIDENT_AFFECTED,
+    }
+)
+_ANSWERS: Final = frozenset({"acknowledged", "problem_reported"})
 
 # Timeline entries that have their own event (not CustomerActivityRecorded).
 _OWN_EVENT_KINDS: Final = frozenset({TimelineKind.SURVEY_ANSWERED, TimelineKind.USAGE_DROPPED})

@@ -33,11 +33,16 @@ The strategies:
   SLA clocks and escalation attached;
 * :func:`agents`, :func:`rosters` and :func:`routing_policies` - routing inputs:
   agents with skills, channels, tiers, loads up to and over capacity and shifts.
+* :func:`ticket_lifecycles`, :func:`incidents`, :func:`maintenances`,
+  :func:`proactive_cases`, :func:`feedback_programs`, :func:`customers` - every
+  aggregate after a whole random lifecycle of its public commands (drawn as
+  :func:`moves`), each refused command checked to change nothing (:func:`attempt`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Sequence
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -45,7 +50,9 @@ from zoneinfo import ZoneInfo
 import attrs
 from hypothesis import strategies as st
 
+from ._aggregate import atomic
 from ._calendars import BusinessCalendar
+from ._customers import Customer, CustomerPhase
 from ._errors import InvalidArgument, SupportflowError
 from ._escalation import Tier, TierLadder
 from ._escalation_policy import (
@@ -60,29 +67,44 @@ from ._escalation_policy import (
     SLABreach,
     SLAThreshold,
 )
+from ._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
+from ._incidents import Incident, IncidentImpact, IncidentStatus
+from ._maintenance import Maintenance
+from ._outreach import ProactiveCase, Signal
 from ._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
 from ._sla import Metric, SLAConditions, SLAPolicy, SLAPolicySet
-from ._taxonomy import Channel, LifecyclePhase, Priority, Topic
+from ._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
+from ._templates import ResponseTemplate
 from ._tickets import Ticket
+from ._time import at_us
 
 __all__ = [
     "COMMANDS",
     "TIMEZONES",
+    "Move",
     "Step",
     "agents",
+    "attempt",
     "aware_datetimes",
     "business_calendars",
     "calendar_dates",
     "calendar_hours",
     "calendar_specs",
+    "customers",
     "escalation_policies",
+    "feedback_programs",
+    "incidents",
     "lifecycles",
+    "maintenances",
+    "moves",
     "play",
+    "proactive_cases",
     "rosters",
     "routing_policies",
     "sla_policies",
     "sla_policy_sets",
     "team_names",
+    "ticket_lifecycles",
     "ticket_openings",
     "tickets",
     "tier_ladders",
@@ -480,3 +502,533 @@ def routing_policies(draw: st.DrawFn) -> RoutingPolicy:
     """A routing policy: any strategy, with or without a rotation of 1 hour to 10 days."""
     rotation = draw(st.one_of(st.none(), _durations(60, 10 * 24 * 60)))
     return RoutingPolicy(draw(st.sampled_from(list(RoutingStrategy))), rotation=rotation)
+
+
+# --- whole lifecycles of every aggregate, through the public commands ------------------
+#
+# Each strategy below opens an aggregate, then draws a list of :class:`Move` steps and
+# issues them with :func:`attempt`: a command the aggregate refuses (wrong state, bad
+# argument, an instant before the latest event) is skipped, after checking that it
+# changed nothing (the atomicity property). Instants only move forward between
+# accepted commands; ties are frequent and a few moves go back in time on purpose.
+
+
+@attrs.frozen
+class Move:
+    """One drawn command: its name, ``minutes`` after the latest accepted instant
+    (negative: earlier, refused) and ``choice``, a small int picking the arguments
+    (0-5; some choices are bad arguments, refused)."""
+
+    command: str
+    minutes: int
+    choice: int
+
+
+def moves(
+    commands: Sequence[str],
+    *,
+    rare: Sequence[str] = (),
+    often: Sequence[str] = (),
+    max_steps: int = 20,
+) -> st.SearchStrategy[list[Move]]:
+    """Lists of :class:`Move` over ``commands`` (those in ``rare``, the final ones,
+    drawn a sixth as often, those in ``often`` twice as often), at least half of
+    ``max_steps`` long: gaps of zero (ties), minutes, hours or days, and now and then
+    an earlier instant."""
+    minutes = st.one_of(
+        st.just(0),
+        st.integers(1, 120),
+        st.integers(121, 24 * 60),
+        st.integers(1, 9 * 24 * 60),
+        st.integers(-600, -1),
+    )
+    weight = {name: 1 if name in rare else 12 if name in often else 6 for name in commands}
+    weighted = [name for name in commands for _ in range(weight[name])]
+    return st.lists(
+        st.builds(Move, st.sampled_from(weighted), minutes, st.integers(0, 5)),
+        min_size=max_steps // 2,
+        max_size=max_steps,
+    )
+
+
+def _snapshot(aggregate: Any) -> tuple[Any, int, tuple[Any, ...]]:
+    return (aggregate.to_dict(), aggregate.version, aggregate.history)
+
+
+def attempt(aggregates: Any | Sequence[Any], command: Any) -> bool:
+    """Run ``command()``; True when it was accepted. When it raises a
+    :class:`~supportflow.SupportflowError`, check that every aggregate in
+    ``aggregates`` is exactly as before (``to_dict()``, version and history; else
+    :class:`AssertionError`) and return False."""
+    group = list(aggregates) if isinstance(aggregates, list | tuple) else [aggregates]
+    before = [_snapshot(aggregate) for aggregate in group]
+    try:
+        command()
+    except SupportflowError as error:
+        for aggregate, then in zip(group, before, strict=True):
+            if _snapshot(aggregate) != then:
+                raise AssertionError(
+                    f"a refused command changed {aggregate!r} ({type(error).__name__}: {error})"
+                ) from error
+        return False
+    return True
+
+
+def _walk(
+    draw: st.DrawFn,
+    aggregate: Any,
+    menu: dict[str, Any],
+    start: _dt.datetime,
+    max_steps: int,
+    *,
+    rare: Sequence[str] = (),
+    often: Sequence[str] = (),
+) -> None:
+    """Draw :func:`moves` over ``menu`` and issue them on ``aggregate`` from ``start``."""
+    at = start
+    for move in draw(moves(tuple(menu), rare=rare, often=often, max_steps=max_steps)):
+        when = at + _dt.timedelta(minutes=move.minutes)
+        action = functools.partial(menu[move.command], when, move.choice)
+        if attempt(aggregate, action) and when > at:
+            at = when
+
+
+_BAD: Final = 4  # the choice that passes a bad argument where a command takes one
+_TEMPLATES: Final = (
+    lambda: ResponseTemplate("ack", "Hello {customer.id}, we are on it."),
+    lambda: ResponseTemplate(
+        "wait", "Waiting for you.", set_status="pending", add_tags=["waiting"]
+    ),
+    lambda: ResponseTemplate("done", "Fixed.", set_status="solved", set_priority="low"),
+)
+
+
+def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
+    def agent(choice: int) -> str:
+        return " " if choice == _BAD else _AGENTS[choice % len(_AGENTS)]
+
+    def auto_close(at: _dt.datetime, choice: int) -> None:
+        due = ticket.auto_close_at
+        ticket.auto_close(at=due if due is not None and choice % 2 else at)
+
+    return {
+        "assign": lambda at, c: ticket.assign(agent(c), team="l2" if c == 5 else None, at=at),
+        "reply": lambda at, c: ticket.reply(agent(c), "Looking into it.", at=at),
+        "add_note": lambda at, c: ticket.add_note(agent(c), "internal", at=at),
+        "customer_message": lambda at, c: ticket.customer_message(
+            "Any news?", channel="bogus" if c == _BAD else None, at=at
+        ),
+        "set_pending": lambda at, c: ticket.set_pending(at=at),
+        "put_on_hold": lambda at, c: ticket.put_on_hold(at=at),
+        "resume": lambda at, c: ticket.resume(at=at),
+        "solve": lambda at, c: ticket.solve("" if c == _BAD else "fixed", at=at),
+        "confirm": lambda at, c: ticket.confirm(at=at),
+        "auto_close": auto_close,
+        "change_priority": lambda at, c: ticket.change_priority(
+            "bogus" if c == _BAD else list(Priority)[c % 4], reason="triage", at=at
+        ),
+        "tag": lambda at, c: ticket.tag("bad tag" if c == _BAD else f"tag-{c % 3}", at=at),
+        "untag": lambda at, c: ticket.untag(f"tag-{c % 3}", at=at),
+        "link": lambda at, c: ticket.link(ticket.id if c == _BAD else f"T-other-{c}", at=at),
+        "escalate": lambda at, c: ticket.escalate(
+            reason="needs expertise", actor=agent(c), to_tier=None if c < 2 else c, at=at
+        ),
+        "de_escalate": lambda at, c: ticket.de_escalate(
+            reason="back to front line", actor=agent(c), to_tier=None if c < 3 else c - 3, at=at
+        ),
+        "notify_manager": lambda at, c: ticket.notify_manager(
+            role="" if c == _BAD else "lead", reason="customer upset", at=at
+        ),
+        "request_escalation": lambda at, c: ticket.request_escalation(
+            reason="too slow", channel=None if c % 2 else "phone", at=at
+        ),
+        "apply_template": lambda at, c: ticket.apply_template(
+            _TEMPLATES[c % len(_TEMPLATES)](), agent=agent(c), at=at
+        ),
+        "evaluate": lambda at, c: ticket.evaluate(at=at),
+    }
+
+
+@st.composite
+def ticket_lifecycles(
+    draw: st.DrawFn,
+    *,
+    sla: st.SearchStrategy[SLAPolicySet | None] | None = None,
+    escalation: st.SearchStrategy[EscalationPolicy | None] | None = None,
+    max_steps: int = 20,
+) -> Ticket:
+    """Tickets after a random lifecycle of every ticket command (escalation and
+    response templates included), refused commands checked to change nothing (see
+    :func:`attempt`). ``sla`` / ``escalation``: strategies for the policies attached
+    (the ticket keeps them: reload its document with the same policies)."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    ticket = Ticket.open(
+        draw(st.from_regex(r"T-[0-9]{1,6}", fullmatch=True)),
+        sla=None if sla is None else draw(sla),
+        escalation=None if escalation is None else draw(escalation),
+        at=start,
+        **draw(ticket_openings()),
+    )
+    _walk(draw, ticket, _ticket_menu(ticket), start, max_steps, rare=("confirm", "auto_close"))
+    return ticket
+
+
+def _ids(prefix: str, choice: int) -> list[str]:
+    return [] if choice == _BAD else [f"{prefix}-{choice % 3}"]
+
+
+def _incident_menu(incident: Incident) -> dict[str, Any]:
+    tickets: dict[str, Ticket] = {}
+
+    def update(at: _dt.datetime, choice: int) -> None:
+        incident.post_update(
+            "" if choice == _BAD else "Still on it.",
+            status=list(IncidentStatus)[choice % 3],
+            impact=list(IncidentImpact)[choice % 4],
+            components=_ids("api", choice),
+            customers=_ids("C", choice + 1),
+            notify=choice % 2 == 0,
+            at=at,
+        )
+
+    def link(at: _dt.datetime, choice: int) -> None:
+        ticket_id = f"T-{choice % 4}"
+        ticket = tickets.get(ticket_id) or Ticket.open(
+            ticket_id,
+            customer_id="C-1",
+            subject="Down",
+            topic="troubleshooting",
+            channel="email",
+            at=at,
+        )
+        incident.link_ticket(ticket_id, at=at)
+        if ticket_id not in tickets:
+            if choice % 2:
+                ticket.assign("ana", at=at)
+            tickets[ticket_id] = ticket
+
+    def resolve(at: _dt.datetime, choice: int) -> None:
+        agent = "" if choice == _BAD else "ana"
+        linked = [tickets[ticket_id] for ticket_id in incident.linked_tickets]
+        with atomic(incident, *linked):
+            incident.resolve("Fixed.", tickets=linked, template=_TEMPLATES[0](), agent=agent, at=at)
+
+    return {
+        "post_update": update,
+        "identify": lambda at, c: incident.identify("Found it.", at=at),
+        "monitor": lambda at, c: incident.monitor("Watching.", notify=c % 2 == 0, at=at),
+        "link_ticket": link,
+        "resolve": resolve,
+        "publish_postmortem": lambda at, c: incident.publish_postmortem(
+            " " if c == _BAD else "What happened.", at=at
+        ),
+    }
+
+
+@st.composite
+def incidents(draw: st.DrawFn, *, max_steps: int = 16) -> Incident:
+    """Incidents after a random lifecycle: updates moving between statuses, linked
+    tickets, resolution (solving the linked tickets) and postmortem."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    customers = draw(st.lists(st.sampled_from(["C-0", "C-1", "C-2"]), unique=True, max_size=2))
+    incident = Incident.declare(
+        draw(st.from_regex(r"INC-[0-9]{1,4}", fullmatch=True)),
+        title="API errors",
+        body="Investigating.",
+        impact=draw(st.sampled_from(list(IncidentImpact))),
+        components=draw(st.lists(st.sampled_from(["api", "web"]), unique=True, max_size=2)),
+        customers=customers,
+        notify=bool(customers) and draw(st.booleans()),
+        at=start,
+    )
+    _walk(
+        draw,
+        incident,
+        _incident_menu(incident),
+        start,
+        max_steps,
+        rare=("resolve", "publish_postmortem"),
+    )
+    return incident
+
+
+def _maintenance_menu(maintenance: Maintenance) -> dict[str, Any]:
+    def body(choice: int) -> str | None:
+        return " " if choice == _BAD else (None if choice % 2 else "Update.")
+
+    return {
+        "evaluate": lambda at, c: maintenance.evaluate(at=at),
+        "start": lambda at, c: maintenance.start(body=body(c), at=at),
+        "verify": lambda at, c: maintenance.verify(body=body(c), at=at),
+        "complete": lambda at, c: maintenance.complete(body=body(c), at=at),
+        "cancel": lambda at, c: maintenance.cancel("" if c == _BAD else "Postponed.", at=at),
+    }
+
+
+@st.composite
+def maintenances(draw: st.DrawFn, *, max_steps: int = 12) -> Maintenance:
+    """Maintenance windows after a random lifecycle: notices sent by evaluation
+    (some lead times already past at scheduling), start, verification, completion or
+    cancellation."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    begins = start.astimezone(_dt.UTC) + _dt.timedelta(minutes=draw(st.integers(0, 10 * 24 * 60)))
+    maintenance = Maintenance.schedule(
+        draw(st.from_regex(r"MNT-[0-9]{1,4}", fullmatch=True)),
+        title="Database upgrade",
+        starts_at=begins,
+        ends_at=begins + _dt.timedelta(minutes=draw(st.integers(1, 600))),
+        customers=draw(st.lists(st.sampled_from(["C-0", "C-1", "C-2"]), unique=True, min_size=1)),
+        components=draw(st.lists(st.sampled_from(["db", "api"]), unique=True, max_size=2)),
+        lead_times=[
+            _dt.timedelta(hours=hours)
+            for hours in draw(st.lists(st.integers(0, 24 * 8), unique=True, max_size=4))
+        ],
+        at=start,
+    )
+    _walk(
+        draw,
+        maintenance,
+        _maintenance_menu(maintenance),
+        start,
+        max_steps,
+        rare=("cancel",),
+        often=("evaluate",),
+    )
+    return maintenance
+
+
+def _case_menu(case: ProactiveCase) -> dict[str, Any]:
+    counter = [0]
+
+    def customer(choice: int) -> str:
+        return f"C-{choice % 3}"
+
+    def report(at: _dt.datetime, choice: int) -> None:
+        counter[0] += 1
+        case.report_problem(
+            customer(choice),
+            ticket_id=f"T-{case.id}-{counter[0]}",
+            body="" if choice == _BAD else "It broke.",
+            at=at,
+        )
+
+    return {
+        "add_customers": lambda at, c: case.add_customers(_ids("C", c), at=at),
+        "plan": lambda at, c: case.plan(
+            message="Heads up.",
+            channel=list(Channel)[c % 3],
+            answer_within=_dt.timedelta(hours=0 if c == _BAD else 6 * (c + 1)),
+            at=at,
+        ),
+        "notify": lambda at, c: case.notify(customers=None if c % 2 else [customer(c)], at=at),
+        "acknowledge": lambda at, c: case.acknowledge(customer(c), at=at),
+        "report_problem": report,
+        "evaluate": lambda at, c: case.evaluate(at=at),
+        "resolve": lambda at, c: case.resolve("" if c == _BAD else "Fixed.", at=at),
+        "close": lambda at, c: case.close(at=at),
+        "cancel": lambda at, c: case.cancel("" if c == _BAD else "False alarm.", at=at),
+    }
+
+
+@st.composite
+def proactive_cases(draw: st.DrawFn, *, max_steps: int = 16) -> ProactiveCase:
+    """Outreach cases after a random lifecycle: audience, plan, notices, answers,
+    no answers recorded by evaluation, resolution, closing or cancellation."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    case = ProactiveCase.detect(
+        draw(st.from_regex(r"PC-[0-9]{1,4}", fullmatch=True)),
+        signal=draw(st.sampled_from(list(Signal))),
+        summary="Certificate expires soon",
+        customers=draw(st.lists(st.sampled_from(["C-0", "C-1", "C-2"]), unique=True)),
+        at=start,
+    )
+    _walk(draw, case, _case_menu(case), start, max_steps, rare=("resolve", "close", "cancel"))
+    return case
+
+
+def _program_menu(program: FeedbackProgram) -> dict[str, Any]:
+    def survey(choice: int) -> str:
+        surveys = program.surveys
+        return surveys[choice % len(surveys)].survey_id if surveys else "none"
+
+    def respond(at: _dt.datetime, choice: int) -> None:
+        score = -1 if choice == _BAD else choice % 4 + 1
+        program.record_response(survey(choice), score, comment="ok" if choice % 2 else None, at=at)
+
+    return {
+        "enroll": lambda at, c: program.enroll(f"C-{c % 3}", at=at),
+        "unenroll": lambda at, c: program.unenroll(f"C-{c % 3}", at=at),
+        "schedule_csat": lambda at, c: program.schedule_csat(
+            f"T-{c % 3}",
+            customer_id=f"C-{c % 3}",
+            solved_at=at + _dt.timedelta(hours=1 if c == _BAD else -c),
+            at=at,
+        ),
+        "cancel_survey": lambda at, c: program.cancel_survey(
+            survey(c), reason="" if c == _BAD else "Reopened.", at=at
+        ),
+        "evaluate": lambda at, c: program.evaluate(at=at),
+        "record_response": respond,
+        "pause": lambda at, c: program.pause(at=at),
+        "resume": lambda at, c: program.resume(at=at),
+        "retire": lambda at, c: program.retire(at=at),
+    }
+
+
+@st.composite
+def feedback_programs(draw: st.DrawFn, *, max_steps: int = 16) -> FeedbackProgram:
+    """Feedback programs after a random lifecycle: enrolments, CSAT surveys after
+    solves, NPS/CES cadences sent by evaluation (also after a pause), answers."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    days = st.none() | st.integers(1, 10).map(lambda d: _dt.timedelta(days=d))
+    program = FeedbackProgram.create(
+        draw(st.from_regex(r"FP-[0-9]{1,4}", fullmatch=True)),
+        csat_delay=_dt.timedelta(minutes=draw(st.integers(0, 6 * 60))),
+        csat_scale=draw(st.sampled_from([3, 5, 7, 10])),
+        nps_every=draw(days),
+        ces_every=draw(days),
+        ces_scale=draw(st.sampled_from([5, 7])),
+        ces_method=draw(st.sampled_from(list(CESMethod))),
+        at=start,
+    )
+    _walk(
+        draw,
+        program,
+        _program_menu(program),
+        start,
+        max_steps,
+        rare=("retire",),
+        often=("record_response",),
+    )
+    return program
+
+
+def _customer_menu(customer: Customer) -> dict[str, Any]:
+    tickets: dict[str, Ticket] = {}
+    incidents_: dict[str, Incident] = {}
+    cases: dict[str, ProactiveCase] = {}
+
+    def ticket(at: _dt.datetime, choice: int) -> None:
+        ticket_id = f"T-{customer.id}-{choice % 2}"
+        found = tickets.get(ticket_id)
+        if found is None:
+            found = Ticket.open(
+                ticket_id,
+                customer_id=customer.id,
+                subject="Login",
+                topic="how_to",
+                channel="email",
+                at=at,
+            )
+            tickets[ticket_id] = found
+        elif found.status is TicketStatus.SOLVED:
+            attempt(
+                found,
+                lambda: (
+                    found.confirm(at=at)
+                    if choice % 2
+                    else found.customer_message("Back again.", at=at)
+                ),
+            )
+        else:
+            attempt(found, lambda: found.assign("ana", at=at))
+            attempt(found, lambda: found.solve("done", at=at))
+        customer.record_ticket(found, at=at)
+
+    def incident(at: _dt.datetime, choice: int) -> None:
+        incident_id = f"INC-{choice % 2}"
+        found = incidents_.get(incident_id)
+        if found is None:
+            found = Incident.declare(
+                incident_id,
+                title="Outage",
+                body="Investigating.",
+                impact="major",  # type: ignore[arg-type]
+                customers=[customer.id],
+                at=at,
+            )
+            incidents_[incident_id] = found
+        else:
+            attempt(
+                found,
+                lambda: found.resolve(
+                    "Fixed.", tickets=[], template=_TEMPLATES[0](), agent="ana", at=at
+                ),
+            )
+        customer.record_incident(found, at=at)
+
+    def outreach(at: _dt.datetime, choice: int) -> None:
+        case_id = f"PC-{choice % 2}"
+        found = cases.get(case_id)
+        if found is None:
+            found = ProactiveCase.detect(
+                case_id, signal=Signal.ALERT, summary="Disk full", customers=[customer.id], at=at
+            )
+            found.plan(message="Heads up.", channel=Channel.EMAIL, at=at)
+            cases[case_id] = found
+        elif found.status == "planned":
+            found.notify(at=at)
+        else:
+            attempt(found, lambda: found.acknowledge(customer.id, at=at))
+        customer.record_outreach(found, at=at)
+
+    def survey(at: _dt.datetime, choice: int) -> None:
+        customer.record_survey_response(
+            SurveyResponse(
+                survey_id=f"S-{choice % 3}",
+                kind=SurveyKind.CSAT,
+                customer_id=customer.id,
+                ticket_id=None,
+                score=7 if choice == _BAD else choice % 5 + 1,
+                scale_min=1,
+                scale_max=5,
+                method="satisfaction",
+                channel=None,
+                comment=None,
+                at_us=at_us(at),
+            ),
+            at=at,
+        )
+
+    identity = (Channel.EMAIL, Channel.PHONE, Channel.SMS)
+    return {
+        "add_identity": lambda at, c: customer.add_identity(
+            identity[c % 3], " " if c == _BAD else f"user{c % 2}@example.com", at=at
+        ),
+        "remove_identity": lambda at, c: customer.remove_identity(
+            identity[c % 3], f"user{c % 2}@example.com", at=at
+        ),
+        "change_phase": lambda at, c: customer.change_phase(
+            list(CustomerPhase)[c % len(CustomerPhase)], reason="contract", at=at
+        ),
+        "churn": lambda at, c: customer.churn(reason="" if c == _BAD else "price", at=at),
+        "change_segment": lambda at, c: customer.change_segment(
+            None if c % 3 == 0 else ["smb", "enterprise"][c % 2], at=at
+        ),
+        "record_usage_drop": lambda at, c: customer.record_usage_drop(
+            (0.0, 12.5, 40, 75.0, float("nan"), 100)[c], measure="logins" if c % 2 else None, at=at
+        ),
+        "record_ticket": ticket,
+        "record_incident": incident,
+        "record_outreach": outreach,
+        "record_survey_response": survey,
+    }
+
+
+@st.composite
+def customers(draw: st.DrawFn, *, max_steps: int = 16) -> Customer:
+    """Customer profiles after a random lifecycle: identities, phases, segments, and
+    timeline facts recorded from their tickets, incidents, outreach and surveys."""
+    start = draw(aware_datetimes(min_value=_dt.datetime(2024, 1, 1)))
+    customer = Customer.register(
+        draw(st.from_regex(r"C-[0-9]{1,4}", fullmatch=True)),
+        name=draw(st.none() | st.just("Ada")),
+        segment=draw(st.none() | st.sampled_from(["smb", "enterprise"])),
+        phase=draw(st.sampled_from(list(CustomerPhase))),
+        identities=draw(
+            st.sampled_from([{}, {Channel.EMAIL: "Ada@Example.com"}, {Channel.PHONE: "+1 555"}])
+        ),
+        at=start,
+    )
+    _walk(draw, customer, _customer_menu(customer), start, max_steps)
+    return customer

@@ -1,0 +1,140 @@
+"""The load guarantee, fuzzed: every document that loads is one the commands record.
+
+Real documents come from whole lifecycles (``supportflow.testing``); each is mutated
+as a host's fuzzer would (see ``document_mutations``), as it is and with its snapshot
+fields rewritten to agree with the mutated history. ``from_dict`` must then raise
+:class:`SchemaError` naming a field (and nothing else: no RecursionError,
+OverflowError, KeyError...) or return an object whose history the public commands
+reproduce event by event (``replay_oracle``), with the same ``to_dict()``.
+
+The deep run (``make fuzz-deep``) draws many more documents and mutations.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+from document_mutations import mutate, resync, verdict
+from replay_oracle import reproduce
+from supportflow import (
+    Customer,
+    FeedbackProgram,
+    Incident,
+    Maintenance,
+    ProactiveCase,
+    Ticket,
+)
+from supportflow.testing import (
+    customers,
+    escalation_policies,
+    feedback_programs,
+    incidents,
+    maintenances,
+    proactive_cases,
+    sla_policy_sets,
+    ticket_lifecycles,
+)
+
+#: Mutations per drawn document (the deep run raises it with SUPPORTFLOW_FUZZ_MUTATIONS).
+MUTATIONS = int(os.environ.get("SUPPORTFLOW_FUZZ_MUTATIONS", "4"))
+#: Shrinking a counterexample of these tests takes a minute: done in the deep run, or
+#: with SUPPORTFLOW_FUZZ_SHRINK=1; the quick profiles report the first one found.
+_SHRINK = os.environ.get("SUPPORTFLOW_FUZZ_SHRINK") == "1" or (
+    os.environ.get("HYPOTHESIS_PROFILE") == "deep"
+)
+fuzz = settings(
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, *([Phase.shrink] if _SHRINK else [])]
+)
+
+
+def _loader(cls: type, config: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
+    return lambda document: cls.from_dict(document, **config)  # type: ignore[attr-defined]
+
+
+def check_mutations(obj: Any, config: dict[str, Any], seed: int) -> None:
+    """The unmutated document reproduces; each mutation is refused or reproduces."""
+    cls = type(obj)
+    load = _loader(cls, config)
+    document = obj.to_dict()
+    assert reproduce(obj, **config).to_dict() == document
+    assert verdict(document, load, config).outcome == "reproduced"
+    rng = random.Random(seed)
+    for _ in range(MUTATIONS):
+        mutation = mutate(document, rng)
+        removed = mutation.field if mutation.value == "removed" else None
+        variants = [mutation.document]
+        if mutation.index is not None:
+            synced = resync(mutation.document, cls, config)
+            if synced is not None:
+                variants.append(synced)
+        for variant in variants:
+            found = verdict(variant, load, config, removed)
+            assert found.outcome != "impossible", f"{mutation}: {found.reason}"
+
+
+_seeds = st.integers(0, 2**32 - 1)
+
+# --- one test per aggregate type ---------------------------------------------------------
+
+
+@fuzz
+@given(ticket_lifecycles(), _seeds)
+def test_ticket_documents_load_only_what_commands_record(ticket: Ticket, seed: int) -> None:
+    check_mutations(ticket, {}, seed)
+
+
+@settings(max_examples=40)
+@given(st.data(), _seeds)
+def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record(
+    data: st.DataObject, seed: int
+) -> None:
+    config = {
+        "sla": data.draw(sla_policy_sets(max_policies=2)),
+        "escalation": data.draw(st.none() | escalation_policies()),
+    }
+    ticket = data.draw(
+        ticket_lifecycles(sla=st.just(config["sla"]), escalation=st.just(config["escalation"]))
+    )
+    check_mutations(ticket, config, seed)
+
+
+@fuzz
+@given(incidents(), _seeds)
+def test_incident_documents_load_only_what_commands_record(incident: Incident, seed: int) -> None:
+    check_mutations(incident, {}, seed)
+
+
+@fuzz
+@given(maintenances(), _seeds)
+def test_maintenance_documents_load_only_what_commands_record(
+    maintenance: Maintenance, seed: int
+) -> None:
+    check_mutations(maintenance, {}, seed)
+
+
+@fuzz
+@given(proactive_cases(), _seeds)
+def test_proactive_case_documents_load_only_what_commands_record(
+    case: ProactiveCase, seed: int
+) -> None:
+    check_mutations(case, {}, seed)
+
+
+@fuzz
+@given(feedback_programs(), _seeds)
+def test_feedback_program_documents_load_only_what_commands_record(
+    program: FeedbackProgram, seed: int
+) -> None:
+    check_mutations(program, {}, seed)
+
+
+@fuzz
+@given(customers(), _seeds)
+def test_customer_documents_load_only_what_commands_record(customer: Customer, seed: int) -> None:
+    check_mutations(customer, {}, seed)
