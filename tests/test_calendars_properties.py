@@ -1,9 +1,11 @@
 """Calendar arithmetic against a deliberately simple, slow oracle, plus algebraic laws.
 
-The oracle reads the calendar's definition from ``to_dict()`` and walks local dates one
-by one: each date's intervals (exception, else nothing on a holiday, else its weekday's)
-become UTC instants through ``zoneinfo`` with ``fold=0``; empty ones are dropped, the rest
-merged, and business time is the measure of their union. No shared code with the library.
+The oracle reads the calendar's definition from the keyword arguments that built it
+(never from the library's own normalization) and walks local dates one by one: each
+date's pieces (exception, else nothing on a holiday, else its weekday's) become UTC
+instants through ``zoneinfo`` with ``fold=0``, each piece on its own; empty ones are
+dropped, the rest merged, and business time is the measure of their union. No shared
+code with the library.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from hypothesis import assume, given
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
-from tests.strategies import aware_instants, calendars
+from tests.strategies import (
+    CALENDAR_ZONES,
+    aware_instants,
+    calendar_hours,
+    calendar_specs,
+    calendars,
+)
 
-from supportflow import BusinessCalendar
+from supportflow import BusinessCalendar, InvalidArgument
 
 DAY = 86_400_000_000
 MINUTE = 60_000_000
 YEAR = 365 * DAY
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
-NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _minutes(text: str) -> dt.timedelta:
@@ -34,14 +41,11 @@ def _minutes(text: str) -> dt.timedelta:
 class Oracle:
     """Union of real working intervals, built date by date from the calendar's document."""
 
-    def __init__(self, calendar: BusinessCalendar) -> None:
-        doc: dict[str, Any] = calendar.to_dict()
-        self.zone = zoneinfo.ZoneInfo(doc["timezone"])
-        self.weekly = {NAMES.index(k): v for k, v in doc["weekly"].items()}
-        self.holidays = {dt.date.fromisoformat(d) for d in doc["holidays"]}
-        self.exceptions = {
-            dt.date.fromisoformat(e["date"]): e["intervals"] for e in doc["exceptions"]
-        }
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.zone = zoneinfo.ZoneInfo(spec["timezone"])
+        self.weekly = dict(spec["weekly"])
+        self.holidays = set(spec["holidays"])
+        self.exceptions = dict(spec["exceptions"])
 
     def _us(self, moment: dt.datetime) -> int:
         delta = moment - EPOCH
@@ -110,23 +114,28 @@ amounts = st.one_of(
 )
 
 
-@given(calendars(), aware_instants(), spans)
-def test_between_matches_the_oracle(calendar: Any, start: int, span: int) -> None:
-    oracle = Oracle(calendar)
+specs = calendar_specs(CALENDAR_ZONES)
+
+
+@given(specs, aware_instants(), spans)
+def test_between_matches_the_oracle(spec: dict[str, Any], start: int, span: int) -> None:
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
     assert calendar.between_us(start, start + span) == oracle.between(start, start + span)
     assert calendar.between_us(start + span, start) == -oracle.between(start, start + span)
 
 
-@given(calendars(), aware_instants(), amounts)
-def test_add_matches_the_oracle(calendar: Any, start: int, amount: int) -> None:
-    expected = Oracle(calendar).add(start, amount, 60 * DAY)
+@given(specs, aware_instants(), amounts)
+def test_add_matches_the_oracle(spec: dict[str, Any], start: int, amount: int) -> None:
+    expected = Oracle(spec).add(start, amount, 60 * DAY)
     assume(expected is not None)
-    assert calendar.add_us(start, amount) == expected
+    assert BusinessCalendar(**spec).add_us(start, amount) == expected
 
 
-@given(calendars(), aware_instants())
-def test_is_open_and_next_opening_and_closing_match_the_oracle(calendar: Any, at: int) -> None:
-    oracle = Oracle(calendar)
+@given(specs, aware_instants())
+def test_is_open_and_next_opening_and_closing_match_the_oracle(
+    spec: dict[str, Any], at: int
+) -> None:
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
     assert calendar.is_open_us(at) == oracle.is_open(at)
     stretches = [(a, b) for a, b in oracle.merged(at, at + 30 * DAY) if b > at]
     assume(stretches and stretches[0][1] < at + 25 * DAY)
@@ -135,14 +144,30 @@ def test_is_open_and_next_opening_and_closing_match_the_oracle(calendar: Any, at
     assert calendar.next_closing_us(at) == first_b
 
 
-@given(calendars(), aware_instants(), st.integers(0, 20 * DAY))
-def test_intervals_match_the_oracle(calendar: Any, start: int, span: int) -> None:
+@given(specs, aware_instants(), st.integers(0, 20 * DAY))
+def test_intervals_match_the_oracle(spec: dict[str, Any], start: int, span: int) -> None:
     expected = [
         (max(a, start), min(b, start + span))
-        for a, b in Oracle(calendar).merged(start, start + span)
+        for a, b in Oracle(spec).merged(start, start + span)
         if min(b, start + span) > max(a, start)
     ]
-    assert calendar.intervals_us(start, start + span) == expected
+    assert BusinessCalendar(**spec).intervals_us(start, start + span) == expected
+
+
+@given(specs, calendar_hours(), aware_instants(), st.integers(0, 3 * DAY))
+def test_adding_a_piece_never_removes_working_time(
+    spec: dict[str, Any], piece: tuple[str, str], start: int, span: int
+) -> None:
+    day = next(iter(spec["weekly"]))
+    hours = spec["weekly"][day]
+    wider = {**spec, "weekly": {**spec["weekly"], day: [*hours, piece]}}
+    try:
+        more = BusinessCalendar(**wider)
+    except InvalidArgument:  # the extra piece stretches the day past 24 hours
+        reject()
+    calendar = BusinessCalendar(**spec)
+    for a, b in calendar.intervals_us(start, start + span):
+        assert more.between_us(a, b) == b - a
 
 
 long_spans = st.integers(0, 10 * YEAR)
@@ -181,3 +206,40 @@ def test_add_is_monotonic_across_the_fast_range_edges(
     low, high = sorted((a, b))
     assert calendar.add_us(start, low) <= calendar.add_us(start, high)
     assert calendar.between_us(start, calendar.add_us(start, high)) == high
+
+
+# Sundays with a DST change between 02:00 and 03:00 local time (both directions).
+DST_SUNDAYS = [
+    ("America/New_York", dt.date(2026, 3, 8)),
+    ("America/New_York", dt.date(2026, 11, 1)),
+    ("Pacific/Chatham", dt.date(2026, 9, 27)),
+    ("Pacific/Chatham", dt.date(2026, 4, 5)),
+    ("Australia/Lord_Howe", dt.date(2026, 10, 4)),
+]
+
+
+def _quarters(first: int, count: int) -> tuple[str, str]:
+    def clock(q: int) -> str:
+        return f"{q // 4:02d}:{q % 4 * 15:02d}"
+
+    return clock(first), clock(first + count)
+
+
+# Pieces between 01:00 and 07:00 on the quarter hour, touching or overlapping.
+night_pieces = st.lists(
+    st.builds(_quarters, st.integers(4, 16), st.integers(1, 12)), min_size=1, max_size=3
+)
+
+
+@given(st.sampled_from(DST_SUNDAYS), night_pieces)
+def test_pieces_around_a_dst_change_match_the_oracle(
+    zone_day: tuple[str, dt.date], pieces: list[tuple[str, str]]
+) -> None:
+    zone, day = zone_day
+    spec = {"timezone": zone, "weekly": {6: pieces}, "holidays": [], "exceptions": {}}
+    start = (day.toordinal() - dt.date(1970, 1, 1).toordinal() - 2) * DAY
+    end = start + 4 * DAY
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
+    assert calendar.between_us(start, end) == oracle.between(start, end)
+    expected = [(a, b) for a, b in oracle.merged(start, end) if start <= a and b <= end]
+    assert calendar.intervals_us(start, end) == expected

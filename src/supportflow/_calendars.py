@@ -14,7 +14,9 @@ next opens or closes. Conventions (DESIGN.md section 2.3):
   with ``fold=0``;
 * an interval belongs to the date it starts on (a holiday closes the intervals that
   start on it); an exception states the whole hours of its date, holiday or not;
-* overlapping or touching intervals are merged.
+* each working piece is resolved to real time on its own, then the pieces are merged
+  (overlapping or touching ones make one stretch), so adding a piece never removes
+  working time.
 
 How it stays flat in the span. Business time is a non-decreasing function ``B(t)``
 (working microseconds from an origin up to ``t``). ``between`` is ``B(t2) - B(t1)``
@@ -131,17 +133,20 @@ def _merge(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
 
 
 def _intervals(values: object, name: str) -> tuple[Interval, ...]:
+    """A day's working pieces, sorted, as given: each is resolved to real time on its
+    own before pieces are merged (merging first on the wall clock would lose the time
+    a piece gains when its end falls in a DST gap)."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidArgument(f"{name} must be a list of (start, end) pairs, got {values!r}")
-    merged = _merge(_interval(v, f"{name}[{i}]") for i, v in enumerate(values))
-    for start, end in merged:
+    pieces = tuple(sorted({_interval(v, f"{name}[{i}]") for i, v in enumerate(values)}))
+    for start, end in _merge(pieces):
         if end - start > _DAY:
             raise InvalidArgument(
                 f"{name}: overlapping intervals merge into {_format_time(start)} to "
                 f"{_format_time(end - _DAY)} the next day, more than 24 hours; "
                 "give the extra hours to the next day instead"
             )
-    return merged
+    return pieces
 
 
 def _weekday(value: object) -> int:
@@ -201,7 +206,8 @@ class BusinessCalendar:
     at or before the start crosses midnight into the next day (``("22:00", "06:00")``),
     ``"24:00"`` is midnight at the end of the day and start == end means 24 hours.
     ``holidays`` are dates closed all day; ``exceptions`` map a date to the intervals it
-    has instead of its weekday's (an empty list closes it). Overlapping intervals merge.
+    has instead of its weekday's (an empty list closes it). Pieces are kept as given;
+    each is resolved to real time before overlapping ones merge.
 
     Raises :class:`UnknownName` for an unknown zone and :class:`InvalidArgument` for a
     malformed interval or a week without any working time. Immutable; ``==`` and
@@ -272,7 +278,7 @@ class BusinessCalendar:
         set_(self, "_specials", specials)
         set_(self, "_pattern", pattern)
         # Around the clock with no closed dates: B(t) = t, every operation is trivial.
-        set_(self, "_always", pattern.total == _WEEK and not specials)
+        set_(self, "_always", pattern.total == _WEEK and pattern.seamless and not specials)
         set_(self, "_tables", _Tables(self) if not self._always else _Tables.empty())
 
     # ------------------------------------------------------------------ constructors
@@ -354,7 +360,7 @@ class BusinessCalendar:
         return self._always
 
     def weekly_hours(self) -> dict[Weekday, list[tuple[str, str]]]:
-        """The merged weekly intervals as ``"HH:MM"`` text, per weekday with hours."""
+        """The weekly pieces as ``"HH:MM"`` text (sorted, as given), per weekday with hours."""
         return {
             Weekday(day): [_format_interval(i) for i in intervals]
             for day, intervals in enumerate(self._weekly)
@@ -574,9 +580,16 @@ class BusinessCalendar:
             raise InvalidArgument(f"{self!r} is open around the clock: it never closes")
         t = self._tables
         at = self.next_opening_us(us)
-        # A week open around the clock closes only on special dates: stop after the last.
-        last_special = max(self._specials, default=-(10**9))
-        give_up = (last_special + 3) * _DAY if self._pattern.total == _WEEK else None
+        # A week open around the clock closes only on special dates, and, when its pieces
+        # overlap, where a DST change opens a hole between two overlapping pieces. Holes
+        # recur with the zone's yearly rules, so a year past the last special date and
+        # the precomputed range without one means it never closes again.
+        last_special = (max(self._specials, default=-(10**9)) + 3) * _DAY
+        give_up = None
+        if self._pattern.total == _WEEK:
+            give_up = last_special
+            if not self._pattern.seamless:
+                give_up = max(last_special, us, t.hi) + 400 * _DAY
         while True:
             if limit is not None and at >= limit:
                 return None
@@ -847,7 +860,7 @@ def _td_us(value: _dt.timedelta) -> int:
 class _Pattern:
     """The weekly pattern on the local wall-clock axis, weeks starting Monday 00:00."""
 
-    __slots__ = ("cum", "cumend", "ends", "starts", "total")
+    __slots__ = ("cum", "cumend", "ends", "seamless", "starts", "total")
 
     def __init__(self, week: tuple[tuple[Interval, ...], ...]) -> None:
         pieces: list[Interval] = []
@@ -870,6 +883,8 @@ class _Pattern:
             total += b - a
             self.cumend.append(total)
         self.total = total
+        # No two pieces overlap: the pieces resolve to real time without holes between them.
+        self.seamless = sum(b - a for a, b in pieces) == total
 
     def b(self, local: int) -> int:
         """Local working microseconds from the origin week up to ``local``."""
