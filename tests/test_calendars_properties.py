@@ -106,6 +106,32 @@ class Oracle:
     def is_open(self, at: int) -> bool:
         return any(a <= at < b for a, b in self.merged(at, at + 1))
 
+    def subtract(self, start: int, amount: int, horizon: int) -> int | None:
+        """Walk backward interval by interval; None when ``horizon`` is not enough."""
+        for a, b in reversed(self.merged(start - horizon, start)):
+            b = min(b, start)
+            if b <= a:
+                continue
+            if b - a >= amount:
+                return b - amount
+            amount -= b - a
+        return None
+
+    def previous_opening(self, at: int, horizon: int) -> int | None:
+        """The last stretch start at or before ``at``, if it lies within ``horizon``."""
+        starts = [a for a, _ in self.merged(at - horizon, at + 1) if a <= at]
+        return starts[-1] if starts and starts[-1] >= at - horizon else None
+
+    def previous_closing(self, at: int, horizon: int) -> int | None:
+        ends = [b for _, b in self.merged(at - horizon, at + 1) if b <= at]
+        return ends[-1] if ends and ends[-1] >= at - horizon else None
+
+    def local_date(self, at: int) -> dt.date:
+        return (EPOCH + dt.timedelta(microseconds=at)).astimezone(self.zone).date()
+
+    def is_business_day(self, day: dt.date) -> bool:
+        return bool(self.day_intervals(day))
+
 
 spans = st.one_of(st.integers(0, 3 * DAY), st.integers(0, 40 * DAY))
 amounts = st.one_of(
@@ -168,6 +194,50 @@ def test_adding_a_piece_never_removes_working_time(
     calendar = BusinessCalendar(**spec)
     for a, b in calendar.intervals_us(start, start + span):
         assert more.between_us(a, b) == b - a
+
+
+@given(specs, aware_instants(), amounts)
+def test_subtract_matches_the_oracle(spec: dict[str, Any], start: int, amount: int) -> None:
+    assume(amount > 0)
+    expected = Oracle(spec).subtract(start, amount, 60 * DAY)
+    assume(expected is not None)
+    calendar = BusinessCalendar(**spec)
+    assert calendar.add_us(start, -amount) == expected
+    moment = EPOCH + dt.timedelta(microseconds=start)
+    assert calendar.subtract(moment, dt.timedelta(microseconds=amount)) == (
+        EPOCH + dt.timedelta(microseconds=expected)
+    )
+
+
+@given(specs, aware_instants())
+def test_previous_opening_and_closing_match_the_oracle(spec: dict[str, Any], at: int) -> None:
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
+    opening = oracle.previous_opening(at, 25 * DAY)
+    closing = oracle.previous_closing(at, 25 * DAY)
+    assume(opening is not None and closing is not None)
+    assert calendar.previous_opening_us(at) == opening
+    assert calendar.previous_closing_us(at) == closing
+
+
+@given(specs, aware_instants(), st.integers(-40, 40), st.integers(0, 45))
+def test_business_days_match_the_oracle(
+    spec: dict[str, Any], at: int, days: int, span: int
+) -> None:
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
+    moment = EPOCH + dt.timedelta(microseconds=at)
+    start = oracle.local_date(at)
+    dates = [start + dt.timedelta(days=n) for n in range(span)]
+    expected = [d for d in dates if oracle.is_business_day(d)]
+    assert [d for d in dates if calendar.is_business_day(d)] == expected
+    assert list(calendar.business_days(moment, start + dt.timedelta(days=span))) == expected
+    assert calendar.count_business_days(moment, start + dt.timedelta(days=span)) == len(expected)
+    assert calendar.count_business_days(start + dt.timedelta(days=span), moment) == -len(expected)
+    # The days-th business day after (before) the start date, walking date by date.
+    day, left, step = start, abs(days), 1 if days > 0 else -1
+    while left:
+        day += dt.timedelta(days=step)
+        left -= oracle.is_business_day(day)
+    assert calendar.add_business_days(moment, days) == day
 
 
 long_spans = st.integers(0, 10 * YEAR)
@@ -243,3 +313,21 @@ def test_pieces_around_a_dst_change_match_the_oracle(
     assert calendar.between_us(start, end) == oracle.between(start, end)
     expected = [(a, b) for a, b in oracle.merged(start, end) if start <= a and b <= end]
     assert calendar.intervals_us(start, end) == expected
+
+
+@given(calendars(), aware_instants(), st.integers(0, 4000), st.integers(0, 4000))
+def test_business_day_counts_are_additive_and_add_inverts_them(
+    calendar: Any, at: int, x: int, y: int
+) -> None:
+    moment = EPOCH + dt.timedelta(microseconds=at)
+    start = calendar.add_business_days(moment, 0)
+    middle, end = start + dt.timedelta(days=x), start + dt.timedelta(days=x + y)
+    one = calendar.count_business_days(start, middle)
+    assert one + calendar.count_business_days(middle, end) == (
+        calendar.count_business_days(start, end)
+    )
+    if one:
+        last = calendar.add_business_days(start, one)
+        assert calendar.is_business_day(last)
+        assert calendar.count_business_days(start + dt.timedelta(days=1), last) == one - 1
+        assert calendar.add_business_days(last, -one) <= start

@@ -37,7 +37,7 @@ import datetime as _dt
 import enum
 import zoneinfo
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import pendulum
@@ -163,6 +163,10 @@ def _date(value: object, name: str) -> _dt.date:
     if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
         raise InvalidType(f"{name} must be a datetime.date (not a datetime), got {value!r}")
     return value
+
+
+def _date_of(day: int) -> _dt.date:
+    return _dt.date.fromordinal(day + _EPOCH_ORDINAL)
 
 
 def _zone(name: object) -> zoneinfo.ZoneInfo:
@@ -457,6 +461,82 @@ class BusinessCalendar:
             for a, b in self.intervals_us(instant_us(start, "start"), instant_us(end, "end"))
         ]
 
+    def subtract(self, start: _dt.datetime, duration: _dt.timedelta) -> pendulum.DateTime:
+        """The instant ``duration`` of business time before ``start`` (after, if negative).
+
+        A duration that runs out exactly at an opening time gives that opening instant.
+        """
+        return to_datetime(self.add_us(instant_us(start, "start"), -_duration(duration)))
+
+    def previous_opening(self, at: _dt.datetime) -> pendulum.DateTime:
+        """The last opening instant at or before ``at`` (the start of the open stretch
+        ``at`` falls in, else of the last one before it).
+
+        Raises :class:`InvalidArgument` when the calendar was open without a break
+        before ``at``, as far back as its definition reaches.
+        """
+        return to_datetime(self.previous_opening_us(instant_us(at, "at")))
+
+    def previous_closing(self, at: _dt.datetime) -> pendulum.DateTime:
+        """The last closing instant at or before ``at`` (``at`` itself when it is one).
+
+        Raises :class:`InvalidArgument` when the calendar never closed before ``at``.
+        """
+        return to_datetime(self.previous_closing_us(instant_us(at, "at")))
+
+    # ------------------------------------------------------------------ business days
+
+    def is_business_day(self, day: _dt.date | _dt.datetime) -> bool:
+        """Whether a local date has working time (an aware datetime: its local date here).
+
+        A business day is a date on which at least one working piece starts and lasts
+        more than nothing in real time, after holidays, exceptions and breaks.
+        """
+        return self._is_business_day(self._day_of(day, "day"))
+
+    def next_business_day(self, day: _dt.date | _dt.datetime) -> _dt.date:
+        """The first business day after ``day``'s local date (never that date itself)."""
+        return self.add_business_days(day, 1)
+
+    def previous_business_day(self, day: _dt.date | _dt.datetime) -> _dt.date:
+        """The last business day before ``day``'s local date (never that date itself)."""
+        return self.add_business_days(day, -1)
+
+    def add_business_days(self, day: _dt.date | _dt.datetime, days: int) -> _dt.date:
+        """The ``days``-th business day after ``day``'s local date (before, if negative).
+
+        The start date itself is never counted, business day or not: from a Saturday,
+        one business day later is Monday, as from the Friday before. Zero returns the
+        local date of ``day`` unchanged.
+        """
+        if not isinstance(days, int) or isinstance(days, bool):
+            raise InvalidType(f"days must be an int, got {days!r}")
+        return _date_of(self._add_days(self._day_of(day, "day"), days))
+
+    def count_business_days(
+        self, start: _dt.date | _dt.datetime, end: _dt.date | _dt.datetime
+    ) -> int:
+        """Business days with a local date from ``start``'s (included) to ``end``'s
+        (excluded); negative when ``end`` is earlier. Partial days count whole."""
+        first, last = self._day_of(start, "start"), self._day_of(end, "end")
+        if last < first:
+            return -self._count_days(last, first)
+        return self._count_days(first, last)
+
+    def business_days(
+        self, start: _dt.date | _dt.datetime, end: _dt.date | _dt.datetime
+    ) -> Iterator[_dt.date]:
+        """The business days from ``start``'s local date (included) to ``end``'s
+        (excluded), in order; what :meth:`count_business_days` counts."""
+        first, last = self._day_of(start, "start"), self._day_of(end, "end")
+
+        def days() -> Iterator[_dt.date]:
+            for day in range(first, last):
+                if self._is_business_day(day):
+                    yield _date_of(day)
+
+        return days()
+
     # ------------------------------------------------------------------ integer API
 
     def between_us(self, start_us: int, end_us: int) -> int:
@@ -534,7 +614,116 @@ class BusinessCalendar:
             at = closing
         return out
 
+    def previous_opening_us(self, us: int) -> int:
+        """The last opening instant at or before ``us``; see :meth:`previous_opening`."""
+        if not self.is_open_us(us):
+            us = self.previous_closing_us(us) - 1
+        return self._stretch_start(us)
+
+    def previous_closing_us(self, us: int) -> int:
+        """The last closing instant at or before ``us``; see :meth:`previous_closing`."""
+        if self.is_open_us(us):
+            us = self._stretch_start(us)
+        # Closed at ``us``: B has been flat since the last closing, where it was one
+        # microsecond of work after the instant one microsecond before.
+        return self._backward(us, 1) + 1
+
     # ------------------------------------------------------------------ internals
+
+    def _stretch_start(self, us: int) -> int:
+        """The opening of the open stretch containing ``us`` (``us`` must be open)."""
+        if self._always:
+            raise InvalidArgument(f"{self!r} is open around the clock: it never opens or closes")
+        give_up = None
+        if self._pattern.total == _WEEK:  # closes only on special dates and DST holes
+            first_special = (min(self._specials, default=10**9) - 3) * _DAY
+            give_up = first_special
+            if not self._pattern.seamless:
+                give_up = min(first_special, us, self._tables.lo) - 400 * _DAY
+        back = _DAY
+        while True:
+            at = us - back
+            if give_up is not None and at < give_up:
+                raise InvalidArgument(
+                    f"{self!r} was open without a break before {to_datetime(us)}: "
+                    "it never opened or closed before"
+                )
+            if self.is_open_us(at):
+                closing = self._next_closing(at, us + 1)
+                if closing is None or closing > us:
+                    back *= 2  # still inside the stretch: look further back
+                    continue
+                at = closing
+            # Closed at ``at``: walk the stretches forward to the one holding ``us``.
+            while True:
+                opening = self.next_opening_us(at)
+                closing = self._next_closing(opening, us + 1)
+                if closing is None or closing > us:
+                    return opening
+                at = closing
+
+    def _day_of(self, value: object, name: str) -> int:
+        """The local day number (days since 1970-01-01) of a date or an aware datetime."""
+        if isinstance(value, _dt.datetime):
+            return _local_day(self._tz, instant_us(value, name))
+        if isinstance(value, _dt.date):
+            return value.toordinal() - _EPOCH_ORDINAL
+        raise InvalidType(
+            f"{name} must be a datetime.date or an aware datetime, got {type(value).__name__}"
+        )
+
+    def _is_business_day(self, day: int) -> bool:
+        t = self._tables
+        if self._always:
+            return True
+        if t.first_day <= day < t.end_day and day not in t.irregular:
+            return t.business_weekday[(day + 3) % 7]
+        return bool(self._date_intervals(day))
+
+    def _count_days(self, first: int, last: int) -> int:
+        """Business days in local days ``[first, last)`` (``first <= last``)."""
+        if self._always:
+            return last - first
+        t = self._tables
+        total = 0
+        a, b = max(first, t.first_day), min(last, t.end_day)
+        if a < b:
+            total += t.days_before(b) - t.days_before(a)
+        for day in (*range(first, min(last, t.first_day)), *range(max(first, t.end_day), last)):
+            total += self._is_business_day(day)
+        return total
+
+    def _add_days(self, day: int, days: int) -> int:
+        if days == 0:
+            return day
+        if self._always:
+            return day + days
+        t = self._tables
+        step = 1 if days > 0 else -1
+        left = abs(days)
+        while True:
+            inside = t.first_day <= day + step and day + step < t.end_day
+            if inside and step > 0:
+                # The first ``x`` with days_before(x) reaching the target; the answer is
+                # the business day just before it.
+                target = t.days_before(day + 1) + left
+                if t.days_before(t.end_day) >= target:
+                    return t.first_day_reaching(target, day + 1) - 1
+                left = target - t.days_before(t.end_day)
+                day = t.end_day - 1
+                continue
+            if inside:
+                target = t.days_before(day) - left
+                if t.days_before(t.first_day) <= target:
+                    return t.first_day_reaching(target + 1, t.first_day) - 1
+                left = t.days_before(t.first_day) - target
+                day = t.first_day
+                continue
+            day += step
+            if self._is_business_day(day):
+                left -= 1
+                if left == 0:
+                    return day
 
     def _forward(self, at: int, amount: int) -> int:
         t = self._tables
@@ -964,11 +1153,19 @@ class _Tables:
     __slots__ = (
         "b_hi",
         "b_lo",
+        "business_weekday",
         "corrections",
+        "day_cum",
+        "day_list",
+        "end_day",
+        "first_day",
         "hi",
+        "irregular",
         "lo",
         "offsets",
         "pattern",
+        "per_week",
+        "week_prefix",
         "win_b0",
         "win_b1",
         "win_hi",
@@ -995,10 +1192,15 @@ class _Tables:
                 spans.append([day * _DAY, (day + 2) * _DAY])
         lo_s = (range_lo - 3 * _DAY) // US_PER_SECOND
         hi_s = (range_hi + 3 * _DAY) // US_PER_SECOND
+        # Dates whose business-day status may differ from their weekday's: special
+        # dates, and the dates around a zone transition (a piece may resolve empty).
+        irregular = {day for day in calendar._specials if first <= day < end}
         for instant, before, after in _transitions(tz, lo_s, hi_s):
             low = (instant + min(before, after)) // _DAY * _DAY
             high = (instant + max(before, after)) // _DAY * _DAY + _DAY
             spans.append([low, high])
+            irregular.update(range(low // _DAY - 1, high // _DAY + 1))
+        self._business_days(calendar, first, end, irregular)
         spans.sort()
         merged: list[list[int]] = []
         for low, high in spans:
@@ -1039,6 +1241,47 @@ class _Tables:
         # B at the ends of the range, which every add and subtract compares with.
         self.b_lo = self.b(self.lo)
         self.b_hi = self.b(self.hi)
+
+    def _business_days(
+        self, calendar: BusinessCalendar, first: int, end: int, irregular: set[int]
+    ) -> None:
+        """Counting business days: weekdays with pieces, corrected on irregular dates."""
+        week = calendar._weekly
+        self.first_day, self.end_day = first, end
+        self.business_weekday = tuple(bool(hours) for hours in week)
+        self.per_week = sum(self.business_weekday)
+        # Day 0 (1970-01-01) was a Thursday: prefix counts over a week starting there.
+        self.week_prefix = [0]
+        for offset in range(7):
+            self.week_prefix.append(self.week_prefix[-1] + self.business_weekday[(offset + 3) % 7])
+        self.irregular = frozenset(day for day in irregular if first <= day < end)
+        self.day_list = sorted(self.irregular)
+        self.day_cum = [0]
+        for day in self.day_list:
+            actual = bool(calendar._date_intervals(day))
+            self.day_cum.append(self.day_cum[-1] + actual - self.business_weekday[(day + 3) % 7])
+
+    def days_before(self, day: int) -> int:
+        """Business days in local days ``[0, day)``, signed (``first_day <= day <= end_day``)."""
+        weeks, rest = divmod(day, 7)
+        regular = weeks * self.per_week + self.week_prefix[rest]
+        return regular + self.day_cum[bisect_left(self.day_list, day)]
+
+    def first_day_reaching(self, target: int, low: int) -> int:
+        """The first day ``x >= low`` with ``days_before(x) >= target`` (one exists up to
+        ``end_day``): a bracket by whole weeks, then bisection."""
+        high = min(
+            self.end_day, low + 7 * (max(0, target - self.days_before(low)) // self.per_week + 1)
+        )
+        while self.days_before(high) < target:
+            high = min(self.end_day, low + 2 * (high - low))
+        while low < high:
+            mid = (low + high) // 2
+            if self.days_before(mid) >= target:
+                high = mid
+            else:
+                low = mid + 1
+        return low
 
     def b(self, us: int) -> int:
         """Business microseconds from the origin up to ``us`` (``lo <= us <= hi``)."""
