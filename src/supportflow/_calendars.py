@@ -642,15 +642,15 @@ class BusinessCalendar:
                 give_up = min(first_special, us, self._tables.lo) - 400 * _DAY
         back = _DAY
         while True:
-            at = us - back
-            if give_up is not None and at < give_up:
-                raise InvalidArgument(
-                    f"{self!r} was open without a break before {to_datetime(us)}: "
-                    "it never opened or closed before"
-                )
+            at = us - back if give_up is None else max(us - back, give_up)
             if self.is_open_us(at):
                 closing = self._next_closing(at, us + 1)
                 if closing is None or closing > us:
+                    if at == give_up:
+                        raise InvalidArgument(
+                            f"{self!r} was open without a break before {to_datetime(us)}: "
+                            "it never opened or closed before"
+                        )
                     back *= 2  # still inside the stretch: look further back
                     continue
                 at = closing
