@@ -115,5 +115,56 @@ def test_bad_business_day_arguments_are_refused() -> None:
         LUNCH.add_business_days(dt.date(2026, 1, 5), True)
     with pytest.raises(NaiveDatetimeError, match="day"):
         LUNCH.is_business_day(dt.datetime(2026, 1, 5, 9))
-    with pytest.raises(InvalidType, match="start must be a datetime.date"):
+    with pytest.raises(InvalidType, match=r"start must be a datetime\.date"):
         LUNCH.count_business_days("2026-01-05", dt.date(2026, 2, 1))  # type: ignore[arg-type]
+
+
+def test_a_break_closes_part_of_one_date_without_restating_its_hours() -> None:
+    wednesday = dt.date(2026, 5, 6)
+    calendar = LUNCH.with_breaks({wednesday: [("14:00", "15:00")]})
+    assert not calendar.is_open(ny(2026, 5, 6, 14, 30))
+    assert calendar.is_open(ny(2026, 5, 13, 14, 30))  # only that date
+    assert calendar.between(ny(2026, 5, 6), ny(2026, 5, 7)) == pendulum.duration(hours=6)
+    assert calendar.next_opening(ny(2026, 5, 6, 14)) == ny(2026, 5, 6, 15)
+    assert calendar.previous_closing(ny(2026, 5, 6, 14, 30)) == ny(2026, 5, 6, 14)
+    assert calendar.add(ny(2026, 5, 6, 13, 30), H) == ny(2026, 5, 6, 15, 30)
+
+
+def test_holiday_exception_and_break_combine_in_that_order() -> None:
+    night = BusinessCalendar(
+        "UTC",
+        {Weekday.MONDAY: [("09:00", "17:00")], Weekday.TUESDAY: [("22:00", "06:00")]},
+        holidays=[dt.date(2026, 3, 2), dt.date(2026, 3, 9)],
+        exceptions={dt.date(2026, 3, 9): [("10:00", "12:00")]},  # wins over its holiday
+        breaks={
+            dt.date(2026, 3, 9): [("11:00", "11:30")],  # cuts the exception's hours
+            dt.date(2026, 3, 4): [("05:00", "07:00")],  # cuts Tuesday's night shift
+            dt.date(2026, 3, 2): [("12:00", "13:00")],  # on a holiday: nothing to cut
+        },
+    )
+    utc = pendulum.datetime
+    assert night.between(utc(2026, 3, 2), utc(2026, 3, 3)) == pendulum.duration(0)
+    assert night.between(utc(2026, 3, 3), utc(2026, 3, 5)) == pendulum.duration(hours=7)
+    assert night.between(utc(2026, 3, 9), utc(2026, 3, 10)) == pendulum.duration(
+        hours=1, minutes=30
+    )
+    assert night.is_business_day(dt.date(2026, 3, 9))
+    # A break that covers all of a date's hours leaves no business day.
+    covered = night.with_breaks({dt.date(2026, 3, 16): [("08:00", "18:00")]})
+    assert not covered.is_business_day(dt.date(2026, 3, 16))
+    assert covered.next_business_day(dt.date(2026, 3, 15)) == dt.date(2026, 3, 17)
+
+
+def test_breaks_round_trip_and_old_documents_load_without_them() -> None:
+    calendar = LUNCH.with_breaks({dt.date(2026, 5, 6): [("14:00", "15:00")]})
+    data = calendar.to_dict()
+    assert data["schema"] == 2
+    assert data["breaks"] == [{"date": "2026-05-06", "intervals": [["14:00", "15:00"]]}]
+    assert BusinessCalendar.from_dict(data) == calendar
+    assert calendar != LUNCH
+    old = {key: value for key, value in LUNCH.to_dict().items() if key != "breaks"}
+    assert BusinessCalendar.from_dict({**old, "schema": 1}) == LUNCH
+    with pytest.raises(InvalidArgument, match=r"breaks\[2026-05-06\]"):
+        LUNCH.with_breaks({dt.date(2026, 5, 6): [("14:00",)]})  # type: ignore[list-item]
+    with pytest.raises(InvalidType, match="break date"):
+        LUNCH.with_breaks({"2026-05-06": [("14:00", "15:00")]})  # type: ignore[dict-item]

@@ -46,6 +46,7 @@ class Oracle:
         self.weekly = dict(spec["weekly"])
         self.holidays = set(spec["holidays"])
         self.exceptions = dict(spec["exceptions"])
+        self.breaks = dict(spec.get("breaks", {}))
 
     def _us(self, moment: dt.datetime) -> int:
         delta = moment - EPOCH
@@ -58,6 +59,9 @@ class Oracle:
             hours = []
         else:
             hours = self.weekly.get(day.weekday(), [])
+        return self.resolve(day, hours)
+
+    def resolve(self, day: dt.date, hours: list[tuple[str, str]]) -> list[tuple[int, int]]:
         out = []
         midnight = dt.datetime(day.year, day.month, day.day)
         for start_text, end_text in hours:
@@ -74,11 +78,16 @@ class Oracle:
     def merged(self, lo: int, hi: int) -> list[tuple[int, int]]:
         first = (EPOCH + dt.timedelta(microseconds=lo)).date() - dt.timedelta(days=3)
         last = (EPOCH + dt.timedelta(microseconds=hi)).date() + dt.timedelta(days=2)
-        raw = []
+        raw, cuts = [], []
         day = first
         while day <= last:
             raw.extend(self.day_intervals(day))
+            cuts.extend(self.resolve(day, self.breaks.get(day, [])))
             day += dt.timedelta(days=1)
+        return self.minus(self.union(raw), self.union(cuts))
+
+    @staticmethod
+    def union(raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
         out: list[list[int]] = []
         for a, b in sorted(raw):
             if out and a <= out[-1][1]:
@@ -86,6 +95,18 @@ class Oracle:
             else:
                 out.append([a, b])
         return [(a, b) for a, b in out]
+
+    @staticmethod
+    def minus(
+        intervals: list[tuple[int, int]], cuts: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Remove each cut from each interval, one pair at a time."""
+        for c, d in cuts:
+            pieces = []
+            for a, b in intervals:
+                pieces.extend(p for p in ((a, min(b, c)), (max(a, d), b)) if p[0] < p[1])
+            intervals = pieces
+        return intervals
 
     def between(self, lo: int, hi: int) -> int:
         return sum(max(0, min(b, hi) - max(a, lo)) for a, b in self.merged(lo, hi))
@@ -130,7 +151,10 @@ class Oracle:
         return (EPOCH + dt.timedelta(microseconds=at)).astimezone(self.zone).date()
 
     def is_business_day(self, day: dt.date) -> bool:
-        return bool(self.day_intervals(day))
+        cuts = []
+        for near in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):
+            cuts.extend(self.resolve(near, self.breaks.get(near, [])))
+        return bool(self.minus(self.union(self.day_intervals(day)), self.union(cuts)))
 
 
 spans = st.one_of(st.integers(0, 3 * DAY), st.integers(0, 40 * DAY))

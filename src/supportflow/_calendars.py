@@ -13,7 +13,8 @@ next opens or closes. Conventions (DESIGN.md section 2.3):
 * local wall-clock times that do not exist or occur twice resolve like ``zoneinfo``
   with ``fold=0``;
 * an interval belongs to the date it starts on (a holiday closes the intervals that
-  start on it); an exception states the whole hours of its date, holiday or not;
+  start on it); an exception states the whole hours of its date, holiday or not; a
+  break on a date closes its real time span, whichever date's pieces it cuts;
 * each working piece is resolved to real time on its own, then the pieces are merged
   (overlapping or touching ones make one stretch), so adding a piece never removes
   working time.
@@ -132,6 +133,26 @@ def _merge(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     return tuple((a, b) for a, b in out)
 
 
+def _cut(intervals: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted disjoint ``intervals`` minus sorted disjoint ``cuts``."""
+    if not cuts:
+        return intervals
+    out = []
+    j = 0
+    for a, b in intervals:
+        while j < len(cuts) and cuts[j][1] <= a:
+            j += 1
+        k = j
+        while a < b and k < len(cuts) and cuts[k][0] < b:
+            if cuts[k][0] > a:
+                out.append((a, cuts[k][0]))
+            a = max(a, cuts[k][1])
+            k += 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
 def _intervals(values: object, name: str) -> tuple[Interval, ...]:
     """A day's working pieces, sorted, as given: each is resolved to real time on its
     own before pieces are merged (merging first on the wall clock would lose the time
@@ -210,7 +231,9 @@ class BusinessCalendar:
     at or before the start crosses midnight into the next day (``("22:00", "06:00")``),
     ``"24:00"`` is midnight at the end of the day and start == end means 24 hours.
     ``holidays`` are dates closed all day; ``exceptions`` map a date to the intervals it
-    has instead of its weekday's (an empty list closes it). Pieces are kept as given;
+    has instead of its weekday's (an empty list closes it); ``breaks`` map a date to
+    local intervals on it when the calendar is closed, whatever hours are open then
+    (the date's own, or a night shift from the day before). Pieces are kept as given;
     each is resolved to real time before overlapping ones merge.
 
     Raises :class:`UnknownName` for an unknown zone and :class:`InvalidArgument` for a
@@ -220,9 +243,12 @@ class BusinessCalendar:
 
     __slots__ = (
         "_always",
+        "_break_map",
+        "_breaks",
         "_exceptions",
         "_holidays",
         "_pattern",
+        "_special_span",
         "_specials",
         "_tables",
         "_timezone",
@@ -236,6 +262,9 @@ class BusinessCalendar:
     _holidays: frozenset[_dt.date]
     _exceptions: Mapping[_dt.date, tuple[Interval, ...]]
     _specials: dict[int, tuple[Interval, ...]]
+    _breaks: dict[int, tuple[Interval, ...]]
+    _break_map: Mapping[_dt.date, tuple[Interval, ...]]
+    _special_span: tuple[int, int]
     _pattern: _Pattern
     _tables: _Tables
     _always: bool
@@ -246,6 +275,7 @@ class BusinessCalendar:
         weekly: Mapping[Any, Sequence[IntervalInput]],
         holidays: Iterable[_dt.date] = (),
         exceptions: Mapping[_dt.date, Sequence[IntervalInput]] | None = None,
+        breaks: Mapping[_dt.date, Sequence[IntervalInput]] | None = None,
     ) -> None:
         tz = _zone(timezone)
         if not isinstance(weekly, Mapping):
@@ -262,6 +292,12 @@ class BusinessCalendar:
         for key, values in (exceptions or {}).items():
             day_key = _date(key, "exception date")
             exception_map[day_key] = _intervals(values, f"exceptions[{day_key.isoformat()}]")
+        break_map: dict[_dt.date, tuple[Interval, ...]] = {}
+        for key, values in (breaks or {}).items():
+            day_key = _date(key, "break date")
+            cuts = _intervals(values, f"breaks[{day_key.isoformat()}]")
+            if cuts:
+                break_map[day_key] = cuts
         pattern = _Pattern(week)
         if pattern.total == 0:
             raise InvalidArgument(
@@ -273,6 +309,8 @@ class BusinessCalendar:
         }
         for d, hours in exception_map.items():
             specials[d.toordinal() - _EPOCH_ORDINAL] = hours
+        cut_days = {d.toordinal() - _EPOCH_ORDINAL: cuts for d, cuts in break_map.items()}
+        marked = specials.keys() | cut_days.keys()
         set_ = object.__setattr__
         set_(self, "_timezone", timezone)
         set_(self, "_tz", tz)
@@ -280,9 +318,13 @@ class BusinessCalendar:
         set_(self, "_holidays", holiday_set)
         set_(self, "_exceptions", exception_map)
         set_(self, "_specials", specials)
+        set_(self, "_break_map", break_map)
+        set_(self, "_breaks", cut_days)
+        # The first and last dates with a holiday, an exception or a break.
+        set_(self, "_special_span", (min(marked, default=10**9), max(marked, default=-(10**9))))
         set_(self, "_pattern", pattern)
         # Around the clock with no closed dates: B(t) = t, every operation is trivial.
-        set_(self, "_always", pattern.total == _WEEK and pattern.seamless and not specials)
+        set_(self, "_always", pattern.total == _WEEK and pattern.seamless and not marked)
         set_(self, "_tables", _Tables(self) if not self._always else _Tables.empty())
 
     # ------------------------------------------------------------------ constructors
@@ -330,6 +372,7 @@ class BusinessCalendar:
             self._weekly_input(),
             self._holidays | {_date(d, "holiday") for d in holidays},
             self._exceptions_input(),
+            self._breaks_input(),
         )
 
     def with_country_holidays(
@@ -344,7 +387,23 @@ class BusinessCalendar:
         """A copy with these per-date hours (replacing earlier exceptions of the same dates)."""
         merged: dict[_dt.date, Sequence[IntervalInput]] = dict(self._exceptions_input())
         merged.update(exceptions)
-        return BusinessCalendar(self._timezone, self._weekly_input(), self._holidays, merged)
+        return BusinessCalendar(
+            self._timezone, self._weekly_input(), self._holidays, merged, self._breaks_input()
+        )
+
+    def with_breaks(self, breaks: Mapping[_dt.date, Sequence[IntervalInput]]) -> BusinessCalendar:
+        """A copy closed during these per-date breaks as well (added to earlier ones).
+
+        ``breaks`` maps a date to ``(start, end)`` local times on it, like
+        ``{date(2026, 5, 6): [("14:00", "15:00")]}``: closed then, whatever hours the
+        date has, without restating them.
+        """
+        merged: dict[_dt.date, list[IntervalInput]] = self._breaks_input()
+        for key, values in breaks.items():
+            merged.setdefault(_date(key, "break date"), []).extend(values)
+        return BusinessCalendar(
+            self._timezone, self._weekly_input(), self._holidays, self._exceptions_input(), merged
+        )
 
     # ------------------------------------------------------------------ definition
 
@@ -378,6 +437,9 @@ class BusinessCalendar:
             if intervals
         }
 
+    def _breaks_input(self) -> dict[_dt.date, list[IntervalInput]]:
+        return {d: [_format_interval(i) for i in cuts] for d, cuts in self._break_map.items()}
+
     def _exceptions_input(self) -> dict[_dt.date, list[IntervalInput]]:
         return {
             d: [_format_interval(i) for i in intervals] for d, intervals in self._exceptions.items()
@@ -391,6 +453,7 @@ class BusinessCalendar:
             and self._weekly == other._weekly
             and self._holidays == other._holidays
             and self._exceptions == other._exceptions
+            and self._break_map == other._break_map
         )
 
     def __hash__(self) -> int:
@@ -400,6 +463,7 @@ class BusinessCalendar:
                 self._weekly,
                 self._holidays,
                 frozenset(self._exceptions.items()),
+                frozenset(self._break_map.items()),
             )
         )
 
@@ -420,7 +484,7 @@ class BusinessCalendar:
         hours = {_DAY_NAMES[d]: v for d, v in self._weekly_input().items()}
         return (
             f"BusinessCalendar({self._timezone!r}, {hours!r}, holidays={len(self._holidays)} "
-            f"dates, exceptions={len(self._exceptions)} dates)"
+            f"dates, exceptions={len(self._exceptions)} dates, breaks={len(self._break_map)} dates)"
         )
 
     # ------------------------------------------------------------------ public API
@@ -636,7 +700,7 @@ class BusinessCalendar:
             raise InvalidArgument(f"{self!r} is open around the clock: it never opens or closes")
         give_up = None
         if self._pattern.total == _WEEK:  # closes only on special dates and DST holes
-            first_special = (min(self._specials, default=10**9) - 3) * _DAY
+            first_special = (self._special_span[0] - 3) * _DAY
             give_up = first_special
             if not self._pattern.seamless:
                 give_up = min(first_special, us, self._tables.lo) - 400 * _DAY
@@ -678,7 +742,7 @@ class BusinessCalendar:
             return True
         if t.first_day <= day < t.end_day and day not in t.irregular:
             return t.business_weekday[(day + 3) % 7]
-        return bool(self._date_intervals(day))
+        return bool(self._day_working(day))
 
     def _count_days(self, first: int, last: int) -> int:
         """Business days in local days ``[first, last)`` (``first <= last``)."""
@@ -773,7 +837,7 @@ class BusinessCalendar:
         # overlap, where a DST change opens a hole between two overlapping pieces. Holes
         # recur with the zone's yearly rules, so a year past the last special date and
         # the precomputed range without one means it never closes again.
-        last_special = (max(self._specials, default=-(10**9)) + 3) * _DAY
+        last_special = (self._special_span[1] + 3) * _DAY
         give_up = None
         if self._pattern.total == _WEEK:
             give_up = last_special
@@ -809,14 +873,32 @@ class BusinessCalendar:
         intervals = self._specials.get(day)
         if intervals is None:
             intervals = self._weekly[(day + 3) % 7]
+        return self._resolve(day, intervals)
+
+    def _resolve(self, day: int, pieces: tuple[Interval, ...]) -> list[tuple[int, int]]:
+        """Real UTC intervals of local pieces of day ``day``, each resolved on its own."""
         base = day * _DAY
         out = []
-        for start, end in intervals:
+        for start, end in pieces:
             a = _local_to_utc(self._tz, base + start)
             b = _local_to_utc(self._tz, base + end)
             if b > a:
                 out.append((a, b))
         return out
+
+    def _cuts(self, first: int, last: int) -> list[tuple[int, int]]:
+        """Real UTC intervals of the breaks of local days ``first`` to ``last``, merged."""
+        raw = []
+        if self._breaks:
+            for day in range(first, last + 1):
+                cuts = self._breaks.get(day)
+                if cuts:
+                    raw.extend(self._resolve(day, cuts))
+        return list(_merge(raw))
+
+    def _day_working(self, day: int) -> list[tuple[int, int]]:
+        """What remains of day ``day``'s own pieces after every break over them."""
+        return _cut(list(_merge(self._date_intervals(day))), self._cuts(day - 1, day + 1))
 
     def _exact(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Merged real working intervals clipped to ``[lo, hi)``, computed day by day."""
@@ -828,7 +910,7 @@ class BusinessCalendar:
                 a, b = max(a, lo), min(b, hi)
                 if a < b:
                     raw.append((a, b))
-        return list(_merge(raw))
+        return _cut(list(_merge(raw)), self._cuts(first, last))
 
     def _slow_measure(self, lo: int, hi: int) -> int:
         total = 0
@@ -861,7 +943,7 @@ class BusinessCalendar:
     # ------------------------------------------------------------------ serialization
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"calendar"``, schema 1); see :meth:`from_dict`."""
+        """Plain JSON-safe data (type ``"calendar"``, schema 2); see :meth:`from_dict`."""
         return {
             "type": "calendar",
             "schema": _MIGRATIONS.current,
@@ -875,6 +957,10 @@ class BusinessCalendar:
             "exceptions": [
                 {"date": d.isoformat(), "intervals": [list(_format_interval(i)) for i in intervals]}
                 for d, intervals in sorted(self._exceptions.items())
+            ],
+            "breaks": [
+                {"date": d.isoformat(), "intervals": [list(_format_interval(i)) for i in cuts]}
+                for d, cuts in sorted(self._break_map.items())
             ],
         }
 
@@ -904,13 +990,21 @@ class BusinessCalendar:
             exceptions[_read_date(row.text("date"), row.at("date"))] = _read_intervals(
                 row, "intervals"
             )
+        breaks: dict[_dt.date, list[IntervalInput]] = {}
+        for row in reader.children("breaks"):
+            breaks[_read_date(row.text("date"), row.at("date"))] = _read_intervals(row, "intervals")
         try:
-            return cls(timezone, weekly, holidays, exceptions)
+            return cls(timezone, weekly, holidays, exceptions, breaks)
         except SupportflowError as error:
             raise SchemaError(reader.path, str(error)) from None
 
 
-_MIGRATIONS: Final = Migrations("calendar", 1)
+def _add_breaks(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 to 2: calendars gained per-date breaks (none before)."""
+    return {**document, "breaks": []}
+
+
+_MIGRATIONS: Final = Migrations("calendar", 2, {1: _add_breaks})
 
 
 def _read_intervals(reader: Reader, key: str) -> list[IntervalInput]:
@@ -1187,14 +1281,16 @@ class _Tables:
         end = _dt.date(FAST_END_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL
         range_lo, range_hi = first * _DAY, end * _DAY
         spans: list[list[int]] = []
-        for day in calendar._specials:
+        for day in calendar._specials.keys() | calendar._breaks.keys():
             if first - 2 <= day < end:
                 spans.append([day * _DAY, (day + 2) * _DAY])
         lo_s = (range_lo - 3 * _DAY) // US_PER_SECOND
         hi_s = (range_hi + 3 * _DAY) // US_PER_SECOND
         # Dates whose business-day status may differ from their weekday's: special
         # dates, and the dates around a zone transition (a piece may resolve empty).
-        irregular = {day for day in calendar._specials if first <= day < end}
+        irregular = set(calendar._specials)
+        for day in calendar._breaks:  # a break may cut the night before or after too
+            irregular.update((day - 1, day, day + 1))
         for instant, before, after in _transitions(tz, lo_s, hi_s):
             low = (instant + min(before, after)) // _DAY * _DAY
             high = (instant + max(before, after)) // _DAY * _DAY + _DAY
@@ -1258,7 +1354,7 @@ class _Tables:
         self.day_list = sorted(self.irregular)
         self.day_cum = [0]
         for day in self.day_list:
-            actual = bool(calendar._date_intervals(day))
+            actual = bool(calendar._day_working(day))
             self.day_cum.append(self.day_cum[-1] + actual - self.business_weekday[(day + 3) % 7])
 
     def days_before(self, day: int) -> int:

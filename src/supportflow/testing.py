@@ -194,12 +194,13 @@ def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchSt
 _DATES: Final = calendar_dates()
 _HOLIDAYS: Final = st.lists(_DATES, max_size=8)
 _EXCEPTIONS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=6)
+_BREAKS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=4)
 
 
 def calendar_specs(zones: Sequence[str] = TIMEZONES) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for ``BusinessCalendar``: zone, weekly hours (up to three
-    pieces a day, overlapping or touching, some crossing midnight), holidays and
-    exceptions. Every spec is valid: a day's pieces never reach more than 24 hours past
+    pieces a day, overlapping or touching, some crossing midnight), holidays,
+    exceptions and breaks. Every spec is valid: a day's pieces never reach more than 24 hours past
     its earliest start, and some day has hours."""
     return st.fixed_dictionaries(
         {
@@ -207,6 +208,7 @@ def calendar_specs(zones: Sequence[str] = TIMEZONES) -> st.SearchStrategy[dict[s
             "weekly": _WEEKLY,
             "holidays": _HOLIDAYS,
             "exceptions": _EXCEPTIONS,
+            "breaks": _BREAKS,
         }
     )
 
