@@ -197,18 +197,27 @@ _EXCEPTIONS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=6)
 _BREAKS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=4)
 
 
-def calendar_specs(zones: Sequence[str] = TIMEZONES) -> st.SearchStrategy[dict[str, Any]]:
+def calendar_specs(
+    zones: Sequence[str] = TIMEZONES, *, first_year: int = 2019, last_year: int = 2031
+) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for ``BusinessCalendar``: zone, weekly hours (up to three
     pieces a day, overlapping or touching, some crossing midnight), holidays,
     exceptions and breaks. Every spec is valid: a day's pieces never reach more than 24 hours past
-    its earliest start, and some day has hours."""
+    its earliest start, and some day has hours. Special dates fall in the years
+    ``first_year`` to ``last_year``."""
+    holidays, exceptions, breaks = _HOLIDAYS, _EXCEPTIONS, _BREAKS
+    if (first_year, last_year) != (2019, 2031):
+        dates = calendar_dates(first_year, last_year)
+        holidays = st.lists(dates, max_size=8)
+        exceptions = st.dictionaries(dates, _day_hours(2), max_size=6)
+        breaks = st.dictionaries(dates, _day_hours(2), max_size=4)
     return st.fixed_dictionaries(
         {
             "timezone": st.sampled_from(list(zones)),
             "weekly": _WEEKLY,
-            "holidays": _HOLIDAYS,
-            "exceptions": _EXCEPTIONS,
-            "breaks": _BREAKS,
+            "holidays": holidays,
+            "exceptions": exceptions,
+            "breaks": breaks,
         }
     )
 
