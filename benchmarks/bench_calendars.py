@@ -97,7 +97,7 @@ def businesstime_calendar() -> object | None:
 
 
 def row(label: str, ours: float, theirs: dict[str, float | None]) -> None:
-    cells = [f"{label:<24}", f"{ours * 1e6:>10.2f} µs"]
+    cells = [f"{label:<30}", f"{ours * 1e6:>10.2f} µs"]
     for name, value in theirs.items():
         if value is None:
             cells.append(f"{name}: n/a")
@@ -145,7 +145,54 @@ def main() -> int:
             )
         row(f"add, {label}", ours, theirs)
         row(f"add_us (ints), {label}", ours_us, {})
+    directions(calendar, rules)
+    business_days(calendar)
     return 0
+
+
+def directions(calendar: BusinessCalendar, rules: object | None) -> None:
+    """Subtracting business time over each span; previous opening and closing."""
+    ends = [calendar.add(s, calendar.between(s, s + SPANS["1 year"])) for s in STARTS]
+    costs = []
+    for label, span in SPANS.items():
+        cases = [(end, calendar.between(end - span, end)) for end in ends]
+        ours = per_call(cycle([lambda e=e, w=w: calendar.subtract(e, w) for e, w in cases]))
+        costs.append(ours)
+        theirs: dict[str, float | None] = {}
+        if rules is not None and span <= dt.timedelta(days=365):
+            import businesstimedelta as btd
+
+            deltas = [(e, btd.BusinessTimeDelta(rules, timedelta=w)) for e, w in cases]
+            theirs["businesstimedelta"] = per_call(
+                cycle([lambda e=e, d=d: e - d for e, d in deltas]), repeat=3
+            )
+        row(f"subtract, {label}", ours, theirs)
+    print(f"subtract flat in the span: max/min {max(costs) / min(costs):.2f}")
+    for name in ("previous_opening", "previous_closing", "next_opening", "next_closing"):
+        method = getattr(calendar, name)
+        row(name, per_call(cycle([lambda s=s, m=method: m(s) for s in STARTS])), {})
+
+
+def business_days(calendar: BusinessCalendar) -> None:
+    """Counting and adding business days over one week to ten years of dates."""
+    days = [s.date() for s in STARTS]
+    spans = {"1 week": 7, "1 year": 365, "10 years": 3652}
+    counts, adds = [], []
+    for label, length in spans.items():
+        pairs = [(d, d + dt.timedelta(days=length)) for d in days]
+        count = per_call(
+            cycle([lambda a=a, b=b: calendar.count_business_days(a, b) for a, b in pairs])
+        )
+        work = [(d, calendar.count_business_days(d, d + dt.timedelta(days=length))) for d in days]
+        add = per_call(cycle([lambda d=d, n=n: calendar.add_business_days(d, n) for d, n in work]))
+        counts.append(count)
+        adds.append(add)
+        row(f"count_business_days, {label}", count, {})
+        row(f"add_business_days, {label}", add, {})
+    print(
+        f"business days flat in the span: count max/min {max(counts) / min(counts):.2f}, "
+        f"add max/min {max(adds) / min(adds):.2f}"
+    )
 
 
 def calendar_us(moment: dt.datetime) -> int:
