@@ -408,3 +408,54 @@ def test_far_outside_the_precomputed_years_matches_the_oracle(
         day += dt.timedelta(days=step)
         left -= oracle.is_business_day(day)
     assert calendar.add_business_days(start, days) == day
+
+
+class CombinedOracle(Oracle):
+    """The intersection or union of two oracles' working sets, interval by interval."""
+
+    def __init__(self, operation: str, left: Oracle, right: Oracle) -> None:
+        self.operation, self.left, self.right = operation, left, right
+
+    def merged(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        a, b = self.left.merged(lo, hi), self.right.merged(lo, hi)
+        if self.operation == "union":
+            return self.union(a + b)
+        both = [(max(x, u), min(y, v)) for x, y in a for u, v in b if max(x, u) < min(y, v)]
+        return self.union(both)
+
+
+@given(specs, specs, st.sampled_from(["intersection", "union"]), aware_instants(), amounts)
+def test_intersection_and_union_match_the_oracle(
+    left: dict[str, Any], right: dict[str, Any], operation: str, at: int, amount: int
+) -> None:
+    right = {**right, "timezone": left["timezone"]}
+    try:
+        calendar = getattr(BusinessCalendar(**left), operation)(BusinessCalendar(**right))
+    except InvalidArgument:  # an intersection whose weekly hours never overlap
+        reject()
+    oracle = CombinedOracle(operation, Oracle(left), Oracle(right))
+    span = amount // 3
+    assert calendar.between_us(at, at + span) == oracle.between(at, at + span)
+    assert calendar.is_open_us(at) == oracle.is_open(at)
+    expected = [
+        (max(a, at), min(b, at + span))
+        for a, b in oracle.merged(at, at + span)
+        if min(b, at + span) > max(a, at)
+    ]
+    assert calendar.intervals_us(at, at + span) == expected
+    forward = oracle.add(at, amount, 60 * DAY)
+    if forward is not None:
+        assert calendar.add_us(at, amount) == forward
+    backward = oracle.subtract(at, amount, 60 * DAY) if amount else at
+    if backward is not None:
+        assert calendar.add_us(at, -amount) == backward
+    stretches = [(a, b) for a, b in oracle.merged(at, at + 30 * DAY) if b > at]
+    if stretches and stretches[0][1] < at + 25 * DAY:
+        assert calendar.next_opening_us(at) == max(stretches[0][0], at)
+        assert calendar.next_closing_us(at) == stretches[0][1]
+    opening = oracle.previous_opening(at, 25 * DAY)
+    closing = oracle.previous_closing(at, 25 * DAY)
+    if opening is not None and closing is not None:
+        assert calendar.previous_opening_us(at) == opening
+        assert calendar.previous_closing_us(at) == closing
+    assert BusinessCalendar.from_dict(calendar.to_dict()) == calendar

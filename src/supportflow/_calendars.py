@@ -133,6 +133,25 @@ def _merge(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     return tuple((a, b) for a, b in out)
 
 
+def _combine(
+    operation: str, left: Sequence[tuple[int, int]], right: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Intersection or union of two sorted lists of disjoint intervals."""
+    if operation == "union":
+        return list(_merge([*left, *right]))
+    out = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        a, b = max(left[i][0], right[j][0]), min(left[i][1], right[j][1])
+        if a < b:
+            out.append((a, b))
+        if left[i][1] < right[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
 def _cut(intervals: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted disjoint ``intervals`` minus sorted disjoint ``cuts``."""
     if not cuts:
@@ -247,6 +266,7 @@ class BusinessCalendar:
         "_breaks",
         "_exceptions",
         "_holidays",
+        "_parts",
         "_pattern",
         "_special_span",
         "_specials",
@@ -265,6 +285,7 @@ class BusinessCalendar:
     _breaks: dict[int, tuple[Interval, ...]]
     _break_map: Mapping[_dt.date, tuple[Interval, ...]]
     _special_span: tuple[int, int]
+    _parts: tuple[str, BusinessCalendar, BusinessCalendar] | None
     _pattern: _Pattern
     _tables: _Tables
     _always: bool
@@ -318,6 +339,7 @@ class BusinessCalendar:
         set_(self, "_holidays", holiday_set)
         set_(self, "_exceptions", exception_map)
         set_(self, "_specials", specials)
+        set_(self, "_parts", None)
         set_(self, "_break_map", break_map)
         set_(self, "_breaks", cut_days)
         # The first and last dates with a holiday, an exception or a break.
@@ -405,6 +427,44 @@ class BusinessCalendar:
             self._timezone, self._weekly_input(), self._holidays, self._exceptions_input(), merged
         )
 
+    def intersection(self, other: BusinessCalendar) -> BusinessCalendar:
+        """Open when both calendars are open (team hours ∩ contract hours); also ``a & b``.
+
+        Both must read their hours in the same time zone (:class:`InvalidArgument`
+        otherwise), and the two weekly patterns must overlap somewhere in the week.
+        """
+        return _combined("intersection", self, other)
+
+    def union(self, other: BusinessCalendar) -> BusinessCalendar:
+        """Open when either calendar is open (two teams covering each other); also ``a | b``.
+
+        Both must read their hours in the same time zone (:class:`InvalidArgument`
+        otherwise).
+        """
+        return _combined("union", self, other)
+
+    def __and__(self, other: object) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return self.intersection(other)
+
+    def __or__(self, other: object) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return self.union(other)
+
+    @property
+    def parts(self) -> tuple[str, BusinessCalendar, BusinessCalendar] | None:
+        """``("intersection" | "union", left, right)`` for a combined calendar, else None."""
+        return self._parts
+
+    def _definition(self, what: str) -> None:
+        if self._parts is not None:
+            raise InvalidArgument(
+                f"{what} of a combined calendar ({self._parts[0]}) are not defined: "
+                "ask or change its parts (calendar.parts) instead"
+            )
+
     # ------------------------------------------------------------------ definition
 
     @property
@@ -415,6 +475,7 @@ class BusinessCalendar:
     @property
     def holidays(self) -> frozenset[_dt.date]:
         """Dates closed all day (unless an exception gives them hours)."""
+        self._definition("holidays")
         return self._holidays
 
     @property
@@ -424,6 +485,7 @@ class BusinessCalendar:
 
     def weekly_hours(self) -> dict[Weekday, list[tuple[str, str]]]:
         """The weekly pieces as ``"HH:MM"`` text (sorted, as given), per weekday with hours."""
+        self._definition("weekly hours")
         return {
             Weekday(day): [_format_interval(i) for i in intervals]
             for day, intervals in enumerate(self._weekly)
@@ -431,6 +493,7 @@ class BusinessCalendar:
         }
 
     def _weekly_input(self) -> dict[int, list[IntervalInput]]:
+        self._definition("weekly hours, holidays, exceptions and breaks")
         return {
             day: [_format_interval(i) for i in intervals]
             for day, intervals in enumerate(self._weekly)
@@ -454,6 +517,7 @@ class BusinessCalendar:
             and self._holidays == other._holidays
             and self._exceptions == other._exceptions
             and self._break_map == other._break_map
+            and self._parts == other._parts
         )
 
     def __hash__(self) -> int:
@@ -464,6 +528,7 @@ class BusinessCalendar:
                 self._holidays,
                 frozenset(self._exceptions.items()),
                 frozenset(self._break_map.items()),
+                self._parts,
             )
         )
 
@@ -479,6 +544,9 @@ class BusinessCalendar:
         return self
 
     def __repr__(self) -> str:
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return f"({left!r} {'&' if operation == 'intersection' else '|'} {right!r})"
         if self._always:
             return f"BusinessCalendar.always_open({self._timezone!r})"
         hours = {_DAY_NAMES[d]: v for d, v in self._weekly_input().items()}
@@ -728,6 +796,7 @@ class BusinessCalendar:
 
     def _day_of(self, value: object, name: str) -> int:
         """The local day number (days since 1970-01-01) of a date or an aware datetime."""
+        self._definition("business days")
         if isinstance(value, _dt.datetime):
             return _local_day(self._tz, instant_us(value, name))
         if isinstance(value, _dt.date):
@@ -900,8 +969,18 @@ class BusinessCalendar:
         """What remains of day ``day``'s own pieces after every break over them."""
         return _cut(list(_merge(self._date_intervals(day))), self._cuts(day - 1, day + 1))
 
+    def _window_days(self) -> set[int]:
+        """Local days whose hours differ from the weekly pattern's (holidays, exceptions,
+        breaks, of the parts too)."""
+        if self._parts is not None:
+            return self._parts[1]._window_days() | self._parts[2]._window_days()
+        return self._specials.keys() | self._breaks.keys()
+
     def _exact(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Merged real working intervals clipped to ``[lo, hi)``, computed day by day."""
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return _combine(operation, left._exact(lo, hi), right._exact(lo, hi))
         first = _local_day(self._tz, lo) - 2
         last = _local_day(self._tz, hi) + 1
         raw = []
@@ -943,7 +1022,19 @@ class BusinessCalendar:
     # ------------------------------------------------------------------ serialization
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"calendar"``, schema 2); see :meth:`from_dict`."""
+        """Plain JSON-safe data (type ``"calendar"``, schema 2); see :meth:`from_dict`.
+
+        A combined calendar is ``{"combine": "intersection" | "union", "calendars":
+        [left, right]}`` with the two parts' documents.
+        """
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return {
+                "type": "calendar",
+                "schema": _MIGRATIONS.current,
+                "combine": operation,
+                "calendars": [left.to_dict(), right.to_dict()],
+            }
         return {
             "type": "calendar",
             "schema": _MIGRATIONS.current,
@@ -965,9 +1056,32 @@ class BusinessCalendar:
         }
 
     @classmethod
+    def _from_parts(cls, reader: Reader) -> BusinessCalendar:
+        operation = reader.text("combine")
+        if operation not in ("intersection", "union"):
+            raise SchemaError(
+                reader.at("combine"), f"expected 'intersection' or 'union', got {operation!r}"
+            )
+        parts = []
+        for row in reader.children("calendars"):
+            try:
+                parts.append(cls.from_dict(row.data))
+            except SchemaError as error:
+                path = f"{row.path}.{error.path}" if error.path else row.path
+                raise SchemaError(path, error.problem) from None
+        if len(parts) != 2:
+            raise SchemaError(reader.at("calendars"), f"expected 2 calendars, got {len(parts)}")
+        try:
+            return _combined(operation, parts[0], parts[1])
+        except SupportflowError as error:
+            raise SchemaError(reader.path, str(error)) from None
+
+    @classmethod
     def from_dict(cls, data: object) -> BusinessCalendar:
         """Rebuild a calendar from :meth:`to_dict` data; :class:`SchemaError` names bad fields."""
         reader = _MIGRATIONS.upgrade(data)
+        if "combine" in reader.data:
+            return cls._from_parts(reader)
         timezone = reader.text("timezone")
         try:
             _zone(timezone)
@@ -997,6 +1111,46 @@ class BusinessCalendar:
             return cls(timezone, weekly, holidays, exceptions, breaks)
         except SupportflowError as error:
             raise SchemaError(reader.path, str(error)) from None
+
+
+def _combined(operation: str, left: BusinessCalendar, right: object) -> BusinessCalendar:
+    """The intersection or union of two calendars of one zone, with flat-cost tables."""
+    if not isinstance(right, BusinessCalendar):
+        raise InvalidType(f"can only combine with a BusinessCalendar, got {type(right).__name__}")
+    if left._timezone != right._timezone:
+        raise InvalidArgument(
+            f"combine calendars of one time zone, got {left._timezone!r} and "
+            f"{right._timezone!r}; build both in the zone whose dates matter"
+        )
+    if left._always or right._always:  # a 24/7 part is neutral or absorbing
+        keep_left = right._always if operation == "intersection" else left._always
+        return left if keep_left else right
+    pattern = _Pattern.combined(operation, left._pattern, right._pattern)
+    if pattern.total == 0:
+        raise InvalidArgument(
+            f"the {operation} of {left!r} and {right!r} has no working time in a regular "
+            "week: their weekly hours never overlap"
+        )
+    calendar = BusinessCalendar.__new__(BusinessCalendar)
+    set_ = object.__setattr__
+    for name, value in (
+        ("_timezone", left._timezone),
+        ("_tz", left._tz),
+        ("_weekly", ()),
+        ("_holidays", frozenset()),
+        ("_exceptions", {}),
+        ("_specials", {}),
+        ("_breaks", {}),
+        ("_break_map", {}),
+        ("_parts", (operation, left, right)),
+        ("_pattern", pattern),
+        ("_always", False),
+    ):
+        set_(calendar, name, value)
+    spans = (left._special_span, right._special_span)
+    set_(calendar, "_special_span", (min(a for a, _ in spans), max(b for _, b in spans)))
+    set_(calendar, "_tables", _Tables(calendar))
+    return calendar
 
 
 def _add_breaks(document: dict[str, Any]) -> dict[str, Any]:
@@ -1155,7 +1309,20 @@ class _Pattern:
                     pieces.append((0, b - _WEEK))
                 else:
                     pieces.append((a, b))
-        merged = _merge(pieces)
+        self._fill(_merge(pieces))
+        # No two pieces overlap: the pieces resolve to real time without holes between them.
+        self.seamless = sum(b - a for a, b in pieces) == self.total
+
+    @classmethod
+    def combined(cls, operation: str, left: _Pattern, right: _Pattern) -> _Pattern:
+        """The intersection or union of two patterns of one zone (never seamless: the
+        parts' pieces may leave holes on DST nights that the combination keeps)."""
+        pattern = cls.__new__(cls)
+        pattern._fill(_combine(operation, left.stretches(), right.stretches()))
+        pattern.seamless = False
+        return pattern
+
+    def _fill(self, merged: Sequence[Interval]) -> None:
         self.starts = [a for a, _ in merged]
         self.ends = [b for _, b in merged]
         self.cum: list[int] = []
@@ -1166,8 +1333,9 @@ class _Pattern:
             total += b - a
             self.cumend.append(total)
         self.total = total
-        # No two pieces overlap: the pieces resolve to real time without holes between them.
-        self.seamless = sum(b - a for a, b in pieces) == total
+
+    def stretches(self) -> list[Interval]:
+        return list(zip(self.starts, self.ends, strict=True))
 
     def b(self, local: int) -> int:
         """Local working microseconds from the origin week up to ``local``."""
@@ -1281,7 +1449,7 @@ class _Tables:
         end = _dt.date(FAST_END_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL
         range_lo, range_hi = first * _DAY, end * _DAY
         spans: list[list[int]] = []
-        for day in calendar._specials.keys() | calendar._breaks.keys():
+        for day in calendar._window_days():
             if first - 2 <= day < end:
                 spans.append([day * _DAY, (day + 2) * _DAY])
         lo_s = (range_lo - 3 * _DAY) // US_PER_SECOND
@@ -1296,7 +1464,8 @@ class _Tables:
             high = (instant + max(before, after)) // _DAY * _DAY + _DAY
             spans.append([low, high])
             irregular.update(range(low // _DAY - 1, high // _DAY + 1))
-        self._business_days(calendar, first, end, irregular)
+        if calendar._parts is None:  # combined calendars have no business days
+            self._business_days(calendar, first, end, irregular)
         spans.sort()
         merged: list[list[int]] = []
         for low, high in spans:
