@@ -1534,19 +1534,33 @@ class _Tables:
 
     def first_day_reaching(self, target: int, low: int) -> int:
         """The first day ``x >= low`` with ``days_before(x) >= target`` (one exists up to
-        ``end_day``): a bracket by whole weeks, then bisection."""
-        high = min(
-            self.end_day, low + 7 * (max(0, target - self.days_before(low)) // self.per_week + 1)
-        )
-        while self.days_before(high) < target:
-            high = min(self.end_day, low + 2 * (high - low))
-        while low < high:
-            mid = (low + high) // 2
+        ``end_day``): guesses from the business days per week, each making up for the
+        closed dates the last one met, then a bracket of about a week and bisection."""
+        if self.days_before(low) >= target:
+            return low
+        guess = low
+        short = target - self.days_before(guess)
+        while short > self.per_week and guess < self.end_day:
+            guess = min(self.end_day, guess + short * 7 // self.per_week - 7)
+            short = target - self.days_before(guess)
+        step = 8
+        if self.days_before(guess) >= target:
+            high, below = guess, max(low, guess - step)
+            while below > low and self.days_before(below) >= target:
+                step *= 2
+                below = max(low, guess - step)
+        else:
+            below, high = guess, min(self.end_day, guess + step)
+            while self.days_before(high) < target:
+                step *= 2
+                high = min(self.end_day, guess + step)
+        while below < high:  # days_before(high) >= target; days_before(below - 1) < target
+            mid = (below + high) // 2
             if self.days_before(mid) >= target:
                 high = mid
             else:
-                low = mid + 1
-        return low
+                below = mid + 1
+        return below
 
     def b(self, us: int) -> int:
         """Business microseconds from the origin up to ``us`` (``lo <= us <= hi``)."""
