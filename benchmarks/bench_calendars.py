@@ -7,15 +7,20 @@ Spans: 8 hours, one week and one year of wall-clock time for ``between``; for ``
 the business time those spans hold. Prints µs per call and ratios.
 
 Run: ``python benchmarks/bench_calendars.py`` (needs ``pip install -e '.[dev,bench]'``).
+``--against DIR`` also loads the supportflow package of another checkout (``DIR/src``,
+e.g. ``git worktree`` or ``git archive`` of the base commit) in the same process and
+measures its calendar beside this one on the same calls (before/after a change).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 import time
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 import holidays as holidays_package
 
@@ -33,22 +38,23 @@ STARTS = [dt.datetime(2024, 3, 4 + i, 8 + 2 * (i % 4), 30, tzinfo=NY) for i in r
 
 
 def per_call(func: Callable[[], object], *, budget: float = 0.4, repeat: int = 5) -> float:
-    """Best-of-``repeat`` seconds per call, each round at least ``budget`` / repeat long."""
+    """Best-of-``repeat`` CPU seconds per call, each round at least ``budget`` / repeat long
+    (CPU time: the machine is shared, and waiting for a core is not the call's cost)."""
     number = 1
     while True:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             func()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= budget / repeat or number >= 1 << 20:
             break
         number *= 2
     best = elapsed / number
     for _ in range(repeat - 1):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             func()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (time.process_time() - start) / number)
     return best
 
 
@@ -97,7 +103,7 @@ def businesstime_calendar() -> object | None:
 
 
 def row(label: str, ours: float, theirs: dict[str, float | None]) -> None:
-    cells = [f"{label:<24}", f"{ours * 1e6:>10.2f} µs"]
+    cells = [f"{label:<30}", f"{ours * 1e6:>10.2f} µs"]
     for name, value in theirs.items():
         if value is None:
             cells.append(f"{name}: n/a")
@@ -106,7 +112,53 @@ def row(label: str, ours: float, theirs: dict[str, float | None]) -> None:
     print("  ".join(cells), flush=True)
 
 
+def load_other(checkout: str) -> object:
+    """The ``supportflow`` package of another checkout, imported as ``supportflow_other``."""
+    import importlib.util
+    import pathlib
+
+    package = pathlib.Path(checkout) / "src" / "supportflow"
+    spec = importlib.util.spec_from_file_location(
+        "supportflow_other", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["supportflow_other"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def against(checkout: str) -> None:
+    """This checkout's calendar beside another's, on the same calls."""
+    other_module: Any = load_other(checkout)
+    hours = [("09:00", "12:00"), ("13:00", "17:00")]
+    other = other_module.BusinessCalendar(ZONE, dict.fromkeys(range(5), hours), US_HOLIDAYS)
+    ours = supportflow_calendar()
+    print(f"this checkout against {checkout} (ratio: other / this)")
+    for label, span in SPANS.items():
+        pairs = [(s, s + span) for s in STARTS]
+        work = [ours.between(s, s + span) for s in STARTS]
+        for name, calls in (
+            ("between", [lambda c, a=a, b=b: c.between(a, b) for a, b in pairs]),
+            ("add", [lambda c, s=s, w=w: c.add(s, w) for s, w in zip(STARTS, work, strict=True)]),
+        ):
+            mine = per_call(cycle([lambda f=f: f(ours) for f in calls]))
+            theirs = per_call(cycle([lambda f=f: f(other) for f in calls]))
+            print(
+                f"{name + ', ' + label:<30}{mine * 1e6:>10.2f} µs  other {theirs * 1e6:>8.2f} µs"
+                f"  ({theirs / mine:.2f}x)",
+                flush=True,
+            )
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--against", metavar="DIR", help="another checkout to compare with")
+    args = parser.parse_args()
+    if args.against:
+        against(args.against)
+        return 0
     calendar = supportflow_calendar()
     rules = businesstimedelta_rules()
     bt = businesstime_calendar()
@@ -145,7 +197,54 @@ def main() -> int:
             )
         row(f"add, {label}", ours, theirs)
         row(f"add_us (ints), {label}", ours_us, {})
+    directions(calendar, rules)
+    business_days(calendar)
     return 0
+
+
+def directions(calendar: BusinessCalendar, rules: object | None) -> None:
+    """Subtracting business time over each span; previous opening and closing."""
+    ends = [calendar.add(s, calendar.between(s, s + SPANS["1 year"])) for s in STARTS]
+    costs = []
+    for label, span in SPANS.items():
+        cases = [(end, calendar.between(end - span, end)) for end in ends]
+        ours = per_call(cycle([lambda e=e, w=w: calendar.subtract(e, w) for e, w in cases]))
+        costs.append(ours)
+        theirs: dict[str, float | None] = {}
+        if rules is not None and span <= dt.timedelta(days=365):
+            import businesstimedelta as btd
+
+            deltas = [(e, btd.BusinessTimeDelta(rules, timedelta=w)) for e, w in cases]
+            theirs["businesstimedelta"] = per_call(
+                cycle([lambda e=e, d=d: e - d for e, d in deltas]), repeat=3
+            )
+        row(f"subtract, {label}", ours, theirs)
+    print(f"subtract flat in the span: max/min {max(costs) / min(costs):.2f}")
+    for name in ("previous_opening", "previous_closing", "next_opening", "next_closing"):
+        method = getattr(calendar, name)
+        row(name, per_call(cycle([lambda s=s, m=method: m(s) for s in STARTS])), {})
+
+
+def business_days(calendar: BusinessCalendar) -> None:
+    """Counting and adding business days over one week to ten years of dates."""
+    days = [s.date() for s in STARTS]
+    spans = {"1 week": 7, "1 year": 365, "10 years": 3652}
+    counts, adds = [], []
+    for label, length in spans.items():
+        pairs = [(d, d + dt.timedelta(days=length)) for d in days]
+        count = per_call(
+            cycle([lambda a=a, b=b: calendar.count_business_days(a, b) for a, b in pairs])
+        )
+        work = [(d, calendar.count_business_days(d, d + dt.timedelta(days=length))) for d in days]
+        add = per_call(cycle([lambda d=d, n=n: calendar.add_business_days(d, n) for d, n in work]))
+        counts.append(count)
+        adds.append(add)
+        row(f"count_business_days, {label}", count, {})
+        row(f"add_business_days, {label}", add, {})
+    print(
+        f"business days flat in the span: count max/min {max(counts) / min(counts):.2f}, "
+        f"add max/min {max(adds) / min(adds):.2f}"
+    )
 
 
 def calendar_us(moment: dt.datetime) -> int:

@@ -103,9 +103,13 @@ def test_holidays_and_exceptions() -> None:
     assert calendar.next_opening(ny(2026, 12, 24, 13)) == utc(2026, 12, 26, 15)
 
 
-def test_overlapping_intervals_are_merged() -> None:
-    calendar = BusinessCalendar("UTC", {0: [("09:00", "12:00"), ("11:00", "13:00")]})
-    assert calendar.weekly_hours() == {Weekday.MONDAY: [("09:00", "13:00")]}
+def test_overlapping_pieces_are_kept_and_count_once() -> None:
+    calendar = BusinessCalendar("UTC", {0: [("11:00", "13:00"), ("09:00", "12:00")]})
+    assert calendar.weekly_hours() == {Weekday.MONDAY: [("09:00", "12:00"), ("11:00", "13:00")]}
+    assert calendar.between(utc(2026, 3, 2), utc(2026, 3, 3)) == pendulum.duration(hours=4)
+    assert calendar.intervals(utc(2026, 3, 2), utc(2026, 3, 3)) == [
+        (utc(2026, 3, 2, 9), utc(2026, 3, 2, 13))
+    ]
 
 
 def test_intervals_lists_open_stretches_for_display() -> None:

@@ -13,8 +13,11 @@ next opens or closes. Conventions (DESIGN.md section 2.3):
 * local wall-clock times that do not exist or occur twice resolve like ``zoneinfo``
   with ``fold=0``;
 * an interval belongs to the date it starts on (a holiday closes the intervals that
-  start on it); an exception states the whole hours of its date, holiday or not;
-* overlapping or touching intervals are merged.
+  start on it); an exception states the whole hours of its date, holiday or not; a
+  break on a date closes its real time span, whichever date's pieces it cuts;
+* each working piece is resolved to real time on its own, then the pieces are merged
+  (overlapping or touching ones make one stretch), so adding a piece never removes
+  working time.
 
 How it stays flat in the span. Business time is a non-decreasing function ``B(t)``
 (working microseconds from an origin up to ``t``). ``between`` is ``B(t2) - B(t1)``
@@ -35,7 +38,7 @@ import datetime as _dt
 import enum
 import zoneinfo
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import pendulum
@@ -130,18 +133,60 @@ def _merge(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     return tuple((a, b) for a, b in out)
 
 
+def _combine(
+    operation: str, left: Sequence[tuple[int, int]], right: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Intersection or union of two sorted lists of disjoint intervals."""
+    if operation == "union":
+        return list(_merge([*left, *right]))
+    out = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        a, b = max(left[i][0], right[j][0]), min(left[i][1], right[j][1])
+        if a < b:
+            out.append((a, b))
+        if left[i][1] < right[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _cut(intervals: list[tuple[int, int]], cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted disjoint ``intervals`` minus sorted disjoint ``cuts``."""
+    if not cuts:
+        return intervals
+    out = []
+    j = 0
+    for a, b in intervals:
+        while j < len(cuts) and cuts[j][1] <= a:
+            j += 1
+        k = j
+        while a < b and k < len(cuts) and cuts[k][0] < b:
+            if cuts[k][0] > a:
+                out.append((a, cuts[k][0]))
+            a = max(a, cuts[k][1])
+            k += 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
 def _intervals(values: object, name: str) -> tuple[Interval, ...]:
+    """A day's working pieces, sorted, as given: each is resolved to real time on its
+    own before pieces are merged (merging first on the wall clock would lose the time
+    a piece gains when its end falls in a DST gap)."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidArgument(f"{name} must be a list of (start, end) pairs, got {values!r}")
-    merged = _merge(_interval(v, f"{name}[{i}]") for i, v in enumerate(values))
-    for start, end in merged:
+    pieces = tuple(sorted({_interval(v, f"{name}[{i}]") for i, v in enumerate(values)}))
+    for start, end in _merge(pieces):
         if end - start > _DAY:
             raise InvalidArgument(
                 f"{name}: overlapping intervals merge into {_format_time(start)} to "
                 f"{_format_time(end - _DAY)} the next day, more than 24 hours; "
                 "give the extra hours to the next day instead"
             )
-    return merged
+    return pieces
 
 
 def _weekday(value: object) -> int:
@@ -158,6 +203,10 @@ def _date(value: object, name: str) -> _dt.date:
     if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
         raise InvalidType(f"{name} must be a datetime.date (not a datetime), got {value!r}")
     return value
+
+
+def _date_of(day: int) -> _dt.date:
+    return _dt.date.fromordinal(day + _EPOCH_ORDINAL)
 
 
 def _zone(name: object) -> zoneinfo.ZoneInfo:
@@ -201,7 +250,10 @@ class BusinessCalendar:
     at or before the start crosses midnight into the next day (``("22:00", "06:00")``),
     ``"24:00"`` is midnight at the end of the day and start == end means 24 hours.
     ``holidays`` are dates closed all day; ``exceptions`` map a date to the intervals it
-    has instead of its weekday's (an empty list closes it). Overlapping intervals merge.
+    has instead of its weekday's (an empty list closes it); ``breaks`` map a date to
+    local intervals on it when the calendar is closed, whatever hours are open then
+    (the date's own, or a night shift from the day before). Pieces are kept as given;
+    each is resolved to real time before overlapping ones merge.
 
     Raises :class:`UnknownName` for an unknown zone and :class:`InvalidArgument` for a
     malformed interval or a week without any working time. Immutable; ``==`` and
@@ -210,9 +262,13 @@ class BusinessCalendar:
 
     __slots__ = (
         "_always",
+        "_break_map",
+        "_breaks",
         "_exceptions",
         "_holidays",
+        "_parts",
         "_pattern",
+        "_special_span",
         "_specials",
         "_tables",
         "_timezone",
@@ -226,6 +282,10 @@ class BusinessCalendar:
     _holidays: frozenset[_dt.date]
     _exceptions: Mapping[_dt.date, tuple[Interval, ...]]
     _specials: dict[int, tuple[Interval, ...]]
+    _breaks: dict[int, tuple[Interval, ...]]
+    _break_map: Mapping[_dt.date, tuple[Interval, ...]]
+    _special_span: tuple[int, int]
+    _parts: tuple[str, BusinessCalendar, BusinessCalendar] | None
     _pattern: _Pattern
     _tables: _Tables
     _always: bool
@@ -236,6 +296,7 @@ class BusinessCalendar:
         weekly: Mapping[Any, Sequence[IntervalInput]],
         holidays: Iterable[_dt.date] = (),
         exceptions: Mapping[_dt.date, Sequence[IntervalInput]] | None = None,
+        breaks: Mapping[_dt.date, Sequence[IntervalInput]] | None = None,
     ) -> None:
         tz = _zone(timezone)
         if not isinstance(weekly, Mapping):
@@ -252,6 +313,12 @@ class BusinessCalendar:
         for key, values in (exceptions or {}).items():
             day_key = _date(key, "exception date")
             exception_map[day_key] = _intervals(values, f"exceptions[{day_key.isoformat()}]")
+        break_map: dict[_dt.date, tuple[Interval, ...]] = {}
+        for key, values in (breaks or {}).items():
+            day_key = _date(key, "break date")
+            cuts = _intervals(values, f"breaks[{day_key.isoformat()}]")
+            if cuts:
+                break_map[day_key] = cuts
         pattern = _Pattern(week)
         if pattern.total == 0:
             raise InvalidArgument(
@@ -263,6 +330,8 @@ class BusinessCalendar:
         }
         for d, hours in exception_map.items():
             specials[d.toordinal() - _EPOCH_ORDINAL] = hours
+        cut_days = {d.toordinal() - _EPOCH_ORDINAL: cuts for d, cuts in break_map.items()}
+        marked = specials.keys() | cut_days.keys()
         set_ = object.__setattr__
         set_(self, "_timezone", timezone)
         set_(self, "_tz", tz)
@@ -270,9 +339,14 @@ class BusinessCalendar:
         set_(self, "_holidays", holiday_set)
         set_(self, "_exceptions", exception_map)
         set_(self, "_specials", specials)
+        set_(self, "_parts", None)
+        set_(self, "_break_map", break_map)
+        set_(self, "_breaks", cut_days)
+        # The first and last dates with a holiday, an exception or a break.
+        set_(self, "_special_span", (min(marked, default=10**9), max(marked, default=-(10**9))))
         set_(self, "_pattern", pattern)
         # Around the clock with no closed dates: B(t) = t, every operation is trivial.
-        set_(self, "_always", pattern.total == _WEEK and not specials)
+        set_(self, "_always", pattern.total == _WEEK and pattern.seamless and not marked)
         set_(self, "_tables", _Tables(self) if not self._always else _Tables.empty())
 
     # ------------------------------------------------------------------ constructors
@@ -320,6 +394,7 @@ class BusinessCalendar:
             self._weekly_input(),
             self._holidays | {_date(d, "holiday") for d in holidays},
             self._exceptions_input(),
+            self._breaks_input(),
         )
 
     def with_country_holidays(
@@ -334,7 +409,61 @@ class BusinessCalendar:
         """A copy with these per-date hours (replacing earlier exceptions of the same dates)."""
         merged: dict[_dt.date, Sequence[IntervalInput]] = dict(self._exceptions_input())
         merged.update(exceptions)
-        return BusinessCalendar(self._timezone, self._weekly_input(), self._holidays, merged)
+        return BusinessCalendar(
+            self._timezone, self._weekly_input(), self._holidays, merged, self._breaks_input()
+        )
+
+    def with_breaks(self, breaks: Mapping[_dt.date, Sequence[IntervalInput]]) -> BusinessCalendar:
+        """A copy closed during these per-date breaks as well (added to earlier ones).
+
+        ``breaks`` maps a date to ``(start, end)`` local times on it, like
+        ``{date(2026, 5, 6): [("14:00", "15:00")]}``: closed then, whatever hours the
+        date has, without restating them.
+        """
+        merged: dict[_dt.date, list[IntervalInput]] = self._breaks_input()
+        for key, values in breaks.items():
+            merged.setdefault(_date(key, "break date"), []).extend(values)
+        return BusinessCalendar(
+            self._timezone, self._weekly_input(), self._holidays, self._exceptions_input(), merged
+        )
+
+    def intersection(self, other: BusinessCalendar) -> BusinessCalendar:
+        """Open when both calendars are open (team hours ∩ contract hours); also ``a & b``.
+
+        Both must read their hours in the same time zone (:class:`InvalidArgument`
+        otherwise), and the two weekly patterns must overlap somewhere in the week.
+        """
+        return _combined("intersection", self, other)
+
+    def union(self, other: BusinessCalendar) -> BusinessCalendar:
+        """Open when either calendar is open (two teams covering each other); also ``a | b``.
+
+        Both must read their hours in the same time zone (:class:`InvalidArgument`
+        otherwise).
+        """
+        return _combined("union", self, other)
+
+    def __and__(self, other: object) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return self.intersection(other)
+
+    def __or__(self, other: object) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return self.union(other)
+
+    @property
+    def parts(self) -> tuple[str, BusinessCalendar, BusinessCalendar] | None:
+        """``("intersection" | "union", left, right)`` for a combined calendar, else None."""
+        return self._parts
+
+    def _definition(self, what: str) -> None:
+        if self._parts is not None:
+            raise InvalidArgument(
+                f"{what} of a combined calendar ({self._parts[0]}) are not defined: "
+                "ask or change its parts (calendar.parts) instead"
+            )
 
     # ------------------------------------------------------------------ definition
 
@@ -346,6 +475,7 @@ class BusinessCalendar:
     @property
     def holidays(self) -> frozenset[_dt.date]:
         """Dates closed all day (unless an exception gives them hours)."""
+        self._definition("holidays")
         return self._holidays
 
     @property
@@ -354,7 +484,8 @@ class BusinessCalendar:
         return self._always
 
     def weekly_hours(self) -> dict[Weekday, list[tuple[str, str]]]:
-        """The merged weekly intervals as ``"HH:MM"`` text, per weekday with hours."""
+        """The weekly pieces as ``"HH:MM"`` text (sorted, as given), per weekday with hours."""
+        self._definition("weekly hours")
         return {
             Weekday(day): [_format_interval(i) for i in intervals]
             for day, intervals in enumerate(self._weekly)
@@ -362,11 +493,15 @@ class BusinessCalendar:
         }
 
     def _weekly_input(self) -> dict[int, list[IntervalInput]]:
+        self._definition("weekly hours, holidays, exceptions and breaks")
         return {
             day: [_format_interval(i) for i in intervals]
             for day, intervals in enumerate(self._weekly)
             if intervals
         }
+
+    def _breaks_input(self) -> dict[_dt.date, list[IntervalInput]]:
+        return {d: [_format_interval(i) for i in cuts] for d, cuts in self._break_map.items()}
 
     def _exceptions_input(self) -> dict[_dt.date, list[IntervalInput]]:
         return {
@@ -381,6 +516,8 @@ class BusinessCalendar:
             and self._weekly == other._weekly
             and self._holidays == other._holidays
             and self._exceptions == other._exceptions
+            and self._break_map == other._break_map
+            and self._parts == other._parts
         )
 
     def __hash__(self) -> int:
@@ -390,6 +527,8 @@ class BusinessCalendar:
                 self._weekly,
                 self._holidays,
                 frozenset(self._exceptions.items()),
+                frozenset(self._break_map.items()),
+                self._parts,
             )
         )
 
@@ -405,12 +544,15 @@ class BusinessCalendar:
         return self
 
     def __repr__(self) -> str:
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return f"({left!r} {'&' if operation == 'intersection' else '|'} {right!r})"
         if self._always:
             return f"BusinessCalendar.always_open({self._timezone!r})"
         hours = {_DAY_NAMES[d]: v for d, v in self._weekly_input().items()}
         return (
             f"BusinessCalendar({self._timezone!r}, {hours!r}, holidays={len(self._holidays)} "
-            f"dates, exceptions={len(self._exceptions)} dates)"
+            f"dates, exceptions={len(self._exceptions)} dates, breaks={len(self._break_map)} dates)"
         )
 
     # ------------------------------------------------------------------ public API
@@ -450,6 +592,82 @@ class BusinessCalendar:
             (to_datetime(a), to_datetime(b))
             for a, b in self.intervals_us(instant_us(start, "start"), instant_us(end, "end"))
         ]
+
+    def subtract(self, start: _dt.datetime, duration: _dt.timedelta) -> pendulum.DateTime:
+        """The instant ``duration`` of business time before ``start`` (after, if negative).
+
+        A duration that runs out exactly at an opening time gives that opening instant.
+        """
+        return to_datetime(self.add_us(instant_us(start, "start"), -_duration(duration)))
+
+    def previous_opening(self, at: _dt.datetime) -> pendulum.DateTime:
+        """The last opening instant at or before ``at`` (the start of the open stretch
+        ``at`` falls in, else of the last one before it).
+
+        Raises :class:`InvalidArgument` when the calendar was open without a break
+        before ``at``, as far back as its definition reaches.
+        """
+        return to_datetime(self.previous_opening_us(instant_us(at, "at")))
+
+    def previous_closing(self, at: _dt.datetime) -> pendulum.DateTime:
+        """The last closing instant at or before ``at`` (``at`` itself when it is one).
+
+        Raises :class:`InvalidArgument` when the calendar never closed before ``at``.
+        """
+        return to_datetime(self.previous_closing_us(instant_us(at, "at")))
+
+    # ------------------------------------------------------------------ business days
+
+    def is_business_day(self, day: _dt.date | _dt.datetime) -> bool:
+        """Whether a local date has working time (an aware datetime: its local date here).
+
+        A business day is a date on which at least one working piece starts and lasts
+        more than nothing in real time, after holidays, exceptions and breaks.
+        """
+        return self._is_business_day(self._day_of(day, "day"))
+
+    def next_business_day(self, day: _dt.date | _dt.datetime) -> _dt.date:
+        """The first business day after ``day``'s local date (never that date itself)."""
+        return self.add_business_days(day, 1)
+
+    def previous_business_day(self, day: _dt.date | _dt.datetime) -> _dt.date:
+        """The last business day before ``day``'s local date (never that date itself)."""
+        return self.add_business_days(day, -1)
+
+    def add_business_days(self, day: _dt.date | _dt.datetime, days: int) -> _dt.date:
+        """The ``days``-th business day after ``day``'s local date (before, if negative).
+
+        The start date itself is never counted, business day or not: from a Saturday,
+        one business day later is Monday, as from the Friday before. Zero returns the
+        local date of ``day`` unchanged.
+        """
+        if not isinstance(days, int) or isinstance(days, bool):
+            raise InvalidType(f"days must be an int, got {days!r}")
+        return _date_of(self._add_days(self._day_of(day, "day"), days))
+
+    def count_business_days(
+        self, start: _dt.date | _dt.datetime, end: _dt.date | _dt.datetime
+    ) -> int:
+        """Business days with a local date from ``start``'s (included) to ``end``'s
+        (excluded); negative when ``end`` is earlier. Partial days count whole."""
+        first, last = self._day_of(start, "start"), self._day_of(end, "end")
+        if last < first:
+            return -self._count_days(last, first)
+        return self._count_days(first, last)
+
+    def business_days(
+        self, start: _dt.date | _dt.datetime, end: _dt.date | _dt.datetime
+    ) -> Iterator[_dt.date]:
+        """The business days from ``start``'s local date (included) to ``end``'s
+        (excluded), in order; what :meth:`count_business_days` counts."""
+        first, last = self._day_of(start, "start"), self._day_of(end, "end")
+
+        def days() -> Iterator[_dt.date]:
+            for day in range(first, last):
+                if self._is_business_day(day):
+                    yield _date_of(day)
+
+        return days()
 
     # ------------------------------------------------------------------ integer API
 
@@ -528,7 +746,117 @@ class BusinessCalendar:
             at = closing
         return out
 
+    def previous_opening_us(self, us: int) -> int:
+        """The last opening instant at or before ``us``; see :meth:`previous_opening`."""
+        if not self.is_open_us(us):
+            us = self.previous_closing_us(us) - 1
+        return self._stretch_start(us)
+
+    def previous_closing_us(self, us: int) -> int:
+        """The last closing instant at or before ``us``; see :meth:`previous_closing`."""
+        if self.is_open_us(us):
+            us = self._stretch_start(us)
+        # Closed at ``us``: B has been flat since the last closing, where it was one
+        # microsecond of work after the instant one microsecond before.
+        return self._backward(us, 1) + 1
+
     # ------------------------------------------------------------------ internals
+
+    def _stretch_start(self, us: int) -> int:
+        """The opening of the open stretch containing ``us`` (``us`` must be open)."""
+        if self._always:
+            raise InvalidArgument(f"{self!r} is open around the clock: it never opens or closes")
+        give_up = None
+        if self._pattern.total == _WEEK:  # closes only on special dates and DST holes
+            first_special = (self._special_span[0] - 3) * _DAY
+            give_up = first_special
+            if not self._pattern.seamless:
+                give_up = min(first_special, us, self._tables.lo) - 400 * _DAY
+        back = _DAY
+        while True:
+            at = us - back if give_up is None else max(us - back, give_up)
+            if self.is_open_us(at):
+                closing = self._next_closing(at, us + 1)
+                if closing is None or closing > us:
+                    if at == give_up:
+                        raise InvalidArgument(
+                            f"{self!r} was open without a break before {to_datetime(us)}: "
+                            "it never opened or closed before"
+                        )
+                    back *= 2  # still inside the stretch: look further back
+                    continue
+                at = closing
+            # Closed at ``at``: walk the stretches forward to the one holding ``us``.
+            while True:
+                opening = self.next_opening_us(at)
+                closing = self._next_closing(opening, us + 1)
+                if closing is None or closing > us:
+                    return opening
+                at = closing
+
+    def _day_of(self, value: object, name: str) -> int:
+        """The local day number (days since 1970-01-01) of a date or an aware datetime."""
+        self._definition("business days")
+        if isinstance(value, _dt.datetime):
+            return _local_day(self._tz, instant_us(value, name))
+        if isinstance(value, _dt.date):
+            return value.toordinal() - _EPOCH_ORDINAL
+        raise InvalidType(
+            f"{name} must be a datetime.date or an aware datetime, got {type(value).__name__}"
+        )
+
+    def _is_business_day(self, day: int) -> bool:
+        t = self._tables
+        if self._always:
+            return True
+        if t.first_day <= day < t.end_day and day not in t.irregular:
+            return t.business_weekday[(day + 3) % 7]
+        return bool(self._day_working(day))
+
+    def _count_days(self, first: int, last: int) -> int:
+        """Business days in local days ``[first, last)`` (``first <= last``)."""
+        if self._always:
+            return last - first
+        t = self._tables
+        total = 0
+        a, b = max(first, t.first_day), min(last, t.end_day)
+        if a < b:
+            total += t.days_before(b) - t.days_before(a)
+        for day in (*range(first, min(last, t.first_day)), *range(max(first, t.end_day), last)):
+            total += self._is_business_day(day)
+        return total
+
+    def _add_days(self, day: int, days: int) -> int:
+        if days == 0:
+            return day
+        if self._always:
+            return day + days
+        t = self._tables
+        step = 1 if days > 0 else -1
+        left = abs(days)
+        while True:
+            inside = t.first_day <= day + step and day + step < t.end_day
+            if inside and step > 0:
+                # The first ``x`` with days_before(x) reaching the target; the answer is
+                # the business day just before it.
+                target = t.days_before(day + 1) + left
+                if t.days_before(t.end_day) >= target:
+                    return t.first_day_reaching(target, day + 1) - 1
+                left = target - t.days_before(t.end_day)
+                day = t.end_day - 1
+                continue
+            if inside:
+                target = t.days_before(day) - left
+                if t.days_before(t.first_day) <= target:
+                    return t.first_day_reaching(target + 1, t.first_day) - 1
+                left = t.days_before(t.first_day) - target
+                day = t.first_day
+                continue
+            day += step
+            if self._is_business_day(day):
+                left -= 1
+                if left == 0:
+                    return day
 
     def _forward(self, at: int, amount: int) -> int:
         t = self._tables
@@ -574,9 +902,16 @@ class BusinessCalendar:
             raise InvalidArgument(f"{self!r} is open around the clock: it never closes")
         t = self._tables
         at = self.next_opening_us(us)
-        # A week open around the clock closes only on special dates: stop after the last.
-        last_special = max(self._specials, default=-(10**9))
-        give_up = (last_special + 3) * _DAY if self._pattern.total == _WEEK else None
+        # A week open around the clock closes only on special dates, and, when its pieces
+        # overlap, where a DST change opens a hole between two overlapping pieces. Holes
+        # recur with the zone's yearly rules, so a year past the last special date and
+        # the precomputed range without one means it never closes again.
+        last_special = (self._special_span[1] + 3) * _DAY
+        give_up = None
+        if self._pattern.total == _WEEK:
+            give_up = last_special
+            if not self._pattern.seamless:
+                give_up = max(last_special, us, t.hi) + 400 * _DAY
         while True:
             if limit is not None and at >= limit:
                 return None
@@ -607,17 +942,45 @@ class BusinessCalendar:
         intervals = self._specials.get(day)
         if intervals is None:
             intervals = self._weekly[(day + 3) % 7]
+        return self._resolve(day, intervals)
+
+    def _resolve(self, day: int, pieces: tuple[Interval, ...]) -> list[tuple[int, int]]:
+        """Real UTC intervals of local pieces of day ``day``, each resolved on its own."""
         base = day * _DAY
         out = []
-        for start, end in intervals:
+        for start, end in pieces:
             a = _local_to_utc(self._tz, base + start)
             b = _local_to_utc(self._tz, base + end)
             if b > a:
                 out.append((a, b))
         return out
 
+    def _cuts(self, first: int, last: int) -> list[tuple[int, int]]:
+        """Real UTC intervals of the breaks of local days ``first`` to ``last``, merged."""
+        raw = []
+        if self._breaks:
+            for day in range(first, last + 1):
+                cuts = self._breaks.get(day)
+                if cuts:
+                    raw.extend(self._resolve(day, cuts))
+        return list(_merge(raw))
+
+    def _day_working(self, day: int) -> list[tuple[int, int]]:
+        """What remains of day ``day``'s own pieces after every break over them."""
+        return _cut(list(_merge(self._date_intervals(day))), self._cuts(day - 1, day + 1))
+
+    def _window_days(self) -> set[int]:
+        """Local days whose hours differ from the weekly pattern's (holidays, exceptions,
+        breaks, of the parts too)."""
+        if self._parts is not None:
+            return self._parts[1]._window_days() | self._parts[2]._window_days()
+        return self._specials.keys() | self._breaks.keys()
+
     def _exact(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Merged real working intervals clipped to ``[lo, hi)``, computed day by day."""
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return _combine(operation, left._exact(lo, hi), right._exact(lo, hi))
         first = _local_day(self._tz, lo) - 2
         last = _local_day(self._tz, hi) + 1
         raw = []
@@ -626,7 +989,7 @@ class BusinessCalendar:
                 a, b = max(a, lo), min(b, hi)
                 if a < b:
                     raw.append((a, b))
-        return list(_merge(raw))
+        return _cut(list(_merge(raw)), self._cuts(first, last))
 
     def _slow_measure(self, lo: int, hi: int) -> int:
         total = 0
@@ -659,7 +1022,19 @@ class BusinessCalendar:
     # ------------------------------------------------------------------ serialization
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"calendar"``, schema 1); see :meth:`from_dict`."""
+        """Plain JSON-safe data (type ``"calendar"``, schema 2); see :meth:`from_dict`.
+
+        A combined calendar is ``{"combine": "intersection" | "union", "calendars":
+        [left, right]}`` with the two parts' documents.
+        """
+        if self._parts is not None:
+            operation, left, right = self._parts
+            return {
+                "type": "calendar",
+                "schema": _MIGRATIONS.current,
+                "combine": operation,
+                "calendars": [left.to_dict(), right.to_dict()],
+            }
         return {
             "type": "calendar",
             "schema": _MIGRATIONS.current,
@@ -674,12 +1049,39 @@ class BusinessCalendar:
                 {"date": d.isoformat(), "intervals": [list(_format_interval(i)) for i in intervals]}
                 for d, intervals in sorted(self._exceptions.items())
             ],
+            "breaks": [
+                {"date": d.isoformat(), "intervals": [list(_format_interval(i)) for i in cuts]}
+                for d, cuts in sorted(self._break_map.items())
+            ],
         }
+
+    @classmethod
+    def _from_parts(cls, reader: Reader) -> BusinessCalendar:
+        operation = reader.text("combine")
+        if operation not in ("intersection", "union"):
+            raise SchemaError(
+                reader.at("combine"), f"expected 'intersection' or 'union', got {operation!r}"
+            )
+        parts = []
+        for row in reader.children("calendars"):
+            try:
+                parts.append(cls.from_dict(row.data))
+            except SchemaError as error:
+                path = f"{row.path}.{error.path}" if error.path else row.path
+                raise SchemaError(path, error.problem) from None
+        if len(parts) != 2:
+            raise SchemaError(reader.at("calendars"), f"expected 2 calendars, got {len(parts)}")
+        try:
+            return _combined(operation, parts[0], parts[1])
+        except SupportflowError as error:
+            raise SchemaError(reader.path, str(error)) from None
 
     @classmethod
     def from_dict(cls, data: object) -> BusinessCalendar:
         """Rebuild a calendar from :meth:`to_dict` data; :class:`SchemaError` names bad fields."""
         reader = _MIGRATIONS.upgrade(data)
+        if "combine" in reader.data:
+            return cls._from_parts(reader)
         timezone = reader.text("timezone")
         try:
             _zone(timezone)
@@ -702,13 +1104,61 @@ class BusinessCalendar:
             exceptions[_read_date(row.text("date"), row.at("date"))] = _read_intervals(
                 row, "intervals"
             )
+        breaks: dict[_dt.date, list[IntervalInput]] = {}
+        for row in reader.children("breaks"):
+            breaks[_read_date(row.text("date"), row.at("date"))] = _read_intervals(row, "intervals")
         try:
-            return cls(timezone, weekly, holidays, exceptions)
+            return cls(timezone, weekly, holidays, exceptions, breaks)
         except SupportflowError as error:
             raise SchemaError(reader.path, str(error)) from None
 
 
-_MIGRATIONS: Final = Migrations("calendar", 1)
+def _combined(operation: str, left: BusinessCalendar, right: object) -> BusinessCalendar:
+    """The intersection or union of two calendars of one zone, with flat-cost tables."""
+    if not isinstance(right, BusinessCalendar):
+        raise InvalidType(f"can only combine with a BusinessCalendar, got {type(right).__name__}")
+    if left._timezone != right._timezone:
+        raise InvalidArgument(
+            f"combine calendars of one time zone, got {left._timezone!r} and "
+            f"{right._timezone!r}; build both in the zone whose dates matter"
+        )
+    if left._always or right._always:  # a 24/7 part is neutral or absorbing
+        keep_left = right._always if operation == "intersection" else left._always
+        return left if keep_left else right
+    pattern = _Pattern.combined(operation, left._pattern, right._pattern)
+    if pattern.total == 0:
+        raise InvalidArgument(
+            f"the {operation} of {left!r} and {right!r} has no working time in a regular "
+            "week: their weekly hours never overlap"
+        )
+    calendar = BusinessCalendar.__new__(BusinessCalendar)
+    set_ = object.__setattr__
+    for name, value in (
+        ("_timezone", left._timezone),
+        ("_tz", left._tz),
+        ("_weekly", ()),
+        ("_holidays", frozenset()),
+        ("_exceptions", {}),
+        ("_specials", {}),
+        ("_breaks", {}),
+        ("_break_map", {}),
+        ("_parts", (operation, left, right)),
+        ("_pattern", pattern),
+        ("_always", False),
+    ):
+        set_(calendar, name, value)
+    spans = (left._special_span, right._special_span)
+    set_(calendar, "_special_span", (min(a for a, _ in spans), max(b for _, b in spans)))
+    set_(calendar, "_tables", _Tables(calendar))
+    return calendar
+
+
+def _add_breaks(document: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 to 2: calendars gained per-date breaks (none before)."""
+    return {**document, "breaks": []}
+
+
+_MIGRATIONS: Final = Migrations("calendar", 2, {1: _add_breaks})
 
 
 def _read_intervals(reader: Reader, key: str) -> list[IntervalInput]:
@@ -850,7 +1300,7 @@ def _td_us(value: _dt.timedelta) -> int:
 class _Pattern:
     """The weekly pattern on the local wall-clock axis, weeks starting Monday 00:00."""
 
-    __slots__ = ("cum", "cumend", "ends", "starts", "total")
+    __slots__ = ("cum", "cumend", "ends", "seamless", "starts", "total")
 
     def __init__(self, week: tuple[tuple[Interval, ...], ...]) -> None:
         pieces: list[Interval] = []
@@ -862,7 +1312,20 @@ class _Pattern:
                     pieces.append((0, b - _WEEK))
                 else:
                     pieces.append((a, b))
-        merged = _merge(pieces)
+        self._fill(_merge(pieces))
+        # No two pieces overlap: the pieces resolve to real time without holes between them.
+        self.seamless = sum(b - a for a, b in pieces) == self.total
+
+    @classmethod
+    def combined(cls, operation: str, left: _Pattern, right: _Pattern) -> _Pattern:
+        """The intersection or union of two patterns of one zone (never seamless: the
+        parts' pieces may leave holes on DST nights that the combination keeps)."""
+        pattern = cls.__new__(cls)
+        pattern._fill(_combine(operation, left.stretches(), right.stretches()))
+        pattern.seamless = False
+        return pattern
+
+    def _fill(self, merged: Sequence[Interval]) -> None:
         self.starts = [a for a, _ in merged]
         self.ends = [b for _, b in merged]
         self.cum: list[int] = []
@@ -873,6 +1336,9 @@ class _Pattern:
             total += b - a
             self.cumend.append(total)
         self.total = total
+
+    def stretches(self) -> list[Interval]:
+        return list(zip(self.starts, self.ends, strict=True))
 
     def b(self, local: int) -> int:
         """Local working microseconds from the origin week up to ``local``."""
@@ -952,11 +1418,19 @@ class _Tables:
     __slots__ = (
         "b_hi",
         "b_lo",
+        "business_weekday",
         "corrections",
+        "day_cum",
+        "day_list",
+        "end_day",
+        "first_day",
         "hi",
+        "irregular",
         "lo",
         "offsets",
         "pattern",
+        "per_week",
+        "week_prefix",
         "win_b0",
         "win_b1",
         "win_hi",
@@ -978,15 +1452,23 @@ class _Tables:
         end = _dt.date(FAST_END_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL
         range_lo, range_hi = first * _DAY, end * _DAY
         spans: list[list[int]] = []
-        for day in calendar._specials:
+        for day in calendar._window_days():
             if first - 2 <= day < end:
                 spans.append([day * _DAY, (day + 2) * _DAY])
         lo_s = (range_lo - 3 * _DAY) // US_PER_SECOND
         hi_s = (range_hi + 3 * _DAY) // US_PER_SECOND
+        # Dates whose business-day status may differ from their weekday's: special
+        # dates, and the dates around a zone transition (a piece may resolve empty).
+        irregular = set(calendar._specials)
+        for day in calendar._breaks:  # a break may cut the night before or after too
+            irregular.update((day - 1, day, day + 1))
         for instant, before, after in _transitions(tz, lo_s, hi_s):
             low = (instant + min(before, after)) // _DAY * _DAY
             high = (instant + max(before, after)) // _DAY * _DAY + _DAY
             spans.append([low, high])
+            irregular.update(range(low // _DAY - 1, high // _DAY + 1))
+        if calendar._parts is None:  # combined calendars have no business days
+            self._business_days(calendar, first, end, irregular)
         spans.sort()
         merged: list[list[int]] = []
         for low, high in spans:
@@ -1027,6 +1509,61 @@ class _Tables:
         # B at the ends of the range, which every add and subtract compares with.
         self.b_lo = self.b(self.lo)
         self.b_hi = self.b(self.hi)
+
+    def _business_days(
+        self, calendar: BusinessCalendar, first: int, end: int, irregular: set[int]
+    ) -> None:
+        """Counting business days: weekdays with pieces, corrected on irregular dates."""
+        week = calendar._weekly
+        self.first_day, self.end_day = first, end
+        self.business_weekday = tuple(bool(hours) for hours in week)
+        self.per_week = sum(self.business_weekday)
+        # Day 0 (1970-01-01) was a Thursday: prefix counts over a week starting there.
+        self.week_prefix = [0]
+        for offset in range(7):
+            self.week_prefix.append(self.week_prefix[-1] + self.business_weekday[(offset + 3) % 7])
+        self.irregular = frozenset(day for day in irregular if first <= day < end)
+        self.day_list = sorted(self.irregular)
+        self.day_cum = [0]
+        for day in self.day_list:
+            actual = bool(calendar._day_working(day))
+            self.day_cum.append(self.day_cum[-1] + actual - self.business_weekday[(day + 3) % 7])
+
+    def days_before(self, day: int) -> int:
+        """Business days in local days ``[0, day)``, signed (``first_day <= day <= end_day``)."""
+        weeks, rest = divmod(day, 7)
+        regular = weeks * self.per_week + self.week_prefix[rest]
+        return regular + self.day_cum[bisect_left(self.day_list, day)]
+
+    def first_day_reaching(self, target: int, low: int) -> int:
+        """The first day ``x >= low`` with ``days_before(x) >= target`` (one exists up to
+        ``end_day``): guesses from the business days per week, each making up for the
+        closed dates the last one met, then a bracket of about a week and bisection."""
+        if self.days_before(low) >= target:
+            return low
+        guess = low
+        short = target - self.days_before(guess)
+        while short > self.per_week and guess < self.end_day:
+            guess = min(self.end_day, guess + short * 7 // self.per_week - 7)
+            short = target - self.days_before(guess)
+        step = 8
+        if self.days_before(guess) >= target:
+            high, below = guess, max(low, guess - step)
+            while below > low and self.days_before(below) >= target:
+                step *= 2
+                below = max(low, guess - step)
+        else:
+            below, high = guess, min(self.end_day, guess + step)
+            while self.days_before(high) < target:
+                step *= 2
+                high = min(self.end_day, guess + step)
+        while below < high:  # days_before(high) >= target; days_before(below - 1) < target
+            mid = (below + high) // 2
+            if self.days_before(mid) >= target:
+                high = mid
+            else:
+                below = mid + 1
+        return below
 
     def b(self, us: int) -> int:
         """Business microseconds from the origin up to ``us`` (``lo <= us <= hi``)."""

@@ -53,7 +53,7 @@ from hypothesis import strategies as st
 from ._aggregate import atomic
 from ._calendars import BusinessCalendar
 from ._customers import Customer, CustomerPhase
-from ._errors import InvalidArgument, SupportflowError
+from ._errors import SupportflowError
 from ._escalation import Tier, TierLadder
 from ._escalation_policy import (
     AgeAtLeast,
@@ -162,14 +162,49 @@ def aware_datetimes(
     )
 
 
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# Minutes of the day, often on a quarter hour (where DST changes and shifts fall).
+_MINUTES: Final = st.one_of(st.integers(0, 95).map(lambda q: q * 15), st.integers(0, 1439))
+# Piece lengths in minutes, up to a whole day.
+_LENGTHS: Final = st.one_of(st.integers(1, 96).map(lambda q: q * 15), st.integers(1, 1440))
+_HOURS: Final = st.tuples(_MINUTES, _MINUTES).map(lambda pair: (_clock(pair[0]), _clock(pair[1])))
+
+
 def calendar_hours() -> st.SearchStrategy[tuple[str, str]]:
     """A working interval as ``("HH:MM", "HH:MM")``; the end may cross midnight."""
+    return _HOURS
 
-    def text(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
-    minute = st.one_of(st.integers(0, 95).map(lambda q: q * 15), st.integers(0, 1439))
-    return st.tuples(minute, minute).map(lambda pair: (text(pair[0]), text(pair[1])))
+def _day(pieces: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """A day's pieces ``(start minute, length)`` clipped to 24 hours from its earliest
+    start, so that the day is always valid, written as calendar text."""
+    if not pieces:
+        return []
+    earliest = min(start for start, _ in pieces)
+    out = []
+    for start, length in pieces:
+        end = min(start + length, earliest + 1440)
+        out.append((_clock(start), "24:00" if end == 1440 else _clock(end % 1440)))
+    return out
+
+
+def _day_hours(max_pieces: int) -> st.SearchStrategy[list[tuple[str, str]]]:
+    return st.lists(st.tuples(_MINUTES, _LENGTHS), max_size=max_pieces).map(_day)
+
+
+_WEEK_DAYS: Final = st.tuples(*[_day_hours(3)] * 7)
+_SOME_DAY: Final = st.tuples(st.integers(0, 6), _day_hours(1).filter(bool))
+
+
+def _week(days: tuple[list[tuple[str, str]], ...], fallback: tuple[int, Any]) -> dict[int, Any]:
+    weekly = {day: hours for day, hours in enumerate(days) if hours}
+    return weekly or {fallback[0]: fallback[1]}
+
+
+_WEEKLY: Final = st.builds(_week, _WEEK_DAYS, _SOME_DAY)
 
 
 def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchStrategy[_dt.date]:
@@ -184,40 +219,39 @@ def calendar_dates(first_year: int = 2019, last_year: int = 2031) -> st.SearchSt
     return st.one_of(near_dst, anywhere)
 
 
-@st.composite
-def calendar_specs(draw: st.DrawFn, zones: Sequence[str] = TIMEZONES) -> dict[str, Any]:
+_DATES: Final = calendar_dates()
+_HOLIDAYS: Final = st.lists(_DATES, max_size=8)
+_EXCEPTIONS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=6)
+_BREAKS: Final = st.dictionaries(_DATES, _day_hours(2), max_size=4)
+
+
+def calendar_specs(
+    zones: Sequence[str] = TIMEZONES, *, first_year: int = 2019, last_year: int = 2031
+) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for ``BusinessCalendar``: zone, weekly hours (up to three
-    intervals a day, some crossing midnight), holidays, exceptions. Some specs are
-    refused by the calendar (overlapping hours adding up to more than a day)."""
-    weekly: dict[int, list[tuple[str, str]]] = {}
-    for day in range(7):
-        hours = draw(st.lists(calendar_hours(), max_size=3))
-        if hours:
-            weekly[day] = hours
-    if not weekly:
-        weekly[draw(st.integers(0, 6))] = [draw(calendar_hours())]
-    holidays = draw(st.lists(calendar_dates(), max_size=8))
-    exceptions = draw(
-        st.dictionaries(calendar_dates(), st.lists(calendar_hours(), max_size=2), max_size=6)
+    pieces a day, overlapping or touching, some crossing midnight), holidays,
+    exceptions and breaks. Every spec is valid: a day's pieces never reach more than 24 hours past
+    its earliest start, and some day has hours. Special dates fall in the years
+    ``first_year`` to ``last_year``."""
+    holidays, exceptions, breaks = _HOLIDAYS, _EXCEPTIONS, _BREAKS
+    if (first_year, last_year) != (2019, 2031):
+        dates = calendar_dates(first_year, last_year)
+        holidays = st.lists(dates, max_size=8)
+        exceptions = st.dictionaries(dates, _day_hours(2), max_size=6)
+        breaks = st.dictionaries(dates, _day_hours(2), max_size=4)
+    return st.fixed_dictionaries(
+        {
+            "timezone": st.sampled_from(list(zones)),
+            "weekly": _WEEKLY,
+            "holidays": holidays,
+            "exceptions": exceptions,
+            "breaks": breaks,
+        }
     )
-    return {
-        "timezone": draw(st.sampled_from(list(zones))),
-        "weekly": weekly,
-        "holidays": holidays,
-        "exceptions": exceptions,
-    }
 
 
-def _calendar_or_none(spec: dict[str, Any]) -> BusinessCalendar | None:
-    try:
-        return BusinessCalendar(**spec)
-    except InvalidArgument:  # a day whose overlapping hours merge into more than 24 hours
-        return None
-
-
-def _some(calendar: BusinessCalendar | None) -> BusinessCalendar:
-    assert calendar is not None
-    return calendar
+def _calendar(spec: dict[str, Any]) -> BusinessCalendar:
+    return BusinessCalendar(**spec)
 
 
 def business_calendars(
@@ -226,12 +260,7 @@ def business_calendars(
     """Valid calendars from :func:`calendar_specs`: split shifts, overnight intervals,
     holidays and exceptions near DST changes. With ``always_open`` (default) the 24/7
     calendar of each zone is drawn too."""
-    drawn = (
-        calendar_specs(timezones)
-        .map(_calendar_or_none)
-        .filter(lambda calendar: calendar is not None)
-        .map(_some)
-    )
+    drawn = calendar_specs(timezones).map(_calendar)
     if not always_open:
         return drawn
     return st.one_of(drawn, st.sampled_from(list(timezones)).map(BusinessCalendar.always_open))
