@@ -1766,20 +1766,24 @@ _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)
 
 
 def _mistyped(stored: Any, expected: Any, path: str) -> tuple[tuple[Any, Any], str] | None:
-    """The first place where two equal JSON values differ in type (``==`` takes
-    ``True`` for ``1``): ((stored, expected), path), or None."""
-    if type(stored) is not type(expected):
-        return (stored, expected), path
-    if type(expected) is dict:
-        for key, value in expected.items():
-            found = _mistyped(stored[key], value, f"{path}.{key}")
-            if found is not None:
-                return found
-    elif type(expected) is list:
-        for index, (a, b) in enumerate(zip(stored, expected, strict=True)):
-            found = _mistyped(a, b, f"{path}[{index}]")
-            if found is not None:
-                return found
+    """The first place where an SLA snapshot equal to the expected one differs in type
+    (``==`` takes ``True`` for ``1``): ((stored, expected), path), or None.
+
+    Only numbers and booleans can be equal across types, and the snapshot holds them
+    as the scalars of each clock and of its stretches (warning fractions lie strictly
+    between 0 and 1, so a whole number never equals one).
+    """
+    for index, (clock, want) in enumerate(zip(stored["clocks"], expected["clocks"], strict=True)):
+        for key, value in want.items():
+            found = clock[key]
+            if type(found) is not type(value):
+                return (found, value), f"{path}.clocks[{index}].{key}"
+        for number, (stretch, goal) in enumerate(
+            zip(clock["stretches"], want["stretches"], strict=True)
+        ):
+            if type(stretch["elapsed_us"]) is not int:
+                where = f"{path}.clocks[{index}].stretches[{number}].elapsed_us"
+                return (stretch["elapsed_us"], goal["elapsed_us"]), where
     return None
 
 
