@@ -17,6 +17,7 @@ lifecycle diagrams.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -245,6 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     workload = profile.generate(args.seed)
     today, alternative = scenarios(args.per_day)
     database = args.out / "helpdesk.sqlite3"
+    for name, policy in (("sla.json", today.sla), ("escalation.json", today.escalation)):
+        (args.out / name).write_text(json.dumps(policy.to_dict(), indent=2), encoding="utf-8")
     other_tickets: list[Any] = []
     with Progress(
         TextColumn("{task.description:<18}"),
@@ -295,6 +298,14 @@ def main(argv: list[str] | None = None) -> None:
     page = args.out / "report.html"
     page.write_text(html, encoding="utf-8")
     console.print(f"HTML report: {page.resolve()}", soft_wrap=True)
+    policies = f"--sla {args.out / 'sla.json'} --escalation {args.out / 'escalation.json'}"
+    console.print(
+        f"The ticket KPIs again, from the store:\n  python -m supportflow report {database} "
+        f"--group-by priority --start {START:%Y-%m-%d} --end {workload.end:%Y-%m-%d} {policies}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def test_the_demo_fits_100_columns_and_prints_instants_people_read(
 ) -> None:
     stdout, _ = demo
     for line in stdout.splitlines():
-        if "persisted to" not in line and "HTML report" not in line:
+        if not any(path in line for path in ("persisted to", "HTML report", "supportflow report")):
             assert len(line) <= 100, line
     assert "Support KPIs by priority, 2026-03-02 00:00 UTC to 2026-03-05 00:00 UTC" in stdout
     assert "000000Z" not in stdout
@@ -87,6 +87,27 @@ def test_the_what_if_and_the_kpi_report_give_the_same_figures(demo: tuple[str, P
         row = re.search(rf"^\s*{label}\s+(\S+(?: %)?)\s", stdout, re.MULTILINE)
         assert row is not None, label
         assert row.group(1) == value, label
+
+
+def test_the_demo_says_how_to_report_from_its_store_and_that_works(
+    demo: tuple[str, Path],
+) -> None:
+    stdout, _ = demo
+    command = next(line for line in stdout.splitlines() if "python -m supportflow report" in line)
+    argv = command.split("python -m supportflow ", 1)[1].split()
+    result = subprocess.run(
+        [sys.executable, "-m", "supportflow", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    # The ticket figures of the report the demo printed (surveys are not in the store).
+    printed = re.search(r"^\s*all\s+(\d+)\s+(\d+)\s+(\d+)", stdout, re.MULTILINE)
+    again = re.search(r"^all\s+(\d+)\s+(\d+)\s+(\d+)", result.stdout, re.MULTILINE)
+    assert printed is not None
+    assert again is not None
+    assert printed.groups() == again.groups()
 
 
 def test_the_demo_persists_every_ticket_to_sqlite(demo: tuple[str, Path]) -> None:
@@ -151,6 +172,7 @@ def test_the_demo_is_deterministic(demo: tuple[str, Path], tmp_path: Path) -> No
             if "Simulated" not in line
             and "HTML report" not in line
             and "persisted" not in line
+            and "supportflow report" not in line
             and "━" not in line
         ]
 
