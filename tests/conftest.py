@@ -1,7 +1,8 @@
 """Test configuration: hypothesis profiles.
 
 ``dev`` (default) is quick; ``ci`` (selected when ``CI=true``, or with
-``HYPOTHESIS_PROFILE=ci``) runs many more examples. Neither has a deadline: these
+``HYPOTHESIS_PROFILE=ci``) runs many more examples; ``deep`` (``make test-deep``) ten
+times the ``ci`` examples. Neither has a deadline: these
 machines are shared and noisy, and a timing failure would be a flaky test.
 """
 
@@ -25,6 +26,11 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
+)
+settings.register_profile(
+    "deep",
+    parent=settings.get_profile("ci"),
+    max_examples=3000,
 )
 _default = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))

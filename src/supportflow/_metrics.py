@@ -27,7 +27,13 @@ import pendulum
 
 from ._errors import InvalidArgument, InvalidType
 from ._tickets import TICKET_LIFECYCLE
-from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, format_instant, instant_us, to_datetime
+from ._time import (
+    format_duration,
+    format_instant,
+    instant_us,
+    readable_instant,
+    to_datetime,
+)
 from ._time import to_duration as _to_duration
 
 __all__ = [
@@ -175,9 +181,9 @@ class DurationStats:
     """
 
     count: int = 0
-    mean_us: int | None = None
-    median_us: int | None = None
-    p90_us: int | None = None
+    mean_us: int | None = attrs.field(default=None, repr=format_duration)
+    median_us: int | None = attrs.field(default=None, repr=format_duration)
+    p90_us: int | None = attrs.field(default=None, repr=format_duration)
 
     @classmethod
     def of(cls, values_us: Iterable[int]) -> DurationStats:
@@ -800,7 +806,9 @@ class Report:
     @property
     def window(self) -> str:
         """The period in words: ``2026-03-02 00:00 UTC to 2026-04-01 00:00 UTC (end excluded)``."""
-        return f"{_readable(self.start_us)} to {_readable(self.end_us)} (end excluded)"
+        return (
+            f"{readable_instant(self.start_us)} to {readable_instant(self.end_us)} (end excluded)"
+        )
 
     def tables(self) -> tuple[ReportTable, ...]:
         """The report as text tables (volume and quality, times, SLA), for any renderer."""
@@ -999,31 +1007,6 @@ class ReportTable:
         ]
 
 
-def _readable(us: int) -> str:
-    """An instant for people: ``2026-03-02 09:00 UTC`` (seconds only when not zero)."""
-    moment = to_datetime(us)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
-
-
-def _format_duration(us: int | None) -> str:
-    """Compact text for a duration: ``2d 3h``, ``1h 05m``, ``4m 30s``, ``-`` for None."""
-    if us is None:
-        return "-"
-    sign = "-" if us < 0 else ""
-    us = abs(us)
-    days, rest = divmod(us, US_PER_DAY)
-    hours, rest = divmod(rest, US_PER_HOUR)
-    minutes, rest = divmod(rest, US_PER_MINUTE)
-    seconds = rest // 1_000_000
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{sign}{minutes}m {seconds:02d}s"
-    return f"{sign}{seconds}s"
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
@@ -1035,7 +1018,7 @@ def _has_tickets(row: KPIRow) -> bool:
 def _durations(stats: DurationStats | None) -> list[str]:
     if stats is None:
         return ["-", "-", "-"]
-    return [_format_duration(v) for v in (stats.mean_us, stats.median_us, stats.p90_us)]
+    return [format_duration(v) for v in (stats.mean_us, stats.median_us, stats.p90_us)]
 
 
 _VOLUME_HEADERS: Final = (
@@ -1066,7 +1049,7 @@ def _tables(report: Report) -> tuple[ReportTable, ...]:
     tables = [
         ReportTable(
             "Volume and quality (created and solved in the period; backlog at "
-            f"{_readable(report.backlog_at_us)})",
+            f"{readable_instant(report.backlog_at_us)})",
             _VOLUME_HEADERS,
             tuple(
                 (
@@ -1164,11 +1147,11 @@ def _summary(report: Report) -> tuple[tuple[str, str], ...]:
     out = [
         ("Tickets created", f"{row.tickets_created:,}"),
         ("Tickets solved (first solve)", f"{row.tickets_solved:,}"),
-        (f"Backlog at {_readable(report.backlog_at_us)}", f"{row.backlog:,}"),
-        ("First reply, median", _format_duration(row.first_reply.median_us)),
-        ("First reply, 90th percentile", _format_duration(row.first_reply.p90_us)),
-        ("Resolution, median", _format_duration(row.resolution.median_us)),
-        ("Resolution, 90th percentile", _format_duration(row.resolution.p90_us)),
+        (f"Backlog at {readable_instant(report.backlog_at_us)}", f"{row.backlog:,}"),
+        ("First reply, median", format_duration(row.first_reply.median_us)),
+        ("First reply, 90th percentile", format_duration(row.first_reply.p90_us)),
+        ("Resolution, median", format_duration(row.resolution.median_us)),
+        ("Resolution, 90th percentile", format_duration(row.resolution.p90_us)),
     ]
     out += [
         (f"SLA {metric} met (clocks ended)", _percent_text(ratio.percent))

@@ -9,10 +9,10 @@ from typing import Any, Final
 
 import attrs
 
-from ._metrics import DurationStats, ReportTable, _readable
+from ._metrics import DurationStats, ReportTable
 from ._simulation_engine import Scenario, SimulationRun, TicketOutcome, simulate
 from ._simulation_workload import Workload
-from ._time import US_PER_DAY, US_PER_HOUR, to_datetime
+from ._time import US_PER_DAY, US_PER_HOUR, readable_instant, to_datetime
 
 __all__ = ["KPIs", "SimulationResult", "WhatIf", "what_if"]
 
@@ -195,8 +195,8 @@ class SimulationResult:
         """What the KPIs cover: the tickets created when, followed until when."""
         run = self.run
         return (
-            f"tickets created {_readable(run.start_us)} to {_readable(run.end_us)} "
-            f"(end excluded), followed until {_readable(run.stopped_us)}"
+            f"tickets created {readable_instant(run.start_us)} to {readable_instant(run.end_us)} "
+            f"(end excluded), followed until {readable_instant(run.stopped_us)}"
         )
 
     def weeks(self) -> list[tuple[int, str]]:
