@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -244,3 +246,24 @@ def test_a_report_without_tickets_says_so(
     status, _ = run_cli("report", str(tmp_path))
     assert status == 1
     assert f"supportflow report: no ticket document in {tmp_path}" in capsys.readouterr().err
+
+
+def test_every_command_of_the_cli_page_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page's python blocks write the policy files; its sh blocks are commands.
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(python|sh)\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    commands = 0
+    for kind, body in blocks:
+        if kind == "python":
+            exec(compile(body, "docs/cli.md", "exec"), {"__name__": "docs_cli"})
+            continue
+        for line in body.splitlines():
+            argv = shlex.split(line)
+            assert argv[0] == "supportflow", line
+            status, _ = run_cli(*argv[1:])
+            assert status == 0, line
+            commands += 1
+    assert commands == 6
