@@ -33,7 +33,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px s
 .meta{color:#666}table{border-collapse:collapse;margin:.6rem 0}
 td,th{padding:.25rem .8rem;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}th{background:#f6f8fa}
-figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}
+figure{margin:1rem 0}figure svg{display:block;max-width:100%;height:auto}
+figcaption{color:#555;font-size:.9rem}
 details{margin:.4rem 0 1.4rem}pre{background:#f6f8fa;padding:.8rem;overflow-x:auto}
 """
 
@@ -130,6 +131,14 @@ def _html_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> st
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _counts(lifecycle: Lifecycle) -> str:
+    moves = sum(1 for source, _, dest in lifecycle.edges() if source != dest)
+    return (
+        f"{len(lifecycle.states)} states, {moves} transitions between them; "
+        f"{len(lifecycle.final_states)} final"
+    )
+
+
 def render_report(result: SimulationResult, *, title: str, compare: WhatIf | None = None) -> str:
     """The whole report as one HTML document (see :meth:`SimulationResult.to_html`)."""
     run = result.run
@@ -163,7 +172,7 @@ def render_report(result: SimulationResult, *, title: str, compare: WhatIf | Non
     for lifecycle in lifecycles():
         parts.append(
             f'<figure id="lifecycle-{escape(lifecycle.kind.replace(" ", "-"))}">'
-            f"{state_diagram(lifecycle)}<figcaption>{escape(lifecycle.kind)}</figcaption>"
+            f"{state_diagram(lifecycle)}<figcaption>{_counts(lifecycle)}</figcaption>"
             f"</figure><details><summary>Mermaid source</summary>"
             f'<pre class="mermaid-source">{escape(lifecycle.mermaid())}</pre></details>'
         )
