@@ -1,22 +1,43 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Both create .venv and install the project with its dev extra when needed.
+# Both create .venv when needed; `make demo` installs supportflow with the demo's one
+# dependency (the `demo` dependency group), `make test` the development tools (`dev`).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+PIP_STAMP := $(VENV)/.pip
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: demo test lint typecheck pytest fuzz-deep docs docs-serve bench clean
+.PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve bench clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+# Dependency groups (pyproject.toml) need pip 25.1 or newer.
+$(PIP_STAMP):
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON)..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Updating pip in $(VENV) (dependency groups need pip 25.1 or newer)..."
+	@$(PIP) 'pip>=25.1'
+	@touch $@
 
-demo: $(STAMP)
+$(STAMP): pyproject.toml $(PIP_STAMP)
+	@echo "Installing supportflow and its development tools (group dev): 1-2 minutes the first time..."
+	$(PIP) -e . --group dev
+	@touch $@
+
+$(DEMO_STAMP): pyproject.toml $(PIP_STAMP)
+	@echo "Installing supportflow and the demo's one dependency, rich (group demo)..."
+	$(PIP) -e . --group demo
+	@touch $@
+
+demo: $(DEMO_STAMP)
+	@echo "Running examples/demo.py: a month of a help desk, simulated twice (about a minute)..."
 	$(BIN)/python examples/demo.py
 
 test: $(STAMP) lint typecheck pytest docs
+
+# The property tests with ten times the examples of the ci profile (3,000 each).
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,7 +62,7 @@ docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(PIP) -e . --group dev --group bench
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -6,7 +6,7 @@ One process, one US calendar for everyone: America/New_York, Monday to Friday
 Spans: 8 hours, one week and one year of wall-clock time for ``between``; for ``add``,
 the business time those spans hold. Prints µs per call and ratios.
 
-Run: ``python benchmarks/bench_calendars.py`` (needs ``pip install -e '.[dev,bench]'``).
+Run: ``make bench`` or ``python benchmarks/bench_calendars.py`` (needs the ``bench`` group).
 ``--against DIR`` also loads the supportflow package of another checkout (``DIR/src``,
 e.g. ``git worktree`` or ``git archive`` of the base commit) in the same process and
 measures its calendar beside this one on the same calls (before/after a change).

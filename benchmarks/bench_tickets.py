@@ -5,7 +5,7 @@ One run, one process, same machine. Peers:
 * ``transitions`` driven the naive way: a ``Machine`` built per ticket object;
 * ``transitions`` with one shared Machine and ``add_model`` per ticket (also naive);
 * ``python-statemachine`` (a ``StateMachine`` instance per ticket), when installed
-  (``pip install -e '.[bench]'``);
+  (``pip install -e . --group bench``);
 * a hand-written dictionary table with a bare status string (the floor: no events,
   no validation, no history, no conversation).
 
@@ -329,7 +329,7 @@ def main() -> None:
             ("python-statemachine, instance per object", statemachine_open, statemachine_lifecycle)
         )
     else:
-        print("(python-statemachine not installed: pip install -e '.[bench]' to compare it)")
+        print("(python-statemachine not installed: pip install -e . --group bench to compare it)")
 
     print(
         f"Ticket lifecycle (open, assign, reply, pending, customer message, solve, confirm); n={n}"

@@ -11,17 +11,20 @@ lifecycle diagrams.
 
     python examples/demo.py                       # 30 days x 400 tickets/day
     python examples/demo.py --days 3 --per-day 40 --out /tmp/demo
+    python examples/demo.py --help
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -31,7 +34,6 @@ from supportflow.simulation import (
     Scenario,
     SimulationResult,
     Staffing,
-    TicketOutcome,
     WhatIf,
     WorkloadProfile,
     run,
@@ -130,46 +132,123 @@ def scenarios(per_day: int) -> tuple[Scenario, Scenario]:
     return today, alternative
 
 
-def kpi_table(comparison: WhatIf) -> Table:
-    table = Table(title="What if? The same customers under two sets of policies")
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="demo.py",
+        description="Simulate a month of a help desk under two sets of policies, persist "
+        "every ticket to SQLite, print the KPIs and write an HTML report.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--days", type=positive, default=30, help="days of customer contacts")
+    parser.add_argument("--per-day", type=positive, default=400, help="tickets a day, on average")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="seed of the workload (same seed, same month)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="folder for helpdesk.sqlite3 and report.html (replaced on each run)",
+    )
+    return parser
+
+
+def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, WorkloadProfile]:
+    """The command line, checked before anything is touched (usage errors exit with 2)."""
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        cli.error(f"argument --out: {str(args.out)!r} exists and is not a folder")
+    try:
+        profile = WorkloadProfile(
+            start=START, days=args.days, tickets_per_day=args.per_day, timezone=TIMEZONE
+        )
+    except supportflow.SupportflowError as error:
+        cli.error(str(error))
+    return args, profile
+
+
+def stored_run(
+    database: Path, workload: Any, scenario: Scenario, progress: Any
+) -> tuple[SimulationResult, list[Any]]:
+    """Run ``scenario``, persisting every ticket to a fresh SQLite file; load them back."""
+    for stale in database.parent.glob(database.name + "*"):
+        stale.unlink()
+    repository = SQLiteTicketRepository.open(
+        database, sla=scenario.sla, escalation=scenario.escalation
+    )
+    repository.connection.execute("BEGIN")
+    result = run(
+        workload,
+        scenario,
+        on_ticket_done=lambda ticket, _: repository.add(ticket),
+        progress=progress,
+    )
+    repository.connection.execute("COMMIT")
+    stored = list(repository.all())
+    repository.close()
+    return result, stored
+
+
+def report_of(tickets: list[Any], result: SimulationResult, workload: Any) -> supportflow.Report:
+    """The KPIs of the workload's days, ``[start, end)``: one engine for every table."""
+    return supportflow.kpi_report(
+        tickets,
+        start=workload.start,
+        end=workload.end,
+        responses=[r for program in result.run.feedback for r in program.responses],
+        group_by="priority",
+        calendar=office_hours(),
+    )
+
+
+def rich_table(table: supportflow.ReportTable) -> Table:
+    out = Table(box=box.SIMPLE_HEAD)
+    for index, header in enumerate(table.headers):
+        out.add_column(header, justify="left" if index == 0 else "right")
+    for row in table.rows:
+        out.add_row(*row)
+    return out
+
+
+def what_if_table(
+    today: supportflow.Report, other: supportflow.Report, names: tuple[str, str]
+) -> Table:
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("KPI")
-    table.add_column(comparison.a.scenario, justify="right")
-    table.add_column(comparison.b.scenario, justify="right")
-    for label, a, b in comparison.rows():
+    for name in names:
+        table.add_column(name, justify="right")
+    for (label, a), (_, b) in zip(today.summary(), other.summary(), strict=True):
         table.add_row(label, a, b)
     return table
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Simulate a month of a help desk.")
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--per-day", type=int, default=400)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", default="demo-output")
-    args = parser.parse_args(argv)
-
-    console = Console()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    database = out / "helpdesk.sqlite3"
-    for stale in out.glob("helpdesk.sqlite3*"):
-        stale.unlink()
-
+    args, profile = arguments(argv)
+    console = Console(width=min(100, Console().width))
+    args.out.mkdir(parents=True, exist_ok=True)
     console.print(
         f"[bold]supportflow {supportflow.__version__}[/bold]: {args.days} days of a help desk "
         f"taking about {args.per_day} tickets a day (seed {args.seed})"
     )
     began = time.perf_counter()
-    workload = WorkloadProfile(
-        start=START, days=args.days, tickets_per_day=args.per_day, timezone=TIMEZONE
-    ).generate(args.seed)
+    workload = profile.generate(args.seed)
     today, alternative = scenarios(args.per_day)
-    repository = SQLiteTicketRepository.open(database, sla=today.sla, escalation=today.escalation)
-
-    def persist(ticket: Any, outcome: TicketOutcome) -> None:
-        repository.add(ticket)
-
-    results: list[SimulationResult] = []
+    database = args.out / "helpdesk.sqlite3"
+    for name, policy in (("sla.json", today.sla), ("escalation.json", today.escalation)):
+        (args.out / name).write_text(json.dumps(policy.to_dict(), indent=2), encoding="utf-8")
+    other_tickets: list[Any] = []
     with Progress(
         TextColumn("{task.description:<18}"),
         BarColumn(),
@@ -178,45 +257,55 @@ def main(argv: list[str] | None = None) -> None:
         console=console,
         transient=False,
     ) as progress:
-        for scenario, sink in ((today, persist), (alternative, None)):
-            task = progress.add_task(scenario.name, total=len(workload))
-            repository.connection.execute("BEGIN")
-            results.append(
-                run(
-                    workload,
-                    scenario,
-                    on_ticket_done=sink,
-                    progress=lambda done, _total, task=task: progress.update(task, completed=done),
-                )
-            )
-            repository.connection.execute("COMMIT")
-    comparison = WhatIf(a=results[0], b=results[1])
-    elapsed = time.perf_counter() - began
 
-    stored = list(repository.all())
-    repository.close()
+        def advance(task: Any) -> Any:
+            return lambda done, _total: progress.update(task, completed=done)
+
+        first = progress.add_task(today.name, total=len(workload))
+        result, stored = stored_run(database, workload, today, advance(first))
+        second = progress.add_task(alternative.name, total=len(workload))
+        other = run(
+            workload,
+            alternative,
+            on_ticket_done=lambda ticket, _: other_tickets.append(ticket),
+            progress=advance(second),
+        )
+    elapsed = time.perf_counter() - began
+    console.print(f"Simulated {len(workload):,} tickets twice in {elapsed:.1f} s.")
     console.print(
-        f"Simulated {len(workload):,} tickets twice in {elapsed:.1f} s; "
-        f"{len(stored):,} tickets persisted to {database} and loaded back.",
-        soft_wrap=True,
+        f"{len(stored):,} tickets persisted to {database} and loaded back.", soft_wrap=True
     )
-    # The KPI report of the tickets as stored, with the library's KPI module.
-    responses = [r for program in results[0].run.feedback for r in program.responses]
-    report = supportflow.kpi_report(
-        stored,
-        start=workload.start,
-        end=workload.end,
-        responses=responses,
-        group_by="priority",
-        calendar=office_hours(),
-    )
-    console.print(report.render_text(), markup=False, highlight=False, soft_wrap=True)
+    report = report_of(stored, result, workload)
     console.print()
-    console.print(kpi_table(comparison))
-    html = results[0].to_html(title="supportflow demo: a month of a help desk", compare=comparison)
-    report = out / "report.html"
-    report.write_text(html, encoding="utf-8")
-    console.print(f"HTML report: {report.resolve()}", soft_wrap=True)
+    console.print(f"KPIs of scenario {today.name!r}, from the tickets as stored:")
+    console.print(report.heading, style="bold")
+    for table in report.tables():
+        console.print(table.title, style="bold", markup=False, highlight=False)
+        console.print(rich_table(table))
+    for note in report.notes():
+        console.print(note, markup=False, highlight=False)
+    console.print()
+    console.print("What if? The same customers under two sets of policies", style="bold")
+    console.print(f"Same engine and window as above: {report.window}")
+    console.print(
+        what_if_table(
+            report, report_of(other_tickets, other, workload), (today.name, alternative.name)
+        )
+    )
+    html = result.to_html(
+        title="supportflow demo: a month of a help desk", compare=WhatIf(a=result, b=other)
+    )
+    page = args.out / "report.html"
+    page.write_text(html, encoding="utf-8")
+    console.print(f"HTML report: {page.resolve()}", soft_wrap=True)
+    policies = f"--sla {args.out / 'sla.json'} --escalation {args.out / 'escalation.json'}"
+    console.print(
+        f"The ticket KPIs again, from the store:\n  python -m supportflow report {database} "
+        f"--group-by priority --start {START:%Y-%m-%d} --end {workload.end:%Y-%m-%d} {policies}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

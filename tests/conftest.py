@@ -1,9 +1,9 @@
 """Test configuration: hypothesis profiles.
 
 ``dev`` (default) is quick; ``ci`` (selected when ``CI=true``, or with
-``HYPOTHESIS_PROFILE=ci``) runs many more examples; ``deep`` is for ``make fuzz-deep``.
-None has a deadline: these machines are shared and noisy, and a timing failure would
-be a flaky test.
+``HYPOTHESIS_PROFILE=ci``) runs many more examples; ``deep`` (``make test-deep``) ten
+times the ``ci`` examples. Neither has a deadline: these
+machines are shared and noisy, and a timing failure would be a flaky test.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-# ``deep`` (``make fuzz-deep``): the fuzz and atomicity properties at length.
+# ``deep`` (``make test-deep``, ``make fuzz-deep``): ten times the ``ci`` examples.
 settings.register_profile(
     "deep",
-    max_examples=2000,
-    deadline=None,
+    parent=settings.get_profile("ci"),
+    max_examples=3000,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )

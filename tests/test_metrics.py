@@ -16,6 +16,7 @@ from supportflow._feedback import CESMethod, FeedbackProgram, SurveyKind, Survey
 from supportflow._metrics import (
     DurationStats,
     Ratio,
+    Report,
     backlog,
     churn_rate,
     csat,
@@ -358,7 +359,7 @@ def test_report_groups_by_channel_and_priority_and_rows_add_up() -> None:
         "channel=email, priority=high",
         "channel=email, priority=normal",
         "channel=phone, priority=normal",
-        "channel=phone, priority=-",  # no value sorts after every named one
+        "channel=phone, priority=(none)",  # no value sorts after every named one
     ]
     email_normal = report.row(channel="email", priority="normal")
     assert email_normal.first_contact_resolution == Ratio(1, 1)
@@ -377,6 +378,64 @@ def test_report_groups_by_channel_and_priority_and_rows_add_up() -> None:
     assert data["overall"]["csat"] == {"numerator": 2, "denominator": 3, "percent": 200 / 3}
     with pytest.raises(LookupError):
         report.row(channel="sms")
+
+
+def grouped_report() -> Report:
+    tickets = [
+        ticket("A", [(0, "assign"), (10, "reply"), (20, "solve")], priority=Priority.URGENT),
+        ticket("B", [(0, "assign"), (30, "reply")], channel=Channel.PHONE),
+        ticket("C", [(0, "assign"), (5, "reply"), (7, "solve")], priority=Priority.HIGH),
+    ]
+    answers = [
+        response(SurveyKind.CSAT, 5, ticket_id="A"),
+        response(SurveyKind.NPS, 10, scale=(0, 10), method="recommend"),
+    ]
+    return kpi_report(
+        tickets, start=START, end=END, responses=answers, group_by="priority", calendar=None
+    )
+
+
+def test_the_report_text_fits_100_columns_and_prints_instants_people_read() -> None:
+    text = grouped_report().render_text()
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert text.startswith(
+        "Support KPIs by priority, 2026-03-01 09:00 UTC to 2026-03-09 09:00 UTC (end excluded)\n"
+    )
+    assert "backlog at 2026-03-09 09:00 UTC" in text
+    assert "000000Z" not in text
+
+
+def test_a_group_with_survey_answers_only_is_said_so_and_left_out_of_the_time_tables() -> None:
+    report = grouped_report()
+    volume, times = report.tables()
+    assert [row[0] for row in volume.rows] == [
+        "priority=high",
+        "priority=normal",
+        "priority=urgent",
+        "priority=(none)",
+        "all",
+    ]
+    assert volume.rows[3][-1] == "100.0"  # the NPS answer, on no ticket
+    assert "priority=(none)" not in [row[0] for row in times.rows]
+    assert report.notes() == (
+        "priority=(none): survey answers not linked to a ticket of the report",
+    )
+
+
+def test_the_text_is_the_tables_and_notes_and_the_summary_reads_the_overall_row() -> None:
+    report = grouped_report()
+    text = report.render_text()
+    for table in report.tables():
+        assert "\n".join(table.lines()) in text
+    for note in report.notes():
+        assert note in text
+    summary = dict(report.summary())
+    assert summary["Tickets created"] == "3"
+    assert summary["Tickets solved (first solve)"] == "2"
+    assert summary["Backlog at 2026-03-09 09:00 UTC"] == "1"
+    assert summary["First reply, median"] == "10m 00s"
+    assert summary["First-contact resolution"] == "100.0 %"
+    assert summary["NPS"] == "+100"
 
 
 def test_an_empty_report_gives_none_never_a_division_error() -> None:

@@ -104,3 +104,26 @@ def test_sla_compliance_per_metric_counts_clocks_that_ended_in_the_period() -> N
         "B",
         "C",
     ]
+
+
+def test_sla_status_and_duration_stats_reprs_read_as_durations_and_instants() -> None:
+    t0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    ticket = Ticket.open(
+        "R",
+        customer_id="C-1",
+        subject="help",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        at=t0,
+        sla=sla_policies(),
+    )
+    first_reply = ticket.sla.report(at=t0.add(minutes=15))[0]
+    text = repr(first_reply)
+    assert "due_us=2026-03-02 10:00 UTC" in text
+    assert "elapsed_us=15m 00s" in text
+    assert "target_us=1h 00m" in text
+    assert "remaining_us=45m 00s" in text
+    assert "overdue_us=0s" in text
+    assert first_reply.elapsed_us == 15 * 60 * 1_000_000  # the values stay integers
+    stats = repr(kpi_report([ticket], start=t0, end=t0.add(days=1)).overall.first_reply)
+    assert stats == "DurationStats(count=0, mean_us=-, median_us=-, p90_us=-)"

@@ -21,7 +21,9 @@ from supportflow import (
     SLAPolicy,
     SLAPolicySet,
     Ticket,
+    kpi_report,
 )
+from supportflow._time import US_PER_HOUR, to_datetime
 from supportflow.simulation import (
     Scenario,
     Staffing,
@@ -214,6 +216,28 @@ def test_kpis_are_consistent(result: Any) -> None:
     assert 0 <= kpis.sla_compliance <= 1
     assert kpis.backlog_peak >= kpis.backlog_end
     assert "Scenario: base" in result.render_text()
+
+
+def test_the_kpis_state_their_window(result: Any) -> None:
+    text = result.render_text()
+    assert "tickets created 2026-03-02 00:00 UTC to" in text
+    assert "followed until" in text
+    assert "000000Z" not in text
+
+
+def test_the_run_kpis_and_kpi_report_agree_over_the_same_window(result: Any) -> None:
+    # One percentile implementation: over the whole run (every ticket created in the
+    # workload, every reply and solve before the run stopped), both give the same times.
+    run_ = result.run
+    report = kpi_report(
+        result.tickets,
+        start=to_datetime(run_.start_us),
+        end=to_datetime(run_.stopped_us + 1),
+    )
+    kpis = result.kpis
+    assert report.overall.tickets_created == kpis.tickets
+    assert report.overall.first_reply.median_us / US_PER_HOUR == kpis.first_reply_median_h
+    assert report.overall.first_reply.p90_us / US_PER_HOUR == kpis.first_reply_p90_h
 
 
 def test_the_html_report_is_self_contained_with_charts_and_diagrams(result: Any) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import random
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from supportflow import InvalidArgument
 from supportflow._incidents import INCIDENT_LIFECYCLE
+from supportflow._simulation_html import lifecycles
 from supportflow._simulation_staff import Shift, ShiftTimes, Staffing
-from supportflow._simulation_svg import bar_chart, line_chart, state_diagram
+from supportflow._simulation_svg import _layers, bar_chart, line_chart, state_diagram
 from supportflow._simulation_workload import WorkloadProfile
+from supportflow._tickets import TICKET_LIFECYCLE
 from supportflow._time import US_PER_DAY, US_PER_HOUR
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -172,3 +176,49 @@ def test_charts_and_diagrams_are_well_formed_svg() -> None:
     diagram = drawings[2]
     for state in INCIDENT_LIFECYCLE.states:
         assert f">{state}</text>" in diagram or f">{state} ↻</text>" in diagram
+
+
+def _boxes(svg: str, fill: str) -> list[tuple[float, float, float, float]]:
+    found = re.findall(
+        rf'<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*fill="{fill}"',
+        svg,
+    )
+    return [(float(x), float(y), float(x) + float(w), float(y) + float(h)) for x, y, w, h in found]
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_the_ticket_lifecycle_is_ranked_with_the_waiting_states_in_one_column() -> None:
+    assert _layers(TICKET_LIFECYCLE) == {
+        "new": 0,
+        "open": 1,
+        "pending": 1,
+        "on_hold": 1,
+        "solved": 2,
+        "closed": 3,
+    }
+
+
+def test_each_pair_of_states_is_one_line_with_its_triggers_named_each_way() -> None:
+    svg = state_diagram(TICKET_LIFECYCLE)
+    # open <-> solved: solve one way, a customer message (a reopen) the other.
+    assert ">→ solve</text>" in svg
+    assert ">← customer_message</text>" in svg
+    pairs = {
+        frozenset((source, dest)) for source, _, dest in TICKET_LIFECYCLE.edges() if source != dest
+    }
+    lines = re.findall(r'<path d="M [^"]*" fill="none" stroke="#555"', svg)
+    assert len(lines) == len(pairs)
+
+
+@pytest.mark.parametrize("lifecycle", lifecycles(), ids=lambda lifecycle: lifecycle.kind)
+def test_no_label_covers_a_state_or_another_label(lifecycle: Any) -> None:
+    svg = state_diagram(lifecycle)
+    states = _boxes(svg, "#eef3fb")
+    plates = _boxes(svg, "#fff")
+    assert len(states) == len(lifecycle.states)
+    for index, plate in enumerate(plates):
+        assert not any(_overlap(plate, state) for state in states), plate
+        assert not any(_overlap(plate, other) for other in plates[index + 1 :]), plate

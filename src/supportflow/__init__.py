@@ -7,9 +7,6 @@ deterministic: every command takes ``at=``; hosts persist the objects themselves
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
-
 from ._aggregate import atomic
 from ._calendars import BusinessCalendar, Weekday
 from ._customers import (
@@ -133,6 +130,7 @@ from ._metrics import (
     NPSCounts,
     Ratio,
     Report,
+    ReportTable,
     TicketMilestones,
     backlog,
     churn_rate,
@@ -199,10 +197,21 @@ from ._ticket_events import (
 )
 from ._tickets import TICKET_LIFECYCLE, Ticket
 
-try:
-    __version__ = _version("supportflow")
-except _PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # The version is read from the installed metadata on first use: importing
+    # importlib.metadata costs about 40 ms, a quarter of the whole import.
+    if name != "__version__":
+        raise AttributeError(f"module 'supportflow' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("supportflow")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found
+
 
 __all__ = [
     "CUSTOMER_LIFECYCLE",
@@ -320,6 +329,7 @@ __all__ = [
     "ReopensAtLeast",
     "Replied",
     "Report",
+    "ReportTable",
     "ResponseTemplate",
     "Roster",
     "Route",

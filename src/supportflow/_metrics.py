@@ -27,7 +27,13 @@ import pendulum
 
 from ._errors import InvalidArgument, InvalidType
 from ._tickets import TICKET_LIFECYCLE
-from ._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, format_instant, instant_us, to_datetime
+from ._time import (
+    format_duration,
+    format_instant,
+    instant_us,
+    readable_instant,
+    to_datetime,
+)
 from ._time import to_duration as _to_duration
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "NPSCounts",
     "Ratio",
     "Report",
+    "ReportTable",
     "TicketMilestones",
     "backlog",
     "churn_rate",
@@ -174,9 +181,9 @@ class DurationStats:
     """
 
     count: int = 0
-    mean_us: int | None = None
-    median_us: int | None = None
-    p90_us: int | None = None
+    mean_us: int | None = attrs.field(default=None, repr=format_duration)
+    median_us: int | None = attrs.field(default=None, repr=format_duration)
+    p90_us: int | None = attrs.field(default=None, repr=format_duration)
 
     @classmethod
     def of(cls, values_us: Iterable[int]) -> DurationStats:
@@ -715,7 +722,9 @@ class KPIRow:
         """``channel=email, priority=high`` (``all`` for the overall row)."""
         if not self.group:
             return "all"
-        return ", ".join(f"{dim}={'-' if value is None else value}" for dim, value in self.group)
+        return ", ".join(
+            f"{dim}={'(none)' if value is None else value}" for dim, value in self.group
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe data (durations in ``*_us`` integer microseconds)."""
@@ -788,9 +797,40 @@ class Report:
             "rows": [row.to_dict() for row in self.rows],
         }
 
+    @property
+    def heading(self) -> str:
+        """One line naming the groups and the window: ``Support KPIs by priority: ...``."""
+        grouped = f" by {', '.join(d.value for d in self.group_by)}" if self.group_by else ""
+        return f"Support KPIs{grouped}, {self.window}"
+
+    @property
+    def window(self) -> str:
+        """The period in words: ``2026-03-02 00:00 UTC to 2026-04-01 00:00 UTC (end excluded)``."""
+        return (
+            f"{readable_instant(self.start_us)} to {readable_instant(self.end_us)} (end excluded)"
+        )
+
+    def tables(self) -> tuple[ReportTable, ...]:
+        """The report as text tables (volume and quality, times, SLA), for any renderer."""
+        return _tables(self)
+
+    def notes(self) -> tuple[str, ...]:
+        """Lines that follow the tables: survey-only groups, customer effort, customers."""
+        return _notes(self)
+
+    def summary(self) -> tuple[tuple[str, str], ...]:
+        """``(label, value)`` of the overall row's headline KPIs, for side-by-side views."""
+        return _summary(self)
+
     def render_text(self) -> str:
-        """A plain-text rendering: one table of the main KPIs, then SLA, CES and customers."""
-        return _render(self)
+        """Plain text within 100 columns: the heading, :meth:`tables`, then :meth:`notes`."""
+        out = [self.heading]
+        for table in self.tables():
+            out += ["", *table.lines()]
+        notes = self.notes()
+        if notes:
+            out += ["", *notes]
+        return "\n".join(out) + "\n"
 
 
 def _dimensions(group_by: Dimension | str | Iterable[Dimension | str]) -> tuple[Dimension, ...]:
@@ -936,130 +976,128 @@ def _row(
 # -- text rendering -------------------------------------------------------------------
 
 
-def _format_duration(us: int | None) -> str:
-    """Compact text for a duration: ``2d 3h``, ``1h 05m``, ``4m 30s``, ``-`` for None."""
-    if us is None:
-        return "-"
-    sign = "-" if us < 0 else ""
-    us = abs(us)
-    days, rest = divmod(us, US_PER_DAY)
-    hours, rest = divmod(rest, US_PER_HOUR)
-    minutes, rest = divmod(rest, US_PER_MINUTE)
-    seconds = rest // 1_000_000
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{sign}{minutes}m {seconds:02d}s"
-    return f"{sign}{seconds}s"
+@attrs.frozen
+class ReportTable:
+    """One table of a report in text: a title, column headers and rows of cells.
+
+    The first column is a label (left-aligned); the others are figures (right-aligned).
+    """
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def lines(self) -> list[str]:
+        """The table as aligned plain-text lines: title, header, rule, rows."""
+        widths = [
+            max(len(h), *(len(row[i]) for row in self.rows)) for i, h in enumerate(self.headers)
+        ]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
+
+        return [
+            self.title,
+            line(self.headers),
+            "  ".join("-" * w for w in widths),
+            *(line(row) for row in self.rows),
+        ]
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _table(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
-    out = [
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w)
-            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
-        )
-    ]
-    out.append("  ".join("-" * w for w in widths))
-    for line in lines:
-        out.append(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(line, widths, strict=True))
-            )
-        )
-    return out
+def _has_tickets(row: KPIRow) -> bool:
+    return bool(row.tickets_created or row.tickets_solved or row.backlog or row.first_reply.count)
 
 
-def _render(report: Report) -> str:
+def _durations(stats: DurationStats | None) -> list[str]:
+    if stats is None:
+        return ["-", "-", "-"]
+    return [format_duration(v) for v in (stats.mean_us, stats.median_us, stats.p90_us)]
+
+
+_VOLUME_HEADERS: Final = (
+    "group",
+    "created",
+    "solved",
+    "backlog",
+    "FCR %",
+    "reopen %",
+    "escal. %",
+    "CSAT %",
+    "NPS",
+)
+_TIME_HEADERS: Final = (
+    "group",
+    "reply mean",
+    "reply med",
+    "reply p90",
+    "resol. mean",
+    "resol. med",
+    "resol. p90",
+)
+
+
+def _tables(report: Report) -> tuple[ReportTable, ...]:
     rows = [*report.rows, report.overall]
-    grouped = f" by {', '.join(d.value for d in report.group_by)}" if report.group_by else ""
-    out = [
-        f"Support KPIs{grouped}: {format_instant(report.start_us)} to "
-        f"{format_instant(report.end_us)} (end excluded)",
-        "",
+    ticket_rows = [row for row in rows if row is report.overall or _has_tickets(row)]
+    tables = [
+        ReportTable(
+            "Volume and quality (created and solved in the period; backlog at "
+            f"{readable_instant(report.backlog_at_us)})",
+            _VOLUME_HEADERS,
+            tuple(
+                (
+                    row.label,
+                    str(row.tickets_created),
+                    str(row.tickets_solved),
+                    str(row.backlog),
+                    _pct(row.first_contact_resolution.percent),
+                    _pct(row.reopens.percent),
+                    _pct(row.escalations.percent),
+                    _pct(row.csat.percent),
+                    _pct(row.nps.score),
+                )
+                for row in rows
+            ),
+        ),
+        ReportTable(
+            "Calendar time from creation to first reply and to first solve",
+            _TIME_HEADERS,
+            tuple(
+                (row.label, *_durations(row.first_reply), *_durations(row.resolution))
+                for row in ticket_rows
+            ),
+        ),
     ]
-    main = _table(
-        [
-            "group",
-            "created",
-            "solved",
-            "FCR %",
-            "reopen %",
-            "escal. %",
-            "CSAT %",
-            "NPS",
-            "1st reply med",
-            "1st reply p90",
-            "resol. med",
-            "resol. p90",
-            "backlog",
-        ],
-        [
-            [
-                row.label,
-                str(row.tickets_created),
-                str(row.tickets_solved),
-                _pct(row.first_contact_resolution.percent),
-                _pct(row.reopens.percent),
-                _pct(row.escalations.percent),
-                _pct(row.csat.percent),
-                _pct(row.nps.score),
-                _format_duration(row.first_reply.median_us),
-                _format_duration(row.first_reply.p90_us),
-                _format_duration(row.resolution.median_us),
-                _format_duration(row.resolution.p90_us),
-                str(row.backlog),
-            ]
-            for row in rows
-        ],
-    )
-    out.extend(main)
     if report.calendar is not None:
-        out += ["", f"Business time (calendar {report.calendar}):"]
-        out.extend(
-            _table(
-                [
-                    "group",
-                    "1st reply mean",
-                    "1st reply med",
-                    "1st reply p90",
-                    "resol. mean",
-                    "resol. med",
-                    "resol. p90",
-                ],
-                [
-                    [
+        tables.append(
+            ReportTable(
+                f"Business time (calendar {report.calendar})",
+                _TIME_HEADERS,
+                tuple(
+                    (
                         row.label,
-                        *(
-                            _format_duration(v)
-                            for stats in (row.first_reply_business, row.resolution_business)
-                            for v in (
-                                (stats.mean_us, stats.median_us, stats.p90_us)
-                                if stats is not None
-                                else (None, None, None)
-                            )
-                        ),
-                    ]
-                    for row in rows
-                ],
+                        *_durations(row.first_reply_business),
+                        *_durations(row.resolution_business),
+                    )
+                    for row in ticket_rows
+                ),
             )
         )
     metrics = sorted({m for row in rows for m in row.sla})
     if metrics:
-        out += ["", "SLA compliance % (met / ended):"]
-        out.extend(
-            _table(
-                ["group", *metrics],
-                [
-                    [
+        tables.append(
+            ReportTable(
+                "SLA compliance % (clocks met / clocks that ended in the period)",
+                ("group", *metrics),
+                tuple(
+                    (
                         row.label,
                         *(
                             "-"
@@ -1068,14 +1106,23 @@ def _render(report: Report) -> str:
                             f"{row.sla[m].denominator})"
                             for m in metrics
                         ),
-                    ]
-                    for row in rows
-                ],
+                    )
+                    for row in ticket_rows
+                ),
             )
         )
-    ces = [(row.label, c) for row in rows for c in row.ces]
+    return tuple(tables)
+
+
+def _notes(report: Report) -> tuple[str, ...]:
+    out = [
+        f"{row.label}: survey answers not linked to a ticket of the report"
+        for row in report.rows
+        if not _has_tickets(row)
+    ]
+    ces = [(row.label, c) for row in (*report.rows, report.overall) for c in row.ces]
     if ces:
-        out += ["", "Customer effort (mean on scale, by method):"]
+        out.append("Customer effort (mean on scale, by method):")
         out.extend(
             f"  {label}: {c.mean:.2f} on {c.scale_min}-{c.scale_max} ({c.method}, "
             f"{c.responses} answers)"
@@ -1084,9 +1131,37 @@ def _render(report: Report) -> str:
     churn, retention = report.overall.churn, report.overall.retention
     # No customer active at the start means no customers were given: say nothing.
     if churn is not None and retention is not None and churn.denominator:
-        out += [
-            "",
+        out.append(
             f"Customers: {churn.denominator} active at start, {churn.numerator} lost; "
-            f"churn {_pct(churn.percent)} %, retention {_pct(retention.percent)} %",
-        ]
-    return "\n".join(out) + "\n"
+            f"churn {_pct(churn.percent)} %, retention {_pct(retention.percent)} %"
+        )
+    return tuple(out)
+
+
+def _percent_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} %"
+
+
+def _summary(report: Report) -> tuple[tuple[str, str], ...]:
+    row = report.overall
+    out = [
+        ("Tickets created", f"{row.tickets_created:,}"),
+        ("Tickets solved (first solve)", f"{row.tickets_solved:,}"),
+        (f"Backlog at {readable_instant(report.backlog_at_us)}", f"{row.backlog:,}"),
+        ("First reply, median", format_duration(row.first_reply.median_us)),
+        ("First reply, 90th percentile", format_duration(row.first_reply.p90_us)),
+        ("Resolution, median", format_duration(row.resolution.median_us)),
+        ("Resolution, 90th percentile", format_duration(row.resolution.p90_us)),
+    ]
+    out += [
+        (f"SLA {metric} met (clocks ended)", _percent_text(ratio.percent))
+        for metric, ratio in row.sla.items()
+    ]
+    out += [
+        ("First-contact resolution", _percent_text(row.first_contact_resolution.percent)),
+        ("Reopen rate", _percent_text(row.reopens.percent)),
+        ("Escalation rate", _percent_text(row.escalations.percent)),
+        ("CSAT (satisfied answers)", _percent_text(row.csat.percent)),
+        ("NPS", "-" if row.nps.score is None else f"{row.nps.score:+.0f}"),
+    ]
+    return tuple(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Final
 
@@ -32,7 +33,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px s
 .meta{color:#666}table{border-collapse:collapse;margin:.6rem 0}
 td,th{padding:.25rem .8rem;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child{text-align:left}th{background:#f6f8fa}
-figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}
+figure{margin:1rem 0}figure svg{display:block;max-width:100%;height:auto}
+figcaption{color:#555;font-size:.9rem}
 details{margin:.4rem 0 1.4rem}pre{background:#f6f8fa;padding:.8rem;overflow-x:auto}
 """
 
@@ -53,18 +55,8 @@ def lifecycles() -> list[Lifecycle]:
 
 def _kpi_table(result: SimulationResult, compare: WhatIf | None) -> str:
     if compare is None:
-        header = "<tr><th>KPI</th><th>value</th></tr>"
-        rows = [f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in result.kpis.rows()]
-    else:
-        header = (
-            f"<tr><th>KPI</th><th>{escape(compare.a.scenario)}</th>"
-            f"<th>{escape(compare.b.scenario)}</th></tr>"
-        )
-        rows = [
-            f"<tr><td>{escape(k)}</td><td>{escape(a)}</td><td>{escape(b)}</td></tr>"
-            for k, a, b in compare.rows()
-        ]
-    return f"<table>{header}{''.join(rows)}</table>"
+        return _html_table(("KPI", "value"), result.kpis.rows())
+    return _html_table(("KPI", compare.a.scenario, compare.b.scenario), compare.rows())
 
 
 def _sla_chart(result: SimulationResult, key: str) -> str:
@@ -97,24 +89,53 @@ def _backlog_chart(results: list[SimulationResult]) -> str:
 
 
 def _proactive(result: SimulationResult) -> str:
-    rows = []
-    for incident in result.run.incidents:
-        rows.append(
-            f"<tr><td>incident {escape(incident.id)}: {escape(incident.title)}</td>"
-            f"<td>{escape(str(incident.status))}</td><td>{len(incident.linked_tickets)}</td>"
-            f"<td>{len(incident.solved_tickets)}</td></tr>"
+    incidents = [
+        (
+            f"{incident.id}: {incident.title}",
+            str(incident.status),
+            str(len(incident.linked_tickets)),
+            str(len(incident.solved_tickets)),
         )
-    for maintenance in result.run.maintenances:
-        rows.append(
-            f"<tr><td>maintenance {escape(maintenance.id)}: {escape(maintenance.title)}</td>"
-            f"<td>{escape(str(maintenance.status))}</td><td>{len(maintenance.customers)}</td>"
-            f"<td>{len(maintenance.notices_sent)}</td></tr>"
+        for incident in result.run.incidents
+    ]
+    maintenances = [
+        (
+            f"{maintenance.id}: {maintenance.title}",
+            str(maintenance.status),
+            str(len(maintenance.customers)),
+            str(len(maintenance.notices_sent)),
         )
-    if not rows:
+        for maintenance in result.run.maintenances
+    ]
+    if not incidents and not maintenances:
         return "<p>No incident or maintenance in this period.</p>"
+    parts = []
+    if incidents:
+        parts.append(
+            _html_table(("incident", "status", "tickets linked", "tickets solved"), incidents)
+        )
+    if maintenances:
+        parts.append(
+            _html_table(
+                ("maintenance", "status", "customers affected", "notices sent"), maintenances
+            )
+        )
+    return "".join(parts)
+
+
+def _html_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _counts(lifecycle: Lifecycle) -> str:
+    moves = sum(1 for source, _, dest in lifecycle.edges() if source != dest)
     return (
-        "<table><tr><th>case</th><th>status</th><th>tickets linked / customers</th>"
-        f"<th>tickets solved / notices sent</th></tr>{''.join(rows)}</table>"
+        f"{len(lifecycle.states)} states, {moves} transitions between them; "
+        f"{len(lifecycle.final_states)} final"
     )
 
 
@@ -133,6 +154,7 @@ def render_report(result: SimulationResult, *, title: str, compare: WhatIf | Non
         f"{len(run.outcomes):,} tickets · {run.events:,} simulated events · "
         f"{run.commands:,} commands on real supportflow objects</p>",
         "<h2>Key figures</h2>",
+        f'<p class="meta">{escape(result.window)}</p>',
         _kpi_table(result, compare),
         "<h2>SLA compliance by week and priority</h2>",
     ]
@@ -150,7 +172,7 @@ def render_report(result: SimulationResult, *, title: str, compare: WhatIf | Non
     for lifecycle in lifecycles():
         parts.append(
             f'<figure id="lifecycle-{escape(lifecycle.kind.replace(" ", "-"))}">'
-            f"{state_diagram(lifecycle)}<figcaption>{escape(lifecycle.kind)}</figcaption>"
+            f"{state_diagram(lifecycle)}<figcaption>{_counts(lifecycle)}</figcaption>"
             f"</figure><details><summary>Mermaid source</summary>"
             f'<pre class="mermaid-source">{escape(lifecycle.mermaid())}</pre></details>'
         )

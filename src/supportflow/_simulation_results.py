@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import datetime as _dt
-import math
-from collections.abc import Callable, Sequence
+import textwrap
+from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
 
+from ._metrics import DurationStats, ReportTable
 from ._simulation_engine import Scenario, SimulationRun, TicketOutcome, simulate
 from ._simulation_workload import Workload
-from ._time import US_PER_DAY, US_PER_HOUR, to_datetime
+from ._time import US_PER_DAY, US_PER_HOUR, readable_instant, to_datetime
 
 __all__ = ["KPIs", "SimulationResult", "WhatIf", "what_if"]
 
 PRIORITIES: Final = ("low", "normal", "high", "urgent")
-
-
-def _percentile(sorted_values: Sequence[int], share: float) -> float | None:
-    """Nearest-rank percentile of already sorted values, or None when empty."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(share * len(sorted_values)))
-    return float(sorted_values[rank - 1])
 
 
 def _hours(us: float | None) -> float | None:
@@ -37,6 +30,13 @@ def _share(part: int, whole: int) -> float | None:
 @attrs.frozen(kw_only=True)
 class KPIs:
     """The headline numbers of a run. Shares are in [0, 1]; times in hours (calendar).
+
+    The window is the run's cohort: every ticket created during the workload's days,
+    followed until it closed or the run stopped (see :attr:`SimulationResult.window`),
+    so the backlog at the end is what the drain left open. For KPIs over a fixed
+    period ``[start, end)``, pass the run's tickets to :func:`supportflow.kpi_report`.
+    Medians and 90th percentiles are :class:`~supportflow.DurationStats` (the median of
+    an even count is the mean of the two middle values; p90 by nearest rank).
 
     ``None`` means there was nothing to measure (no ticket solved, no SLA, no answer).
     ``sla_compliance`` is the share of tickets that breached no SLA target;
@@ -70,8 +70,10 @@ class KPIs:
         """Compute the KPIs of a run from its ticket outcomes and samples."""
         outcomes = run.outcomes
         total = len(outcomes)
-        first = sorted(o.first_reply_us for o in outcomes if o.first_reply_us is not None)
-        resolution = sorted(o.resolution_us for o in outcomes if o.resolution_us is not None)
+        first = DurationStats.of(o.first_reply_us for o in outcomes if o.first_reply_us is not None)
+        resolution = DurationStats.of(
+            o.resolution_us for o in outcomes if o.resolution_us is not None
+        )
         solved = [o for o in outcomes if o.solved_us is not None]
         breached = [o for o in outcomes if o.breached]
         csat = [o.csat for o in outcomes if o.csat is not None]
@@ -83,10 +85,10 @@ class KPIs:
             closed=sum(1 for o in outcomes if o.closed),
             backlog_end=run.backlog[-1][1] if run.backlog else 0,
             backlog_peak=max((count for _, count in run.backlog), default=0),
-            first_reply_median_h=_hours(_percentile(first, 0.5)),
-            first_reply_p90_h=_hours(_percentile(first, 0.9)),
-            resolution_median_h=_hours(_percentile(resolution, 0.5)),
-            resolution_p90_h=_hours(_percentile(resolution, 0.9)),
+            first_reply_median_h=_hours(first.median_us),
+            first_reply_p90_h=_hours(first.p90_us),
+            resolution_median_h=_hours(resolution.median_us),
+            resolution_p90_h=_hours(resolution.p90_us),
             sla_compliance=_share(total - len(breached), total) if sla else None,
             first_reply_compliance=(
                 _share(sum(1 for o in outcomes if "first_reply" not in o.breached), total)
@@ -161,25 +163,6 @@ _ROWS: Final[tuple[tuple[str, str, Callable[[object], str]], ...]] = (
 )
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-            for i, cell in enumerate(header)
-        )
-    ]
-    lines.append("  ".join("-" * width for width in widths))
-    for row in rows:
-        lines.append(
-            "  ".join(
-                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-                for i, cell in enumerate(row)
-            )
-        )
-    return "\n".join(lines)
-
-
 @attrs.frozen(kw_only=True)
 class SimulationResult:
     """A finished simulation: its :class:`KPIs`, samples, and report renderings."""
@@ -206,6 +189,15 @@ class SimulationResult:
     def tickets(self) -> tuple[Any, ...]:
         """The final ticket objects (only when the run kept them)."""
         return self.run.tickets
+
+    @property
+    def window(self) -> str:
+        """What the KPIs cover: the tickets created when, followed until when."""
+        run = self.run
+        return (
+            f"tickets created {readable_instant(run.start_us)} to {readable_instant(run.end_us)} "
+            f"(end excluded), followed until {readable_instant(run.stopped_us)}"
+        )
 
     def weeks(self) -> list[tuple[int, str]]:
         """``(start_us, label)`` of each simulated week (labels like ``"Mar 02"``)."""
@@ -239,7 +231,9 @@ class SimulationResult:
 
     def render_text(self) -> str:
         """The KPIs as an aligned plain-text table."""
-        return f"Scenario: {self.scenario}\n" + _table(["KPI", "value"], self.kpis.rows())
+        table = ReportTable(f"Scenario: {self.scenario}", ("KPI", "value"), tuple(self.kpis.rows()))
+        lines = table.lines()
+        return "\n".join([lines[0], *textwrap.wrap(self.window, 100), *lines[1:]])
 
     def to_html(
         self, *, title: str = "supportflow simulation", compare: WhatIf | None = None
@@ -265,8 +259,17 @@ class WhatIf:
         ]
 
     def render_text(self) -> str:
-        """The comparison as an aligned plain-text table."""
-        return _table(["KPI", self.a.scenario, self.b.scenario], self.rows())
+        """The comparison as an aligned plain-text table, under the window of each run."""
+        if self.a.window == self.b.window:
+            windows = textwrap.wrap(f"Both runs: {self.a.window}", 100)
+        else:
+            windows = [
+                line
+                for result in (self.a, self.b)
+                for line in textwrap.wrap(f"{result.scenario}: {result.window}", 100)
+            ]
+        headers = ("KPI", self.a.scenario, self.b.scenario)
+        return "\n".join([*windows, *ReportTable("", headers, tuple(self.rows())).lines()[1:]])
 
 
 def what_if(

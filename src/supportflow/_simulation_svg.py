@@ -8,6 +8,7 @@ caller-given key so several drawings can share a page.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Final
@@ -166,12 +167,14 @@ def line_chart(
 
 
 def _layers(lifecycle: Lifecycle) -> dict[str, int]:
-    """Longest-path layer of each state once the edges closing a cycle are set aside.
+    """The layer (column) of each state: ranked by longest path, siblings side by side.
 
     A depth-first walk from the initial state (in the lifecycle's own order) marks the
     edges that go back to a state still on the walk; without them the graph has no
-    cycle, and each state goes one layer right of its furthest predecessor.
-    Unreachable states go last.
+    cycle. A one-way edge puts its destination at least one layer right of its source;
+    an edge whose reverse also exists (``open`` and ``pending`` reach each other) lets
+    both share a layer, so states a ticket moves between freely stack in one column
+    instead of stretching into a chain. Unreachable states go last.
     """
     order = {state: index for index, state in enumerate(lifecycle.states)}
     successors: dict[str, list[str]] = {state: [] for state in lifecycle.states}
@@ -203,8 +206,11 @@ def _layers(lifecycle: Lifecycle) -> dict[str, int]:
             if source not in depth:
                 continue
             for dest in targets:
-                if (source, dest) not in back and depth.get(dest, -1) < depth[source] + 1:
-                    depth[dest] = depth[source] + 1
+                if (source, dest) in back:
+                    continue
+                step = 0 if source in successors[dest] else 1
+                if depth.get(dest, -1) < depth[source] + step:
+                    depth[dest] = depth[source] + step
                     changed = True
     deepest = max(depth.values(), default=0)
     for state in lifecycle.states:
@@ -212,48 +218,110 @@ def _layers(lifecycle: Lifecycle) -> dict[str, int]:
     return depth
 
 
-def _label(x: float, y: float, text: str) -> str:
-    """Small edge label on a white plate, so lines never run through the text."""
-    width = 5.6 * len(text) + 6
-    return (
-        f'<rect x="{x - width / 2:.1f}" y="{y - 9:.1f}" width="{width:.1f}" height="12" '
-        f'rx="3" fill="#fff" fill-opacity="0.9"/>'
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" '
-        f'style="font-size:10px;fill:#333">{escape(text)}</text>'
-    )
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _label_box(x: float, y: float, lines: Sequence[str], anchor: str) -> Box:
+    width = 5.6 * max(len(line) for line in lines) + 8
+    left = {"middle": x - width / 2, "start": x - 4, "end": x - width + 4}[anchor]
+    return (left, y - 10, left + width, y - 8 + 12 * len(lines))
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+Spot = tuple[float, float]
+Wanted = tuple[list[Spot], list[str], str]  # places along the line, in order of preference
+
+
+def _labels(wanted: Sequence[Wanted], taken: list[Box]) -> list[str]:
+    """Edge labels on white plates, each at the first place along its own line where it
+    covers no state and no other label (lines may pass under a plate: it hides them)."""
+    parts = []
+    # Labels with the fewest places to go are placed first.
+    for spots, lines, anchor in sorted(wanted, key=lambda item: len(item[0])):
+        x, y = spots[0]
+        box = _label_box(x, y, lines, anchor)
+        for spot in spots:
+            candidate = _label_box(*spot, lines, anchor)
+            if not any(_overlaps(candidate, other) for other in taken):
+                (x, y), box = spot, candidate
+                break
+        taken.append(box)
+        parts.append(
+            f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{box[2] - box[0]:.1f}" '
+            f'height="{box[3] - box[1]:.1f}" rx="3" fill="#fff" fill-opacity="0.92"/>'
+        )
+        for index, line in enumerate(lines):
+            parts.append(
+                f'<text x="{x:.1f}" y="{y + 12 * index:.1f}" text-anchor="{anchor}" '
+                f'style="font-size:10px;fill:#333">{escape(line)}</text>'
+            )
+    return parts
+
+
+def _along(x1: float, y1: float, x2: float, y2: float, lift: float) -> list[Spot]:
+    """Places on a straight line, from its middle outwards (``lift`` centres the text)."""
+    return [
+        (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t - lift) for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
+    ]
+
+
+def _arrows(forward: Sequence[str], backward: Sequence[str], ahead: str, back: str) -> list[str]:
+    """Label lines of a pair of states: ``→ solve`` one way, ``← customer_message`` back."""
+    lines = []
+    if forward:
+        lines.append(f"{ahead} {', '.join(forward)}")
+    if backward:
+        lines.append(f"{back} {', '.join(backward)}")
+    return lines
 
 
 def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
-    """The lifecycle's states and transitions drawn left to right in layers.
+    """The lifecycle's states and transitions, ranked left to right.
 
-    Edges that move forward are straight; edges back to an earlier state or within a
-    layer curve below the states (dashed). Triggers that keep the state are marked
-    with ↻ on the state and listed under the drawing. Final states have a double
-    border; a dot marks the initial state.
+    States go in columns by :func:`_layers`; states that reach each other stack in one
+    column. Each pair of states linked by transitions gets one line, with an arrowhead
+    at each end a transition goes to and a label naming the triggers of each direction
+    (``→``/``←`` across columns, ``↓``/``↑`` within one). Pairs more than one column
+    apart arc over the top. Triggers that keep the state are marked with ↻ on the state
+    and listed under the drawing. Final states have a double border; a dot marks the
+    initial state.
     """
     key = (key or lifecycle.kind).replace(" ", "-")
     depth = _layers(lifecycle)
     columns: dict[int, list[str]] = {}
     for state in lifecycle.states:
         columns.setdefault(depth[state], []).append(state)
-    node_w, node_h, gap_x, gap_y = 128, 38, 120, 34
+    node_w, node_h, gap_x, gap_y = 128, 38, 190, 46
     tallest = max(len(states) for states in columns.values())
-    merged: dict[tuple[str, str], list[str]] = {}
+    triggers: dict[tuple[str, str], list[str]] = {}
     loops: dict[str, list[str]] = {}
     for source, trigger, dest in lifecycle.edges():
         if source == dest:
             loops.setdefault(source, []).append(trigger)
         else:
-            merged.setdefault((source, dest), []).append(trigger)
-    backward = [pair for pair in merged if depth[pair[1]] <= depth[pair[0]]]
-    # Forward edges that skip a layer would cross the states in between: they go over.
-    skipping = [pair for pair in merged if depth[pair[1]] > depth[pair[0]] + 1]
-    top = 50 + 16 * len(skipping)
+            triggers.setdefault((source, dest), []).append(trigger)
+    busy = Counter(state for pair, names in triggers.items() for state in pair for _ in names)
+    for layer, states in columns.items():
+        # The busiest state of a column in its middle: its links to both sides stay short.
+        hub = max(states, key=lambda state: busy[state])
+        rest = [state for state in states if state != hub]
+        columns[layer] = [*rest[: len(rest) // 2], hub, *rest[len(rest) // 2 :]]
+    rank = {state: (depth[state], columns[depth[state]].index(state)) for state in depth}
+    # One line per pair of states, oriented from the lower (column, row) to the higher.
+    pairs: list[tuple[str, str]] = []
+    for source, dest in triggers:
+        pair = (source, dest) if rank[source] < rank[dest] else (dest, source)
+        if pair not in pairs:
+            pairs.append(pair)
+    over = [(a, b) for a, b in pairs if depth[b] - depth[a] > 1]
+    top = 50 + 28 * len(over)
     plot_h = tallest * (node_h + gap_y)
-    below = 30 + 16 * len(backward)
-    loop_lines = [f"↻ {state}: {', '.join(triggers)}" for state, triggers in loops.items()]
-    width = 60 + len(columns) * (node_w + gap_x)
-    height = top + plot_h + below + 16 * len(loop_lines) + 10
+    loop_lines = [f"↻ {state}: {', '.join(names)}" for state, names in loops.items()]
+    width = 80 + len(columns) * (node_w + gap_x) - gap_x + 110
+    height = top + plot_h + 16 * len(loop_lines) + 10
     position: dict[str, tuple[float, float]] = {}
     for layer, states in sorted(columns.items()):
         offset = (tallest - len(states)) * (node_h + gap_y) / 2
@@ -271,38 +339,51 @@ def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
         f'<line x1="{ix - 24}" y1="{iy + node_h / 2}" x2="{ix}" y2="{iy + node_h / 2}" '
         f'stroke="#555" marker-end="url(#{marker})"/>'
     )
-    labels: list[str] = []
-    floor = top + plot_h
-    for (source, dest), triggers in merged.items():
-        sx, sy = position[source]
-        dx, dy = position[dest]
-        text = ", ".join(triggers)
-        if (source, dest) in skipping:
-            lane = top - 18 - 16 * skipping.index((source, dest))
-            x1, x2 = sx + node_w / 2 + 8, dx + node_w / 2 - 8
-            body.append(
-                f'<path d="M {x1:.1f} {sy:.1f} C {x1:.1f} {lane:.1f} {x2:.1f} {lane:.1f} '
-                f'{x2:.1f} {dy:.1f}" fill="none" stroke="#555" marker-end="url(#{marker})"/>'
-            )
-            labels.append(_label((x1 + x2) / 2, lane + 10, text))
-        elif (source, dest) not in backward:
-            x1, y1 = sx + node_w, sy + node_h / 2
-            x2, y2 = dx, dy + node_h / 2
+    labels: list[Wanted] = []
+    for a, b in pairs:
+        forward, backward = triggers.get((a, b), []), triggers.get((b, a), [])
+        ends = (f' marker-end="url(#{marker})"' if forward else "") + (
+            f' marker-start="url(#{marker})"' if backward else ""
+        )
+        (ax, ay), (bx, by) = position[a], position[b]
+        if depth[a] == depth[b]:
+            cx = ax + node_w / 2
+            if rank[b][1] - rank[a][1] == 1:  # neighbours in a column: a short vertical line
+                body.append(
+                    f'<path d="M {cx:.1f} {ay + node_h:.1f} L {cx:.1f} {by:.1f}" fill="none" '
+                    f'stroke="#555"{ends}/>'
+                )
+                lines = _arrows(forward, backward, "↓", "↑")
+                middle = (ay + node_h + by) / 2 - 6 * len(lines) + 9
+                labels.append(([(cx - 6, middle + dy) for dy in (0, -6, 6, -10, 10)], lines, "end"))
+            else:  # further apart in a column: an arc beside it, on the right
+                x1, bulge = ax + node_w, ax + node_w + 34
+                y1, y2 = ay + node_h / 2 - 8, by + node_h / 2 - 8
+                body.append(
+                    f'<path d="M {x1:.1f} {y1:.1f} C {bulge:.1f} {y1:.1f} {bulge:.1f} {y2:.1f} '
+                    f'{x1:.1f} {y2:.1f}" fill="none" stroke="#555"{ends}/>'
+                )
+                lines = _arrows(forward, backward, "↓", "↑")
+                apex = (y1 + y2) / 2
+                labels.append(([(bulge - 4, apex + dy) for dy in range(0, 80, 8)], lines, "start"))
+        elif depth[b] - depth[a] == 1:
+            x1, y1 = ax + node_w, ay + node_h / 2
+            x2, y2 = bx, by + node_h / 2
             body.append(
                 f'<path d="M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}" fill="none" '
-                f'stroke="#555" marker-end="url(#{marker})"/>'
+                f'stroke="#555"{ends}/>'
             )
-            labels.append(_label((x1 + x2) / 2, (y1 + y2) / 2 + 3, text))
+            lines = _arrows(forward, backward, "→", "←")
+            labels.append((_along(x1, y1, x2, y2, 6 * len(lines) - 9), lines, "middle"))
         else:
-            lane = floor + 14 + 16 * backward.index((source, dest))
-            x1, x2 = sx + node_w / 2 + 8, dx + node_w / 2 - 8
-            y1, y2 = sy + node_h, dy + node_h
+            lane = top - 26 - 28 * over.index((a, b))
+            x1, x2 = ax + node_w / 2 + 8, bx + node_w / 2 - 8
             body.append(
-                f'<path d="M {x1:.1f} {y1:.1f} C {x1:.1f} {lane:.1f} {x2:.1f} {lane:.1f} '
-                f'{x2:.1f} {y2:.1f}" fill="none" stroke="#999" stroke-dasharray="4 3" '
-                f'marker-end="url(#{marker})"/>'
+                f'<path d="M {x1:.1f} {ay:.1f} C {x1:.1f} {lane:.1f} {x2:.1f} {lane:.1f} '
+                f'{x2:.1f} {by:.1f}" fill="none" stroke="#555"{ends}/>'
             )
-            labels.append(_label((x1 + x2) / 2, lane - 6, text))
+            lines = _arrows(forward, backward, "→", "←")
+            labels.append(([((x1 + x2) / 2, lane + 12)], lines, "middle"))
     for state, (x, y) in position.items():
         final = state in lifecycle.final_states
         body.append(
@@ -319,8 +400,9 @@ def state_diagram(lifecycle: Lifecycle, *, key: str | None = None) -> str:
             f'<text x="{x + node_w / 2}" y="{y + node_h / 2 + 4}" text-anchor="middle" '
             f'style="font-weight:600">{escape(name)}</text>'
         )
-    body.extend(labels)
-    y = floor + below + 4
+    nodes: list[Box] = [(x, y, x + node_w, y + node_h) for x, y in position.values()]
+    body.extend(_labels(labels, nodes))
+    y = top + plot_h + 4
     for line in loop_lines:
         body.append(f'<text x="20" y="{y}" style="font-size:10px;fill:#555">{escape(line)}</text>')
         y += 16

@@ -54,7 +54,15 @@ from ._ticket_events import (
     Solved,
     StatusChanged,
 )
-from ._time import at_us, duration_us, format_instant, to_datetime, to_duration
+from ._time import (
+    at_us,
+    duration_us,
+    format_duration,
+    format_instant,
+    readable_instant,
+    to_datetime,
+    to_duration,
+)
 
 if TYPE_CHECKING:
     from ._tickets import Ticket
@@ -1121,11 +1129,11 @@ class SLAStatus:
     cycle: int
     state: ClockState
     breached: bool
-    due_us: int | None
-    elapsed_us: int
-    target_us: int
-    remaining_us: int
-    overdue_us: int
+    due_us: int | None = attrs.field(repr=readable_instant)
+    elapsed_us: int = attrs.field(repr=format_duration)
+    target_us: int = attrs.field(repr=format_duration)
+    remaining_us: int = attrs.field(repr=format_duration)
+    overdue_us: int = attrs.field(repr=format_duration)
     percent: float
 
     @property

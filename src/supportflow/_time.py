@@ -31,11 +31,13 @@ __all__ = [
     "at_us",
     "bounded_duration_us",
     "duration_us",
+    "format_duration",
     "format_instant",
     "instant_us",
     "now_us",
     "optional_at_us",
     "parse_instant",
+    "readable_instant",
     "to_datetime",
     "to_duration",
 ]
@@ -179,6 +181,33 @@ def bounded_duration_us(value: object, name: str) -> int:
 def to_duration(us: int) -> pendulum.Duration:
     """A ``pendulum.Duration`` of ``us`` microseconds (negative allowed)."""
     return pendulum.Duration(microseconds=us)
+
+
+def format_duration(us: int | None) -> str:
+    """A duration for people: ``2d 3h``, ``1h 05m``, ``4m 30s``, ``0s``; ``-`` for None."""
+    if us is None:
+        return "-"
+    sign = "-" if us < 0 else ""
+    us = abs(us)
+    days, rest = divmod(us, US_PER_DAY)
+    hours, rest = divmod(rest, US_PER_HOUR)
+    minutes, rest = divmod(rest, US_PER_MINUTE)
+    seconds = rest // US_PER_SECOND
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m {seconds:02d}s"
+    return f"{sign}{seconds}s"
+
+
+def readable_instant(us: int | None) -> str:
+    """An instant for people: ``2026-03-02 09:00 UTC`` (seconds only when not zero)."""
+    if us is None:
+        return "-"
+    moment = to_datetime(us)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
 
 
 _NAIVE_EPOCH: Final = _datetime(1970, 1, 1)

@@ -48,7 +48,17 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import attrs
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subprocess
+    if missing.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "supportflow.testing needs hypothesis: install the testing extra, "
+        "pip install 'supportflow[testing]'",
+        name="hypothesis",
+    ) from None
 
 from ._aggregate import atomic
 from ._calendars import BusinessCalendar
