@@ -117,12 +117,10 @@ class NaiveDatetimeError(SupportflowError, ValueError):
         return (type(self), (self.parameter, None))
 
 
-class InvalidArgument(SupportflowError, ValueError):
-    """A value of the right type that makes no sense here (negative duration, empty interval).
+class _FieldError(SupportflowError):
+    """An error about one value; ``field`` names the event field it came from, if any."""
 
-    ``field`` names the refused field of an event when the value came from one, so a
-    document loader can point at it (``history[3].trigger``); None otherwise.
-    """
+    field: str | None
 
     def __init__(self, message: str = "", *, field: str | None = None) -> None:
         self.field = field
@@ -134,9 +132,15 @@ class InvalidArgument(SupportflowError, ValueError):
         return (_invalid_with_field, (type(self), str(self), self.field))
 
 
-def _invalid_with_field(
-    cls: type[InvalidArgument | InvalidType | UnknownName], message: str, field: str
-) -> InvalidArgument | InvalidType | UnknownName:
+class InvalidArgument(_FieldError, ValueError):
+    """A value of the right type that makes no sense here (negative duration, empty interval).
+
+    ``field`` names the refused field of an event when the value came from one, so a
+    document loader can point at it (``history[3].trigger``); None otherwise.
+    """
+
+
+def _invalid_with_field(cls: type[_FieldError], message: str, field: str) -> _FieldError:
     return cls(message, field=field)
 
 
@@ -155,33 +159,15 @@ class MissingPlaceholders(InvalidArgument):
         return (type(self), (self.template, self.missing))
 
 
-class InvalidType(SupportflowError, TypeError):
+class InvalidType(_FieldError, TypeError):
     """A value of the wrong type; ``field`` as for :class:`InvalidArgument`."""
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        if self.field is None:
-            return (type(self), self.args)
-        return (_invalid_with_field, (type(self), str(self), self.field))
-
-
-class UnknownName(SupportflowError, LookupError):
+class UnknownName(_FieldError, LookupError):
     """A name that supportflow does not know: a time zone, a metric, a template, a tier.
 
     ``field`` as for :class:`InvalidArgument`.
     """
-
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        if self.field is None:
-            return (type(self), self.args)
-        return (_invalid_with_field, (type(self), str(self), self.field))
 
     def __str__(self) -> str:
         # LookupError (via KeyError semantics) would otherwise quote the message.
