@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs docs-serve bench clean
+.PHONY: demo test test-deep lint typecheck pytest docs docs-serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+# The long runs: thousands of tickets through several sweep processes and Celery workers.
+test-deep: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -m deep
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site

@@ -247,6 +247,8 @@ class Store:
         if engine.dialect.name == "sqlite":
             _sqlite_setup(engine)
         self.engine = engine
+        self.sla = sla
+        self.escalation = escalation
         self.kinds = Kinds(sla=sla, escalation=escalation)
 
     # -- loading --------------------------------------------------------------------
