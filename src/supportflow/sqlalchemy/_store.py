@@ -299,11 +299,15 @@ class Store:
     # -- saving ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(**{_WRITE: True})
-            with connection.begin():
-                yield connection
+    def _writing(self, connection: sa.Connection | None = None) -> Iterator[sa.Connection]:
+        """A writing transaction, on ``connection`` when given (a sweep keeps one
+        connection for its batch: one checkout, one transaction per aggregate)."""
+        with contextlib.ExitStack() as stack:
+            if connection is None:
+                connection = stack.enter_context(self.engine.connect())
+            writing = connection.execution_options(**{_WRITE: True})
+            with writing.begin():
+                yield writing
 
     def add(self, *new: Aggregate) -> None:
         """Insert new aggregates (created, never saved); :class:`AlreadyExists` when an
@@ -463,10 +467,17 @@ class Store:
         """Claim up to ``limit`` due aggregates nobody holds (or whose lease has run out)
         until ``at + lease``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, an immediate
         transaction on SQLite, so two workers never claim the same one at once."""
-        now = at_us(at)
+        return [claim for claim, _document in self._claim(worker, lease, at_us(at), limit)]
+
+    def _claim(
+        self, worker: str, lease: timedelta, now: int, limit: int
+    ) -> list[tuple[Claim, Any]]:
+        """:meth:`claim`, with each claimed aggregate's document (one query for both)."""
         free = sa.or_(aggregates.c.lease_until_us.is_(None), aggregates.c.lease_until_us < now)
         query = (
-            sa.select(aggregates.c.type, aggregates.c.id, aggregates.c.next_due_us)
+            sa.select(
+                aggregates.c.type, aggregates.c.id, aggregates.c.next_due_us, aggregates.c.document
+            )
             .where(aggregates.c.next_due_us <= now, free)
             .order_by(aggregates.c.next_due_us)
             .limit(limit)
@@ -474,17 +485,22 @@ class Store:
         )
         until = now + lease // timedelta(microseconds=1)
         with self._writing() as connection:
-            claims = [Claim(*row) for row in connection.execute(query)]
-            for claim in claims:
+            claimed = [
+                (Claim(kind, id_, due), document)
+                for kind, id_, due, document in connection.execute(query)
+            ]
+            for kind in {claim.aggregate_type for claim, _document in claimed}:
+                ids = [
+                    claim.aggregate_id
+                    for claim, _document in claimed
+                    if claim.aggregate_type == kind
+                ]
                 connection.execute(
                     aggregates.update()
-                    .where(
-                        aggregates.c.type == claim.aggregate_type,
-                        aggregates.c.id == claim.aggregate_id,
-                    )
+                    .where(aggregates.c.type == kind, aggregates.c.id.in_(ids))
                     .values(lease_owner=worker, lease_until_us=until)
                 )
-        return claims
+        return claimed
 
     def sweep(
         self,
@@ -507,13 +523,26 @@ class Store:
         fixed = at is not None
         now = at_us(at)
         done: list[Evaluation] = []
-        conflicts = 0
-        for claim in self.claim(worker=worker, lease=lease, at=to_datetime(now), limit=limit):
+        claimed = self._claim(worker, lease, now, limit)
+        connection = self.engine.connect()
+        try:
+            self._evaluate(claimed, connection, now, fixed, done, on_evaluated)
+        finally:
+            connection.close()
+        return SweepReport(tuple(done), len(claimed) - len(done))
+
+    def _evaluate(
+        self,
+        claimed: list[tuple[Claim, Any]],
+        connection: sa.Connection,
+        now: int,
+        fixed: bool,
+        done: list[Evaluation],
+        on_evaluated: Callable[[Evaluation], None] | None,
+    ) -> None:
+        for claim, document in claimed:
             kind = self.kinds.of(claim.aggregate_type)
-            try:
-                aggregate: Aggregate = self.get(kind.cls, claim.aggregate_id)
-            except NotFound:  # pragma: no cover - aggregates are never deleted
-                continue
+            aggregate = kind.load(document)
             due = claim.due_us
             step: int | None = due
             seen: set[int] = set()
@@ -524,10 +553,9 @@ class Store:
                 step = kind.next_due_us(aggregate)
             recorded = tuple(event.name for event in aggregate.new_events)
             try:
-                with self._writing() as connection:
-                    self._write(connection, aggregate, release=True)
+                with self._writing(connection) as writing:
+                    self._write(writing, aggregate, release=True)
             except VersionConflict:
-                conflicts += 1
                 continue
             aggregate.mark_saved()
             evaluated = now if fixed else at_us(None)
@@ -541,7 +569,6 @@ class Store:
             done.append(evaluation)
             if on_evaluated is not None:
                 on_evaluated(evaluation)
-        return SweepReport(tuple(done), conflicts)
 
     # -- outbox ---------------------------------------------------------------------
 
