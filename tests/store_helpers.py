@@ -15,14 +15,21 @@ from supportflow import (
     BusinessCalendar,
     Channel,
     Priority,
+    SLABreached,
     SLAPolicy,
     SLAPolicySet,
+    SLAWarning,
     Ticket,
     Topic,
 )
-from supportflow.sqlalchemy import Store, create_engine, metadata, upgrade
+from supportflow.sqlalchemy import Store, create_engine, events, metadata, upgrade
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+
+#: The first-reply target of the tickets whose deadlines fall due while workers run.
+TARGET = timedelta(seconds=4)
+#: How long a sweep worker holds what it claimed.
+LEASE = timedelta(seconds=2)
 
 
 def fresh_database(url: str) -> None:
@@ -76,3 +83,47 @@ def seconds_policy(first_reply: timedelta) -> SLAPolicySet:
             )
         ]
     )
+
+
+def spread(count: int) -> timedelta:
+    """Between two ticket openings: a hundred a second, over 3 s at least."""
+    return max(timedelta(seconds=3), timedelta(seconds=count / 100)) / count
+
+
+def open_tickets(url: str, count: int, start: pendulum.DateTime) -> None:
+    """Store ``count`` tickets opened from ``start`` on, ``spread(count)`` apart."""
+    store = open_store(url, sla=seconds_policy(TARGET))
+    step = spread(count)
+    tickets: list[Ticket] = []
+    for number in range(count):
+        opened = start + step * number
+        tickets.append(new_ticket(f"T-{number:05d}", sla=store.sla, at=opened))
+    for chunk in range(0, count, 200):
+        store.add(*tickets[chunk : chunk + 200])
+    store.engine.dispose()
+
+
+def check_every_deadline_once(url: str, count: int) -> None:
+    """Each of the ``count`` tickets recorded its two warnings and its breach, once each,
+    and nothing is due any more."""
+    store = open_store(url, sla=seconds_policy(TARGET))
+    try:
+        with store.engine.connect() as connection:
+            names = dict(
+                connection.execute(
+                    sa.select(events.c.name, sa.func.count()).group_by(events.c.name)
+                ).all()
+            )
+        expected = {"ticket_opened": count, "sla_warning": 2 * count, "sla_breached": count}
+        assert names == expected
+        for ticket in store.all(Ticket):
+            marks = [
+                (e.name, getattr(e, "threshold", None))
+                for e in ticket.history
+                if isinstance(e, SLAWarning | SLABreached)
+            ]
+            assert marks == [("sla_warning", 0.5), ("sla_warning", 0.75), ("sla_breached", None)]
+            assert ticket.next_deadline() is None
+        assert store.due() == []
+    finally:
+        store.engine.dispose()

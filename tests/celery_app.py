@@ -1,0 +1,68 @@
+"""The Celery app the Celery tests start workers and beat on (``celery -A celery_app``).
+
+Configured from the environment the test sets: ``SUPPORTFLOW_TEST_DATABASE`` (the
+store's URL), ``SUPPORTFLOW_TEST_BROKER`` (the private Redis), ``SUPPORTFLOW_TEST_LOGS``
+(a folder: each process writes its evaluations and the keys it published there) and,
+for one worker, ``SUPPORTFLOW_TEST_KILL_AFTER`` (it SIGKILLs itself after that many
+evaluations, in the middle of a batch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+from celery import Celery
+
+from store_helpers import LEASE, TARGET, open_store, seconds_policy
+from supportflow.celery import install
+from supportflow.sqlalchemy import Evaluation, OutboxMessage, Store
+
+LOGS = Path(os.environ.get("SUPPORTFLOW_TEST_LOGS", "."))
+KILL_AFTER = int(os.environ.get("SUPPORTFLOW_TEST_KILL_AFTER", "0"))
+
+app = Celery("supportflow_test", broker=os.environ.get("SUPPORTFLOW_TEST_BROKER", "memory://"))
+app.conf.update(
+    broker_connection_retry_on_startup=True,
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+)
+evaluated = 0
+
+
+def store() -> Store:
+    return open_store(os.environ["SUPPORTFLOW_TEST_DATABASE"], sla=seconds_policy(TARGET))
+
+
+def record(evaluation: Evaluation) -> None:
+    global evaluated
+    line = {
+        "id": evaluation.aggregate_id,
+        "recorded": list(evaluation.recorded),
+        "late": evaluation.lateness.total_seconds(),
+    }
+    with open(LOGS / f"evaluations-{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+    evaluated += 1
+    if evaluated == KILL_AFTER:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def publish(message: OutboxMessage) -> None:
+    with open(LOGS / f"published-{os.getpid()}.txt", "a", encoding="utf-8") as out:
+        out.write(message.key + "\n")
+
+
+tasks = install(
+    app,
+    store,
+    publish=publish,
+    every=timedelta(seconds=0.5),
+    limit=20,
+    lease=LEASE,
+    on_evaluated=record,
+)
