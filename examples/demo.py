@@ -4,7 +4,7 @@ A seeded workload (contacts by hour and weekday across channels, topics and
 priorities; customers who answer late, wait on third parties, reopen; two incidents,
 two maintenance windows, survey answers) runs through real supportflow tickets with
 SLA clocks on business calendars and escalation rules. Every ticket is persisted to
-SQLite through the example repository (examples/sqlite_store.py). Then the same
+SQLite through the packaged store (supportflow.sqlalchemy). Then the same
 workload runs under a second set of policies, and the demo prints the KPI report,
 the what-if comparison, and writes a self-contained HTML report with charts and the
 lifecycle diagrams.
@@ -16,7 +16,6 @@ lifecycle diagrams.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,9 +35,7 @@ from supportflow.simulation import (
     WorkloadProfile,
     run,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sqlite_store import SQLiteTicketRepository
+from supportflow.sqlalchemy import Store, create_engine, upgrade
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 TIMEZONE = "Europe/Berlin"
@@ -164,10 +161,13 @@ def main(argv: list[str] | None = None) -> None:
         start=START, days=args.days, tickets_per_day=args.per_day, timezone=TIMEZONE
     ).generate(args.seed)
     today, alternative = scenarios(args.per_day)
-    repository = SQLiteTicketRepository.open(database, sla=today.sla, escalation=today.escalation)
+    engine = create_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    repository = Store(engine, sla=today.sla, escalation=today.escalation)
+    done: list[Any] = []
 
     def persist(ticket: Any, outcome: TicketOutcome) -> None:
-        repository.add(ticket)
+        done.append(ticket)
 
     results: list[SimulationResult] = []
     with Progress(
@@ -180,7 +180,6 @@ def main(argv: list[str] | None = None) -> None:
     ) as progress:
         for scenario, sink in ((today, persist), (alternative, None)):
             task = progress.add_task(scenario.name, total=len(workload))
-            repository.connection.execute("BEGIN")
             results.append(
                 run(
                     workload,
@@ -189,12 +188,13 @@ def main(argv: list[str] | None = None) -> None:
                     progress=lambda done, _total, task=task: progress.update(task, completed=done),
                 )
             )
-            repository.connection.execute("COMMIT")
+            repository.add(*done)
+            done.clear()
     comparison = WhatIf(a=results[0], b=results[1])
     elapsed = time.perf_counter() - began
 
-    stored = list(repository.all())
-    repository.close()
+    stored = list(repository.all(supportflow.Ticket))
+    engine.dispose()
     console.print(
         f"Simulated {len(workload):,} tickets twice in {elapsed:.1f} s; "
         f"{len(stored):,} tickets persisted to {database} and loaded back.",
