@@ -196,6 +196,11 @@ class RelayReport:
     held: bool
 
 
+def _row(kind: str, object_id: str) -> sa.ColumnElement[bool]:
+    """The WHERE clause of one aggregate's row."""
+    return sa.and_(aggregates.c.type == kind, aggregates.c.id == object_id)
+
+
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -253,15 +258,17 @@ class Store:
 
     # -- loading --------------------------------------------------------------------
 
+    def _column(self, column: sa.Column[Any], kind: str, object_id: str) -> Any:
+        """One column of one stored aggregate (None when it is not stored)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(column).where(_row(kind, object_id))
+            ).scalar_one_or_none()
+
     def get(self, cls: type[A], object_id: str) -> A:
         """Load an aggregate; :class:`NotFound` when none is stored under that id."""
         kind = self.kinds.of(cls)
-        with self.engine.connect() as connection:
-            document = connection.execute(
-                sa.select(aggregates.c.document).where(
-                    aggregates.c.type == kind.name, aggregates.c.id == object_id
-                )
-            ).scalar_one_or_none()
+        document = self._column(aggregates.c.document, kind.name, object_id)
         if document is None:
             raise NotFound(kind.name, object_id)
         loaded = kind.load(document)
@@ -271,13 +278,7 @@ class Store:
 
     def stored_version(self, cls: type[Aggregate], object_id: str) -> int | None:
         """The stored version of an aggregate (None when it is not stored)."""
-        kind = self.kinds.of(cls)
-        with self.engine.connect() as connection:
-            version = connection.execute(
-                sa.select(aggregates.c.version).where(
-                    aggregates.c.type == kind.name, aggregates.c.id == object_id
-                )
-            ).scalar_one_or_none()
+        version = self._column(aggregates.c.version, self.kinds.of(cls).name, object_id)
         return None if version is None else int(version)
 
     def all(self, cls: type[A]) -> Iterator[A]:
@@ -363,18 +364,12 @@ class Store:
                 columns.update(lease_owner=None, lease_until_us=None)
             matched = connection.execute(
                 aggregates.update()
-                .where(
-                    aggregates.c.type == kind.name,
-                    aggregates.c.id == object_id,
-                    aggregates.c.version == loaded,
-                )
+                .where(_row(kind.name, object_id), aggregates.c.version == loaded)
                 .values(**columns)
             ).rowcount
             if matched != 1:
                 actual = connection.execute(
-                    sa.select(aggregates.c.version).where(
-                        aggregates.c.type == kind.name, aggregates.c.id == object_id
-                    )
+                    sa.select(aggregates.c.version).where(_row(kind.name, object_id))
                 ).scalar_one_or_none()
                 raise VersionConflict(object_id, loaded, actual)
         history = document["history"]
