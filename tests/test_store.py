@@ -382,6 +382,28 @@ def test_a_sweep_that_loses_a_race_drops_its_work_and_records_nothing_twice(
     assert len(marks) == len(set(marks))
 
 
+def test_the_sweep_sends_maintenance_notices_at_their_lead_times_and_then_waits(
+    store: Store,
+) -> None:
+    start = T0.add(days=5)
+    store.add(
+        Maintenance.schedule(
+            "MNT-1", title="Database upgrade", starts_at=start, ends_at=start.add(hours=2),
+            customers=["acme"], components=["api"], at=T0,
+        )
+    )  # fmt: skip
+    assert store.sweep(at=start.subtract(hours=73)).events == 0
+    first = store.sweep(at=start.subtract(hours=30))
+    assert [e.recorded for e in first.evaluations] == [("maintenance_notice_sent",)]
+    rest = store.sweep(at=start.add(minutes=5))
+    assert [e.recorded for e in rest.evaluations] == [("maintenance_notice_sent",) * 2]
+    sent = [e.at for e in store.get(Maintenance, "MNT-1").history[1:]]
+    assert sent == [start.subtract(hours=72), start.subtract(hours=24), start.subtract(hours=1)]
+    # Every notice out: starting the work is the host's call, so nothing is due any more.
+    assert rows(store, aggregates, "next_due_us") == [(None,)]
+    assert store.due(at=start.add(days=1)) == []
+
+
 # -- outbox relay ---------------------------------------------------------------------------
 
 

@@ -76,6 +76,10 @@ def _deadline(aggregate: Any) -> int | None:
     return due
 
 
+def _notice(maintenance: Maintenance) -> int | None:
+    return maintenance.next_notice_us()
+
+
 @attrs.frozen
 class Kind:
     """One aggregate type: how to load its documents, when it is next due, what is due."""
@@ -83,6 +87,7 @@ class Kind:
     name: str
     cls: type[Aggregate]
     load: Callable[[Any], Aggregate]
+    #: The next instant the sweep has something to do (recorded as ``next_due_us``).
     next_due_us: Callable[[Any], int | None]
     run_due: Callable[[Any, datetime], None]
 
@@ -98,9 +103,12 @@ class Kinds:
 
         kinds = [
             Kind(_TYPE_OF[Ticket], Ticket, load_ticket, _deadline, _ticket_due),
+            # A maintenance's planned start is the host's to act on: the sweep waits
+            # for its notices only.
+            Kind(_TYPE_OF[Maintenance], Maintenance, Maintenance.from_dict, _notice, _evaluate),
             *(
                 Kind(_TYPE_OF[cls], cls, cls.from_dict, _deadline, _evaluate)
-                for cls in (Maintenance, ProactiveCase, FeedbackProgram)
+                for cls in (ProactiveCase, FeedbackProgram)
             ),
             *(
                 Kind(_TYPE_OF[cls], cls, cls.from_dict, _no_deadline, _nothing_due)

@@ -328,11 +328,19 @@ class Store:
         events table and the outbox; then each is marked saved."""
         with self._writing() as connection:
             for aggregate in changed:
-                self._write(connection, aggregate, release=False)
+                self._write(connection, aggregate)
         for aggregate in changed:
             aggregate.mark_saved()
 
-    def _write(self, connection: sa.Connection, aggregate: Aggregate, *, release: bool) -> None:
+    def _write(
+        self,
+        connection: sa.Connection,
+        aggregate: Aggregate,
+        *,
+        release: bool = False,
+    ) -> None:
+        """Store one aggregate (see :meth:`save`); a sweep saves with ``release`` to give
+        its lease back (and writes the row even when nothing was recorded)."""
         kind = self.kinds.of(type(aggregate))
         object_id = stored(aggregate).id
         loaded = aggregate.loaded_version
