@@ -22,7 +22,14 @@ from supportflow import (
     Ticket,
     Topic,
 )
-from supportflow.sqlalchemy import Store, create_engine, events, metadata, upgrade
+from supportflow.sqlalchemy import (
+    Store,
+    aggregates,
+    create_engine,
+    events,
+    metadata,
+    upgrade,
+)
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
@@ -127,3 +134,12 @@ def check_every_deadline_once(url: str, count: int) -> None:
         assert store.due() == []
     finally:
         store.engine.dispose()
+
+
+def still_claimed(store: Store, owner: str) -> int:
+    """How many aggregates a lease owner holds right now (``owner`` may end with ``%``)."""
+    with store.engine.connect() as connection:
+        held: int = connection.execute(
+            sa.select(sa.func.count()).where(aggregates.c.lease_owner.like(owner))
+        ).scalar_one()
+    return held

@@ -94,7 +94,7 @@ def run(postgres_url: str, broker: str, tmp_path: Path, count: int) -> None:
     ]  # fmt: skip
     workers = []
     for number in range(WORKERS):
-        worker_env = dict(env, SUPPORTFLOW_TEST_KILL_AFTER="5" if number == 0 else "0")
+        worker_env = dict(env, SUPPORTFLOW_TEST_KILL_AFTER="2" if number == 0 else "0")
         workers.append(
             celery("worker", "--pool=solo", f"--hostname=w{number}@%h", "--loglevel=warning",
                    "--without-gossip", "--without-mingle", "--without-heartbeat",

@@ -32,22 +32,24 @@ from store_helpers import (
     open_tickets,
     seconds_policy,
     spread,
+    still_claimed,
 )
 from supportflow.sqlalchemy import Evaluation
 
 STARTUP = timedelta(seconds=4)
 BATCH = 20
 WORKERS = 3
-KILL_AFTER = 5  # the first worker kills itself after this many evaluations
+KILL_AFTER = 2  # the first worker kills itself after this many evaluations, mid-batch
 HERE = Path(__file__).resolve().parent
 
 
 def worker(url: str, log: str, stop_at: float, kill_after: int) -> None:
     """Sweep until a sweep after ``stop_at`` (epoch seconds) finds nothing to do (at
-    most two minutes more), logging each evaluation as a JSON line;
-    with ``kill_after`` > 0, SIGKILL this process after that many evaluations, with
-    the rest of its batch still claimed."""
+    most two minutes more), logging each evaluation as a JSON line. With ``kill_after``
+    > 0, SIGKILL this process in the middle of a batch: after that many evaluations, at
+    the first one that leaves other aggregates of its batch still claimed."""
     store = open_store(url, sla=seconds_policy(TARGET))
+    name = f"worker-{os.getpid()}"
     done = 0
     with open(log, "a", encoding="utf-8") as out:
 
@@ -55,18 +57,17 @@ def worker(url: str, log: str, stop_at: float, kill_after: int) -> None:
             nonlocal done
             line = {
                 "id": evaluation.aggregate_id,
-                "due": evaluation.due.isoformat(),
                 "recorded": list(evaluation.recorded),
                 "late": evaluation.lateness.total_seconds(),
             }
             out.write(json.dumps(line) + "\n")
             out.flush()
             done += 1
-            if done == kill_after:
+            if 0 < kill_after <= done and still_claimed(store, name):
                 os.kill(os.getpid(), signal.SIGKILL)
 
         while time.time() < stop_at + 120:
-            report = store.sweep(limit=BATCH, lease=LEASE, on_evaluated=record)
+            report = store.sweep(limit=BATCH, lease=LEASE, worker=name, on_evaluated=record)
             if not report.evaluations and not report.conflicts:
                 if time.time() > stop_at:
                     return

@@ -520,7 +520,8 @@ class Store:
         Evaluation is idempotent: an aggregate evaluated twice (a lease that ran out, a
         retried task) records nothing the second time, and a save that finds the version
         changed is counted in :attr:`SweepReport.conflicts` and dropped (whoever saved
-        first has done the work). ``on_evaluated`` is called after each save.
+        first has done the work). ``on_evaluated`` is called after each save. ``worker``
+        names the lease owner (default ``"host:pid:random"``, new for each sweep).
         """
         worker = worker if worker is not None else _worker_name()
         fixed = at is not None
