@@ -9,7 +9,6 @@ evaluations, in the middle of a batch).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -18,7 +17,14 @@ from pathlib import Path
 
 from celery import Celery
 
-from store_helpers import LEASE, TARGET, open_store, seconds_policy, still_claimed
+from store_helpers import (
+    LEASE,
+    TARGET,
+    evaluation_line,
+    open_store,
+    seconds_policy,
+    still_claimed,
+)
 from supportflow.celery import install
 from supportflow.sqlalchemy import Evaluation, OutboxMessage, Store
 
@@ -49,13 +55,8 @@ def tasks_store() -> Store:
 
 def record(evaluation: Evaluation) -> None:
     global evaluated
-    line = {
-        "id": evaluation.aggregate_id,
-        "recorded": list(evaluation.recorded),
-        "late": evaluation.lateness.total_seconds(),
-    }
     with open(LOGS / f"evaluations-{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
-        out.write(json.dumps(line) + "\n")
+        out.write(evaluation_line(evaluation))
     evaluated += 1
     # Die in the middle of a batch: other aggregates of it still claimed by this process
     # (the store names a sweep's owner "host:pid:random").

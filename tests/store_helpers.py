@@ -3,6 +3,7 @@ PostgreSQL server), the helpdesk configuration, and ticket factories."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from supportflow import (
     Topic,
 )
 from supportflow.sqlalchemy import (
+    Evaluation,
     Store,
     aggregates,
     create_engine,
@@ -143,3 +145,13 @@ def still_claimed(store: Store, owner: str) -> int:
             sa.select(sa.func.count()).where(aggregates.c.lease_owner.like(owner))
         ).scalar_one()
     return held
+
+
+def evaluation_line(evaluation: Evaluation) -> str:
+    """One sweep evaluation as a line of JSON, for a worker process's log."""
+    line = {
+        "id": evaluation.aggregate_id,
+        "recorded": list(evaluation.recorded),
+        "late": evaluation.lateness.total_seconds(),
+    }
+    return json.dumps(line) + "\n"

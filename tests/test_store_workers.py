@@ -27,6 +27,7 @@ from store_helpers import (
     LEASE,
     TARGET,
     check_every_deadline_once,
+    evaluation_line,
     fresh_database,
     open_store,
     open_tickets,
@@ -55,12 +56,7 @@ def worker(url: str, log: str, stop_at: float, kill_after: int) -> None:
 
         def record(evaluation: Evaluation) -> None:
             nonlocal done
-            line = {
-                "id": evaluation.aggregate_id,
-                "recorded": list(evaluation.recorded),
-                "late": evaluation.lateness.total_seconds(),
-            }
-            out.write(json.dumps(line) + "\n")
+            out.write(evaluation_line(evaluation))
             out.flush()
             done += 1
             if 0 < kill_after <= done and still_claimed(store, name):
