@@ -35,9 +35,10 @@ demo: $(DEMO_STAMP)
 
 test: $(STAMP) lint typecheck pytest docs
 
-# The property tests with ten times the examples of the ci profile (3,000 each).
+# The long runs: the property tests with the deep profile (ten times the ci examples)
+# and the deep-marked runs of thousands of tickets through sweep processes and Celery.
 test-deep: $(STAMP)
-	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "deep or not deep"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ A seeded workload (contacts by hour and weekday across channels, topics and
 priorities; customers who answer late, wait on third parties, reopen; two incidents,
 two maintenance windows, survey answers) runs through real supportflow tickets with
 SLA clocks on business calendars and escalation rules. Every ticket is persisted to
-SQLite through the example repository (examples/sqlite_store.py). Then the same
+SQLite through the packaged store (supportflow.sqlalchemy). Then the same
 workload runs under a second set of policies, and the demo prints the KPI report,
 the what-if comparison, and writes a self-contained HTML report with charts and the
 lifecycle diagrams.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,9 +37,7 @@ from supportflow.simulation import (
     WorkloadProfile,
     run,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sqlite_store import SQLiteTicketRepository
+from supportflow.sqlalchemy import Store, create_engine, upgrade
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 TIMEZONE = "Europe/Berlin"
@@ -182,22 +179,23 @@ def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, WorkloadProfi
 def stored_run(
     database: Path, workload: Any, scenario: Scenario, progress: Any
 ) -> tuple[SimulationResult, list[Any]]:
-    """Run ``scenario``, persisting every ticket to a fresh SQLite file; load them back."""
+    """Run ``scenario``, storing every ticket in a fresh SQLite file through the packaged
+    store (``supportflow.sqlalchemy``); load them back."""
     for stale in database.parent.glob(database.name + "*"):
         stale.unlink()
-    repository = SQLiteTicketRepository.open(
-        database, sla=scenario.sla, escalation=scenario.escalation
-    )
-    repository.connection.execute("BEGIN")
+    engine = create_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    store = Store(engine, sla=scenario.sla, escalation=scenario.escalation)
+    done: list[Any] = []
     result = run(
         workload,
         scenario,
-        on_ticket_done=lambda ticket, _: repository.add(ticket),
+        on_ticket_done=lambda ticket, _: done.append(ticket),
         progress=progress,
     )
-    repository.connection.execute("COMMIT")
-    stored = list(repository.all())
-    repository.close()
+    store.add(*done)
+    stored = list(store.all(supportflow.Ticket))
+    engine.dispose()
     return result, stored
 
 

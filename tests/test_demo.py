@@ -113,8 +113,9 @@ def test_the_demo_says_how_to_report_from_its_store_and_that_works(
 def test_the_demo_persists_every_ticket_to_sqlite(demo: tuple[str, Path]) -> None:
     stdout, out = demo
     with sqlite3.connect(out / "helpdesk.sqlite3") as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-        statuses = {row[0] for row in connection.execute("SELECT DISTINCT status FROM tickets")}
+        tickets = "FROM supportflow_aggregates WHERE type = 'ticket'"
+        stored = connection.execute(f"SELECT COUNT(*) {tickets}").fetchone()[0]
+        statuses = {row[0] for row in connection.execute(f"SELECT DISTINCT status {tickets}")}
     assert f"{stored:,} tickets persisted" in stdout
     assert "closed" in statuses
 

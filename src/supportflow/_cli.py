@@ -162,9 +162,14 @@ def _documents(paths: Sequence[Path]) -> Iterator[tuple[str, object]]:
 def _sqlite_documents(path: Path) -> Iterator[tuple[str, object]]:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            rows = connection.execute("SELECT id, document FROM tickets ORDER BY id").fetchall()
+            # the packaged store's table (supportflow.sqlalchemy), read without it
+            rows = connection.execute(
+                "SELECT id, document FROM supportflow_aggregates ORDER BY type, id"
+            ).fetchall()
     except sqlite3.Error as error:
-        raise _Invalid(f"{path}: not a store with a tickets table ({error})") from None
+        raise _Invalid(
+            f"{path}: not a supportflow store (supportflow.sqlalchemy) ({error})"
+        ) from None
     for ticket_id, document in rows:
         where = f"{path}[{ticket_id}]"
         try:

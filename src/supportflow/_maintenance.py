@@ -297,15 +297,23 @@ class Maintenance(ProactiveAggregate):
 
     # -- queries --------------------------------------------------------------------
 
-    def next_deadline_us(self) -> int | None:
-        """Integer twin of :meth:`next_deadline`."""
+    def next_notice_us(self) -> int | None:
+        """While scheduled, when the next notice is due (what :meth:`evaluate` sends);
+        None once all went out."""
         if self._state != "scheduled":
             return None
         sent = set(self._sent)
         for notice in self._notices:
             if notice.lead_us not in sent:
                 return notice.due_us
-        return self._starts_us
+        return None
+
+    def next_deadline_us(self) -> int | None:
+        """Integer twin of :meth:`next_deadline`."""
+        if self._state != "scheduled":
+            return None
+        notice = self.next_notice_us()
+        return self._starts_us if notice is None else notice
 
     def next_deadline(self) -> pendulum.DateTime | None:
         """While scheduled: the next notice due, or the planned start once all went out."""
