@@ -146,12 +146,17 @@ def test_report_gives_what_kpi_report_gives_on_the_loaded_tickets(desk: Path) ->
 
 
 def test_report_reads_an_sqlite_store_and_prints_json(desk: Path, tmp_path: Path) -> None:
+    from supportflow.sqlalchemy import create_engine, upgrade
+
     store = tmp_path / "helpdesk.sqlite3"
+    engine = create_engine(f"sqlite:///{store}")
+    upgrade(engine)  # the packaged store's tables, as the demo writes them
+    engine.dispose()
     with sqlite3.connect(store) as connection:
-        connection.execute("CREATE TABLE tickets (id TEXT PRIMARY KEY, document TEXT)")
         connection.executemany(
-            "INSERT INTO tickets VALUES (?, ?)",
-            [(t.id, json.dumps(t.to_dict())) for t in load(desk)],
+            "INSERT INTO supportflow_aggregates (type, id, version, document, updated_at_us)"
+            " VALUES ('ticket', ?, ?, ?, ?)",
+            [(t.id, t.version, json.dumps(t.to_dict()), t.updated_at_us) for t in load(desk)],
         )
     connection.close()
     status, out = run_cli("report", str(store), "--json", *policies(desk))

@@ -29,7 +29,9 @@ def test_the_mit_licence_ships_with_the_distribution() -> None:
 
 def test_development_tools_are_dependency_groups_not_published_extras() -> None:
     extras = PROJECT["project"]["optional-dependencies"]
-    assert set(extras) == {"holidays", "testing"}
+    # published extras are what users install: country holidays, the test strategies
+    # and the production integrations
+    assert set(extras) == {"holidays", "testing", "sqlalchemy", "celery"}
     groups = PROJECT["dependency-groups"]
     tools = {
         requirement.split(">")[0].split("[")[0]

@@ -597,6 +597,9 @@ class FakeEscalation:
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         return ()
 
+    def missed_us(self, ticket: Ticket, now_us: int) -> int | None:
+        return None
+
 
 @attrs.frozen(kw_only=True)
 class FakeTierRaised(Event):

@@ -877,6 +877,15 @@ class EscalationPolicy:
             for instant, index in self._due(ticket, facts, now)
         )
 
+    def missed_us(self, ticket: Ticket, now_us: int) -> int | None:
+        """When the earliest rule due at or before ``now_us`` and not yet recorded this
+        cycle fell due, or None: what the catch-up before a command at ``now_us`` would
+        record first (a load refuses a command event while one is missing)."""
+        if ticket._status is _CLOSED_STATUS:
+            return None
+        due = self._due(ticket, _facts(ticket, now_us), now_us)
+        return due[0][0] if due else None
+
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
         """Record every rule due at ``at``, earliest first; returns the events appended.
 

@@ -207,6 +207,9 @@ class EscalationProtocol(Protocol):
     def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
         """Record the SLA events and escalations due at ``at``; returns those appended."""
 
+    def missed_us(self, ticket: Ticket, now_us: int) -> int | None:
+        """When a rule due by ``now_us`` and not recorded fell due, or None."""
+
     def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
         """:meth:`apply` at ``now_us`` microseconds (no datetime round trip)."""
 
@@ -370,8 +373,12 @@ def _on_replied(ticket: Ticket, event: Replied) -> None:
     status = ticket._target("reply")
     _text(event.author, "author")
     _text(event.body, "body")
-    _is(Channel, event.channel, "channel")
-    _opt_text(event.template, "template")
+    channel = _is(Channel, event.channel, "channel")
+    if _opt_text(event.template, "template") is not None and channel is not ticket._channel:
+        raise InvalidArgument(
+            f"a templated reply goes out on the ticket's channel ({ticket._channel.value})",
+            field="channel",
+        )
     ticket._status = status
     ticket._public_replies += 1
 
@@ -1040,24 +1047,34 @@ class Ticket(Aggregate):
         """Refuse a loaded command event before which an SLA warning or breach fell due
         that is not recorded: the command would have recorded it first (the load-side
         twin of the catch-up in every command). One comparison while nothing is due."""
-        sla = self._sla
         if (
-            sla is None
-            or (type(sla) is SLAState and event.at_us < sla._horizon)
-            or type(event) is SLAWarning
+            type(event) is SLAWarning
             or type(event) is SLABreached
             or getattr(event, "rule", None) is not None  # recorded by the catch-up too
         ):
             return
-        due = sla.due_events(event.at_us)
-        if due:
-            missing = due[0]
-            raise InvalidArgument(
-                f"{missing.name} for {missing.metric.value} fell due at "  # type: ignore[attr-defined]
-                f"{format_instant(missing.at_us)}, before this event, and is not recorded: "
-                "every command records what fell due before it first",
-                field="at",
-            )
+        at = event.at_us
+        sla = self._sla
+        if sla is not None and not (type(sla) is SLAState and at < sla._horizon):
+            due = sla.due_events(at)
+            if due:
+                missing = due[0]
+                raise InvalidArgument(
+                    f"{missing.name} for {missing.metric.value} fell due at "  # type: ignore[attr-defined]
+                    f"{format_instant(missing.at_us)}, before this event, and is not "
+                    "recorded: every command records what fell due before it first",
+                    field="at",
+                )
+        policy = self._escalation_policy
+        if policy is not None:
+            missed = policy.missed_us(self, at)
+            if missed is not None:
+                raise InvalidArgument(
+                    f"an escalation rule fell due at {format_instant(missed)}, before this "
+                    "event, and is not recorded: every command records what fell due "
+                    "before it first",
+                    field="at",
+                )
 
     # -- commands ------------------------------------------------------------------------
 
