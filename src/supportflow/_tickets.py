@@ -330,8 +330,14 @@ def _on_opened(ticket: Ticket, event: TicketOpened) -> None:
     _opt_text(event.team, "team")
     _tier(event.tier)
     _opt_text(event.segment, "segment")
-    if _opt_text(event.follow_up_of, "follow_up_of") == ticket_id:
+    follows = _opt_text(event.follow_up_of, "follow_up_of")
+    if follows == ticket_id:
         raise InvalidArgument(f"ticket {ticket_id} cannot follow up itself", field="follow_up_of")
+    if follows is not None and event.body is None:
+        raise InvalidArgument(
+            "a follow-up opens with the customer's message (Ticket.follow_up needs a body)",
+            field="body",
+        )
     bounded_duration_us(event.auto_close_after_us, "auto_close_after_us")
     ticket._id = ticket_id
     ticket._customer_id = event.customer_id
