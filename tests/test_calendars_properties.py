@@ -357,25 +357,11 @@ def test_business_day_counts_are_additive_and_add_inverts_them(
         assert calendar.add_business_days(last, -one) <= start
 
 
-# Before 1970 and after 2099 every answer comes from the exact, date-by-date slow path.
-far_cases = st.one_of(
-    st.tuples(
-        calendar_specs(CALENDAR_ZONES, first_year=1950, last_year=1969),
-        aware_instants(1950, 1969, edges=False),
-    ),
-    st.tuples(
-        calendar_specs(CALENDAR_ZONES, first_year=2100, last_year=2130),
-        aware_instants(2100, 2130, edges=False),
-    ),
-)
-
-
-@given(far_cases, amounts, st.integers(0, 20 * DAY), st.integers(-20, 20))
-def test_far_outside_the_precomputed_years_matches_the_oracle(
-    case: tuple[dict[str, Any], int], amount: int, span: int, days: int
+def agrees_with_the_oracle(
+    calendar: BusinessCalendar, oracle: Oracle, at: int, amount: int, span: int
 ) -> None:
-    spec, at = case
-    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
+    """Every business-time operation at ``at`` gives the oracle's answer (where the
+    oracle's horizon is enough to know it)."""
     assert calendar.between_us(at, at + span) == oracle.between(at, at + span)
     assert calendar.is_open_us(at) == oracle.is_open(at)
     expected = [
@@ -399,6 +385,28 @@ def test_far_outside_the_precomputed_years_matches_the_oracle(
     if stretches and stretches[0][1] < at + 25 * DAY:
         assert calendar.next_opening_us(at) == max(stretches[0][0], at)
         assert calendar.next_closing_us(at) == stretches[0][1]
+
+
+# Before 1970 and after 2099 every answer comes from the exact, date-by-date slow path.
+far_cases = st.one_of(
+    st.tuples(
+        calendar_specs(CALENDAR_ZONES, first_year=1950, last_year=1969),
+        aware_instants(1950, 1969, edges=False),
+    ),
+    st.tuples(
+        calendar_specs(CALENDAR_ZONES, first_year=2100, last_year=2130),
+        aware_instants(2100, 2130, edges=False),
+    ),
+)
+
+
+@given(far_cases, amounts, st.integers(0, 20 * DAY), st.integers(-20, 20))
+def test_far_outside_the_precomputed_years_matches_the_oracle(
+    case: tuple[dict[str, Any], int], amount: int, span: int, days: int
+) -> None:
+    spec, at = case
+    calendar, oracle = BusinessCalendar(**spec), Oracle(spec)
+    agrees_with_the_oracle(calendar, oracle, at, amount, span)
     start = oracle.local_date(at)
     dates = [start + dt.timedelta(days=n) for n in range(span // DAY)]
     business = [d for d in dates if oracle.is_business_day(d)]
@@ -434,28 +442,5 @@ def test_intersection_and_union_match_the_oracle(
     except InvalidArgument:  # an intersection whose weekly hours never overlap
         reject()
     oracle = CombinedOracle(operation, Oracle(left), Oracle(right))
-    span = amount // 3
-    assert calendar.between_us(at, at + span) == oracle.between(at, at + span)
-    assert calendar.is_open_us(at) == oracle.is_open(at)
-    expected = [
-        (max(a, at), min(b, at + span))
-        for a, b in oracle.merged(at, at + span)
-        if min(b, at + span) > max(a, at)
-    ]
-    assert calendar.intervals_us(at, at + span) == expected
-    forward = oracle.add(at, amount, 60 * DAY)
-    if forward is not None:
-        assert calendar.add_us(at, amount) == forward
-    backward = oracle.subtract(at, amount, 60 * DAY) if amount else at
-    if backward is not None:
-        assert calendar.add_us(at, -amount) == backward
-    stretches = [(a, b) for a, b in oracle.merged(at, at + 30 * DAY) if b > at]
-    if stretches and stretches[0][1] < at + 25 * DAY:
-        assert calendar.next_opening_us(at) == max(stretches[0][0], at)
-        assert calendar.next_closing_us(at) == stretches[0][1]
-    opening = oracle.previous_opening(at, 25 * DAY)
-    closing = oracle.previous_closing(at, 25 * DAY)
-    if opening is not None and closing is not None:
-        assert calendar.previous_opening_us(at) == opening
-        assert calendar.previous_closing_us(at) == closing
+    agrees_with_the_oracle(calendar, oracle, at, amount, amount // 3)
     assert BusinessCalendar.from_dict(calendar.to_dict()) == calendar
