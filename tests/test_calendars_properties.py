@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from bisect import bisect_left
 from typing import Any
 
-from hypothesis import assume, given, reject
+from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 from tests.strategies import (
     CALENDAR_ZONES,
@@ -157,6 +158,10 @@ class Oracle:
         return bool(self.minus(self.union(self.day_intervals(day)), self.union(cuts)))
 
 
+# The heaviest properties (several calendars or long oracle walks per example) run at
+# most this many examples, whatever the profile, to keep the suite's time in budget.
+capped = settings(max_examples=min(settings().max_examples, 60))
+
 spans = st.one_of(st.integers(0, 3 * DAY), st.integers(0, 40 * DAY))
 amounts = st.one_of(
     st.integers(0, 10 * MINUTE).map(lambda m: m * 6_000_000),
@@ -204,6 +209,7 @@ def test_intervals_match_the_oracle(spec: dict[str, Any], start: int, span: int)
     assert BusinessCalendar(**spec).intervals_us(start, start + span) == expected
 
 
+@capped
 @given(specs, calendar_hours(), aware_instants(), st.integers(0, 3 * DAY))
 def test_adding_a_piece_never_removes_working_time(
     spec: dict[str, Any], piece: tuple[str, str], start: int, span: int
@@ -243,6 +249,7 @@ def test_previous_opening_and_closing_match_the_oracle(spec: dict[str, Any], at:
     assert calendar.previous_closing_us(at) == closing
 
 
+@capped
 @given(specs, aware_instants(), st.integers(-40, 40), st.integers(0, 45))
 def test_business_days_match_the_oracle(
     spec: dict[str, Any], at: int, days: int, span: int
@@ -339,6 +346,7 @@ def test_pieces_around_a_dst_change_match_the_oracle(
     assert calendar.intervals_us(start, end) == expected
 
 
+@capped
 @given(calendars(), aware_instants(), st.integers(0, 4000), st.integers(0, 4000))
 def test_business_day_counts_are_additive_and_add_inverts_them(
     calendar: Any, at: int, x: int, y: int
@@ -400,6 +408,7 @@ far_cases = st.one_of(
 )
 
 
+@capped
 @given(far_cases, amounts, st.integers(0, 20 * DAY), st.integers(-20, 20))
 def test_far_outside_the_precomputed_years_matches_the_oracle(
     case: tuple[dict[str, Any], int], amount: int, span: int, days: int
@@ -428,10 +437,16 @@ class CombinedOracle(Oracle):
         a, b = self.left.merged(lo, hi), self.right.merged(lo, hi)
         if self.operation == "union":
             return self.union(a + b)
-        both = [(max(x, u), min(y, v)) for x, y in a for u, v in b if max(x, u) < min(y, v)]
+        starts = [u for u, _ in b]
+        both = []
+        for x, y in a:  # b's intervals that start before y; the last few may overlap
+            for u, v in b[max(0, bisect_left(starts, x) - 1) : bisect_left(starts, y)]:
+                if max(x, u) < min(y, v):
+                    both.append((max(x, u), min(y, v)))
         return self.union(both)
 
 
+@capped
 @given(specs, specs, st.sampled_from(["intersection", "union"]), aware_instants(), amounts)
 def test_intersection_and_union_match_the_oracle(
     left: dict[str, Any], right: dict[str, Any], operation: str, at: int, amount: int
