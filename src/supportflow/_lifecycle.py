@@ -227,17 +227,21 @@ class Lifecycle:
                 raise self._final_error(self.kind, object_id, state, trigger, ())
             raise InvalidTransition(self.kind, object_id, state, trigger, self._allowed[state])
         hint = ""
+        guards = self.guards
         for dest, conditions, unless in edges:
-            refused = next(
-                (name for name in conditions if not self.guards[name].check(subject, context)),
-                None,
-            ) or next(
-                (name for name in unless if self.guards[name].check(subject, context)),
-                None,
-            )
+            refused = None
+            for name in conditions:
+                if not guards[name].check(subject, context):
+                    refused = name
+                    break
+            else:
+                for name in unless:
+                    if guards[name].check(subject, context):
+                        refused = name
+                        break
             if refused is None:
                 return dest
-            hint = hint or self.guards[refused].explain(subject, context)
+            hint = hint or guards[refused].explain(subject, context)
         allowed = [t for t in self._allowed[state] if t != trigger]
         raise InvalidTransition(self.kind, object_id, state, trigger, allowed, hint)
 
