@@ -18,13 +18,30 @@ from datetime import datetime
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from ._aggregate import NEVER, Aggregate, event_path
-from ._errors import InvalidArgument, InvalidType, SchemaError, SupportflowError
+from ._errors import InvalidArgument, SchemaError, SupportflowError
 from ._events import Event
+from ._fields import (
+    check_ids,
+    optional_text,
+    require_flag,
+    require_ids,
+    require_member,
+    require_text,
+)
 from ._lifecycle import Lifecycle
 from ._serde import Codec, Migrations, Reader
 from ._time import EARLIEST_US, LATEST_US, at_us, to_datetime
 
-__all__ = ["ProactiveAggregate", "command"]
+__all__ = [
+    "ProactiveAggregate",
+    "check_ids",
+    "command",
+    "optional_text",
+    "require_flag",
+    "require_ids",
+    "require_member",
+    "require_text",
+]
 
 Handler = Callable[[Any, Any], None]
 C = TypeVar("C", bound=Callable[..., Any])
@@ -234,64 +251,6 @@ class ProactiveAggregate(Aggregate):
 def _agree(reader: Reader, key: str, stored: object, replayed: object) -> None:
     if stored != replayed:
         raise SchemaError(reader.at(key), f"says {stored!r} but the history gives {replayed!r}")
-
-
-def require_text(value: object, name: str) -> str:
-    """A non-blank string (an argument or an event field), or :class:`InvalidArgument`
-    naming it as the field."""
-    if type(value) is not str or not value.strip():
-        shown = repr(value) if isinstance(value, str | int | float | None) else type(value).__name__
-        raise InvalidArgument(f"{name} must be a non-empty string, got {shown}", field=name)
-    return value
-
-
-def optional_text(value: object, name: str) -> str | None:
-    """None or a non-blank string."""
-    return None if value is None else require_text(value, name)
-
-
-def require_ids(values: Iterable[str] | str, name: str) -> tuple[str, ...]:
-    """Distinct non-blank identifiers in first-seen order (a bare string is refused).
-
-    For command arguments; events carry the result, checked by :func:`check_ids`.
-    """
-    if isinstance(values, str):
-        raise InvalidArgument(
-            f"{name} must be an iterable of identifiers, not the string {values!r}", field=name
-        )
-    seen: dict[str, None] = {}
-    for value in values:
-        seen[require_text(value, name)] = None
-    return tuple(seen)
-
-
-def check_ids(values: tuple[str, ...], name: str) -> tuple[str, ...]:
-    """An event's identifiers: non-blank and distinct (what :func:`require_ids` gives)."""
-    for value in values:
-        require_text(value, name)
-    if len(set(values)) != len(values):
-        raise InvalidArgument(f"{name} lists an identifier twice: {list(values)}", field=name)
-    return values
-
-
-def require_flag(value: object, name: str) -> bool:
-    """A bool (an argument or an event field), or :class:`InvalidType` naming it."""
-    if type(value) is not bool:
-        raise InvalidType(f"{name} must be a bool, got {type(value).__name__}", field=name)
-    return value
-
-
-def require_member(enum_type: type[E], value: object, name: str) -> E:
-    """``value`` as a member of ``enum_type`` (a member or its value), or
-    :class:`InvalidArgument` listing the allowed values."""
-    if type(value) is enum_type:
-        return value
-    try:
-        return enum_type(value)
-    except (ValueError, TypeError):
-        allowed = ", ".join(str(m.value) for m in enum_type)
-        shown = repr(value) if isinstance(value, str | int | float | None) else type(value).__name__
-        raise InvalidArgument(f"{name} must be one of {allowed}, got {shown}", field=name) from None
 
 
 def transition(trigger: str) -> Handler:

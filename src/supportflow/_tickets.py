@@ -40,6 +40,10 @@ from ._escalation import (
     move_target,
 )
 from ._events import Event
+from ._fields import exact_member as _is
+from ._fields import optional_text as _opt_text
+from ._fields import require_member as _member
+from ._fields import require_text as _text
 from ._lifecycle import Guard, Lifecycle
 from ._serde import _MISSING, Reader
 from ._sla import SLABreached, SLAState, SLAWarning
@@ -224,37 +228,6 @@ class EscalationProtocol(Protocol):
 
 
 # --- argument checks: shared by the commands and the evolve step ----------------------
-
-E = TypeVar("E", Topic, Channel, Priority, LifecyclePhase)
-
-
-def _member(enum_type: type[E], value: object, name: str) -> E:
-    """A command's argument as a member of ``enum_type`` (its value accepted too)."""
-    if type(value) is enum_type:
-        return value
-    try:
-        return enum_type(cast(str, value))
-    except (ValueError, TypeError):
-        allowed = ", ".join(member.value for member in enum_type)
-        raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}") from None
-
-
-def _is(enum_type: type[E], value: object, name: str) -> E:
-    """An event's field, which must already be a member of ``enum_type``."""
-    if type(value) is enum_type:
-        return value
-    allowed = ", ".join(member.value for member in enum_type)
-    raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}", field=name)
-
-
-def _text(value: object, name: str) -> str:
-    if type(value) is not str or not value.strip():
-        raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}", field=name)
-    return value
-
-
-def _opt_text(value: object, name: str) -> str | None:
-    return None if value is None else _text(value, name)
 
 
 def _tag_set(values: Iterable[object], command: str) -> frozenset[str]:
