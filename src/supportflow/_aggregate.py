@@ -58,8 +58,8 @@ class Aggregate:
         at = event.at_us
         if type(at) is not int or not EARLIEST_US <= at <= LATEST_US:
             raise InvalidArgument(
-                f"{event.name} at {at!r} µs is outside the instants supportflow records "
-                "(1900-01-01 to 9000-01-01 UTC)",
+                f"{event.name} at {_readable(at)} is outside the instants supportflow "
+                "records (1900-01-01 to 9000-01-01 UTC)",
                 field="at",
             )
         if at < self._last_us:
@@ -125,6 +125,14 @@ class Aggregate:
     def mark_saved(self) -> None:
         """Tell the object its history is stored: :attr:`new_events` starts empty again."""
         self._loaded = len(self._history)
+
+
+def _readable(us: object) -> str:
+    """An instant for a message: its date when a datetime can hold it, else µs."""
+    try:
+        return format_instant(us)  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError, OSError):
+        return f"{us!r} µs" if isinstance(us, int) else type(us).__name__
 
 
 def event_path(base: str, index: int, error: Exception) -> str:
