@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Both create .venv when needed; `make demo` installs supportflow with the demo's one
-# dependency (the `demo` dependency group), `make test` the development tools (`dev`).
+# Both create .venv when needed; `make demo` installs supportflow with its SQLAlchemy
+# store (the demo persists to SQLite through it) and rich (the `demo` dependency group),
+# `make test` the development tools (`dev`).
 
 PYTHON ?= python3
 VENV := .venv
@@ -25,8 +26,8 @@ $(STAMP): pyproject.toml $(PIP_STAMP)
 	@touch $@
 
 $(DEMO_STAMP): pyproject.toml $(PIP_STAMP)
-	@echo "Installing supportflow and the demo's one dependency, rich (group demo)..."
-	$(PIP) -e . --group demo
+	@echo "Installing supportflow with its SQLAlchemy store and rich (extra sqlalchemy, group demo)..."
+	$(PIP) -e '.[sqlalchemy]' --group demo
 	@touch $@
 
 demo: $(DEMO_STAMP)
