@@ -45,6 +45,8 @@ OTHER = ("other", "Other names")
 SUBMODULES = {
     "supportflow.simulation": ("simulation", "supportflow.simulation"),
     "supportflow.testing": ("testing", "supportflow.testing"),
+    "supportflow.sqlalchemy": ("sqlalchemy", "supportflow.sqlalchemy"),
+    "supportflow.celery": ("celery", "supportflow.celery"),
 }
 
 
