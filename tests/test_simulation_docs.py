@@ -44,6 +44,11 @@ def test_the_reference_is_generated_for_every_public_module() -> None:
     sys.path.insert(0, str(ROOT))
     import docs_hooks
 
-    assert set(docs_hooks.SUBMODULES) == {"supportflow.simulation", "supportflow.testing"}
+    assert set(docs_hooks.SUBMODULES) == {
+        "supportflow.simulation",
+        "supportflow.testing",
+        "supportflow.sqlalchemy",
+        "supportflow.celery",
+    }
     assert docs_hooks.reference_pages()
     assert "mkdocstrings" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
