@@ -11,7 +11,7 @@ case) or, when the deadline passes, is marked "no answer" by :meth:`ProactiveCas
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import ClassVar, Final
 
@@ -434,7 +434,10 @@ class ProactiveCase(ProactiveAggregate):
     def _due_answers(self, until: int) -> list[tuple[int, int, str]]:
         """(answer deadline, delivery order, customer) of every delivery still awaiting
         an answer whose deadline is at or before ``until``, in the order they fall due."""
-        return sorted(
+        return sorted(self._awaiting(until))
+
+    def _awaiting(self, until: int) -> Iterator[tuple[int, int, str]]:
+        return (
             (d.answer_by_us, index, d.customer_id)
             for index, d in enumerate(self._deliveries.values())
             if d.outcome is DeliveryOutcome.AWAITING and d.answer_by_us <= until
@@ -449,10 +452,10 @@ class ProactiveCase(ProactiveAggregate):
     def _check_due(self, event: Event) -> None:
         if self._state != "notified":
             return
-        due = self._due_answers(event.at_us)
-        if not due:
+        first = min(self._awaiting(event.at_us), default=None)  # what the catch-up does first
+        if first is None:
             return
-        deadline, _, customer = due[0]
+        deadline, _, customer = first
         if (
             type(event) is ProactiveCaseNoAnswer
             and event.customer_id == customer
