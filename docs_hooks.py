@@ -18,28 +18,20 @@ from typing import Any
 import supportflow
 import supportflow.simulation
 import supportflow.testing
-from supportflow._simulation_html import lifecycles
-from supportflow._simulation_svg import state_diagram
+from supportflow.simulation._html import lifecycles
+from supportflow.simulation._svg import state_diagram
 
 # Defining module -> (page, title), in the reading order of the reference.
 CONCEPTS = {
     "_tickets": ("tickets", "Tickets"),
-    "_ticket_events": ("tickets", "Tickets"),
-    "_templates": ("tickets", "Tickets"),
-    "_taxonomy": ("tickets", "Tickets"),
+    "_vocabulary": ("tickets", "Tickets"),
     "_calendars": ("calendars", "Business calendars"),
     "_sla": ("sla", "SLA policies and clocks"),
     "_escalation": ("escalation", "Escalation"),
-    "_escalation_policy": ("escalation", "Escalation"),
-    "_priority_matrix": ("escalation", "Escalation"),
-    "_incidents": ("proactive", "Proactive support"),
-    "_maintenance": ("proactive", "Proactive support"),
-    "_outreach": ("proactive", "Proactive support"),
-    "_feedback": ("proactive", "Proactive support"),
     "_proactive": ("proactive", "Proactive support"),
     "_customers": ("customers", "Customers"),
     "_metrics": ("metrics", "Metrics and KPIs"),
-    "_errors": ("errors", "Errors"),
+    "_kernel": ("errors", "Errors"),
 }
 OTHER = ("other", "Other names")
 SUBMODULES = {
@@ -52,7 +44,8 @@ SUBMODULES = {
 
 def _page_of(name: str) -> tuple[str, str]:
     module = getattr(getattr(supportflow, name), "__module__", "") or ""
-    return CONCEPTS.get(module.rpartition(".")[2], OTHER)
+    parts = module.split(".")
+    return CONCEPTS.get(parts[1] if len(parts) > 1 else "", OTHER)
 
 
 def reference_pages() -> dict[str, tuple[str, list[str]]]:

@@ -45,9 +45,9 @@ from supportflow import (
     TicketStatus,
     Topic,
 )
-from supportflow._customers import TimelineKind
-from supportflow._serde import Reader
-from supportflow._ticket_codec import TICKET_CODEC
+from supportflow._customers._customer import TimelineKind
+from supportflow._kernel._serde import Reader
+from supportflow._tickets._codec import TICKET_CODEC
 
 __all__ = ["KINDS", "Mutation", "Verdict", "mutate", "resync", "verdict"]
 

@@ -72,14 +72,14 @@ from supportflow import (
     Tier,
     TierLadder,
 )
-from supportflow._customers import TimelineKind
-from supportflow._escalation import (
+from supportflow._customers._customer import TimelineKind
+from supportflow._tickets._tiers import (
     CustomerRequestedEscalation,
     DeEscalated,
     Escalated,
     ManagerNotified,
 )
-from supportflow._ticket_events import (
+from supportflow._vocabulary._ticket_events import (
     Assigned,
     CustomerMessaged,
     Linked,

@@ -17,7 +17,7 @@ from supportflow import (
     SLATarget,
     Ticket,
 )
-from supportflow._customers import CUSTOMER_LIFECYCLE
+from supportflow._customers._customer import CUSTOMER_LIFECYCLE
 
 
 def test_an_sla_target_longer_than_366_business_days_is_refused() -> None:

@@ -9,7 +9,7 @@ import pendulum
 import pytest
 
 from supportflow import InvalidArgument, InvalidTransition, InvalidType, SchemaError
-from supportflow._customers import (
+from supportflow._customers._customer import (
     Customer,
     CustomerPhase,
     HealthLevel,
@@ -19,12 +19,12 @@ from supportflow._customers import (
     find_customer,
     open_health_case,
 )
-from supportflow._feedback import FeedbackProgram, SurveyKind, SurveyResponse
-from supportflow._incidents import Incident, IncidentImpact
-from supportflow._outreach import ProactiveCase, Signal
-from supportflow._taxonomy import Channel, Topic
-from supportflow._tickets import Ticket
-from supportflow._time import instant_us
+from supportflow._kernel._time import instant_us
+from supportflow._proactive._feedback import FeedbackProgram, SurveyKind, SurveyResponse
+from supportflow._proactive._incidents import Incident, IncidentImpact
+from supportflow._proactive._outreach import ProactiveCase, Signal
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 

@@ -10,10 +10,10 @@ from hypothesis import given
 
 from strategies import proactive_command_steps
 from supportflow import SupportflowError
-from supportflow._customers import Customer, CustomerPhase, HealthLevel, assess_health
-from supportflow._feedback import SurveyKind, SurveyResponse
-from supportflow._taxonomy import Channel
-from supportflow._time import instant_us
+from supportflow._customers._customer import Customer, CustomerPhase, HealthLevel, assess_health
+from supportflow._kernel._time import instant_us
+from supportflow._proactive._feedback import SurveyKind, SurveyResponse
+from supportflow._vocabulary._taxonomy import Channel
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 COMMANDS = ("add_identity", "remove_identity", "phase", "segment", "usage", "survey")

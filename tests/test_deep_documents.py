@@ -15,11 +15,11 @@ import pytest
 
 from persistence_config import T0, escalation_policy, office, sla_policies
 from supportflow import BusinessCalendar, EscalationPolicy, SchemaError, SLAPolicySet, Ticket
-from supportflow._customers import Customer
-from supportflow._feedback import FeedbackProgram
-from supportflow._incidents import Incident
-from supportflow._maintenance import Maintenance
-from supportflow._outreach import ProactiveCase
+from supportflow._customers._customer import Customer
+from supportflow._proactive._feedback import FeedbackProgram
+from supportflow._proactive._incidents import Incident
+from supportflow._proactive._maintenance import Maintenance
+from supportflow._proactive._outreach import ProactiveCase
 from test_proactive_loads import case_doc, customer_doc, incident_doc, maintenance_doc, program_doc
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import supportflow
-from supportflow._simulation_html import lifecycles
+from supportflow.simulation._html import lifecycles
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -42,7 +42,7 @@ from supportflow import (
     escalate,
     request_escalation,
 )
-from supportflow._time import at_us
+from supportflow._kernel._time import at_us
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")  # a Monday
 SLA = SLAPolicySet(

@@ -26,8 +26,8 @@ from supportflow import (
     UnknownName,
     VersionConflict,
 )
-from supportflow._lifecycle import Lifecycle
-from supportflow._time import (
+from supportflow._kernel._lifecycle import Lifecycle
+from supportflow._kernel._time import (
     at_us,
     duration_us,
     format_instant,

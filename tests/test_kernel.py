@@ -24,9 +24,9 @@ from supportflow import (
     Ticket,
     TicketStatus,
 )
-from supportflow._aggregate import atomic
-from supportflow._lifecycle import Guard, Lifecycle
-from supportflow._tickets import TICKET_LIFECYCLE
+from supportflow._kernel._aggregate import atomic
+from supportflow._kernel._lifecycle import Guard, Lifecycle
+from supportflow._tickets._ticket import TICKET_LIFECYCLE
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 
@@ -318,7 +318,7 @@ def test_instants_and_durations_near_the_end_of_time_are_refused_at_the_command(
 
 
 def test_proactive_aggregates_share_the_kernel_new_events_and_rewind() -> None:
-    from supportflow._incidents import Incident
+    from supportflow._proactive._incidents import Incident
 
     incident = Incident.declare(
         "INC-1", title="API errors", body="Investigating.", impact="major", components=["api"],
@@ -342,8 +342,8 @@ def test_proactive_aggregates_share_the_kernel_new_events_and_rewind() -> None:
 
 
 def test_the_reverse_map_comes_from_the_machine() -> None:
-    from supportflow._customers import CUSTOMER_LIFECYCLE
-    from supportflow._incidents import INCIDENT_LIFECYCLE
+    from supportflow._customers._customer import CUSTOMER_LIFECYCLE
+    from supportflow._proactive._incidents import INCIDENT_LIFECYCLE
 
     assert CUSTOMER_LIFECYCLE.trigger_into("churned", "buying") == "win_back"
     assert CUSTOMER_LIFECYCLE.trigger_into("learning", "buying") == "buy"
@@ -367,7 +367,7 @@ def test_one_record_of_cycles_read_by_sla_escalation_and_metrics() -> None:
         ReopensAtLeast,
         ticket_milestones,
     )
-    from supportflow._escalation_policy import _facts
+    from supportflow._escalation._policy import _facts
 
     policy = EscalationPolicy(
         [EscalationRule("reopened", ReopensAtLeast(1), NotifyManager("lead"))],

@@ -10,10 +10,9 @@ import pendulum
 import pytest
 
 from supportflow import InvalidArgument, InvalidType, NaiveDatetimeError
-from supportflow._customers import Customer, CustomerPhase
-from supportflow._escalation import TierLadder, escalate, notify_manager
-from supportflow._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
-from supportflow._metrics import (
+from supportflow._customers._customer import Customer, CustomerPhase
+from supportflow._kernel._time import US_PER_MINUTE, instant_us
+from supportflow._metrics._kpis import (
     DurationStats,
     Ratio,
     Report,
@@ -31,9 +30,10 @@ from supportflow._metrics import (
     retention_rate,
     ticket_milestones,
 )
-from supportflow._taxonomy import Channel, Priority, Topic
-from supportflow._tickets import Ticket
-from supportflow._time import US_PER_MINUTE, instant_us
+from supportflow._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
+from supportflow._tickets._ticket import Ticket
+from supportflow._tickets._tiers import TierLadder, escalate, notify_manager
+from supportflow._vocabulary._taxonomy import Channel, Priority, Topic
 
 # A Monday.
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pendulum
 
-from supportflow._calendars import BusinessCalendar
-from supportflow._metrics import first_reply_times, kpi_report, resolution_times
-from supportflow._taxonomy import Channel, Topic
-from supportflow._tickets import Ticket
-from supportflow._time import US_PER_HOUR
+from supportflow._calendars._calendar import BusinessCalendar
+from supportflow._kernel._time import US_PER_HOUR
+from supportflow._metrics._kpis import first_reply_times, kpi_report, resolution_times
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 PARIS = "Europe/Paris"
 H = US_PER_HOUR

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from strategies import metrics_ticket_specs, survey_answer_specs
 from supportflow import SupportflowError, TierLadder, escalate
-from supportflow._feedback import SurveyKind, SurveyResponse
-from supportflow._metrics import Dimension, backlog, csat, kpi_report, nps
-from supportflow._taxonomy import Channel, Priority, TicketStatus, Topic
-from supportflow._tickets import Ticket
-from supportflow._time import instant_us
+from supportflow._kernel._time import instant_us
+from supportflow._metrics._kpis import Dimension, backlog, csat, kpi_report, nps
+from supportflow._proactive._feedback import SurveyKind, SurveyResponse
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Priority, TicketStatus, Topic
 
 T0 = pendulum.datetime(2026, 3, 2, 0, tz="UTC")
 LADDER = TierLadder.default()

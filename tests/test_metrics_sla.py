@@ -7,12 +7,12 @@ from datetime import timedelta
 import pendulum
 import pytest
 
-from supportflow._calendars import BusinessCalendar
-from supportflow._customers import Customer, TimelineKind
-from supportflow._metrics import kpi_report, sla_compliance
-from supportflow._sla import SLAPolicy, SLAPolicySet
-from supportflow._taxonomy import Channel, Priority, Topic
-from supportflow._tickets import Ticket
+from supportflow._calendars._calendar import BusinessCalendar
+from supportflow._customers._customer import Customer, TimelineKind
+from supportflow._metrics._kpis import kpi_report, sla_compliance
+from supportflow._sla._state import SLAPolicy, SLAPolicySet
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Priority, Topic
 
 
 def handled(

@@ -70,9 +70,9 @@ from supportflow import (
     notify_manager,
     request_escalation,
 )
-from supportflow._escalation import Escalated, Route, RoutingTable, Tier
-from supportflow._outreach import Signal
-from supportflow._taxonomy import Channel, LifecyclePhase, Topic
+from supportflow._proactive._outreach import Signal
+from supportflow._tickets._tiers import Escalated, Route, RoutingTable, Tier
+from supportflow._vocabulary._taxonomy import Channel, LifecyclePhase, Topic
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 SLA = sla_policies()

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-import supportflow._tickets as tickets_module
+import supportflow._tickets._ticket as tickets_module
 from supportflow import SchemaError, SchemaVersionError, Ticket, TicketStatus
-from supportflow._serde import Migrations
-from supportflow._ticket_codec import TICKET_MIGRATIONS
+from supportflow._kernel._serde import Migrations
+from supportflow._tickets._codec import TICKET_MIGRATIONS
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ticket-schema-1.json"
 

@@ -163,7 +163,7 @@ def test_an_sla_event_the_clocks_do_not_give_does_not_load(
 
 def test_replay_refuses_the_same_histories() -> None:
     from supportflow import InvalidArgument, Ticket
-    from supportflow._ticket_codec import TICKET_CODEC
+    from supportflow._tickets._codec import TICKET_CODEC
 
     data = document("ticket_with_sla")
     data["history"][2]["at"] = "2026-03-02T11:30:00.000000Z"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from supportflow._feedback import FEEDBACK_PROGRAM_LIFECYCLE, SURVEY_LIFECYCLE
-from supportflow._incidents import INCIDENT_LIFECYCLE
-from supportflow._lifecycle import Lifecycle
-from supportflow._maintenance import MAINTENANCE_LIFECYCLE
-from supportflow._outreach import PROACTIVE_CASE_LIFECYCLE
+from supportflow._kernel._lifecycle import Lifecycle
+from supportflow._proactive._feedback import FEEDBACK_PROGRAM_LIFECYCLE, SURVEY_LIFECYCLE
+from supportflow._proactive._incidents import INCIDENT_LIFECYCLE
+from supportflow._proactive._maintenance import MAINTENANCE_LIFECYCLE
+from supportflow._proactive._outreach import PROACTIVE_CASE_LIFECYCLE
 
 DIAGRAMS = Path(__file__).resolve().parent.parent / "docs" / "diagrams"
 LIFECYCLES = {

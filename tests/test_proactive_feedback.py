@@ -19,15 +19,15 @@ from supportflow import (
     SupportflowError,
     UnknownName,
 )
-from supportflow._feedback import (
+from supportflow._proactive._feedback import (
     CESMethod,
     FeedbackProgram,
     FeedbackSurveySent,
     SurveyKind,
     SurveyStatus,
 )
-from supportflow._taxonomy import Channel, Topic
-from supportflow._tickets import Ticket
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 T0 = pendulum.datetime(2026, 1, 5, 8, tz="UTC")
 

@@ -17,10 +17,10 @@ from supportflow import (
     SchemaError,
     SupportflowError,
 )
-from supportflow._incidents import Incident, IncidentImpact, IncidentStatus
-from supportflow._taxonomy import Channel, Topic
-from supportflow._templates import ResponseTemplate
-from supportflow._tickets import Ticket
+from supportflow._proactive._incidents import Incident, IncidentImpact, IncidentStatus
+from supportflow._tickets._templates import ResponseTemplate
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 T0 = pendulum.datetime(2026, 4, 1, 14, tz="UTC")
 

@@ -16,14 +16,14 @@ import pendulum
 import pytest
 
 from supportflow import InvalidType, SchemaError
-from supportflow._customers import Customer, CustomerPhase
-from supportflow._feedback import FeedbackProgram, SurveyKind
-from supportflow._incidents import Incident, IncidentImpact
-from supportflow._maintenance import Maintenance
-from supportflow._outreach import ProactiveCase, Signal
-from supportflow._taxonomy import Channel, Topic
-from supportflow._templates import ResponseTemplate
-from supportflow._tickets import Ticket
+from supportflow._customers._customer import Customer, CustomerPhase
+from supportflow._proactive._feedback import FeedbackProgram, SurveyKind
+from supportflow._proactive._incidents import Incident, IncidentImpact
+from supportflow._proactive._maintenance import Maintenance
+from supportflow._proactive._outreach import ProactiveCase, Signal
+from supportflow._tickets._templates import ResponseTemplate
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 T0 = pendulum.datetime(2026, 4, 1, 9, tz="UTC")
 Doc = dict[str, Any]

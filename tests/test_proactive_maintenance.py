@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from strategies import proactive_command_steps
 from supportflow import InvalidArgument, InvalidTransition, SchemaError, SupportflowError
-from supportflow._maintenance import Maintenance, MaintenanceNoticeSent
+from supportflow._proactive._maintenance import Maintenance, MaintenanceNoticeSent
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 START = T0.add(days=5)

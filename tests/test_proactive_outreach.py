@@ -18,10 +18,15 @@ from supportflow import (
     SupportflowError,
     UnknownName,
 )
-from supportflow._maintenance import Maintenance
-from supportflow._outreach import DeliveryOutcome, ProactiveCase, ProactiveCaseNoAnswer, Signal
-from supportflow._taxonomy import Channel, Topic
-from supportflow._tickets import Ticket
+from supportflow._proactive._maintenance import Maintenance
+from supportflow._proactive._outreach import (
+    DeliveryOutcome,
+    ProactiveCase,
+    ProactiveCaseNoAnswer,
+    Signal,
+)
+from supportflow._tickets._ticket import Ticket
+from supportflow._vocabulary._taxonomy import Channel, Topic
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 CUSTOMERS = ("acme", "globex", "initech")

@@ -26,7 +26,7 @@ from supportflow import (
     SLAPolicySet,
     Ticket,
 )
-from supportflow._ticket_events import Assigned, PriorityChanged
+from supportflow._vocabulary._ticket_events import Assigned, PriorityChanged
 from supportflow.testing import (
     customers,
     escalation_policies,

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from supportflow import Event, SchemaError, SchemaVersionError
-from supportflow._serde import Codec, Migrations, Reader, instant_field
+from supportflow._kernel._serde import Codec, Migrations, Reader, instant_field
 
 
 class Color(enum.Enum):

@@ -23,7 +23,7 @@ from supportflow import (
     Ticket,
     kpi_report,
 )
-from supportflow._time import US_PER_HOUR, to_datetime
+from supportflow._kernel._time import US_PER_HOUR, to_datetime
 from supportflow.simulation import (
     Scenario,
     Staffing,

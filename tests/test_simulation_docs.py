@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from supportflow._incidents import INCIDENT_LIFECYCLE
+from supportflow._proactive._incidents import INCIDENT_LIFECYCLE
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))

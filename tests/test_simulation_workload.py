@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from supportflow import InvalidArgument
-from supportflow._incidents import INCIDENT_LIFECYCLE
-from supportflow._simulation_html import lifecycles
-from supportflow._simulation_staff import Shift, ShiftTimes, Staffing
-from supportflow._simulation_svg import _layers, bar_chart, line_chart, state_diagram
-from supportflow._simulation_workload import WorkloadProfile
-from supportflow._tickets import TICKET_LIFECYCLE
-from supportflow._time import US_PER_DAY, US_PER_HOUR
+from supportflow._kernel._time import US_PER_DAY, US_PER_HOUR
+from supportflow._proactive._incidents import INCIDENT_LIFECYCLE
+from supportflow._tickets._ticket import TICKET_LIFECYCLE
+from supportflow.simulation._html import lifecycles
+from supportflow.simulation._staff import Shift, ShiftTimes, Staffing
+from supportflow.simulation._svg import _layers, bar_chart, line_chart, state_diagram
+from supportflow.simulation._workload import WorkloadProfile
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 

@@ -8,7 +8,8 @@ import pendulum
 import pytest
 
 from supportflow import BusinessCalendar, InvalidArgument, SchemaError, UnknownName
-from supportflow._sla import (
+from supportflow._kernel._time import US_PER_HOUR, US_PER_MINUTE, instant_us
+from supportflow._sla._state import (
     _UNKNOWN,
     DEFAULT_PAUSES,
     ClockState,
@@ -19,8 +20,7 @@ from supportflow._sla import (
     SLAPolicySet,
     SLATarget,
 )
-from supportflow._taxonomy import Channel, Priority, TicketStatus, Topic
-from supportflow._time import US_PER_HOUR, US_PER_MINUTE, instant_us
+from supportflow._vocabulary._taxonomy import Channel, Priority, TicketStatus, Topic
 
 WEEKDAYS = BusinessCalendar.weekdays("09:00", "17:00", timezone="UTC")
 ALWAYS = BusinessCalendar.always_open()

@@ -29,8 +29,8 @@ from supportflow import (
     Topic,
     Untagged,
 )
-from supportflow._sla import DEFAULT_PAUSES
-from supportflow._time import US_PER_MINUTE, instant_us, to_datetime
+from supportflow._kernel._time import US_PER_MINUTE, instant_us, to_datetime
+from supportflow._sla._state import DEFAULT_PAUSES
 
 CALENDAR = BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris")
 H = timedelta(hours=1)

@@ -40,7 +40,7 @@ from supportflow import (
     TicketStatus,
     Topic,
 )
-from supportflow._time import Micros, at_us, instant_us
+from supportflow._kernel._time import Micros, at_us, instant_us
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 

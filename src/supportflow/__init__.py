@@ -7,9 +7,8 @@ deterministic: every command takes ``at=``; hosts persist the objects themselves
 
 from __future__ import annotations
 
-from ._aggregate import atomic
-from ._calendars import BusinessCalendar, Weekday
-from ._customers import (
+from ._calendars._calendar import BusinessCalendar, Weekday
+from ._customers._customer import (
     CUSTOMER_LIFECYCLE,
     Customer,
     CustomerActivityRecorded,
@@ -34,35 +33,9 @@ from ._customers import (
     find_customer,
     open_health_case,
 )
-from ._errors import (
-    InvalidArgument,
-    InvalidTransition,
-    InvalidType,
-    MissingPlaceholders,
-    NaiveDatetimeError,
-    SchemaError,
-    SchemaVersionError,
-    SupportflowError,
-    TicketClosed,
-    UnknownName,
-    VersionConflict,
-)
-from ._escalation import (
-    CustomerRequestedEscalation,
-    DeEscalated,
-    Escalated,
-    ManagerNotified,
-    PriorityRaised,
-    Route,
-    RoutingTable,
-    Tier,
-    TierLadder,
-    de_escalate,
-    escalate,
-    notify_manager,
-    request_escalation,
-)
-from ._escalation_policy import (
+from ._desk._expectations import DayHours, Expectation, HoursStatement, KeptPromises, kept_promises
+from ._desk._routing import Agent, Roster, RoutingDecision, RoutingPolicy, RoutingStrategy
+from ._escalation._policy import (
     AgeAtLeast,
     Condition,
     CustomerAskedForEscalation,
@@ -79,50 +52,22 @@ from ._escalation_policy import (
     SLABreach,
     SLAThreshold,
 )
-from ._events import Event
-from ._expectations import DayHours, Expectation, HoursStatement, KeptPromises, kept_promises
-from ._feedback import (
-    CESMethod,
-    FeedbackCSATScheduled,
-    FeedbackCustomerEnrolled,
-    FeedbackCustomerUnenrolled,
-    FeedbackProgram,
-    FeedbackProgramCreated,
-    FeedbackProgramPaused,
-    FeedbackProgramResumed,
-    FeedbackProgramRetired,
-    FeedbackResponseRecorded,
-    FeedbackSurveyCancelled,
-    FeedbackSurveySent,
-    Survey,
-    SurveyKind,
-    SurveyResponse,
-    SurveyStatus,
+from ._kernel._aggregate import atomic
+from ._kernel._errors import (
+    InvalidArgument,
+    InvalidTransition,
+    InvalidType,
+    MissingPlaceholders,
+    NaiveDatetimeError,
+    SchemaError,
+    SchemaVersionError,
+    SupportflowError,
+    TicketClosed,
+    UnknownName,
+    VersionConflict,
 )
-from ._incidents import (
-    Incident,
-    IncidentDeclared,
-    IncidentImpact,
-    IncidentPostmortemPublished,
-    IncidentResolution,
-    IncidentResolved,
-    IncidentStatus,
-    IncidentTicketLinked,
-    IncidentUpdate,
-    IncidentUpdatePosted,
-    SkippedTicket,
-)
-from ._maintenance import (
-    Maintenance,
-    MaintenanceCancelled,
-    MaintenanceCompleted,
-    MaintenanceNotice,
-    MaintenanceNoticeSent,
-    MaintenanceScheduled,
-    MaintenanceStarted,
-    MaintenanceVerifying,
-)
-from ._metrics import (
+from ._kernel._event import Event
+from ._metrics._kpis import (
     CESResult,
     Dimension,
     DurationStats,
@@ -147,7 +92,48 @@ from ._metrics import (
     sla_compliance,
     ticket_milestones,
 )
-from ._outreach import (
+from ._proactive._feedback import (
+    CESMethod,
+    FeedbackCSATScheduled,
+    FeedbackCustomerEnrolled,
+    FeedbackCustomerUnenrolled,
+    FeedbackProgram,
+    FeedbackProgramCreated,
+    FeedbackProgramPaused,
+    FeedbackProgramResumed,
+    FeedbackProgramRetired,
+    FeedbackResponseRecorded,
+    FeedbackSurveyCancelled,
+    FeedbackSurveySent,
+    Survey,
+    SurveyKind,
+    SurveyResponse,
+    SurveyStatus,
+)
+from ._proactive._incidents import (
+    Incident,
+    IncidentDeclared,
+    IncidentImpact,
+    IncidentPostmortemPublished,
+    IncidentResolution,
+    IncidentResolved,
+    IncidentStatus,
+    IncidentTicketLinked,
+    IncidentUpdate,
+    IncidentUpdatePosted,
+    SkippedTicket,
+)
+from ._proactive._maintenance import (
+    Maintenance,
+    MaintenanceCancelled,
+    MaintenanceCompleted,
+    MaintenanceNotice,
+    MaintenanceNoticeSent,
+    MaintenanceScheduled,
+    MaintenanceStarted,
+    MaintenanceVerifying,
+)
+from ._proactive._outreach import (
     Delivery,
     DeliveryOutcome,
     ProactiveCase,
@@ -163,9 +149,7 @@ from ._outreach import (
     ProactiveCaseTargeted,
     Signal,
 )
-from ._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
-from ._routing import Agent, Roster, RoutingDecision, RoutingPolicy, RoutingStrategy
-from ._sla import (
+from ._sla._state import (
     ClockState,
     Metric,
     SLABreached,
@@ -178,9 +162,26 @@ from ._sla import (
     SLATarget,
     SLAWarning,
 )
-from ._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
-from ._templates import ResponseTemplate
-from ._ticket_events import (
+from ._tickets._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
+from ._tickets._templates import ResponseTemplate
+from ._tickets._ticket import TICKET_LIFECYCLE, Ticket
+from ._tickets._tiers import (
+    CustomerRequestedEscalation,
+    DeEscalated,
+    Escalated,
+    ManagerNotified,
+    PriorityRaised,
+    Route,
+    RoutingTable,
+    Tier,
+    TierLadder,
+    de_escalate,
+    escalate,
+    notify_manager,
+    request_escalation,
+)
+from ._vocabulary._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
+from ._vocabulary._ticket_events import (
     Assigned,
     CustomerMessaged,
     Linked,
@@ -195,7 +196,6 @@ from ._ticket_events import (
     TicketOpened,
     Untagged,
 )
-from ._tickets import TICKET_LIFECYCLE, Ticket
 
 
 def __getattr__(name: str) -> str:

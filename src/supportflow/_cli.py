@@ -17,20 +17,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from ._calendars import BusinessCalendar
-from ._customers import Customer
-from ._errors import SchemaError, SupportflowError
-from ._escalation import RoutingTable, TierLadder
-from ._escalation_policy import EscalationPolicy
-from ._feedback import FeedbackProgram
-from ._incidents import Incident
-from ._maintenance import Maintenance
-from ._metrics import Dimension, kpi_report
-from ._outreach import ProactiveCase
-from ._priority_matrix import PriorityMatrix
-from ._sla import SLAPolicy, SLAPolicySet
-from ._templates import ResponseTemplate
-from ._tickets import Ticket
+from ._calendars._calendar import BusinessCalendar
+from ._customers._customer import Customer
+from ._escalation._policy import EscalationPolicy
+from ._kernel._errors import SchemaError, SupportflowError
+from ._metrics._kpis import Dimension, kpi_report
+from ._proactive._feedback import FeedbackProgram
+from ._proactive._incidents import Incident
+from ._proactive._maintenance import Maintenance
+from ._proactive._outreach import ProactiveCase
+from ._sla._state import SLAPolicy, SLAPolicySet
+from ._tickets._priority_matrix import PriorityMatrix
+from ._tickets._templates import ResponseTemplate
+from ._tickets._ticket import Ticket
+from ._tickets._tiers import RoutingTable, TierLadder
 
 __all__ = ["main"]
 
@@ -267,8 +267,8 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _diagram(args: argparse.Namespace, out: TextIO) -> int:
-    from ._simulation_html import lifecycles
-    from ._simulation_svg import state_diagram
+    from .simulation._html import lifecycles
+    from .simulation._svg import state_diagram
 
     lifecycle = _lifecycles(lifecycles)[args.lifecycle]
     out.write(
@@ -314,7 +314,7 @@ class _Usage(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from ._simulation_html import lifecycles
+    from .simulation._html import lifecycles
 
     defaults = _Help
     parser = argparse.ArgumentParser(

@@ -60,12 +60,10 @@ except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subp
         name="hypothesis",
     ) from None
 
-from ._aggregate import atomic
-from ._calendars import BusinessCalendar
-from ._customers import Customer, CustomerPhase
-from ._errors import SupportflowError
-from ._escalation import Tier, TierLadder
-from ._escalation_policy import (
+from ._calendars._calendar import BusinessCalendar
+from ._customers._customer import Customer, CustomerPhase
+from ._desk._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
+from ._escalation._policy import (
     AgeAtLeast,
     EscalateTo,
     EscalationPolicy,
@@ -77,16 +75,18 @@ from ._escalation_policy import (
     SLABreach,
     SLAThreshold,
 )
-from ._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
-from ._incidents import Incident, IncidentImpact, IncidentStatus
-from ._maintenance import Maintenance
-from ._outreach import ProactiveCase, Signal
-from ._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
-from ._sla import Metric, SLAConditions, SLAPolicy, SLAPolicySet
-from ._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
-from ._templates import ResponseTemplate
-from ._tickets import Ticket
-from ._time import at_us
+from ._kernel._aggregate import atomic
+from ._kernel._errors import SupportflowError
+from ._kernel._time import at_us
+from ._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
+from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
+from ._proactive._maintenance import Maintenance
+from ._proactive._outreach import ProactiveCase, Signal
+from ._sla._state import Metric, SLAConditions, SLAPolicy, SLAPolicySet
+from ._tickets._templates import ResponseTemplate
+from ._tickets._ticket import Ticket
+from ._tickets._tiers import Tier, TierLadder
+from ._vocabulary._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
 
 __all__ = [
     "COMMANDS",

@@ -25,9 +25,9 @@ from .. import (
     Ticket,
     TicketStatus,
 )
-from .._aggregate import Aggregate
-from .._errors import UnknownName
-from .._ticket_codec import TICKET_MIGRATIONS
+from .._kernel._aggregate import Aggregate
+from .._kernel._errors import UnknownName
+from .._tickets._codec import TICKET_MIGRATIONS
 
 __all__ = ["Kind", "Kinds", "Stored", "document_type", "stored"]
 

@@ -24,9 +24,9 @@ import pendulum
 import sqlalchemy as sa
 
 from .. import EscalationPolicy, SLAPolicySet
-from .._aggregate import Aggregate
-from .._errors import InvalidArgument, SupportflowError, VersionConflict
-from .._time import at_us, to_datetime
+from .._kernel._aggregate import Aggregate
+from .._kernel._errors import InvalidArgument, SupportflowError, VersionConflict
+from .._kernel._time import at_us, to_datetime
 from ._kinds import Kinds, document_type, stored
 from ._schema import aggregates, events, locks, outbox
 
