@@ -1,8 +1,9 @@
 """MkDocs hooks: the API reference split by concept, cross-references, offline diagrams.
 
-* The reference pages are generated from ``__all__``: every public name goes on the
-  page of the concept its defining module belongs to, so a new name needs no edit here
-  (a module this table does not know goes on "Other names").
+* The reference pages are generated from ``__all__``: every top-level name goes on the
+  page of the package that defines it, followed by that concept's public submodule
+  (``supportflow.sla`` on the SLA page), so a new name needs no edit here (a package
+  this table does not know goes on "Other names").
 * Docstrings use Sphinx roles (``:class:`Ticket```); mkdocstrings leaves them as text,
   so each one becomes a link to the documented name, or plain code if it has no page.
 * A Mermaid block that is exactly a library lifecycle's ``mermaid()`` is replaced by the
@@ -12,16 +13,18 @@
 from __future__ import annotations
 
 import html
+import importlib
 import re
 from typing import Any
 
 import supportflow
 import supportflow.simulation
 import supportflow.testing
+from supportflow._kernel._public import DEFINED_IN
 from supportflow.simulation._html import lifecycles
 from supportflow.simulation._svg import state_diagram
 
-# Defining module -> (page, title), in the reading order of the reference.
+# Defining package -> (page, title), in the reading order of the reference.
 CONCEPTS = {
     "_tickets": ("tickets", "Tickets"),
     "_vocabulary": ("tickets", "Tickets"),
@@ -31,9 +34,24 @@ CONCEPTS = {
     "_proactive": ("proactive", "Proactive support"),
     "_customers": ("customers", "Customers"),
     "_metrics": ("metrics", "Metrics and KPIs"),
-    "_kernel": ("errors", "Errors"),
+    "_desk": ("desk", "The desk: expectations and routing"),
+    "_events": ("events", "Events"),
+    "_kernel": ("errors", "Errors and the kernel"),
 }
 OTHER = ("other", "Other names")
+# Constants are instances: their page is named here.
+PLACED = {"TICKET_LIFECYCLE": "_tickets"}
+# The public submodule shown on a concept's page, after the top-level names.
+PAGE_MODULES = {
+    "sla": "supportflow.sla",
+    "escalation": "supportflow.escalation",
+    "proactive": "supportflow.proactive",
+    "customers": "supportflow.customers",
+    "metrics": "supportflow.metrics",
+    "desk": "supportflow.desk",
+    "events": "supportflow.events",
+}
+# Public submodules with a page of their own.
 SUBMODULES = {
     "supportflow.simulation": ("simulation", "supportflow.simulation"),
     "supportflow.testing": ("testing", "supportflow.testing"),
@@ -42,14 +60,20 @@ SUBMODULES = {
 }
 
 
+def _package_of(name: str) -> str:
+    """The private package that defines a top-level name (its ``__module__`` is public)."""
+    defined = DEFINED_IN.get(f"supportflow.{name}", "")
+    parts = defined.split(".")
+    return parts[1] if len(parts) > 2 else ""
+
+
 def _page_of(name: str) -> tuple[str, str]:
-    module = getattr(getattr(supportflow, name), "__module__", "") or ""
-    parts = module.split(".")
-    return CONCEPTS.get(parts[1] if len(parts) > 1 else "", OTHER)
+    package = PLACED.get(name) or _package_of(name)
+    return CONCEPTS.get(package, OTHER)
 
 
 def reference_pages() -> dict[str, tuple[str, list[str]]]:
-    """``page -> (title, public names)`` for the top level, then one page per submodule."""
+    """``page -> (title, top-level names)`` for every concept page that has content."""
     pages: dict[str, tuple[str, list[str]]] = {}
     for page, title in [*dict.fromkeys(CONCEPTS.values()), OTHER]:
         pages[page] = (title, [])
@@ -57,13 +81,25 @@ def reference_pages() -> dict[str, tuple[str, list[str]]]:
         if name.startswith("__"):
             continue
         pages[_page_of(name)[0]][1].append(name)
-    return {page: entry for page, entry in pages.items() if entry[1]}
+    return {page: entry for page, entry in pages.items() if entry[1] or page in PAGE_MODULES}
 
 
-def _markdown(title: str, names: list[str]) -> str:
-    lines = [f"# {title}", "", "Importable from `supportflow`.", ""]
+def _markdown(page: str, title: str, names: list[str]) -> str:
+    lines = [f"# {title}", ""]
+    if names:
+        lines += ["Importable from `supportflow`.", ""]
     for name in names:
         lines += [f"::: supportflow.{name}", "    options:", "      heading_level: 2", ""]
+    module = PAGE_MODULES.get(page)
+    if module is not None:
+        lines += [
+            f"## `{module}`",
+            "",
+            f"::: {module}",
+            "    options:",
+            "      heading_level: 3",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -74,8 +110,10 @@ def _anchors() -> dict[str, str]:
         for name in names:
             target = f"reference/{page}.html#supportflow.{name}"
             found[name] = found[f"supportflow.{name}"] = target
-    for module, (page, _) in SUBMODULES.items():
-        for name in __import__(module, fromlist=["__all__"]).__all__:
+    modules = {module: page for page, module in PAGE_MODULES.items()}
+    modules.update({module: page for module, (page, _) in SUBMODULES.items()})
+    for module, page in modules.items():
+        for name in importlib.import_module(module).__all__:
             target = f"reference/{page}.html#{module}.{name}"
             found.setdefault(name, target)
             found[f"{module}.{name}"] = target
@@ -87,7 +125,7 @@ def on_files(files: Any, config: Any) -> Any:
 
     for page, (title, names) in reference_pages().items():
         files.append(
-            File.generated(config, f"reference/{page}.md", content=_markdown(title, names))
+            File.generated(config, f"reference/{page}.md", content=_markdown(page, title, names))
         )
     for module, (page, title) in SUBMODULES.items():
         files.append(

@@ -20,16 +20,16 @@ from supportflow import (
     EscalationRule,
     NotifyManager,
     Priority,
-    PriorityAtOpen,
     PriorityMatrix,
-    ReopensAtLeast,
     RoutingTable,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
-    SLAThreshold,
     Ticket,
     Topic,
+    WhenPriorityAtOpen,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
 )
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
@@ -48,10 +48,10 @@ SLA = SLAPolicySet(
 )
 POLICY = EscalationPolicy(
     [
-        EscalationRule("page", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
-        EscalationRule("late", SLAThreshold("resolution", 75), EscalateTo()),
-        EscalationRule("breach", SLABreach("resolution"), NotifyManager("manager")),
-        EscalationRule("reopens", ReopensAtLeast(3), EscalateTo(tier=3)),
+        EscalationRule("page", WhenPriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
+        EscalationRule("late", WhenSLAReaches("resolution", 75), EscalateTo()),
+        EscalationRule("breach", WhenSLABreached("resolution"), NotifyManager("manager")),
+        EscalationRule("reopens", WhenReopenedAtLeast(3), EscalateTo(tier=3)),
     ]
 )
 STEPS = [T0.add(minutes=m) for m in (0, 5, 10, 11, 120, 180, 200, 300)]

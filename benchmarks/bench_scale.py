@@ -34,11 +34,11 @@ def desk(per_day: int) -> Any:
         EscalationPolicy,
         EscalationRule,
         NotifyManager,
-        SLABreach,
         SLAConditions,
         SLAPolicy,
         SLAPolicySet,
-        SLAThreshold,
+        WhenSLABreached,
+        WhenSLAReaches,
     )
     from supportflow.simulation import Scenario, Staffing
 
@@ -76,8 +76,8 @@ def desk(per_day: int) -> Any:
     )
     escalation = EscalationPolicy(
         [
-            EscalationRule("warn lead", SLAThreshold("first_reply", 75), NotifyManager("lead")),
-            EscalationRule("late resolution", SLABreach("resolution"), EscalateTo()),
+            EscalationRule("warn lead", WhenSLAReaches("first_reply", 75), NotifyManager("lead")),
+            EscalationRule("late resolution", WhenSLABreached("resolution"), EscalateTo()),
         ]
     )
     # Agents sized to the volume: about one per 16 tickets a day, split over tiers.

@@ -95,12 +95,12 @@ def policies(*, enterprise_first_reply: timedelta = H) -> tuple[Any, Any]:
         [
             supportflow.EscalationRule(
                 "first reply at risk",
-                supportflow.SLAThreshold("first_reply", 75),
+                supportflow.WhenSLAReaches("first_reply", 75),
                 supportflow.NotifyManager("team lead"),
             ),
             supportflow.EscalationRule(
                 "resolution breached",
-                supportflow.SLABreach("resolution"),
+                supportflow.WhenSLABreached("resolution"),
                 supportflow.EscalateTo(),
             ),
         ]
@@ -199,9 +199,11 @@ def stored_run(
     return result, stored
 
 
-def report_of(tickets: list[Any], result: SimulationResult, workload: Any) -> supportflow.Report:
+def report_of(
+    tickets: list[Any], result: SimulationResult, workload: Any
+) -> supportflow.metrics.Report:
     """The KPIs of the workload's days, ``[start, end)``: one engine for every table."""
-    return supportflow.kpi_report(
+    return supportflow.metrics.kpi_report(
         tickets,
         start=workload.start,
         end=workload.end,
@@ -211,7 +213,7 @@ def report_of(tickets: list[Any], result: SimulationResult, workload: Any) -> su
     )
 
 
-def rich_table(table: supportflow.ReportTable) -> Table:
+def rich_table(table: supportflow.metrics.ReportTable) -> Table:
     out = Table(box=box.SIMPLE_HEAD)
     for index, header in enumerate(table.headers):
         out.add_column(header, justify="left" if index == 0 else "right")
@@ -221,7 +223,7 @@ def rich_table(table: supportflow.ReportTable) -> Table:
 
 
 def what_if_table(
-    today: supportflow.Report, other: supportflow.Report, names: tuple[str, str]
+    today: supportflow.metrics.Report, other: supportflow.metrics.Report, names: tuple[str, str]
 ) -> Table:
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("KPI")

@@ -22,13 +22,13 @@ from supportflow import (
     EscalationRule,
     NotifyManager,
     Priority,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
-    SLAThreshold,
     Ticket,
     Topic,
     VersionConflict,
+    WhenSLABreached,
+    WhenSLAReaches,
 )
 from supportflow.sqlalchemy import AlreadyExists, OutboxMessage, Store, create_engine, upgrade
 
@@ -41,8 +41,8 @@ def configuration() -> tuple[SLAPolicySet, EscalationPolicy]:
     sla = SLAPolicySet([SLAPolicy("standard", targets, calendar=office)])
     escalation = EscalationPolicy(
         [
-            EscalationRule("first-reply-75", SLAThreshold("first_reply", 75), EscalateTo()),
-            EscalationRule("late", SLABreach("resolution"), NotifyManager("support_manager")),
+            EscalationRule("first-reply-75", WhenSLAReaches("first_reply", 75), EscalateTo()),
+            EscalationRule("late", WhenSLABreached("resolution"), NotifyManager("support_manager")),
         ]
     )
     return sla, escalation

@@ -32,7 +32,6 @@ from replay_oracle import Irreproducible, reproduce
 from supportflow import (
     CESMethod,
     Channel,
-    CustomerPhase,
     IncidentImpact,
     IncidentStatus,
     LifecyclePhase,
@@ -48,6 +47,7 @@ from supportflow import (
 from supportflow._customers._customer import TimelineKind
 from supportflow._kernel._serde import Reader
 from supportflow._tickets._codec import TICKET_CODEC
+from supportflow.customers import CustomerPhase
 
 __all__ = ["KINDS", "Mutation", "Verdict", "mutate", "resync", "verdict"]
 

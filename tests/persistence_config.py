@@ -14,25 +14,25 @@ from datetime import timedelta
 import pendulum
 
 from supportflow import (
-    AgeAtLeast,
     BusinessCalendar,
-    CustomerAskedForEscalation,
     EscalateTo,
     EscalationPolicy,
     EscalationRule,
     NotifyManager,
     Priority,
-    PriorityAtOpen,
     RaisePriority,
-    ReassignmentsAtLeast,
-    ReopensAtLeast,
-    SLABreach,
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
     SLATarget,
-    SLAThreshold,
     TierLadder,
+    WhenCustomerAsks,
+    WhenOlderThan,
+    WhenPriorityAtOpen,
+    WhenReassignedAtLeast,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
 )
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")  # a Monday
@@ -89,25 +89,25 @@ def escalation_policy() -> EscalationPolicy:
     """Every condition kind and every action kind, over the default ladder."""
     return EscalationPolicy(
         [
-            EscalationRule("first-reply-75", SLAThreshold("first_reply", 75), EscalateTo(tier=2)),
+            EscalationRule("first-reply-75", WhenSLAReaches("first_reply", 75), EscalateTo(tier=2)),
             EscalationRule(
                 "resolution-breach",
-                SLABreach("resolution"),
+                WhenSLABreached("resolution"),
                 NotifyManager("support_manager"),
                 reason="resolution overdue",
             ),
             EscalationRule(
-                "urgent-at-open", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")
+                "urgent-at-open", WhenPriorityAtOpen(Priority.URGENT), NotifyManager("on_call")
             ),
             EscalationRule(
-                "exactly-high", PriorityAtOpen(Priority.HIGH, or_higher=False), RaisePriority()
+                "exactly-high", WhenPriorityAtOpen(Priority.HIGH, or_higher=False), RaisePriority()
             ),
-            EscalationRule("reopened", ReopensAtLeast(1), RaisePriority(to=Priority.URGENT)),
-            EscalationRule("reassigned", ReassignmentsAtLeast(2), EscalateTo()),
+            EscalationRule("reopened", WhenReopenedAtLeast(1), RaisePriority(to=Priority.URGENT)),
+            EscalationRule("reassigned", WhenReassignedAtLeast(2), EscalateTo()),
             EscalationRule(
-                "old", AgeAtLeast(timedelta(hours=20), office()), EscalateTo(team="engineering")
+                "old", WhenOlderThan(timedelta(hours=20), office()), EscalateTo(team="engineering")
             ),
-            EscalationRule("asked", CustomerAskedForEscalation(), NotifyManager("team_lead")),
+            EscalationRule("asked", WhenCustomerAsks(), NotifyManager("team_lead")),
         ],
         TierLadder.default(teams={2: ["technical_support", "network"]}),
     )

@@ -24,6 +24,40 @@ import attrs
 
 from supportflow import (
     Customer,
+    FeedbackProgram,
+    Incident,
+    IncidentImpact,
+    Maintenance,
+    ProactiveCase,
+    ResponseTemplate,
+    SupportflowError,
+    Ticket,
+    TicketStatus,
+    Tier,
+    TierLadder,
+)
+from supportflow._customers._customer import TimelineKind
+from supportflow._tickets._tiers import (
+    MAX_TIER,
+    TicketDeEscalated,
+    TicketEscalated,
+    TicketEscalationRequested,
+    TicketManagerNotified,
+)
+from supportflow._vocabulary._ticket_events import (
+    TicketAssigned,
+    TicketCustomerMessaged,
+    TicketLinked,
+    TicketNoteAdded,
+    TicketOpened,
+    TicketPriorityChanged,
+    TicketReplied,
+    TicketSolved,
+    TicketStatusChanged,
+    TicketTagged,
+    TicketUntagged,
+)
+from supportflow.events import (
     CustomerActivityRecorded,
     CustomerIdentityAdded,
     CustomerIdentityRemoved,
@@ -35,27 +69,22 @@ from supportflow import (
     FeedbackCSATScheduled,
     FeedbackCustomerEnrolled,
     FeedbackCustomerUnenrolled,
-    FeedbackProgram,
     FeedbackProgramCreated,
     FeedbackProgramPaused,
     FeedbackProgramResumed,
     FeedbackProgramRetired,
     FeedbackResponseRecorded,
     FeedbackSurveyCancelled,
-    Incident,
     IncidentDeclared,
-    IncidentImpact,
     IncidentPostmortemPublished,
     IncidentResolved,
     IncidentTicketLinked,
     IncidentUpdatePosted,
-    Maintenance,
     MaintenanceCancelled,
     MaintenanceCompleted,
     MaintenanceScheduled,
     MaintenanceStarted,
-    MaintenanceVerifying,
-    ProactiveCase,
+    MaintenanceVerificationStarted,
     ProactiveCaseAcknowledged,
     ProactiveCaseCancelled,
     ProactiveCaseClosed,
@@ -65,32 +94,6 @@ from supportflow import (
     ProactiveCaseProblemReported,
     ProactiveCaseResolved,
     ProactiveCaseTargeted,
-    ResponseTemplate,
-    SupportflowError,
-    Ticket,
-    TicketStatus,
-    Tier,
-    TierLadder,
-)
-from supportflow._customers._customer import TimelineKind
-from supportflow._tickets._tiers import (
-    CustomerRequestedEscalation,
-    DeEscalated,
-    Escalated,
-    ManagerNotified,
-)
-from supportflow._vocabulary._ticket_events import (
-    Assigned,
-    CustomerMessaged,
-    Linked,
-    NoteAdded,
-    PriorityChanged,
-    Replied,
-    Solved,
-    StatusChanged,
-    Tagged,
-    TicketOpened,
-    Untagged,
 )
 
 __all__ = ["Irreproducible", "reproduce"]
@@ -225,7 +228,7 @@ def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -
     replay.issue("Ticket.follow_up", follow_up)
 
 
-def _template_reply(replay: _Replay, event: Replied) -> None:
+def _template_reply(replay: _Replay, event: TicketReplied) -> None:
     """A reply from a response template, with the actions it may have recorded with it
     (in the template's order: priority, tags, status), the most actions first."""
     ticket: Ticket = replay.obj
@@ -236,20 +239,20 @@ def _template_reply(replay: _Replay, event: Replied) -> None:
         if later.at_us != event.at_us or "set_status" in order:
             break
         if (
-            type(later) is PriorityChanged
+            type(later) is TicketPriorityChanged
             and not order
             and later.reason == f"template {event.template}"
         ):
             actions.append(("set_priority", later.to_priority))
-        elif type(later) is Tagged and "add_tags" not in order:
+        elif type(later) is TicketTagged and "add_tags" not in order:
             actions.append(("add_tags", sorted(later.tags)))
-        elif type(later) is StatusChanged and later.trigger in (
+        elif type(later) is TicketStatusChanged and later.trigger in (
             "resume",
             "set_pending",
             "put_on_hold",
         ):
             actions.append(("set_status", later.to_status))
-        elif type(later) is Solved and later.actor == event.author:
+        elif type(later) is TicketSolved and later.actor == event.author:
             actions.append(("set_status", TicketStatus.SOLVED))
             resolution = later.resolution
         else:
@@ -278,11 +281,11 @@ def _template_reply(replay: _Replay, event: Replied) -> None:
     raise problem
 
 
-def _ladders(ticket: Ticket, event: Escalated | DeEscalated) -> list[TierLadder | None]:
+def _ladders(ticket: Ticket, event: TicketEscalated | TicketDeEscalated) -> list[TierLadder | None]:
     """The ladders a tier move may have used: the ticket's own, then one holding both ends."""
     ladders: list[TierLadder | None] = [None]
     levels = [tier for tier in (event.from_tier, event.to_tier) if type(tier) is int]
-    if not levels or min(levels) < 0 or max(levels) > 50:
+    if not levels or min(levels) < 0 or max(levels) > MAX_TIER:
         return ladders
     teams: dict[int, list[str]] = {}
     for tier, team in ((event.to_tier, event.to_team), (event.from_tier, event.from_team)):
@@ -299,9 +302,9 @@ def _ladders(ticket: Ticket, event: Escalated | DeEscalated) -> list[TierLadder 
     return ladders
 
 
-def _move_tier(replay: _Replay, event: Escalated | DeEscalated) -> None:
+def _move_tier(replay: _Replay, event: TicketEscalated | TicketDeEscalated) -> None:
     ticket: Ticket = replay.obj
-    command = ticket.escalate if type(event) is Escalated else ticket.de_escalate
+    command = ticket.escalate if type(event) is TicketEscalated else ticket.de_escalate
     problem: Irreproducible | None = None
     for ladder in _ladders(ticket, event):
         try:
@@ -331,12 +334,12 @@ def _ticket_step(config: dict[str, Any]) -> Callable[[_Replay, Any], None]:
         ticket: Ticket = replay.obj
         at = replay.at()
         kind = type(event)
-        if kind is Assigned:
+        if kind is TicketAssigned:
             replay.issue(
                 "assign",
                 lambda: ticket.assign(event.agent, team=event.team, actor=event.actor, at=at),
             )
-        elif kind is Replied:
+        elif kind is TicketReplied:
             if event.template is not None:
                 _template_reply(replay, event)
             else:
@@ -344,41 +347,41 @@ def _ticket_step(config: dict[str, Any]) -> Callable[[_Replay, Any], None]:
                     "reply",
                     lambda: ticket.reply(event.author, event.body, channel=event.channel, at=at),
                 )
-        elif kind is NoteAdded:
+        elif kind is TicketNoteAdded:
             replay.issue("add_note", lambda: ticket.add_note(event.author, event.body, at=at))
-        elif kind is CustomerMessaged:
+        elif kind is TicketCustomerMessaged:
             replay.issue(
                 "customer_message",
                 lambda: ticket.customer_message(event.body, channel=event.channel, at=at),
             )
-        elif kind is StatusChanged:
+        elif kind is TicketStatusChanged:
             trigger = event.trigger
             if trigger not in ("set_pending", "put_on_hold", "resume", "confirm", "auto_close"):
                 raise Irreproducible(replay.index, f"no status command named {trigger!r}")
             replay.issue(trigger, lambda: getattr(ticket, trigger)(at=at))
-        elif kind is Solved:
+        elif kind is TicketSolved:
             replay.issue("solve", lambda: ticket.solve(event.resolution, actor=event.actor, at=at))
-        elif kind is PriorityChanged:
+        elif kind is TicketPriorityChanged:
             replay.issue(
                 "change_priority",
                 lambda: ticket.change_priority(event.to_priority, reason=event.reason, at=at),
             )
-        elif kind is Tagged or kind is Untagged:
-            command = ticket.tag if kind is Tagged else ticket.untag
+        elif kind is TicketTagged or kind is TicketUntagged:
+            command = ticket.tag if kind is TicketTagged else ticket.untag
             tags = sorted(event.tags) if isinstance(event.tags, frozenset) else [event.tags]
             replay.issue(command.__name__, lambda: command(*tags, at=at))
-        elif kind is Linked:
+        elif kind is TicketLinked:
             replay.issue("link", lambda: ticket.link(event.other_id, at=at))
-        elif kind in (Escalated, DeEscalated) and getattr(event, "rule", None) is None:
+        elif kind in (TicketEscalated, TicketDeEscalated) and getattr(event, "rule", None) is None:
             _move_tier(replay, event)
-        elif kind is ManagerNotified and event.rule is None:
+        elif kind is TicketManagerNotified and event.rule is None:
             replay.issue(
                 "notify_manager",
                 lambda: ticket.notify_manager(
                     role=event.role, reason=event.reason, actor=event.actor, at=at
                 ),
             )
-        elif kind is CustomerRequestedEscalation:
+        elif kind is TicketEscalationRequested:
             replay.issue(
                 "request_escalation",
                 lambda: ticket.request_escalation(
@@ -504,7 +507,7 @@ def _maintenance_step(replay: _Replay, event: Any) -> None:
     kind = type(event)
     simple = {
         MaintenanceStarted: maintenance.start,
-        MaintenanceVerifying: maintenance.verify,
+        MaintenanceVerificationStarted: maintenance.verify,
         MaintenanceCompleted: maintenance.complete,
     }
     if kind in simple:

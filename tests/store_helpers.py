@@ -12,17 +12,8 @@ import pendulum
 import pytest
 import sqlalchemy as sa
 
-from supportflow import (
-    BusinessCalendar,
-    Channel,
-    Priority,
-    SLABreached,
-    SLAPolicy,
-    SLAPolicySet,
-    SLAWarning,
-    Ticket,
-    Topic,
-)
+from supportflow import BusinessCalendar, Channel, Priority, SLAPolicy, SLAPolicySet, Ticket, Topic
+from supportflow.events import SLABreached, SLAThresholdReached
 from supportflow.sqlalchemy import (
     Evaluation,
     Store,
@@ -123,15 +114,23 @@ def check_every_deadline_once(url: str, count: int) -> None:
                     sa.select(events.c.name, sa.func.count()).group_by(events.c.name)
                 ).all()
             )
-        expected = {"ticket_opened": count, "sla_warning": 2 * count, "sla_breached": count}
+        expected = {
+            "ticket_opened": count,
+            "sla_threshold_reached": 2 * count,
+            "sla_breached": count,
+        }
         assert names == expected
         for ticket in store.all(Ticket):
             marks = [
                 (e.name, getattr(e, "threshold", None))
                 for e in ticket.history
-                if isinstance(e, SLAWarning | SLABreached)
+                if isinstance(e, SLAThresholdReached | SLABreached)
             ]
-            assert marks == [("sla_warning", 0.5), ("sla_warning", 0.75), ("sla_breached", None)]
+            assert marks == [
+                ("sla_threshold_reached", 0.5),
+                ("sla_threshold_reached", 0.75),
+                ("sla_breached", None),
+            ]
             assert ticket.next_deadline() is None
         assert store.due() == []
     finally:

@@ -28,9 +28,9 @@ from supportflow import (
     ResponseTemplate,
     SupportflowError,
     SurveyKind,
-    SurveyResponse,
     Ticket,
 )
+from supportflow.proactive import SurveyResponse
 from supportflow.testing import (
     customers,
     escalation_policies,

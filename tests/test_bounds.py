@@ -83,3 +83,18 @@ def test_pendulum_and_stdlib_instants_agree_on_the_bounds() -> None:
     )
     ticket.assign("ana", at=pendulum.datetime(8999, 12, 31, tz="UTC"))
     assert ticket.version == 2
+
+
+def test_a_tier_level_is_bounded_so_a_stored_tier_can_be_checked_without_the_ladder() -> None:
+    from supportflow import Tier
+
+    with pytest.raises(InvalidArgument, match="run from 0 to 50, got 51"):
+        Tier(51, "too high", ("far",))
+    ticket = Ticket.open(
+        "B-9", customer_id="C", subject="s", topic="billing", channel="email", tier=1, at=T0
+    )
+    data = ticket.to_dict()
+    data["history"][0]["tier"] = 10**30
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data)
+    assert caught.value.path == "history[0].tier"

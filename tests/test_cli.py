@@ -21,13 +21,13 @@ from supportflow import (
     EscalationPolicy,
     EscalationRule,
     NotifyManager,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
     Ticket,
-    kpi_report,
+    WhenSLABreached,
 )
 from supportflow._cli import main
+from supportflow.metrics import kpi_report
 
 H = timedelta(hours=1)
 
@@ -61,7 +61,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ]
     )
     escalation = EscalationPolicy(
-        [EscalationRule("late reply", SLABreach("first_reply"), NotifyManager("lead"))]
+        [EscalationRule("late reply", WhenSLABreached("first_reply"), NotifyManager("lead"))]
     )
     (folder / "sla.json").write_text(json.dumps(sla.to_dict()), encoding="utf-8")
     (folder / "escalation.json").write_text(json.dumps(escalation.to_dict()), encoding="utf-8")

@@ -25,8 +25,14 @@ def test_every_public_name_is_on_exactly_one_reference_page() -> None:
     pages = docs_hooks.reference_pages()
     assert "Ticket" in pages["tickets"][1]
     assert "BusinessCalendar" in pages["calendars"][1]
-    assert "kpi_report" in pages["metrics"][1]
     assert "InvalidArgument" in pages["errors"][1]
+    assert "SLAPolicySet" in pages["sla"][1]
+    # a concept's public submodule is on its page: supportflow.metrics on "metrics"
+    assert docs_hooks.PAGE_MODULES["metrics"] == "supportflow.metrics"
+    assert "::: supportflow.metrics" in docs_hooks._markdown("metrics", *pages["metrics"])
+    assert docs_hooks._anchors()["kpi_report"] == (
+        "reference/metrics.html#supportflow.metrics.kpi_report"
+    )
 
 
 def test_sphinx_roles_become_links_to_the_documented_name() -> None:

@@ -7,26 +7,24 @@ import pytest
 
 from supportflow import (
     Channel,
-    CustomerRequestedEscalation,
-    DeEscalated,
-    Escalated,
     EscalationPolicy,
     EscalationRule,
     InvalidArgument,
     InvalidTransition,
-    ManagerNotified,
     NotifyManager,
-    PriorityAtOpen,
     RoutingTable,
     Ticket,
     TicketClosed,
     TierLadder,
     Topic,
     UnknownName,
-    de_escalate,
-    escalate,
-    notify_manager,
-    request_escalation,
+    WhenPriorityAtOpen,
+)
+from supportflow.events import (
+    TicketDeEscalated,
+    TicketEscalated,
+    TicketEscalationRequested,
+    TicketManagerNotified,
 )
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
@@ -56,11 +54,11 @@ def test_a_billing_ticket_that_turns_technical_goes_to_tier_2() -> None:
     ticket = routed_ticket()
     assert (ticket.tier, ticket.team) == (1, "customer_service")
     ticket.assign("rep-ann", at=minutes(1))
-    event = escalate(
-        ticket, LADDER, reason="the problem is technical", actor="rep-ann", at=minutes(4)
+    event = ticket.escalate(
+        ladder=LADDER, reason="the problem is technical", actor="rep-ann", at=minutes(4)
     )
     assert (ticket.tier, ticket.team) == (2, "technical_support")
-    assert event == Escalated(
+    assert event == TicketEscalated(
         at_us=event.at_us,
         from_tier=1,
         from_team="customer_service",
@@ -78,34 +76,36 @@ def test_a_billing_ticket_that_turns_technical_goes_to_tier_2() -> None:
 def test_escalating_to_a_named_team_uses_its_tier() -> None:
     ladder = TierLadder.default(teams={2: ["network", "apps"]})
     ticket = routed_ticket()
-    escalate(ticket, ladder, team="apps", reason="app crash", actor="ann", at=minutes(1))
+    ticket.escalate(ladder=ladder, team="apps", reason="app crash", actor="ann", at=minutes(1))
     assert (ticket.tier, ticket.team) == (2, "apps")
-    escalate(ticket, ladder, team="network", reason="it is the VPN", actor="bo", at=minutes(2))
+    ticket.escalate(
+        ladder=ladder, team="network", reason="it is the VPN", actor="bo", at=minutes(2)
+    )
     assert (ticket.tier, ticket.team) == (2, "network")
-    escalate(ticket, ladder, to_tier=4, reason="vendor bug", actor="bo", at=minutes(3))
+    ticket.escalate(ladder=ladder, to_tier=4, reason="vendor bug", actor="bo", at=minutes(3))
     assert (ticket.tier, ticket.team) == (4, "vendor")
 
 
 def test_de_escalation_hands_the_ticket_back_down() -> None:
     ticket = routed_ticket(Topic.TROUBLESHOOTING)
     assert ticket.tier == 2
-    escalate(ticket, LADDER, reason="needs a developer", actor="tech", at=minutes(1))
-    event = de_escalate(ticket, LADDER, reason="workaround found", actor="dev", at=minutes(2))
-    assert isinstance(event, DeEscalated)
+    ticket.escalate(ladder=LADDER, reason="needs a developer", actor="tech", at=minutes(1))
+    event = ticket.de_escalate(ladder=LADDER, reason="workaround found", actor="dev", at=minutes(2))
+    assert isinstance(event, TicketDeEscalated)
     assert (event.from_tier, event.to_tier) == (3, 2)
     assert (ticket.tier, ticket.team) == (2, "technical_support")
-    de_escalate(
-        ticket, LADDER, to_tier=0, reason="self-service article", actor="dev", at=minutes(3)
+    ticket.de_escalate(
+        ladder=LADDER, to_tier=0, reason="self-service article", actor="dev", at=minutes(3)
     )
     assert (ticket.tier, ticket.team) == (0, "self_service")
 
 
 def test_a_manager_notification_leaves_the_tier_alone() -> None:
     ticket = routed_ticket()
-    event = notify_manager(
-        ticket, role="on_call_manager", reason="VIP customer", actor="ann", at=minutes(1)
+    event = ticket.notify_manager(
+        role="on_call_manager", reason="VIP customer", actor="ann", at=minutes(1)
     )
-    assert isinstance(event, ManagerNotified)
+    assert isinstance(event, TicketManagerNotified)
     assert (event.role, event.rule) == ("on_call_manager", None)
     assert (ticket.tier, ticket.team) == (1, "customer_service")
     assert ticket.version == 2
@@ -113,8 +113,8 @@ def test_a_manager_notification_leaves_the_tier_alone() -> None:
 
 def test_a_customer_request_is_recorded() -> None:
     ticket = routed_ticket()
-    event = request_escalation(ticket, reason="I want a manager", channel="phone", at=minutes(1))
-    assert event == CustomerRequestedEscalation(
+    event = ticket.request_escalation(reason="I want a manager", channel="phone", at=minutes(1))
+    assert event == TicketEscalationRequested(
         at_us=event.at_us, reason="I want a manager", channel=Channel.PHONE
     )
     assert ticket.tier == 1
@@ -126,24 +126,24 @@ def _unchanged(ticket: Ticket) -> Ticket:
 
 def test_escalating_beyond_the_top_raises_and_changes_nothing() -> None:
     ticket = routed_ticket()
-    escalate(ticket, LADDER, to_tier=4, reason="vendor", actor="ann", at=minutes(1))
+    ticket.escalate(ladder=LADDER, to_tier=4, reason="vendor", actor="ann", at=minutes(1))
     before = _unchanged(ticket)
     with pytest.raises(InvalidArgument, match=r"already at the top tier 4 \(external vendor\)"):
-        escalate(ticket, LADDER, reason="more", actor="ann", at=minutes(2))
+        ticket.escalate(ladder=LADDER, reason="more", actor="ann", at=minutes(2))
     with pytest.raises(InvalidArgument, match="tier 5 is outside the ladder: valid tiers are 0-4"):
-        escalate(ticket, LADDER, to_tier=5, reason="more", actor="ann", at=minutes(2))
+        ticket.escalate(ladder=LADDER, to_tier=5, reason="more", actor="ann", at=minutes(2))
     assert ticket == before
 
 
 def test_de_escalating_below_the_bottom_raises_and_changes_nothing() -> None:
     ticket = routed_ticket()
-    de_escalate(ticket, LADDER, reason="FAQ answers it", actor="ann", at=minutes(1))
+    ticket.de_escalate(ladder=LADDER, reason="FAQ answers it", actor="ann", at=minutes(1))
     assert ticket.tier == 0
     before = _unchanged(ticket)
     with pytest.raises(InvalidArgument, match=r"already at the bottom tier 0 \(self-service\)"):
-        de_escalate(ticket, LADDER, reason="less", actor="ann", at=minutes(2))
+        ticket.de_escalate(ladder=LADDER, reason="less", actor="ann", at=minutes(2))
     with pytest.raises(InvalidArgument, match="tier -1 is outside the ladder"):
-        de_escalate(ticket, LADDER, to_tier=-1, reason="less", actor="ann", at=minutes(2))
+        ticket.de_escalate(ladder=LADDER, to_tier=-1, reason="less", actor="ann", at=minutes(2))
     assert ticket == before
 
 
@@ -166,14 +166,14 @@ def test_a_bad_escalation_raises_and_changes_nothing(
     before = _unchanged(ticket)
     arguments: dict[str, object] = {"reason": "why", "actor": "ann", "at": minutes(1), **kwargs}
     with pytest.raises(error, match=message):
-        escalate(ticket, LADDER, **arguments)  # type: ignore[arg-type]
+        ticket.escalate(ladder=LADDER, **arguments)  # type: ignore[arg-type]
     assert ticket == before
 
 
 def test_de_escalation_must_go_down() -> None:
     ticket = routed_ticket()
     with pytest.raises(InvalidArgument, match="de-escalation goes to a lower tier"):
-        de_escalate(ticket, LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
+        ticket.de_escalate(ladder=LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
 
 
 def test_a_ticket_without_a_tier_needs_a_target() -> None:
@@ -181,8 +181,8 @@ def test_a_ticket_without_a_tier_needs_a_target() -> None:
         "T-9", customer_id="C", subject="s", topic=Topic.BILLING, channel=Channel.EMAIL, at=T0
     )
     with pytest.raises(InvalidArgument, match="has no tier: name to_tier= or team="):
-        escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(1))
-    escalate(ticket, LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
+        ticket.escalate(ladder=LADDER, reason="x", actor="ann", at=minutes(1))
+    ticket.escalate(ladder=LADDER, to_tier=2, reason="x", actor="ann", at=minutes(1))
     assert (ticket.tier, ticket.team) == (2, "technical_support")
     assert ticket.history[-1].from_tier is None  # type: ignore[attr-defined]
 
@@ -192,22 +192,22 @@ def test_a_solved_ticket_is_not_escalated_and_a_closed_one_refuses_everything() 
     ticket.assign("ann", at=minutes(1))
     ticket.solve("refunded", at=minutes(2))
     with pytest.raises(InvalidTransition, match="cannot escalate ticket T-1 in status 'solved'"):
-        escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(3))
+        ticket.escalate(ladder=LADDER, reason="x", actor="ann", at=minutes(3))
     with pytest.raises(InvalidTransition, match=r"allowed now: .*customer_message"):
-        request_escalation(ticket, reason="x", at=minutes(3))
-    notify_manager(ticket, role="team_lead", reason="refund over limit", at=minutes(3))
+        ticket.request_escalation(reason="x", at=minutes(3))
+    ticket.notify_manager(role="team_lead", reason="refund over limit", at=minutes(3))
     ticket.confirm(at=minutes(4))
     before = _unchanged(ticket)
     with pytest.raises(TicketClosed):
-        notify_manager(ticket, role="team_lead", reason="x", at=minutes(5))
+        ticket.notify_manager(role="team_lead", reason="x", at=minutes(5))
     with pytest.raises(TicketClosed, match="follow-up"):
-        de_escalate(ticket, LADDER, reason="x", actor="ann", at=minutes(5))
+        ticket.de_escalate(ladder=LADDER, reason="x", actor="ann", at=minutes(5))
     assert ticket == before
 
 
 def test_a_failing_command_takes_back_what_it_caught_up() -> None:
     policy = EscalationPolicy(
-        [EscalationRule("urgent", PriorityAtOpen("urgent"), NotifyManager("on_call"))]
+        [EscalationRule("urgent", WhenPriorityAtOpen("urgent"), NotifyManager("on_call"))]
     )
     ticket = Ticket.open(
         "T-5",
@@ -224,14 +224,14 @@ def test_a_failing_command_takes_back_what_it_caught_up() -> None:
     before = Ticket.replay(ticket.history, escalation=policy)
     assert ticket.version == 1  # the on-call manager is due, not yet recorded
     with pytest.raises(InvalidArgument, match="top tier"):
-        escalate(ticket, LADDER, reason="more", actor="ann", at=minutes(5))
+        ticket.escalate(ladder=LADDER, reason="more", actor="ann", at=minutes(5))
     assert ticket == before
     assert ticket.version == 1
-    event = notify_manager(ticket, role="cto", reason="still down", at=minutes(6))
+    event = ticket.notify_manager(role="cto", reason="still down", at=minutes(6))
     assert [e.name for e in ticket.history] == [
         "ticket_opened",
-        "manager_notified",  # the rule, stamped at the opening
-        "manager_notified",
+        "ticket_manager_notified",  # the rule, stamped at the opening
+        "ticket_manager_notified",
     ]
     assert ticket.history[1].at == T0
     assert ticket.history[-1] is event

@@ -13,36 +13,34 @@ from hypothesis import strategies as st
 from tests.strategies import escalation_lifecycle_steps
 
 from supportflow import (
-    AgeAtLeast,
     BusinessCalendar,
     Channel,
-    CustomerAskedForEscalation,
-    CustomerMessaged,
-    Escalated,
     EscalateTo,
     EscalationPolicy,
     EscalationRule,
-    ManagerNotified,
     NotifyManager,
     Priority,
-    PriorityAtOpen,
-    PriorityRaised,
     RaisePriority,
-    ReassignmentsAtLeast,
-    ReopensAtLeast,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
-    SLAThreshold,
-    Solved,
     SupportflowError,
     Ticket,
     TierLadder,
     Topic,
-    de_escalate,
-    escalate,
-    notify_manager,
-    request_escalation,
+    WhenCustomerAsks,
+    WhenOlderThan,
+    WhenPriorityAtOpen,
+    WhenReassignedAtLeast,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
+)
+from supportflow.events import (
+    TicketCustomerMessaged,
+    TicketEscalated,
+    TicketManagerNotified,
+    TicketPriorityRaised,
+    TicketSolved,
 )
 
 T0 = pendulum.datetime(2026, 3, 2, 8, 30, tz="UTC")
@@ -61,24 +59,28 @@ SLA = SLAPolicySet(
 )
 POLICY = EscalationPolicy(
     [
-        EscalationRule("urgent", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
-        EscalationRule("reply 75%", SLAThreshold("first_reply", 75), RaisePriority()),
-        EscalationRule("resolution 75%", SLAThreshold("resolution", 75), EscalateTo()),
-        EscalationRule("resolution breach", SLABreach("resolution"), NotifyManager("manager")),
+        EscalationRule("urgent", WhenPriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
+        EscalationRule("reply 75%", WhenSLAReaches("first_reply", 75), RaisePriority()),
+        EscalationRule("resolution 75%", WhenSLAReaches("resolution", 75), EscalateTo()),
+        EscalationRule(
+            "resolution breach", WhenSLABreached("resolution"), NotifyManager("manager")
+        ),
         # Not one of the SLA's warning levels: computed from the clock, not read from events.
-        EscalationRule("resolution 90%", SLAThreshold("resolution", 90), NotifyManager("head")),
-        EscalationRule("reopened twice", ReopensAtLeast(2), EscalateTo(tier=3)),
-        EscalationRule("bounced", ReassignmentsAtLeast(2), NotifyManager("team_lead")),
+        EscalationRule("resolution 90%", WhenSLAReaches("resolution", 90), NotifyManager("head")),
+        EscalationRule("reopened twice", WhenReopenedAtLeast(2), EscalateTo(tier=3)),
+        EscalationRule("bounced", WhenReassignedAtLeast(2), NotifyManager("team_lead")),
         EscalationRule(
             "old",
-            AgeAtLeast(timedelta(hours=30), BusinessCalendar.weekdays(timezone="America/New_York")),
+            WhenOlderThan(
+                timedelta(hours=30), BusinessCalendar.weekdays(timezone="America/New_York")
+            ),
             RaisePriority(Priority.URGENT),
         ),
-        EscalationRule("asked", CustomerAskedForEscalation(), EscalateTo(team="engineering")),
+        EscalationRule("asked", WhenCustomerAsks(), EscalateTo(team="engineering")),
     ],
     LADDER,
 )
-RULE_EVENTS = (Escalated, ManagerNotified, PriorityRaised)
+RULE_EVENTS = (TicketEscalated, TicketManagerNotified, TicketPriorityRaised)
 
 
 def _command(ticket: Ticket, name: str, param: int, at: pendulum.DateTime) -> None:
@@ -91,10 +93,12 @@ def _command(ticket: Ticket, name: str, param: int, at: pendulum.DateTime) -> No
         "solve": lambda: ticket.solve("Fixed", at=at),
         "confirm": lambda: ticket.confirm(at=at),
         "raise_priority": lambda: ticket.change_priority(list(Priority)[param % 4], at=at),
-        "request_escalation": lambda: request_escalation(ticket, reason="manager!", at=at),
-        "escalate": lambda: escalate(ticket, LADDER, reason="stuck", actor="lead", at=at),
-        "de_escalate": lambda: de_escalate(ticket, LADDER, reason="back", actor="lead", at=at),
-        "notify_manager": lambda: notify_manager(ticket, role="director", reason="VIP", at=at),
+        "request_escalation": lambda: ticket.request_escalation(reason="manager!", at=at),
+        "escalate": lambda: ticket.escalate(ladder=LADDER, reason="stuck", actor="lead", at=at),
+        "de_escalate": lambda: ticket.de_escalate(
+            ladder=LADDER, reason="back", actor="lead", at=at
+        ),
+        "notify_manager": lambda: ticket.notify_manager(role="director", reason="VIP", at=at),
         "wait": lambda: None,
     }
     with contextlib.suppress(SupportflowError):
@@ -104,9 +108,9 @@ def _command(ticket: Ticket, name: str, param: int, at: pendulum.DateTime) -> No
 # Only thresholds the SLA announces with events: the policy's fast paths apply.
 MARKS_POLICY = EscalationPolicy(
     [
-        EscalationRule("reply 75%", SLAThreshold("first_reply", 75), RaisePriority()),
-        EscalationRule("resolution 50%", SLAThreshold("resolution", 50), NotifyManager("lead")),
-        EscalationRule("resolution breach", SLABreach("resolution"), EscalateTo()),
+        EscalationRule("reply 75%", WhenSLAReaches("first_reply", 75), RaisePriority()),
+        EscalationRule("resolution 50%", WhenSLAReaches("resolution", 50), NotifyManager("lead")),
+        EscalationRule("resolution breach", WhenSLABreached("resolution"), EscalateTo()),
     ],
     LADDER,
 )
@@ -198,9 +202,9 @@ def cycles(ticket: Ticket) -> list[list[str]]:
     out: list[list[str]] = [[]]
     solved = False
     for event in ticket.history:
-        if isinstance(event, Solved):
+        if isinstance(event, TicketSolved):
             solved = True
-        elif isinstance(event, CustomerMessaged) and solved:
+        elif isinstance(event, TicketCustomerMessaged) and solved:
             solved = False
             out.append([])
         elif isinstance(event, RULE_EVENTS) and event.rule is not None:

@@ -101,7 +101,7 @@ def test_a_tier_needs_a_name_and_teams() -> None:
         Tier(0, " ", ["x"])
     with pytest.raises(InvalidType):
         Tier(True, "a", ["x"])  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgument, match="start at 0"):
+    with pytest.raises(InvalidArgument, match="run from 0 to 50"):
         Tier(-1, "a", ["x"])
 
 

@@ -10,8 +10,6 @@ import pytest
 from supportflow import (
     BusinessCalendar,
     Channel,
-    Expectation,
-    HoursStatement,
     InvalidArgument,
     InvalidType,
     Metric,
@@ -22,8 +20,8 @@ from supportflow import (
     SLAPolicySet,
     Ticket,
     UnknownName,
-    kept_promises,
 )
+from supportflow.desk import Expectation, HoursStatement, kept_promises
 
 H = dt.timedelta(hours=1)
 PARIS = "Europe/Paris"

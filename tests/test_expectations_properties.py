@@ -8,7 +8,8 @@ import zoneinfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supportflow import BusinessCalendar, Expectation, HoursStatement, Metric, Ticket
+from supportflow import BusinessCalendar, Metric, Ticket
+from supportflow.desk import Expectation, HoursStatement
 from supportflow.testing import business_calendars, calendar_dates, sla_policy_sets, tickets
 
 reading_delays = st.integers(0, 30 * 24 * 60).map(lambda m: dt.timedelta(minutes=m))

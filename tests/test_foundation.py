@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib
 import pickle
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,48 @@ def test_every_public_name_imports() -> None:
         assert hasattr(supportflow, name), name
     assert len(set(supportflow.__all__)) == len(supportflow.__all__), "a name is listed twice"
     assert not [n for n in dir(supportflow) if n[0].isupper() and n not in supportflow.__all__]
+
+
+PUBLIC_MODULES = ("events", "metrics", "sla", "escalation", "proactive", "customers", "desk")
+
+
+def test_the_top_level_is_small_and_the_rest_lives_in_public_submodules() -> None:
+    names = [n for n in supportflow.__all__ if not n.startswith("__")]
+    assert 55 <= len(names) <= 65, len(names)
+    seen = set(names)
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(f"supportflow.{module_name}")
+        assert module.__doc__
+        for name in module.__all__:
+            assert name not in seen, f"{name} is exported twice"
+            seen.add(name)
+    # reachable as attributes too, without importing the submodule first
+    assert (
+        supportflow.metrics.kpi_report is importlib.import_module("supportflow.metrics").kpi_report
+    )
+
+
+def test_public_objects_report_the_module_a_user_imports_them_from() -> None:
+    assert supportflow.InvalidArgument.__module__ == "supportflow"
+    assert supportflow.Ticket.__module__ == "supportflow"
+    events = importlib.import_module("supportflow.events")
+    assert events.TicketAssigned.__module__ == "supportflow.events"
+    for module_name in ("", *(f".{m}" for m in PUBLIC_MODULES)):
+        module = importlib.import_module(f"supportflow{module_name}")
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) or (callable(value) and hasattr(value, "__module__")):
+                assert not value.__module__.startswith("supportflow._"), (module_name, name)
+
+
+def test_an_error_traceback_names_the_public_class() -> None:
+    import traceback
+
+    try:
+        supportflow.Ticket.open("", customer_id="c", subject="s", topic="billing", channel="email")
+    except supportflow.InvalidArgument as error:
+        text = "".join(traceback.format_exception_only(error))
+    assert text.startswith("supportflow.InvalidArgument")
 
 
 def test_version_comes_from_package_metadata() -> None:

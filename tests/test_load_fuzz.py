@@ -33,10 +33,10 @@ from supportflow import (
     Incident,
     InvalidArgument,
     Maintenance,
-    PriorityAtOpen,
     ProactiveCase,
     SchemaError,
     Ticket,
+    WhenPriorityAtOpen,
 )
 from supportflow.testing import (
     customers,
@@ -153,7 +153,7 @@ def test_customer_documents_load_only_what_commands_record(customer: Customer, s
 
 def test_a_history_missing_a_rule_escalation_that_fell_due_is_refused() -> None:
     policy = EscalationPolicy(
-        [EscalationRule("urgent", PriorityAtOpen("urgent"), EscalateTo(tier=2))]
+        [EscalationRule("urgent", WhenPriorityAtOpen("urgent"), EscalateTo(tier=2))]
     )
     at = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
     ticket = Ticket.open(
@@ -167,8 +167,12 @@ def test_a_history_missing_a_rule_escalation_that_fell_due_is_refused() -> None:
         at=at,
     )
     ticket.link("T-2", at=at + _dt.timedelta(hours=1))
-    assert [event.name for event in ticket.history] == ["ticket_opened", "escalated", "linked"]
-    history = [event for event in ticket.history if event.name != "escalated"]
+    assert [event.name for event in ticket.history] == [
+        "ticket_opened",
+        "ticket_escalated",
+        "ticket_linked",
+    ]
+    history = [event for event in ticket.history if event.name != "ticket_escalated"]
     with pytest.raises(InvalidArgument, match="fell due"):
         Ticket.replay(history, escalation=policy)
     document = ticket.to_dict()

@@ -32,7 +32,7 @@ from supportflow._metrics._kpis import (
 )
 from supportflow._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind, SurveyResponse
 from supportflow._tickets._ticket import Ticket
-from supportflow._tickets._tiers import TierLadder, escalate, notify_manager
+from supportflow._tickets._tiers import TierLadder
 from supportflow._vocabulary._taxonomy import Channel, Priority, Topic
 
 # A Monday.
@@ -183,14 +183,14 @@ def fcr_fixture() -> list[Ticket]:
         ticket("two-replies", [(0, "assign"), (10, "reply"), (15, "reply"), (20, "solve")]),
         ticket("reopened", [(0, "assign"), (10, "reply"), (20, "solve"), (30, "message")]),
         ticket("unsolved", [(0, "assign"), (10, "reply")]),
-        # Solved before the period starts: not counted.
+        # TicketSolved before the period starts: not counted.
         ticket("old", [(0, "assign"), (10, "reply"), (20, "solve")], created=-3 * 24 * 60),
     ]
 
 
 def test_first_contact_resolution_by_hand() -> None:
     tickets = fcr_fixture()
-    # Solved in the period: one-touch, two-replies, reopened -> 1 of 3.
+    # TicketSolved in the period: one-touch, two-replies, reopened -> 1 of 3.
     assert first_contact_resolution(tickets, start=START, end=END) == pytest.approx(100 / 3)
     assert first_contact_resolution(tickets[3:4], start=START, end=END) is None
 
@@ -204,9 +204,9 @@ def test_escalation_rate_counts_functional_escalations_of_tickets_created_in_the
     plain = ticket("plain", [(0, "assign")], tier=1)
     raised = ticket("raised", [(0, "assign")], created=5, tier=1)
     ladder = TierLadder.default()
-    escalate(raised, ladder, reason="needs an expert", actor="ana", at=T0.add(minutes=30))
+    raised.escalate(ladder=ladder, reason="needs an expert", actor="ana", at=T0.add(minutes=30))
     manager = ticket("manager", [(0, "assign")], tier=1)
-    notify_manager(manager, role="support lead", reason="VIP", actor="ana", at=T0.add(hours=1))
+    manager.notify_manager(role="support lead", reason="VIP", actor="ana", at=T0.add(hours=1))
     # A hierarchical escalation (a manager told) is not a functional one.
     assert escalation_rate([plain, raised, manager], start=START, end=END) == pytest.approx(100 / 3)
     assert escalation_rate([plain, raised], start=END, end=END.add(days=1)) is None

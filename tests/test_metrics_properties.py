@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import metrics_ticket_specs, survey_answer_specs
-from supportflow import SupportflowError, TierLadder, escalate
+from supportflow import SupportflowError, TierLadder
 from supportflow._kernel._time import instant_us
 from supportflow._metrics._kpis import Dimension, backlog, csat, kpi_report, nps
 from supportflow._proactive._feedback import SurveyKind, SurveyResponse
@@ -51,7 +51,7 @@ def build(specs: Sequence[Spec]) -> list[Ticket]:
                 elif action == "solve":
                     t.solve("done", at=at)
                 elif action == "escalate":
-                    escalate(t, LADDER, reason="stuck", actor="agent", at=at)
+                    t.escalate(ladder=LADDER, reason="stuck", actor="agent", at=at)
                 else:
                     getattr(t, action)(at=at)
             except SupportflowError:

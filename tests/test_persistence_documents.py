@@ -40,39 +40,37 @@ from persistence_config import (
 from supportflow import (
     BusinessCalendar,
     Customer,
-    CustomerPhase,
-    DeEscalated,
     EscalationPolicy,
     FeedbackProgram,
     Impact,
     Incident,
     IncidentImpact,
     Maintenance,
-    ManagerNotified,
     Priority,
     PriorityMatrix,
-    PriorityRaised,
     ProactiveCase,
     ResponseTemplate,
     SchemaError,
     SchemaVersionError,
-    SLABreached,
     SLAPolicy,
     SLAPolicySet,
-    SLAWarning,
     Ticket,
     TicketStatus,
     TierLadder,
     Urgency,
-    de_escalate,
-    escalate,
-    kpi_report,
-    notify_manager,
-    request_escalation,
 )
 from supportflow._proactive._outreach import Signal
-from supportflow._tickets._tiers import Escalated, Route, RoutingTable, Tier
+from supportflow._tickets._tiers import Route, RoutingTable, TicketEscalated, Tier
 from supportflow._vocabulary._taxonomy import Channel, LifecyclePhase, Topic
+from supportflow.customers import CustomerPhase
+from supportflow.events import (
+    SLABreached,
+    SLAThresholdReached,
+    TicketDeEscalated,
+    TicketManagerNotified,
+    TicketPriorityRaised,
+)
+from supportflow.metrics import kpi_report
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 SLA = sla_policies()
@@ -267,7 +265,7 @@ def sla_tickets() -> list[Any]:
     worked.evaluate(at=T0.add(hours=5))
     worked.reply("ana", "Could you send the log?", at=T0.add(hours=5, minutes=1))
     worked.set_pending(at=T0.add(hours=5, minutes=2))
-    request_escalation(worked, reason="too slow", channel=Channel.PHONE, at=T0.add(hours=6))
+    worked.request_escalation(reason="too slow", channel=Channel.PHONE, at=T0.add(hours=6))
     worked.customer_message("Here it is", at=T0.add(days=1))
     worked.assign("ben", at=T0.add(days=1, minutes=1))
     worked.assign("cleo", at=T0.add(days=1, minutes=2))
@@ -307,11 +305,11 @@ def sla_tickets() -> list[Any]:
     )
     ladder = ESCALATION.ladder
     by_hand.assign("eve", at=T0.add(minutes=1))
-    escalate(
-        by_hand, ladder, to_tier=2, team="network", reason="VPN", actor="eve", at=T0.add(minutes=2)
+    by_hand.escalate(
+        ladder=ladder, to_tier=2, team="network", reason="VPN", actor="eve", at=T0.add(minutes=2)
     )
-    notify_manager(by_hand, role="it_lead", reason="VIP user", at=T0.add(minutes=3))
-    de_escalate(by_hand, ladder, reason="not the VPN", actor="eve", at=T0.add(minutes=4))
+    by_hand.notify_manager(role="it_lead", reason="VIP user", at=T0.add(minutes=3))
+    by_hand.de_escalate(ladder=ladder, reason="not the VPN", actor="eve", at=T0.add(minutes=4))
     fresh = Ticket.open(
         "S-4",
         customer_id="umbrella",
@@ -323,8 +321,14 @@ def sla_tickets() -> list[Any]:
     )
     tickets_ = [worked, vip, by_hand, fresh]
     kinds = {type(event) for ticket in tickets_ for event in ticket.history}
-    assert {SLAWarning, SLABreached, Escalated, DeEscalated, ManagerNotified} <= kinds
-    assert PriorityRaised in kinds
+    assert {
+        SLAThresholdReached,
+        SLABreached,
+        TicketEscalated,
+        TicketDeEscalated,
+        TicketManagerNotified,
+    } <= kinds
+    assert TicketPriorityRaised in kinds
     return tickets_
 
 
@@ -662,18 +666,18 @@ def test_sla_events_keep_their_exact_instants_through_a_document() -> None:
     stamped = [
         (event.name, event.metric, getattr(event, "threshold", 1.0), event.at)
         for event in loaded.history
-        if isinstance(event, SLAWarning | SLABreached)
+        if isinstance(event, SLAThresholdReached | SLABreached)
     ]
     # First reply: 4 business hours from Monday 10:00 Paris, lunch 12:30-13:30.
     assert stamped[:3] == [
-        ("sla_warning", "first_reply", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
-        ("sla_warning", "first_reply", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
+        ("sla_threshold_reached", "first_reply", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
+        ("sla_threshold_reached", "first_reply", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
         ("sla_breached", "first_reply", 1.0, pendulum.datetime(2026, 3, 2, 14, tz="UTC")),
     ]
     # The resolution breach falls in the Saturday exception (10:00-14:00 Paris).
     breach = next(s for s in stamped if s[:2] == ("sla_breached", "resolution"))
     assert breach[3] == pendulum.datetime(2026, 3, 7, 11, 58, tz="UTC")
-    assert [event.rule for event in loaded.history if isinstance(event, ManagerNotified)] == [
+    assert [event.rule for event in loaded.history if isinstance(event, TicketManagerNotified)] == [
         "asked",
         "resolution-breach",
         "resolution-breach",

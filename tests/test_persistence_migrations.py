@@ -23,8 +23,8 @@ import pytest
 
 import supportflow._tickets._ticket as tickets_module
 from supportflow import SchemaError, SchemaVersionError, Ticket, TicketStatus
-from supportflow._kernel._serde import Migrations
-from supportflow._tickets._codec import TICKET_MIGRATIONS
+from supportflow._kernel._serde import Migrations, renamed_events
+from supportflow._tickets._codec import TICKET_EVENT_NAMES_1, TICKET_MIGRATIONS
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ticket-schema-1.json"
 
@@ -63,7 +63,8 @@ def test_from_dict_runs_the_registered_steps_in_order_on_a_copy(
 
     def one_to_two(document: dict[str, Any]) -> dict[str, Any]:
         ran.append(document["schema"])
-        return _rename(document, "tags", "labels")
+        # the real step 1 -> 2 (event names), then a rename only this test knows
+        return _rename(renamed_events(TICKET_EVENT_NAMES_1)(document), "tags", "labels")
 
     def two_to_three(document: dict[str, Any]) -> dict[str, Any]:
         ran.append(document["schema"])

@@ -83,7 +83,7 @@ def test_an_escalation_to_a_tier_outside_the_ladder_does_not_load() -> None:
 
 def test_a_manual_de_escalation_outside_the_ladder_does_not_load() -> None:
     data = document("ticket_with_sla", 2)  # S-3: escalated and de-escalated by hand
-    (index,) = [i for i, e in enumerate(data["history"]) if e["event"] == "de_escalated"]
+    (index,) = [i for i, e in enumerate(data["history"]) if e["event"] == "ticket_de_escalated"]
     data["history"][index]["to_tier"] = 7
     assert path_of("ticket_with_sla", data) == f"history[{index}].to_tier"
 
@@ -93,7 +93,7 @@ def test_without_a_policy_a_negative_tier_does_not_load() -> None:
 
     data = document("ticket_with_sla")
     data["history"][4]["to_tier"] = -1
-    with pytest.raises(SchemaError, match="to_tier must be an int >= 0") as caught:
+    with pytest.raises(SchemaError, match="to_tier must be an int from 0 to 50") as caught:
         Ticket.from_dict(data, sla=docs.OPTIONS["ticket_with_sla"]["sla"])
     assert caught.value.path == "history[4].to_tier"
 
@@ -216,7 +216,7 @@ def test_a_deleted_sla_warning_does_not_load_when_a_later_command_would_have_rec
     ticket.add_note("ana", "looking", at=T0.add(days=2))  # records the warnings due first
     data = json.loads(json.dumps(ticket.to_dict()))
     last_warning = len(data["history"]) - 2  # resolution at 50 %, just before the note
-    assert data["history"][last_warning]["event"] == "sla_warning"
+    assert data["history"][last_warning]["event"] == "sla_threshold_reached"
     del data["history"][last_warning]
     data["version"] -= 1
     with pytest.raises(SchemaError) as caught:

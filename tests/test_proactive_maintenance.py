@@ -141,7 +141,7 @@ def test_round_trip_through_json_and_replay() -> None:
     m.start(at=START.add(minutes=3))
     data = json.loads(json.dumps(m.to_dict()))
     assert data["type"] == "maintenance"
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert Maintenance.from_dict(data) == m
     assert Maintenance.replay(m.history) == m
 

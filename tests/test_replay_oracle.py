@@ -20,13 +20,13 @@ from supportflow import (
     Incident,
     IncidentImpact,
     IncidentStatus,
-    IncidentUpdatePosted,
     Priority,
     SLAPolicy,
     SLAPolicySet,
     Ticket,
 )
-from supportflow._vocabulary._ticket_events import Assigned, PriorityChanged
+from supportflow._vocabulary._ticket_events import TicketAssigned, TicketPriorityChanged
+from supportflow.events import IncidentUpdatePosted
 from supportflow.testing import (
     customers,
     escalation_policies,
@@ -86,7 +86,7 @@ def test_the_oracle_reproduces_tickets_with_sla_and_escalation(data: st.DataObje
 def test_a_second_identical_assignment_is_irreproducible() -> None:
     ticket = _ticket()
     ticket.assign("ana", at=_AT)
-    ticket._history.append(Assigned(at_us=_us(_AT), agent="ana"))
+    ticket._history.append(TicketAssigned(at_us=_us(_AT), agent="ana"))
     with pytest.raises(Irreproducible) as caught:
         reproduce(ticket)
     assert caught.value.index == 2
@@ -96,7 +96,9 @@ def test_a_second_identical_assignment_is_irreproducible() -> None:
 def test_a_priority_change_from_the_wrong_priority_is_irreproducible() -> None:
     ticket = _ticket()
     ticket._history.append(
-        PriorityChanged(at_us=_us(_AT), from_priority=Priority.URGENT, to_priority=Priority.HIGH)
+        TicketPriorityChanged(
+            at_us=_us(_AT), from_priority=Priority.URGENT, to_priority=Priority.HIGH
+        )
     )
     with pytest.raises(Irreproducible) as caught:
         reproduce(ticket)
@@ -108,11 +110,11 @@ def test_an_event_after_a_missed_sla_warning_is_irreproducible() -> None:
     policy = SLAPolicy("std", {"first_reply": {"normal": _dt.timedelta(hours=1)}}, warnings=(0.5,))
     sla = SLAPolicySet([policy])
     ticket = _ticket(sla=sla)
-    ticket._history.append(Assigned(at_us=_us(_AT + _dt.timedelta(hours=2)), agent="ana"))
+    ticket._history.append(TicketAssigned(at_us=_us(_AT + _dt.timedelta(hours=2)), agent="ana"))
     with pytest.raises(Irreproducible) as caught:
         reproduce(ticket, sla=sla)
     assert caught.value.index == 1
-    assert "SLAWarning" in caught.value.reason
+    assert "SLAThresholdReached" in caught.value.reason
 
 
 def test_an_incident_update_before_the_latest_event_is_irreproducible() -> None:

@@ -7,19 +7,16 @@ import datetime as dt
 import pytest
 
 from supportflow import (
-    Agent,
     BusinessCalendar,
     Channel,
     InvalidArgument,
     InvalidType,
-    Roster,
-    RoutingPolicy,
-    RoutingStrategy,
     SchemaError,
     Ticket,
     Topic,
     UnknownName,
 )
+from supportflow.desk import Agent, Roster, RoutingPolicy, RoutingStrategy
 
 MONDAY_10 = dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC)
 SATURDAY = dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC)

@@ -8,15 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import rosters, routing_policies
-from supportflow import (
-    Agent,
-    BusinessCalendar,
-    Channel,
-    Roster,
-    RoutingPolicy,
-    RoutingStrategy,
-    Topic,
-)
+from supportflow import BusinessCalendar, Channel, Topic
+from supportflow.desk import Agent, Roster, RoutingPolicy, RoutingStrategy
 
 START = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
 instants = st.integers(0, 14 * 24 * 60).map(lambda m: START + dt.timedelta(minutes=m))

@@ -7,7 +7,9 @@ from functools import cache
 
 import pytest
 
-from supportflow import Assigned, Domain, InvalidArgument, RoutingPolicy, Topic
+from supportflow import Domain, InvalidArgument, Topic
+from supportflow.desk import RoutingPolicy
+from supportflow.events import TicketAssigned
 from supportflow.simulation import (
     Scenario,
     Staffing,
@@ -64,7 +66,7 @@ def test_every_routed_assignment_records_its_reason_and_stays_under_capacity() -
         event
         for ticket in run.tickets
         for event in ticket.history
-        if isinstance(event, Assigned) and event.reason is not None
+        if isinstance(event, TicketAssigned) and event.reason is not None
     ]
     assert routed
     assert {event.agent for event in routed} <= set(capacity)

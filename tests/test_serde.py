@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 
-from supportflow import Event, SchemaError, SchemaVersionError
+from supportflow import SchemaError, SchemaVersionError
 from supportflow._kernel._serde import Codec, Migrations, Reader, instant_field
+from supportflow.events import Event
 
 
 class Color(enum.Enum):

@@ -17,13 +17,13 @@ from supportflow import (
     EscalationRule,
     InvalidArgument,
     NotifyManager,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
     Ticket,
-    kpi_report,
+    WhenSLABreached,
 )
 from supportflow._kernel._time import US_PER_HOUR, to_datetime
+from supportflow.metrics import kpi_report
 from supportflow.simulation import (
     Scenario,
     Staffing,
@@ -58,8 +58,10 @@ def _sla(first_reply: timedelta = timedelta(hours=4)) -> Any:
 def _escalation() -> Any:
     return EscalationPolicy(
         [
-            EscalationRule("late first reply", SLABreach("first_reply"), NotifyManager("lead")),
-            EscalationRule("late resolution", SLABreach("resolution"), EscalateTo()),
+            EscalationRule(
+                "late first reply", WhenSLABreached("first_reply"), NotifyManager("lead")
+            ),
+            EscalationRule("late resolution", WhenSLABreached("resolution"), EscalateTo()),
         ]
     )
 
@@ -120,7 +122,7 @@ def test_tickets_run_their_whole_lifecycle(result: Any) -> None:
             assert 0 <= outcome.first_reply_us <= outcome.resolution_us
     # Customers answered questions, waited on third parties and reopened tickets.
     kinds = Counter(event.name for ticket in result.tickets for event in ticket.history)
-    for name in ("ticket_opened", "assigned", "status_changed"):
+    for name in ("ticket_opened", "ticket_assigned", "ticket_status_changed"):
         assert kinds[name] > 0, name
     assert any(ticket.reopens for ticket in result.tickets)
 
@@ -260,18 +262,20 @@ def test_a_scenario_needs_a_name_and_staffing() -> None:
 
 
 def test_escalated_tickets_are_worked_on_by_their_new_tier() -> None:
-    up = EscalationPolicy([EscalationRule("late reply", SLABreach("first_reply"), EscalateTo())])
+    up = EscalationPolicy(
+        [EscalationRule("late reply", WhenSLABreached("first_reply"), EscalateTo())]
+    )
     tight = scenario(sla=_sla(first_reply=timedelta(minutes=30)), escalation=up, agents=1)
     outcome = run(workload(days=4), tight, keep_tickets=True)
     moved = handed_over = 0
     for ticket in outcome.tickets:
         history = list(ticket.history)
-        ups = [i for i, event in enumerate(history) if event.name == "escalated"]
+        ups = [i for i, event in enumerate(history) if event.name == "ticket_escalated"]
         if not ups:
             continue
         moved += 1
         tier = history[ups[-1]].to_tier  # type: ignore[attr-defined]
-        later = [event.agent for event in history[ups[-1] :] if event.name == "assigned"]  # type: ignore[attr-defined]
+        later = [event.agent for event in history[ups[-1] :] if event.name == "ticket_assigned"]  # type: ignore[attr-defined]
         # Whoever takes the ticket after its last escalation works in that tier (or is
         # the incident desk, which solves the tickets linked to an incident).
         assert all(

@@ -16,21 +16,23 @@ from supportflow import (
     ClockState,
     InvalidTransition,
     Priority,
-    PriorityChanged,
-    SLABreached,
-    SLAClock,
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
-    SLAWarning,
-    Tagged,
     Ticket,
     TicketStatus,
     Topic,
-    Untagged,
 )
 from supportflow._kernel._time import US_PER_MINUTE, instant_us, to_datetime
 from supportflow._sla._state import DEFAULT_PAUSES
+from supportflow.events import (
+    SLABreached,
+    SLAThresholdReached,
+    TicketPriorityChanged,
+    TicketTagged,
+    TicketUntagged,
+)
+from supportflow.sla import SLAClock
 
 CALENDAR = BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris")
 H = timedelta(hours=1)
@@ -64,7 +66,7 @@ POLICIES = SLAPolicySet(
 )
 START = instant_us(pendulum.datetime(2026, 3, 27, 16, 30, tz="UTC"))  # a Friday, DST on Sunday
 PRIORITIES = list(Priority)
-RETARGETING = (PriorityChanged, Tagged, Untagged)
+RETARGETING = (TicketPriorityChanged, TicketTagged, TicketUntagged)
 
 
 def run(ticket: Ticket, command: str, at: pendulum.DateTime) -> None:
@@ -212,9 +214,9 @@ def test_evaluate_is_idempotent_and_order_insensitive(
     assert once == twice
     # Each warning threshold and each breach at most once per clock cycle.
     seen = [
-        (e.metric, e.cycle, e.threshold if isinstance(e, SLAWarning) else None)
+        (e.metric, e.cycle, e.threshold if isinstance(e, SLAThresholdReached) else None)
         for e in once.history
-        if isinstance(e, SLAWarning | SLABreached)
+        if isinstance(e, SLAThresholdReached | SLABreached)
     ]
     assert len(seen) == len(set(seen))
     # Nothing is due any more at t2; what is due next lies after it.
@@ -262,9 +264,9 @@ def test_warnings_and_breaches_are_stamped_at_the_exact_instants(
     assert ticket.sla is not None
     clocks = {(c.metric, c.cycle): c for c in ticket.sla.clocks}
     for event in ticket.history:
-        if isinstance(event, SLAWarning | SLABreached):
+        if isinstance(event, SLAThresholdReached | SLABreached):
             clock = clocks[event.metric, event.cycle]
-            fraction = event.threshold if isinstance(event, SLAWarning) else 1.0
+            fraction = event.threshold if isinstance(event, SLAThresholdReached) else 1.0
             amount = math.ceil(fraction * clock.target_us)
             # The first instant the unpaused business time reaches the amount.
             assert expected_elapsed(clock, timeline, event.at_us) >= amount

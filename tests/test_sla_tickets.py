@@ -16,16 +16,15 @@ from supportflow import (
     Metric,
     Priority,
     SchemaError,
-    SLABreached,
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
     SLATarget,
-    SLAWarning,
     Ticket,
     TicketStatus,
     Topic,
 )
+from supportflow.events import SLABreached, SLAThresholdReached
 
 UTC = "UTC"
 WEEKDAYS = BusinessCalendar.weekdays("09:00", "17:00", timezone=UTC)
@@ -90,7 +89,7 @@ def open_ticket(
 def sla_events(ticket: Ticket) -> list[tuple[str, str, int, float | None, pendulum.DateTime]]:
     out = []
     for event in ticket.history:
-        if isinstance(event, SLAWarning):
+        if isinstance(event, SLAThresholdReached):
             out.append(("warning", event.metric.value, event.cycle, event.threshold, event.at))
         elif isinstance(event, SLABreached):
             out.append(("breach", event.metric.value, event.cycle, None, event.at))
@@ -268,7 +267,7 @@ def test_a_command_emits_what_was_due_before_applying_itself() -> None:
     ]
     reply_index = next(i for i, e in enumerate(ticket.history) if e.at == t(5, 14))
     before = ticket.history[reply_index - 4 : reply_index]
-    assert all(isinstance(e, SLAWarning | SLABreached) for e in before)
+    assert all(isinstance(e, SLAThresholdReached | SLABreached) for e in before)
 
 
 def test_adding_a_tag_switches_the_policy_and_retargets_the_clocks() -> None:

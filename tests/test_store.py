@@ -21,21 +21,23 @@ from persistence_config import escalation_policy, sla_policies
 from store_helpers import T0, database_url, new_ticket, open_store  # noqa: F401
 from supportflow import (
     Customer,
-    Escalated,
     FeedbackProgram,
     Incident,
     IncidentImpact,
     InvalidArgument,
     Maintenance,
-    ManagerNotified,
-    NoteAdded,
-    SLABreached,
-    SLAWarning,
     SupportflowError,
     Ticket,
     TicketStatus,
     UnknownName,
     VersionConflict,
+)
+from supportflow.events import (
+    SLABreached,
+    SLAThresholdReached,
+    TicketEscalated,
+    TicketManagerNotified,
+    TicketNoteAdded,
 )
 from supportflow.sqlalchemy import (
     AlreadyExists,
@@ -230,7 +232,7 @@ def test_retry_reloads_and_reruns_after_a_conflict_with_backoff(store: Store) ->
     assert calls == [1, 2]
     assert len(waits) == 1
     assert 0 <= waits[0] <= 0.01
-    notes = [e.body for e in store.get(Ticket, "T-1").history if isinstance(e, NoteAdded)]
+    notes = [e.body for e in store.get(Ticket, "T-1").history if isinstance(e, TicketNoteAdded)]
     assert notes == ["first", "second"]
 
 
@@ -318,19 +320,21 @@ def test_sweeps_drive_sla_clocks_and_escalation_on_business_hours(
     marks = [
         (e.name, getattr(e, "threshold", None), e.at)
         for e in standard.history
-        if isinstance(e, SLAWarning | SLABreached) and e.metric == "first_reply"
+        if isinstance(e, SLAThresholdReached | SLABreached) and e.metric == "first_reply"
     ]
     # 4 business hours from Monday 10:00 Paris with lunch 12:30-13:30, stamped at those
     # instants although the sweeps came later.
     assert marks == [
-        ("sla_warning", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
-        ("sla_warning", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
+        ("sla_threshold_reached", 0.5, pendulum.datetime(2026, 3, 2, 11, tz="UTC")),
+        ("sla_threshold_reached", 0.75, pendulum.datetime(2026, 3, 2, 13, tz="UTC")),
         ("sla_breached", None, pendulum.datetime(2026, 3, 2, 14, tz="UTC")),
     ]
-    escalated = [(e.rule, e.to_tier, e.at) for e in standard.history if isinstance(e, Escalated)]
+    escalated = [
+        (e.rule, e.to_tier, e.at) for e in standard.history if isinstance(e, TicketEscalated)
+    ]
     assert escalated[0] == ("first-reply-75", 2, pendulum.datetime(2026, 3, 2, 13, tz="UTC"))
     vip = store.get(Ticket, "S-2")
-    notified = [(e.rule, e.at) for e in vip.history if isinstance(e, ManagerNotified)]
+    notified = [(e.rule, e.at) for e in vip.history if isinstance(e, TicketManagerNotified)]
     assert notified[0] == ("urgent-at-open", T0)
     closed = store.get(Ticket, "S-3")
     assert closed.status is TicketStatus.CLOSED
@@ -349,7 +353,7 @@ def test_a_claimed_aggregate_is_not_claimed_again_until_its_lease_runs_out(store
     assert store.claim(worker="b", lease=lease, at=now.add(seconds=29)) == []
     # Worker a died: after its lease another worker takes the item and does the work.
     report = store.sweep(at=now.add(seconds=31), worker="b")
-    assert [e.recorded for e in report.evaluations] == [("status_changed",)]
+    assert [e.recorded for e in report.evaluations] == [("ticket_status_changed",)]
     assert store.get(Ticket, "T-1").status is TicketStatus.CLOSED
     assert rows(store, aggregates, "lease_owner", "lease_until_us", "next_due_us") == [
         (None, None, None)
@@ -376,7 +380,7 @@ def test_a_sweep_that_loses_a_race_drops_its_work_and_records_nothing_twice(
     marks = [
         (e.name, e.metric, getattr(e, "threshold", None))
         for e in store.get(Ticket, "S-1").history
-        if isinstance(e, SLAWarning | SLABreached)
+        if isinstance(e, SLAThresholdReached | SLABreached)
     ]
     assert marks
     assert len(marks) == len(set(marks))
@@ -425,7 +429,7 @@ def test_the_relay_hands_events_in_order_with_stable_keys_at_least_once(store: S
     assert (report.published, report.held) == (1, True)
     delivered = ["ticket/T-1/1", "ticket/T-2/1", "ticket/T-1/2", "ticket/T-1/2"]
     assert [m.key for m in seen] == delivered
-    assert seen[-1].name == "assigned"
+    assert seen[-1].name == "ticket_assigned"
     assert seen[-1].data["agent"] == "ana"
     assert store.unpublished() == []
     assert store.relay(flaky).published == 0

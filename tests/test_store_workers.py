@@ -101,7 +101,10 @@ def run(url: str, tmp_path: Path, count: int) -> None:
     check_every_deadline_once(url, count)
     # Each SLA event was recorded by exactly one evaluation, whoever made it.
     recorded = Counter(
-        (e["id"], name) for e in evaluations for name in e["recorded"] if name != "status_changed"
+        (e["id"], name)
+        for e in evaluations
+        for name in e["recorded"]
+        if name != "ticket_status_changed"
     )
     assert sum(recorded.values()) == 3 * count
     late = sorted(e["late"] for e in evaluations)

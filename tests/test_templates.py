@@ -16,13 +16,13 @@ from supportflow import (
     InvalidType,
     MissingPlaceholders,
     Priority,
-    Replied,
     ResponseTemplate,
     SchemaError,
     Ticket,
     TicketClosed,
     TicketStatus,
 )
+from supportflow.events import TicketReplied
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 CUSTOMER = {"customer": {"name": "Ada"}, "agent": {"name": "Grace"}}
@@ -105,13 +105,13 @@ def test_applying_a_template_is_one_command_reply_and_field_actions() -> None:
     assert reply.body == "Hi Ada, please send the receipt for T-42. Grace"
     assert reply.author == "grace"
     first = t.history[2]
-    assert isinstance(first, Replied)
+    assert isinstance(first, TicketReplied)
     assert first.template == "need-receipt"
     assert [e.name for e in t.history[2:]] == [
-        "replied",
-        "priority_changed",
-        "tagged",
-        "status_changed",
+        "ticket_replied",
+        "ticket_priority_changed",
+        "ticket_tagged",
+        "ticket_status_changed",
     ]
     assert len({e.at_us for e in t.history[2:]}) == 1
 

@@ -12,13 +12,10 @@ import pendulum
 import pytest
 
 from supportflow import (
-    Assigned,
     Channel,
-    CustomerMessaged,
     Domain,
     EscalationPolicy,
     EscalationRule,
-    Event,
     InvalidArgument,
     InvalidTransition,
     InvalidType,
@@ -27,20 +24,25 @@ from supportflow import (
     NaiveDatetimeError,
     NotifyManager,
     Priority,
-    Replied,
     SchemaError,
     SchemaVersionError,
-    SLABreach,
     SLAPolicy,
     SLAPolicySet,
-    StatusChanged,
     Ticket,
     TicketClosed,
-    TicketOpened,
     TicketStatus,
     Topic,
+    WhenSLABreached,
 )
 from supportflow._kernel._time import Micros, at_us, instant_us
+from supportflow.events import (
+    Event,
+    TicketAssigned,
+    TicketCustomerMessaged,
+    TicketOpened,
+    TicketReplied,
+    TicketStatusChanged,
+)
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 
@@ -204,7 +206,7 @@ def test_resume_brings_a_waiting_ticket_back_to_open() -> None:
     ticket.set_pending(at=at(3))
     ticket.resume(at=at(4))
     assert ticket.status is TicketStatus.OPEN
-    assert [type(e) for e in ticket.history[-3:]] == [StatusChanged] * 3
+    assert [type(e) for e in ticket.history[-3:]] == [TicketStatusChanged] * 3
 
 
 def test_solving_needs_an_assignee() -> None:
@@ -350,7 +352,7 @@ def test_moving_a_ticket_to_another_agent_counts_a_reassignment() -> None:
     ticket.assign("ben", team="l3", at=at(3))
     assert (ticket.assignee, ticket.team, ticket.reassignments) == ("ben", "l3", 1)
     event = ticket.history[-2]
-    assert isinstance(event, Assigned)
+    assert isinstance(event, TicketAssigned)
     assert event.actor == "lead"
     refuses(ticket, InvalidArgument, lambda: ticket.assign("ben", at=at(4)))
 
@@ -449,7 +451,7 @@ def test_replay_gives_an_equal_ticket() -> None:
 # A one-hour first reply SLA and a rule on its breach (warnings at 50 % and 75 %).
 HOUR_SLA = SLAPolicySet([SLAPolicy("all", {"first_reply": {"normal": dt.timedelta(hours=1)}})])
 LATE_REPLY = EscalationPolicy(
-    [EscalationRule("late", SLABreach("first_reply"), NotifyManager("lead"))]
+    [EscalationRule("late", WhenSLABreached("first_reply"), NotifyManager("lead"))]
 )
 
 
@@ -483,14 +485,14 @@ def test_replay_refuses_a_history_that_breaks_the_rules() -> None:
     ticket = new_ticket()
     with pytest.raises(InvalidArgument, match="starts with TicketOpened"):
         Ticket.replay([])
-    reopen_from_new = StatusChanged(
+    reopen_from_new = TicketStatusChanged(
         at_us=ticket.created_at_us, from_status="new", to_status="open", trigger="resume"
     )
     with pytest.raises(InvalidTransition):
         Ticket.replay([*ticket.history, reopen_from_new])
     with pytest.raises(InvalidArgument, match="already opened"):
         Ticket.replay([*ticket.history, ticket.history[0]])
-    late = CustomerMessaged(at_us=ticket.created_at_us - 1, body="x", channel=Channel.EMAIL)
+    late = TicketCustomerMessaged(at_us=ticket.created_at_us - 1, body="x", channel=Channel.EMAIL)
     with pytest.raises(InvalidArgument, match="earlier than the latest event"):
         Ticket.replay([*ticket.history, late])
 
@@ -500,7 +502,7 @@ def test_to_dict_is_plain_json_with_a_snapshot_and_the_history() -> None:
     document = ticket.to_dict()
     assert json.loads(json.dumps(document)) == document
     assert document["type"] == "ticket"
-    assert document["schema"] == 1
+    assert document["schema"] == 2
     assert document["status"] == "closed"
     assert document["version"] == ticket.version == len(document["history"])
     assert document["history"][0]["event"] == "ticket_opened"
@@ -539,7 +541,7 @@ def test_from_dict_names_the_bad_field() -> None:
     with pytest.raises(SchemaError, match="at least one event"):
         Ticket.from_dict({**document, "history": []})
     with pytest.raises(SchemaVersionError):
-        Ticket.from_dict({**document, "schema": 2})
+        Ticket.from_dict({**document, "schema": 3})
     with pytest.raises(SchemaError, match="expected 'ticket'"):
         Ticket.from_dict({**document, "type": "incident"})
 
@@ -620,7 +622,7 @@ def test_the_sla_attaches_after_opening_and_observes_every_later_event() -> None
     assert state.opened_version == 1
     ticket.assign("ana", at=at(1))
     ticket.reply("ana", "hi", at=at(2))
-    assert state.seen == ["assigned", "replied"]
+    assert state.seen == ["ticket_assigned", "ticket_replied"]
     assert ticket.next_deadline() == at(240)
     assert Ticket.replay(ticket.history, sla=sla) == ticket
     assert Ticket.replay(ticket.history) != ticket
@@ -684,7 +686,7 @@ def test_replies_record_the_event_fields() -> None:
     ticket = new_ticket()
     ticket.reply("ana", "hello", channel=Channel.LIVE_CHAT, at=at(1))
     event = ticket.history[-1]
-    assert isinstance(event, Replied)
+    assert isinstance(event, TicketReplied)
     assert (event.author, event.body, event.channel, event.template) == (
         "ana",
         "hello",
@@ -709,7 +711,7 @@ def test_the_simulators_micros_instants_record_what_datetimes_record() -> None:
     micros = drive(lambda minutes: Micros(instant_us(at(minutes))))
     assert micros.history == plain.history
     assert micros == plain
-    assert [event.name for event in plain.history].count("manager_notified") == 1
+    assert [event.name for event in plain.history].count("ticket_manager_notified") == 1
     assert at_us(Micros(instant_us(T0))) == instant_us(T0)
     with pytest.raises(InvalidArgument, match="earlier than the latest event"):
         micros.confirm(at=Micros(instant_us(at(94))))  # type: ignore[arg-type]

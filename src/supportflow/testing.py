@@ -64,16 +64,16 @@ from ._calendars._calendar import BusinessCalendar
 from ._customers._customer import Customer, CustomerPhase
 from ._desk._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
 from ._escalation._policy import (
-    AgeAtLeast,
     EscalateTo,
     EscalationPolicy,
     EscalationRule,
     NotifyManager,
-    PriorityAtOpen,
     RaisePriority,
-    ReopensAtLeast,
-    SLABreach,
-    SLAThreshold,
+    WhenOlderThan,
+    WhenPriorityAtOpen,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
 )
 from ._kernel._aggregate import atomic
 from ._kernel._errors import SupportflowError
@@ -334,13 +334,13 @@ def sla_policy_sets(
 
 
 _RULES: Final = (
-    lambda: EscalationRule("warn", SLAThreshold("first_reply", 75), NotifyManager("lead")),
-    lambda: EscalationRule("late", SLABreach("resolution"), EscalateTo()),
-    lambda: EscalationRule("urgent", PriorityAtOpen("urgent"), EscalateTo(tier=2)),
-    lambda: EscalationRule("reopened", ReopensAtLeast(2), RaisePriority()),
+    lambda: EscalationRule("warn", WhenSLAReaches("first_reply", 75), NotifyManager("lead")),
+    lambda: EscalationRule("late", WhenSLABreached("resolution"), EscalateTo()),
+    lambda: EscalationRule("urgent", WhenPriorityAtOpen("urgent"), EscalateTo(tier=2)),
+    lambda: EscalationRule("reopened", WhenReopenedAtLeast(2), RaisePriority()),
     lambda: EscalationRule(
         "old",
-        AgeAtLeast(_dt.timedelta(days=2), BusinessCalendar.always_open()),
+        WhenOlderThan(_dt.timedelta(days=2), BusinessCalendar.always_open()),
         NotifyManager("manager"),
     ),
 )

@@ -8,41 +8,34 @@ from datetime import UTC, datetime, timedelta
 import pendulum
 
 from supportflow import (
-    AgeAtLeast,
     BusinessCalendar,
     Channel,
-    CustomerAskedForEscalation,
-    DeEscalated,
-    DueEscalation,
-    Escalated,
     EscalateTo,
     EscalationPolicy,
     EscalationRule,
-    Event,
     Impact,
-    ManagerNotified,
     NotifyManager,
     Priority,
     PriorityAssessment,
-    PriorityAtOpen,
     PriorityMatrix,
     RaisePriority,
-    ReassignmentsAtLeast,
-    ReopensAtLeast,
     Route,
     RoutingTable,
-    SLABreach,
-    SLAThreshold,
     Ticket,
     Tier,
     TierLadder,
     Topic,
     Urgency,
-    de_escalate,
-    escalate,
-    notify_manager,
-    request_escalation,
+    WhenCustomerAsks,
+    WhenOlderThan,
+    WhenPriorityAtOpen,
+    WhenReassignedAtLeast,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
 )
+from supportflow.escalation import DueEscalation
+from supportflow.events import Event, TicketDeEscalated, TicketEscalated, TicketManagerNotified
 
 
 def build_policy() -> EscalationPolicy:
@@ -50,13 +43,15 @@ def build_policy() -> EscalationPolicy:
     ladder = TierLadder.default(names={1: "service desk"}, teams={2: ["network", "apps"]})
     return EscalationPolicy(
         [
-            EscalationRule("page", PriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
-            EscalationRule("late", SLAThreshold("resolution", 75), EscalateTo()),
-            EscalationRule("breach", SLABreach("resolution"), NotifyManager("manager")),
-            EscalationRule("reopens", ReopensAtLeast(3), EscalateTo(tier=3)),
-            EscalationRule("bounced", ReassignmentsAtLeast(2), RaisePriority()),
-            EscalationRule("old", AgeAtLeast(timedelta(days=2), office), RaisePriority("urgent")),
-            EscalationRule("asked", CustomerAskedForEscalation(), EscalateTo(team="apps")),
+            EscalationRule("page", WhenPriorityAtOpen(Priority.URGENT), NotifyManager("on_call")),
+            EscalationRule("late", WhenSLAReaches("resolution", 75), EscalateTo()),
+            EscalationRule("breach", WhenSLABreached("resolution"), NotifyManager("manager")),
+            EscalationRule("reopens", WhenReopenedAtLeast(3), EscalateTo(tier=3)),
+            EscalationRule("bounced", WhenReassignedAtLeast(2), RaisePriority()),
+            EscalationRule(
+                "old", WhenOlderThan(timedelta(days=2), office), RaisePriority("urgent")
+            ),
+            EscalationRule("asked", WhenCustomerAsks(), EscalateTo(team="apps")),
         ],
         ladder,
     )
@@ -81,10 +76,12 @@ def route_and_open(routing: RoutingTable, at: datetime) -> Ticket:
 
 def work(ticket: Ticket, ladder: TierLadder) -> list[Event]:
     at = pendulum.datetime(2026, 3, 2, 10, tz="UTC")
-    up: Escalated = escalate(ticket, ladder, reason="needs an expert", actor="ann", at=at)
-    down: DeEscalated = de_escalate(ticket, ladder, reason="fixed", actor="dev", at=at)
-    told: ManagerNotified = notify_manager(ticket, role="lead", reason="VIP", at=at)
-    request_escalation(ticket, reason="manager please", channel=Channel.PHONE, at=at)
+    up: TicketEscalated = ticket.escalate(
+        ladder=ladder, reason="needs an expert", actor="ann", at=at
+    )
+    down: TicketDeEscalated = ticket.de_escalate(ladder=ladder, reason="fixed", actor="dev", at=at)
+    told: TicketManagerNotified = ticket.notify_manager(role="lead", reason="VIP", at=at)
+    ticket.request_escalation(reason="manager please", channel=Channel.PHONE, at=at)
     policy = build_policy()
     due: tuple[DueEscalation, ...] = policy.evaluate(ticket, at=at)
     when: pendulum.DateTime | None = policy.next_due(ticket)

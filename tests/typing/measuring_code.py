@@ -5,22 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from supportflow import (
-    Channel,
-    Customer,
-    CustomerPhase,
-    Dimension,
-    HealthRules,
-    ProactiveCase,
-    Report,
-    SurveyResponse,
-    Ticket,
-    assess_health,
-    csat,
-    kpi_report,
-    nps,
-    open_health_case,
-)
+from supportflow import Channel, Customer, ProactiveCase, Ticket
+from supportflow.customers import CustomerPhase, HealthRules, assess_health, open_health_case
+from supportflow.metrics import Dimension, Report, csat, kpi_report, nps
+from supportflow.proactive import SurveyResponse
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

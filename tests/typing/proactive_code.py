@@ -11,14 +11,13 @@ from supportflow import (
     FeedbackProgram,
     Incident,
     IncidentImpact,
-    IncidentResolution,
     Maintenance,
     ProactiveCase,
     ResponseTemplate,
     Signal,
-    SurveyResponse,
     Ticket,
 )
+from supportflow.proactive import IncidentResolution, SurveyResponse
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

@@ -11,19 +11,16 @@ from supportflow import (
     BusinessCalendar,
     Channel,
     ClockState,
-    Event,
     Metric,
-    SLABreached,
-    SLAClock,
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
-    SLAStatus,
     SLATarget,
-    SLAWarning,
     Ticket,
     Topic,
 )
+from supportflow.events import Event, SLABreached, SLAThresholdReached
+from supportflow.sla import SLAClock, SLAStatus
 
 
 def build_policies() -> SLAPolicySet:
@@ -61,7 +58,7 @@ def sweep(ticket: Ticket, now: datetime) -> list[str]:
     if due is not None and due <= now:
         events: tuple[Event, ...] = ticket.evaluate(at=now)
         for event in events:
-            if isinstance(event, SLAWarning):
+            if isinstance(event, SLAThresholdReached):
                 lines.append(f"{event.metric.value} at {event.threshold:.0%} since {event.at}")
             elif isinstance(event, SLABreached):
                 lines.append(f"{event.metric.value} breached at {event.at}")

@@ -29,7 +29,7 @@ from .._kernel._errors import InvalidArgument, InvalidType
 from .._kernel._time import at_us, instant_us, optional_at_us, to_datetime
 from .._sla._state import ClockState, Metric, SLAClock
 from .._vocabulary._taxonomy import Channel, Priority
-from .._vocabulary._ticket_events import Replied
+from .._vocabulary._ticket_events import TicketReplied
 
 if TYPE_CHECKING:
     from .._tickets._ticket import Ticket
@@ -356,7 +356,7 @@ class KeptPromises:
 
 def _first_reply_after(ticket: Ticket, us: int) -> int | None:
     for event in ticket.history:
-        if isinstance(event, Replied) and event.at_us >= us:
+        if isinstance(event, TicketReplied) and event.at_us >= us:
             return event.at_us
     return None
 

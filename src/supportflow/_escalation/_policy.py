@@ -33,42 +33,41 @@ from .._kernel._errors import (
 from .._kernel._event import Event
 from .._kernel._serde import Migrations, Reader
 from .._kernel._time import at_us, duration_us, format_instant, to_datetime, to_duration
-from .._sla._state import Metric, SLAWarning
-from .._sla._state import SLABreached as SLABreachedEvent
+from .._sla._state import Metric, SLABreached, SLAThresholdReached
 from .._tickets._tiers import (
     _LADDER,
     RULE_EVENTS,
-    CustomerRequestedEscalation,
-    Escalated,
-    ManagerNotified,
-    PriorityRaised,
+    TicketEscalated,
+    TicketEscalationRequested,
+    TicketManagerNotified,
+    TicketPriorityRaised,
     TierLadder,
     _read_ladder,
     _text,
 )
 from .._vocabulary._taxonomy import Priority, TicketStatus
-from .._vocabulary._ticket_events import Solved, StatusChanged, TicketOpened
+from .._vocabulary._ticket_events import TicketOpened, TicketSolved, TicketStatusChanged
 
 if TYPE_CHECKING:
     from .._sla._state import SLAClock, SLAState
     from .._tickets._ticket import Ticket
 
 __all__ = [
-    "AgeAtLeast",
     "Condition",
-    "CustomerAskedForEscalation",
     "DueEscalation",
     "EscalateTo",
     "EscalationAction",
     "EscalationPolicy",
     "EscalationRule",
     "NotifyManager",
-    "PriorityAtOpen",
     "RaisePriority",
-    "ReassignmentsAtLeast",
-    "ReopensAtLeast",
-    "SLABreach",
-    "SLAThreshold",
+    "WhenCustomerAsks",
+    "WhenOlderThan",
+    "WhenPriorityAtOpen",
+    "WhenReassignedAtLeast",
+    "WhenReopenedAtLeast",
+    "WhenSLABreached",
+    "WhenSLAReaches",
 ]
 
 
@@ -178,12 +177,12 @@ _REQUEST: Final = 6
 _WARNING: Final = 7
 _BREACH: Final = 8
 _ROLES: Final[dict[type, int]] = {  # never changed (a plain dict: the quickest get)
-    Solved: _SOLVED,
-    StatusChanged: _STATUS,
+    TicketSolved: _SOLVED,
+    TicketStatusChanged: _STATUS,
     **dict.fromkeys(RULE_EVENTS, _RULE),
-    CustomerRequestedEscalation: _REQUEST,
-    SLAWarning: _WARNING,
-    SLABreachedEvent: _BREACH,
+    TicketEscalationRequested: _REQUEST,
+    SLAThresholdReached: _WARNING,
+    SLABreached: _BREACH,
 }
 
 
@@ -300,7 +299,7 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
     """The earliest instant in the cycle an SLA clock of ``metric`` reached ``fraction``.
 
     A threshold the SLA announces itself (one of the clock's warning levels, or the
-    breach) became true at the instant of its recorded ``SLAWarning``/``SLABreached``
+    breach) became true at the instant of its recorded ``SLAThresholdReached``/``SLABreached``
     event, which the ticket records first in the same evaluation: reading the history
     costs no calendar arithmetic. Other thresholds are computed from the clocks.
     """
@@ -346,10 +345,10 @@ def _sla_instant(ticket: Ticket, metric: Metric, fraction: float, facts: _Facts)
 
 
 @attrs.frozen
-class SLAThreshold(Condition):
+class WhenSLAReaches(Condition):
     """An SLA clock of ``metric`` reached ``percent`` of its target (e.g. 75)."""
 
-    kind: ClassVar[str] = "sla_threshold"
+    kind: ClassVar[str] = "sla_reaches"
 
     metric: Metric = attrs.field(converter=_metric)
     percent: float = attrs.field(converter=_percent)
@@ -365,7 +364,7 @@ class SLAThreshold(Condition):
 
 
 @attrs.frozen
-class SLABreach(Condition):
+class WhenSLABreached(Condition):
     """An SLA clock of ``metric`` passed its deadline (the instant is the deadline)."""
 
     kind: ClassVar[str] = "sla_breached"
@@ -383,7 +382,7 @@ class SLABreach(Condition):
 
 
 @attrs.frozen
-class PriorityAtOpen(Condition):
+class WhenPriorityAtOpen(Condition):
     """The ticket was opened with ``priority`` (or higher, unless ``or_higher=False``).
 
     True at the creation instant, so it fires in the first cycle only.
@@ -409,10 +408,10 @@ class PriorityAtOpen(Condition):
 
 
 @attrs.frozen
-class ReopensAtLeast(Condition):
+class WhenReopenedAtLeast(Condition):
     """The ticket was reopened ``n`` times; true from the n-th reopen (its cycle)."""
 
-    kind: ClassVar[str] = "reopens_at_least"
+    kind: ClassVar[str] = "reopened_at_least"
 
     n: int = attrs.field(validator=lambda _, __, v: _count(v))
 
@@ -430,10 +429,10 @@ class ReopensAtLeast(Condition):
 
 
 @attrs.frozen
-class ReassignmentsAtLeast(Condition):
+class WhenReassignedAtLeast(Condition):
     """The ticket changed assignee ``n`` times (the first assignment does not count)."""
 
-    kind: ClassVar[str] = "reassignments_at_least"
+    kind: ClassVar[str] = "reassigned_at_least"
 
     n: int = attrs.field(validator=lambda _, __, v: _count(v))
 
@@ -461,14 +460,14 @@ def _age_duration(value: object) -> int:
 
 
 @attrs.frozen
-class AgeAtLeast(Condition):
+class WhenOlderThan(Condition):
     """The ticket is at least ``duration`` old in business time on ``calendar``.
 
     The instant is ``calendar.add(created_at, duration)``: known in advance, so it
     counts in the ticket's ``next_deadline()``.
     """
 
-    kind: ClassVar[str] = "age_at_least"
+    kind: ClassVar[str] = "older_than"
 
     duration_us: int = attrs.field(alias="duration", converter=_age_duration)
     calendar: BusinessCalendar = attrs.field(converter=_calendar)
@@ -494,10 +493,10 @@ class AgeAtLeast(Condition):
 
 
 @attrs.frozen
-class CustomerAskedForEscalation(Condition):
+class WhenCustomerAsks(Condition):
     """The customer asked for escalation (``request_escalation``) in this cycle."""
 
-    kind: ClassVar[str] = "customer_asked_for_escalation"
+    kind: ClassVar[str] = "customer_asks"
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
         for instant in facts.requests_us:
@@ -586,7 +585,7 @@ class EscalateTo(EscalationAction):
         tier, team = target
         current = ticket.tier
         return (
-            Escalated(
+            TicketEscalated(
                 at_us=at_us,
                 from_tier=current,
                 from_team=ticket.team,
@@ -616,7 +615,7 @@ class NotifyManager(EscalationAction):
     def events(
         self, ticket: Ticket, ladder: TierLadder, rule: str, reason: str, at_us: int
     ) -> tuple[Event, ...] | None:
-        return (ManagerNotified(at_us=at_us, role=self.role, reason=reason, rule=rule),)
+        return (TicketManagerNotified(at_us=at_us, role=self.role, reason=reason, rule=rule),)
 
     def _data(self) -> dict[str, Any]:
         return {"role": self.role}
@@ -653,7 +652,7 @@ class RaisePriority(EscalationAction):
             return None
         current = ticket.priority
         return (
-            PriorityRaised(
+            TicketPriorityRaised(
                 at_us=at_us, from_priority=current, to_priority=target, reason=reason, rule=rule
             ),
         )
@@ -670,13 +669,13 @@ _PRIORITIES: Final = tuple(sorted(Priority, key=lambda p: p.rank))
 _CONDITIONS: Final[dict[str, type[Condition]]] = {
     cls.kind: cls
     for cls in (
-        SLAThreshold,
-        SLABreach,
-        PriorityAtOpen,
-        ReopensAtLeast,
-        ReassignmentsAtLeast,
-        AgeAtLeast,
-        CustomerAskedForEscalation,
+        WhenSLAReaches,
+        WhenSLABreached,
+        WhenPriorityAtOpen,
+        WhenReopenedAtLeast,
+        WhenReassignedAtLeast,
+        WhenOlderThan,
+        WhenCustomerAsks,
     )
 }
 _ACTIONS: Final[dict[str, type[EscalationAction]]] = {
@@ -767,14 +766,16 @@ class EscalationPolicy:
         rule_marks = []
         for rule in self.rules:
             condition = rule.condition
-            if isinstance(condition, SLAThreshold):
+            if isinstance(condition, WhenSLAReaches):
                 rule_marks.append((rule.name, (condition.metric, condition.percent / 100)))
-            elif isinstance(condition, SLABreach):
+            elif isinstance(condition, WhenSLABreached):
                 rule_marks.append((rule.name, (condition.metric, 1.0)))
         keys = {key for _, key in rule_marks}
         object.__setattr__(self, "_sla_keys", frozenset(keys))
         object.__setattr__(self, "_rule_marks", tuple(rule_marks))
-        sla_only = all(isinstance(rule.condition, SLAThreshold | SLABreach) for rule in self.rules)
+        sla_only = all(
+            isinstance(rule.condition, WhenSLAReaches | WhenSLABreached) for rule in self.rules
+        )
         fractions = frozenset(fraction for _, fraction in keys) if sla_only else None
         object.__setattr__(self, "_sla_fractions", fractions)
         plan = tuple(
@@ -1006,7 +1007,7 @@ class EscalationPolicy:
         return None if us is None else to_datetime(us)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"escalation_policy"``, schema 1), ladder included."""
+        """Plain JSON-safe data (type ``"escalation_policy"``, schema 2), ladder included."""
         return {
             "type": _POLICY.kind,
             "schema": _POLICY.current,
@@ -1066,20 +1067,22 @@ def _kind(reader: Reader, table: Sequence[str], what: str) -> str:
 def _read_condition(reader: Reader) -> Condition:
     kind = _kind(reader, list(_CONDITIONS), "condition")
     try:
-        if kind == "sla_threshold":
-            return SLAThreshold(reader.text("metric"), reader.number("percent"))
+        if kind == "sla_reaches":
+            return WhenSLAReaches(reader.text("metric"), reader.number("percent"))
         if kind == "sla_breached":
-            return SLABreach(reader.text("metric"))
+            return WhenSLABreached(reader.text("metric"))
         if kind == "priority_at_open":
-            return PriorityAtOpen(reader.enum("priority", Priority), reader.boolean("or_higher"))
-        if kind == "reopens_at_least":
-            return ReopensAtLeast(reader.integer("n"))
-        if kind == "reassignments_at_least":
-            return ReassignmentsAtLeast(reader.integer("n"))
-        if kind == "age_at_least":
+            return WhenPriorityAtOpen(
+                reader.enum("priority", Priority), reader.boolean("or_higher")
+            )
+        if kind == "reopened_at_least":
+            return WhenReopenedAtLeast(reader.integer("n"))
+        if kind == "reassigned_at_least":
+            return WhenReassignedAtLeast(reader.integer("n"))
+        if kind == "older_than":
             calendar = _read_calendar(reader.raw("calendar"), reader.at("calendar"))
-            return AgeAtLeast(to_duration(reader.duration("duration_us", minimum=1)), calendar)
-        return CustomerAskedForEscalation()
+            return WhenOlderThan(to_duration(reader.duration("duration_us", minimum=1)), calendar)
+        return WhenCustomerAsks()
     except SchemaError:
         raise
     except SupportflowError as error:
@@ -1108,7 +1111,34 @@ def _read_action(reader: Reader) -> EscalationAction:
         raise SchemaError(reader.path, str(error)) from None
 
 
-_POLICY: Final = Migrations("escalation_policy", 1)
+#: Condition kinds as schema 1 spelled them (schema 2 names conditions ``When...``).
+_CONDITION_KINDS_1: Final = {
+    "sla_threshold": "sla_reaches",
+    "reopens_at_least": "reopened_at_least",
+    "reassignments_at_least": "reassigned_at_least",
+    "age_at_least": "older_than",
+    "customer_asked_for_escalation": "customer_asks",
+}
+
+
+def _policy_1_to_2(document: dict[str, Any]) -> dict[str, Any]:
+    rules = document.get("rules")
+    if isinstance(rules, list):
+        document["rules"] = [_renamed_condition(rule) for rule in rules]
+    return document
+
+
+def _renamed_condition(rule: object) -> object:
+    if not isinstance(rule, dict) or not isinstance(rule.get("condition"), dict):
+        return rule
+    condition = dict(rule["condition"])
+    kind = condition.get("kind")
+    if isinstance(kind, str):
+        condition["kind"] = _CONDITION_KINDS_1.get(kind, kind)
+    return {**rule, "condition": condition}
+
+
+_POLICY: Final = Migrations("escalation_policy", 2, {1: _policy_1_to_2})
 
 
 def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Event, ...]:
@@ -1156,8 +1186,8 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
 
 
 def _sla_key(event: Event) -> tuple[Metric, float] | None:
-    if isinstance(event, SLAWarning):
+    if isinstance(event, SLAThresholdReached):
         return (event.metric, event.threshold)
-    if isinstance(event, SLABreachedEvent):
+    if isinstance(event, SLABreached):
         return (event.metric, 1.0)
     return None

@@ -1,7 +1,7 @@
 """The base of every event an aggregate records in its history."""
 
-from __future__ import annotations
-
+# No postponed annotations: hosts subclass Event, and the inherited fields must resolve
+# wherever they do (this class reports supportflow.events as its module).
 from typing import ClassVar
 
 import attrs

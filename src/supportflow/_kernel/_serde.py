@@ -28,7 +28,15 @@ import attrs
 from ._errors import SchemaError, SchemaVersionError, SupportflowError
 from ._time import MAX_DURATION_US, format_instant, parse_instant
 
-__all__ = ["Codec", "Migrations", "Reader", "bad_document", "instant_field", "optional_field"]
+__all__ = [
+    "Codec",
+    "Migrations",
+    "Reader",
+    "bad_document",
+    "instant_field",
+    "optional_field",
+    "renamed_events",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
@@ -217,6 +225,29 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 Step = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def renamed_events(names: Mapping[str, str]) -> Step:
+    """A migration step renaming the events of a document's ``history`` (old -> new).
+
+    Entries that are not objects with a known ``event`` name are left for the reader
+    to judge, so a bad document still fails with the path of its bad field.
+    """
+
+    def step(document: dict[str, Any]) -> dict[str, Any]:
+        history = document.get("history")
+        if isinstance(history, list):
+            document["history"] = [
+                {**entry, "event": names[entry["event"]]}
+                if isinstance(entry, dict)
+                and isinstance(entry.get("event"), str)
+                and entry["event"] in names
+                else entry
+                for entry in history
+            ]
+        return document
+
+    return step
 
 
 class Migrations:

@@ -277,9 +277,9 @@ def _value(x: object) -> str:
 
 # Ticket events that move the ticket along its lifecycle, by stable name -> trigger.
 _TRIGGERS: Final[Mapping[str, str]] = {
-    "replied": "reply",
-    "customer_messaged": "customer_message",
-    "solved": "solve",
+    "ticket_replied": "reply",
+    "ticket_customer_messaged": "customer_message",
+    "ticket_solved": "solve",
 }
 
 
@@ -289,7 +289,7 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
     Events are recognised by their stable ``name``; statuses are followed through the
     ticket lifecycle table (the same one the ticket uses), so ``statuses`` holds every
     status change, implicit ones (a reply opening a new ticket) included. A customer
-    message on a solved ticket is a reopen; ``sla_breached`` and ``escalated`` events
+    message on a solved ticket is a reopen; ``sla_breached`` and ``ticket_escalated`` events
     (from the SLA and escalation modules) are breaches and functional escalations.
     """
     history = ticket.history
@@ -310,19 +310,19 @@ def ticket_milestones(ticket: Any) -> TicketMilestones:
         trigger = _TRIGGERS.get(name)
         if trigger is not None:
             new = target(object_id, status, trigger)
-            if name == "replied":
+            if name == "ticket_replied":
                 if first_reply is None:
                     first_reply = event.at_us
-            elif name == "solved":
+            elif name == "ticket_solved":
                 solves.append(event.at_us)
-        elif name == "status_changed":
+        elif name == "ticket_status_changed":
             new = _value(event.to_status)
             if new == "closed":
                 closes.append(event.at_us)
         else:
             if name == "sla_breached":
                 breaches.append(event.at_us)
-            elif name == "escalated":
+            elif name == "ticket_escalated":
                 escalations.append(event.at_us)
             continue
         if new != status:

@@ -19,7 +19,7 @@ import pendulum
 from .._kernel._errors import InvalidArgument
 from .._kernel._event import Event
 from .._kernel._lifecycle import Lifecycle
-from .._kernel._serde import Codec, Migrations, instant_field
+from .._kernel._serde import Codec, Migrations, instant_field, renamed_events
 from .._kernel._time import (
     EARLIEST_US,
     LATEST_US,
@@ -49,7 +49,7 @@ __all__ = [
     "MaintenanceNoticeSent",
     "MaintenanceScheduled",
     "MaintenanceStarted",
-    "MaintenanceVerifying",
+    "MaintenanceVerificationStarted",
 ]
 
 MAINTENANCE_LIFECYCLE: Final = Lifecycle.define(
@@ -124,10 +124,10 @@ class MaintenanceStarted(Event):
 
 
 @attrs.frozen(kw_only=True)
-class MaintenanceVerifying(Event):
+class MaintenanceVerificationStarted(Event):
     """Work is done and being verified."""
 
-    name: ClassVar[str] = "maintenance_verifying"
+    name: ClassVar[str] = "maintenance_verification_started"
 
     body: str | None = None
 
@@ -151,7 +151,7 @@ class MaintenanceCancelled(Event):
     notify: bool
 
 
-_E = TypeVar("_E", MaintenanceStarted, MaintenanceVerifying, MaintenanceCompleted)
+_E = TypeVar("_E", MaintenanceStarted, MaintenanceVerificationStarted, MaintenanceCompleted)
 
 
 def plan_notices(
@@ -270,9 +270,9 @@ class Maintenance(ProactiveAggregate):
 
     def verify(
         self, *, body: str | None = None, at: datetime | None = None
-    ) -> MaintenanceVerifying:
+    ) -> MaintenanceVerificationStarted:
         """Work is done; verification starts."""
-        return self._simple(MaintenanceVerifying, body, at)
+        return self._simple(MaintenanceVerificationStarted, body, at)
 
     def complete(
         self, *, body: str | None = None, at: datetime | None = None
@@ -456,7 +456,7 @@ Maintenance.handlers = {
     MaintenanceScheduled: Maintenance._on_scheduled,
     MaintenanceNoticeSent: Maintenance._on_notice,
     MaintenanceStarted: _worked("start"),
-    MaintenanceVerifying: _worked("verify"),
+    MaintenanceVerificationStarted: _worked("verify"),
     MaintenanceCompleted: _worked("complete"),
     MaintenanceCancelled: _on_cancelled,
 }
@@ -465,9 +465,14 @@ Maintenance.codec = Codec(
         MaintenanceScheduled,
         MaintenanceNoticeSent,
         MaintenanceStarted,
-        MaintenanceVerifying,
+        MaintenanceVerificationStarted,
         MaintenanceCompleted,
         MaintenanceCancelled,
     ]
 )
-Maintenance.migrations = Migrations("maintenance", 1)
+# Schema 2 names the start of verification as the others: what happened, in the past.
+Maintenance.migrations = Migrations(
+    "maintenance",
+    2,
+    {1: renamed_events({"maintenance_verifying": "maintenance_verification_started"})},
+)

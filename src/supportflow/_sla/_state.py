@@ -61,13 +61,13 @@ from .._kernel._time import (
 )
 from .._vocabulary._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
 from .._vocabulary._ticket_events import (
-    Assigned,
-    CustomerMessaged,
-    Linked,
-    NoteAdded,
-    Replied,
-    Solved,
-    StatusChanged,
+    TicketAssigned,
+    TicketCustomerMessaged,
+    TicketLinked,
+    TicketNoteAdded,
+    TicketReplied,
+    TicketSolved,
+    TicketStatusChanged,
 )
 
 __all__ = [
@@ -83,7 +83,7 @@ __all__ = [
     "SLAState",
     "SLAStatus",
     "SLATarget",
-    "SLAWarning",
+    "SLAThresholdReached",
 ]
 
 
@@ -1164,13 +1164,13 @@ class SLAStatus:
 
 
 @attrs.frozen(kw_only=True)
-class SLAWarning(Event):
+class SLAThresholdReached(Event):
     """A clock reached a warning threshold (``threshold`` is the fraction, 0.75 = 75 %).
 
     Its instant is the exact instant the threshold was reached, whenever it was noticed.
     """
 
-    name: ClassVar[str] = "sla_warning"
+    name: ClassVar[str] = "sla_threshold_reached"
 
     metric: Metric
     cycle: int
@@ -1189,10 +1189,18 @@ class SLABreached(Event):
     policy: str
 
 
-SLA_EVENTS: Final[tuple[type[Event], ...]] = (SLAWarning, SLABreached)
+SLA_EVENTS: Final[tuple[type[Event], ...]] = (SLAThresholdReached, SLABreached)
 # Events that never change a field SLA conditions read (no re-match needed).
 _NO_FIELD_CHANGE: Final = frozenset(
-    {SLAWarning, SLABreached, Assigned, NoteAdded, Solved, Linked, StatusChanged}
+    {
+        SLAThresholdReached,
+        SLABreached,
+        TicketAssigned,
+        TicketNoteAdded,
+        TicketSolved,
+        TicketLinked,
+        TicketStatusChanged,
+    }
 )
 
 
@@ -1255,6 +1263,7 @@ class SLAState:
         "_fields",
         "_first_open",
         "_horizon",
+        "_last_key",
         "_last_us",
         "_marks",
         "_matches",
@@ -1279,6 +1288,9 @@ class SLAState:
         self._current: list[SLAClock | None] = [None] * len(_METRICS)
         self._first_open = True
         self._awaiting = False
+        # (stamp, metric, amount) of the last mark recorded: marks recorded together
+        # come in that order (see due_events), and a load checks it.
+        self._last_key: tuple[int, int, int] = (_UNKNOWN, 0, 0)
         self._updating = False
         # A wall-clock instant before which nothing can fall due (see _lower_bound):
         # lets every ticket command skip the SLA check with one comparison.
@@ -1466,7 +1478,7 @@ class SLAState:
                 )
             else:
                 events.append(
-                    SLAWarning(
+                    SLAThresholdReached(
                         at_us=when,
                         metric=clock.metric,
                         cycle=clock.cycle,
@@ -1500,9 +1512,9 @@ class SLAState:
             # the ticket's record says whether this event started a new cycle (a reopen)
             self._on_status(status, at, ticket._cycles[-1] == len(ticket._history) - 1)
         kind = type(event)
-        if kind is Replied:
+        if kind is TicketReplied:
             self._on_agent_reply(at)
-        elif kind is CustomerMessaged:
+        elif kind is TicketCustomerMessaged:
             self._on_customer_message(at)
         elif kind not in _NO_FIELD_CHANGE:
             # Priority, tags or anything another module changes (an escalation may raise
@@ -1515,7 +1527,9 @@ class SLAState:
                 self._rematch(at, priority_changed=fields[3] is not old_priority)
         return self._next != _UNKNOWN
 
-    def _check_recorded(self, event: SLAWarning | SLABreached) -> None:
+    def _check_recorded(
+        self, event: SLAThresholdReached | SLABreached, follows_mark: bool = False
+    ) -> None:
         """Refuse a replayed warning or breach the clocks would not emit at its instant.
 
         Each one recorded must be one :meth:`due_events` gives at that instant: a
@@ -1571,8 +1585,15 @@ class SLAState:
                 f"{what} is stamped {format_instant(at)} but the SLA clocks reached it at "
                 f"{format_instant(expected)}"
             )
+        key = (stamp, _METRIC_ORDER[event.metric], amount)
+        if follows_mark and key <= self._last_key:
+            raise InvalidArgument(
+                f"{what} at {format_instant(at)} comes after the SLA event it follows: marks "
+                "recorded together come in the order the clocks reach them, by metric"
+            )
+        self._last_key = key
 
-    def _record(self, event: SLAWarning | SLABreached, fraction: float | None) -> None:
+    def _record(self, event: SLAThresholdReached | SLABreached, fraction: float | None) -> None:
         self._marks += 1
         memo = self._memo
         for clock in self._clocks:

@@ -46,31 +46,32 @@ from .._kernel._time import (
     format_instant,
     to_datetime,
 )
-from .._sla._state import SLABreached, SLAState, SLAWarning
+from .._sla._state import SLA_EVENTS, SLABreached, SLAState, SLAThresholdReached
 from .._vocabulary._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from .._vocabulary._ticket_events import (
-    Assigned,
-    CustomerMessaged,
-    Linked,
     Message,
     MessageKind,
-    NoteAdded,
-    PriorityChanged,
-    Replied,
-    Solved,
-    StatusChanged,
-    Tagged,
+    TicketAssigned,
+    TicketCustomerMessaged,
+    TicketLinked,
+    TicketNoteAdded,
     TicketOpened,
-    Untagged,
+    TicketPriorityChanged,
+    TicketReplied,
+    TicketSolved,
+    TicketStatusChanged,
+    TicketTagged,
+    TicketUntagged,
 )
 from ._codec import TICKET_CODEC, TICKET_MIGRATIONS
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
 from ._tiers import (
-    CustomerRequestedEscalation,
-    DeEscalated,
-    Escalated,
-    ManagerNotified,
-    PriorityRaised,
+    MAX_TIER,
+    TicketDeEscalated,
+    TicketEscalated,
+    TicketEscalationRequested,
+    TicketManagerNotified,
+    TicketPriorityRaised,
     TierLadder,
     move_target,
 )
@@ -164,7 +165,7 @@ _STATUS_TRIGGERS: Final = frozenset(
 _DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
 _NEVER: Final = -(2**62)
 _DEFAULT_LADDER: Final = TierLadder.default()
-M = TypeVar("M", Escalated, DeEscalated)
+M = TypeVar("M", TicketEscalated, TicketDeEscalated)
 _NO_TOPIC: Final = Topic.FEEDBACK
 _NO_CHANNEL: Final = Channel.EMAIL
 _NO_PRIORITY: Final = Priority.NORMAL
@@ -261,8 +262,10 @@ def _open_tags(values: Iterable[str]) -> frozenset[str]:
 def _tier(value: object, name: str = "tier") -> int | None:
     if value is None:
         return None
-    if type(value) is not int or value < 0:
-        raise InvalidArgument(f"{name} must be an int >= 0 or None, got {value!r}", field=name)
+    if type(value) is not int or not 0 <= value <= MAX_TIER:
+        raise InvalidArgument(
+            f"{name} must be an int from 0 to {MAX_TIER} or None, got {value!r}", field=name
+        )
     return value
 
 
@@ -329,7 +332,7 @@ def _on_opened(ticket: Ticket, event: TicketOpened) -> None:
     ticket._status = _NEW
 
 
-def _on_assigned(ticket: Ticket, event: Assigned) -> None:
+def _on_assigned(ticket: Ticket, event: TicketAssigned) -> None:
     status = ticket._target("assign")
     agent = _text(event.agent, "agent")
     team = _opt_text(event.team, "team")
@@ -348,7 +351,7 @@ def _on_assigned(ticket: Ticket, event: Assigned) -> None:
         ticket._team = team
 
 
-def _on_replied(ticket: Ticket, event: Replied) -> None:
+def _on_replied(ticket: Ticket, event: TicketReplied) -> None:
     status = ticket._target("reply")
     _text(event.author, "author")
     _text(event.body, "body")
@@ -362,14 +365,14 @@ def _on_replied(ticket: Ticket, event: Replied) -> None:
     ticket._public_replies += 1
 
 
-def _on_note(ticket: Ticket, event: NoteAdded) -> None:
+def _on_note(ticket: Ticket, event: TicketNoteAdded) -> None:
     status = ticket._target("add_note")
     _text(event.author, "author")
     _text(event.body, "body")
     ticket._status = status
 
 
-def _on_customer_message(ticket: Ticket, event: CustomerMessaged) -> None:
+def _on_customer_message(ticket: Ticket, event: TicketCustomerMessaged) -> None:
     status = ticket._target("customer_message")
     _text(event.body, "body")
     _is(Channel, event.channel, "channel")
@@ -382,7 +385,7 @@ def _on_customer_message(ticket: Ticket, event: CustomerMessaged) -> None:
     ticket._status = status
 
 
-def _on_status(ticket: Ticket, event: StatusChanged) -> None:
+def _on_status(ticket: Ticket, event: TicketStatusChanged) -> None:
     trigger = event.trigger
     if trigger not in _STATUS_TRIGGERS:
         raise InvalidArgument(
@@ -408,7 +411,7 @@ def _on_status(ticket: Ticket, event: StatusChanged) -> None:
         ticket._scan = None  # nothing is ever due on a closed ticket: drop the policy's scan
 
 
-def _on_solved(ticket: Ticket, event: Solved) -> None:
+def _on_solved(ticket: Ticket, event: TicketSolved) -> None:
     status = ticket._target("solve", context=event)
     _text(event.resolution, "resolution")
     _opt_text(event.actor, "actor")
@@ -417,7 +420,9 @@ def _on_solved(ticket: Ticket, event: Solved) -> None:
     ticket._solved_us = event.at_us
 
 
-def _check_priority_move(ticket: Ticket, event: PriorityChanged | PriorityRaised) -> TicketStatus:
+def _check_priority_move(
+    ticket: Ticket, event: TicketPriorityChanged | TicketPriorityRaised
+) -> TicketStatus:
     status = ticket._target("change_priority")
     if event.from_priority is not ticket._priority:
         raise InvalidArgument(
@@ -433,14 +438,14 @@ def _check_priority_move(ticket: Ticket, event: PriorityChanged | PriorityRaised
     return status
 
 
-def _on_priority(ticket: Ticket, event: PriorityChanged) -> None:
+def _on_priority(ticket: Ticket, event: TicketPriorityChanged) -> None:
     status = _check_priority_move(ticket, event)
     _opt_text(event.reason, "reason")
     ticket._status = status
     ticket._priority = event.to_priority
 
 
-def _on_tagged(ticket: Ticket, event: Tagged) -> None:
+def _on_tagged(ticket: Ticket, event: TicketTagged) -> None:
     status = ticket._target("tag")
     _tag_set(event.tags, "tag")
     if event.tags & ticket._tags:
@@ -452,7 +457,7 @@ def _on_tagged(ticket: Ticket, event: Tagged) -> None:
     ticket._tags = ticket._tags | event.tags
 
 
-def _on_untagged(ticket: Ticket, event: Untagged) -> None:
+def _on_untagged(ticket: Ticket, event: TicketUntagged) -> None:
     status = ticket._target("untag")
     _tag_set(event.tags, "untag")
     if not event.tags <= ticket._tags:
@@ -464,7 +469,7 @@ def _on_untagged(ticket: Ticket, event: Untagged) -> None:
     ticket._tags = ticket._tags - event.tags
 
 
-def _on_linked(ticket: Ticket, event: Linked) -> None:
+def _on_linked(ticket: Ticket, event: TicketLinked) -> None:
     status = ticket._target("link")
     other = _text(event.other_id, "other_id")
     if other == ticket._id:
@@ -475,7 +480,7 @@ def _on_linked(ticket: Ticket, event: Linked) -> None:
     ticket._related = (*ticket._related, other)
 
 
-def _on_sla_mark(ticket: Ticket, event: SLAWarning | SLABreached) -> None:
+def _on_sla_mark(ticket: Ticket, event: SLAThresholdReached | SLABreached) -> None:
     state = ticket._sla
     if state is None:
         raise InvalidArgument(
@@ -483,11 +488,15 @@ def _on_sla_mark(ticket: Ticket, event: SLAWarning | SLABreached) -> None:
             "load it with the policies it was opened with (sla=)",
             field="event",
         )
-    cast(SLAState, state)._check_recorded(event)
+    history = ticket._history
+    follows_mark = bool(history) and type(history[-1]) in SLA_EVENTS
+    cast(SLAState, state)._check_recorded(event, follows_mark)
     cast(SLAState, state)._record(event, getattr(event, "threshold", None))
 
 
-def _check_rule(ticket: Ticket, event: Escalated | ManagerNotified | PriorityRaised) -> None:
+def _check_rule(
+    ticket: Ticket, event: TicketEscalated | TicketManagerNotified | TicketPriorityRaised
+) -> None:
     """A rule's event needs the escalation policy that has the rule; any escalation
     event stays on the policy's ladder (the policy checks both)."""
     policy = ticket._escalation_policy
@@ -503,8 +512,8 @@ def _check_rule(ticket: Ticket, event: Escalated | ManagerNotified | PriorityRai
     policy._check_replayed(ticket, event)
 
 
-def _on_tier_move(ticket: Ticket, event: Escalated | DeEscalated) -> None:
-    up = type(event) is Escalated
+def _on_tier_move(ticket: Ticket, event: TicketEscalated | TicketDeEscalated) -> None:
+    up = type(event) is TicketEscalated
     status = ticket._target("escalate" if up else "de_escalate")
     if event.from_tier != ticket._tier or type(event.from_tier) is bool:
         raise InvalidArgument(
@@ -547,7 +556,7 @@ def _on_tier_move(ticket: Ticket, event: Escalated | DeEscalated) -> None:
     ticket._team = to_team
 
 
-def _on_manager_notified(ticket: Ticket, event: ManagerNotified) -> None:
+def _on_manager_notified(ticket: Ticket, event: TicketManagerNotified) -> None:
     status = ticket._target("notify_manager")
     _text(event.role, "role")
     _text(event.reason, "reason")
@@ -557,7 +566,7 @@ def _on_manager_notified(ticket: Ticket, event: ManagerNotified) -> None:
     ticket._status = status
 
 
-def _on_priority_raised(ticket: Ticket, event: PriorityRaised) -> None:
+def _on_priority_raised(ticket: Ticket, event: TicketPriorityRaised) -> None:
     status = _check_priority_move(ticket, event)
     _text(event.reason, "reason")
     _text(event.rule, "rule")
@@ -566,7 +575,7 @@ def _on_priority_raised(ticket: Ticket, event: PriorityRaised) -> None:
     ticket._priority = event.to_priority
 
 
-def _on_escalation_requested(ticket: Ticket, event: CustomerRequestedEscalation) -> None:
+def _on_escalation_requested(ticket: Ticket, event: TicketEscalationRequested) -> None:
     status = ticket._target("request_escalation")
     _text(event.reason, "reason")
     if event.channel is not None:
@@ -576,23 +585,23 @@ def _on_escalation_requested(ticket: Ticket, event: CustomerRequestedEscalation)
 
 _HANDLERS: Final[Mapping[type[Event], Handler]] = {
     TicketOpened: _on_opened,
-    Assigned: _on_assigned,
-    Replied: _on_replied,
-    NoteAdded: _on_note,
-    CustomerMessaged: _on_customer_message,
-    StatusChanged: _on_status,
-    Solved: _on_solved,
-    PriorityChanged: _on_priority,
-    Tagged: _on_tagged,
-    Untagged: _on_untagged,
-    Linked: _on_linked,
-    SLAWarning: _on_sla_mark,
+    TicketAssigned: _on_assigned,
+    TicketReplied: _on_replied,
+    TicketNoteAdded: _on_note,
+    TicketCustomerMessaged: _on_customer_message,
+    TicketStatusChanged: _on_status,
+    TicketSolved: _on_solved,
+    TicketPriorityChanged: _on_priority,
+    TicketTagged: _on_tagged,
+    TicketUntagged: _on_untagged,
+    TicketLinked: _on_linked,
+    SLAThresholdReached: _on_sla_mark,
     SLABreached: _on_sla_mark,
-    Escalated: _on_tier_move,
-    DeEscalated: _on_tier_move,
-    ManagerNotified: _on_manager_notified,
-    PriorityRaised: _on_priority_raised,
-    CustomerRequestedEscalation: _on_escalation_requested,
+    TicketEscalated: _on_tier_move,
+    TicketDeEscalated: _on_tier_move,
+    TicketManagerNotified: _on_manager_notified,
+    TicketPriorityRaised: _on_priority_raised,
+    TicketEscalationRequested: _on_escalation_requested,
 }
 
 # The slots that make up a ticket's state (equality compares them all).
@@ -1027,7 +1036,7 @@ class Ticket(Aggregate):
         that is not recorded: the command would have recorded it first (the load-side
         twin of the catch-up in every command). One comparison while nothing is due."""
         if (
-            type(event) is SLAWarning
+            type(event) is SLAThresholdReached
             or type(event) is SLABreached
             or getattr(event, "rule", None) is not None  # recorded by the catch-up too
         ):
@@ -1074,7 +1083,7 @@ class Ticket(Aggregate):
         is refused as a no-op.
         """
         self._apply(
-            Assigned(at_us=self._when(at), agent=agent, team=team, actor=actor, reason=reason)
+            TicketAssigned(at_us=self._when(at), agent=agent, team=team, actor=actor, reason=reason)
         )
 
     @_evaluating
@@ -1088,7 +1097,7 @@ class Ticket(Aggregate):
     ) -> None:
         """A public agent reply (new -> open); ``channel`` defaults to the ticket's."""
         self._target("reply")
-        event = Replied(
+        event = TicketReplied(
             author=author,
             body=body,
             channel=self._channel if channel is None else _member(Channel, channel, "channel"),
@@ -1099,7 +1108,7 @@ class Ticket(Aggregate):
     @_evaluating
     def add_note(self, author: str, body: str, *, at: _dt.datetime | None = None) -> None:
         """An internal note (never shown to the customer); the status does not change."""
-        self._apply(NoteAdded(author=author, body=body, at_us=self._when(at)))
+        self._apply(TicketNoteAdded(author=author, body=body, at_us=self._when(at)))
 
     @_evaluating
     def customer_message(
@@ -1108,7 +1117,7 @@ class Ticket(Aggregate):
         """A message from the customer: pending, on_hold and solved go back to open
         (from solved it is a reopen, counted). ``channel`` defaults to the ticket's."""
         self._target("customer_message")
-        event = CustomerMessaged(
+        event = TicketCustomerMessaged(
             body=body,
             channel=self._channel if channel is None else _member(Channel, channel, "channel"),
             at_us=self._when(at),
@@ -1120,7 +1129,7 @@ class Ticket(Aggregate):
         # with the event, so the destination is read without its guard first.
         to_status = _STATUS[TICKET_LIFECYCLE.destination(self._id, _PLAIN[self._status], trigger)]
         self._apply(
-            StatusChanged(
+            TicketStatusChanged(
                 at_us=self._when(at),
                 from_status=self._status,
                 to_status=to_status,
@@ -1151,7 +1160,7 @@ class Ticket(Aggregate):
 
         Raises :class:`InvalidTransition` when the ticket has no assignee.
         """
-        self._apply(Solved(resolution=resolution, actor=actor, at_us=self._when(at)))
+        self._apply(TicketSolved(resolution=resolution, actor=actor, at_us=self._when(at)))
 
     @_evaluating
     def confirm(self, *, at: _dt.datetime | None = None) -> None:
@@ -1177,7 +1186,7 @@ class Ticket(Aggregate):
     ) -> None:
         """Set a new priority (the same priority again is refused as a no-op)."""
         self._target("change_priority")
-        event = PriorityChanged(
+        event = TicketPriorityChanged(
             from_priority=self._priority,
             to_priority=_member(Priority, priority, "priority"),
             reason=reason,
@@ -1192,7 +1201,7 @@ class Ticket(Aggregate):
         added = _tag_set(tags, "tag") - self._tags
         if not added:
             raise InvalidArgument(f"ticket {self._id} already has the tags {sorted(tags)}")
-        self._apply(Tagged(tags=added, at_us=self._when(at)))
+        self._apply(TicketTagged(tags=added, at_us=self._when(at)))
 
     @_evaluating
     def untag(self, *tags: str, at: _dt.datetime | None = None) -> None:
@@ -1201,12 +1210,12 @@ class Ticket(Aggregate):
         removed = _tag_set(tags, "untag") & self._tags
         if not removed:
             raise InvalidArgument(f"ticket {self._id} has none of the tags {sorted(tags)}")
-        self._apply(Untagged(tags=removed, at_us=self._when(at)))
+        self._apply(TicketUntagged(tags=removed, at_us=self._when(at)))
 
     @_evaluating
     def link(self, other_ticket_id: str, *, at: _dt.datetime | None = None) -> None:
         """Record a related ticket (itself and an existing link are refused)."""
-        self._apply(Linked(other_id=other_ticket_id, at_us=self._when(at)))
+        self._apply(TicketLinked(other_id=other_ticket_id, at_us=self._when(at)))
 
     def template_values(self, agent: str | None = None) -> dict[str, str]:
         """The placeholder values a ticket gives a template: ``ticket.id``,
@@ -1262,7 +1271,7 @@ class Ticket(Aggregate):
         body = template.render(merged)
         us = self._when(at)
         events: list[Event] = [
-            Replied(
+            TicketReplied(
                 author=agent, body=body, channel=self._channel, template=template.name, at_us=us
             )
         ]
@@ -1270,7 +1279,7 @@ class Ticket(Aggregate):
         if priority is not None and priority is not self._priority:
             self._target("change_priority", status)
             events.append(
-                PriorityChanged(
+                TicketPriorityChanged(
                     from_priority=self._priority,
                     to_priority=priority,
                     reason=f"template {template.name}",
@@ -1280,17 +1289,19 @@ class Ticket(Aggregate):
         added = template.add_tags - self._tags
         if added:
             self._target("tag", status)
-            events.append(Tagged(tags=added, at_us=us))
+            events.append(TicketTagged(tags=added, at_us=us))
         wanted = template.set_status
         if wanted is not None and wanted is not status:
             trigger = TEMPLATE_STATUSES[wanted]
             self._target(trigger, status)
             if trigger == "solve":
                 text = template.name if resolution is None else _text(resolution, "resolution")
-                events.append(Solved(resolution=text, actor=agent, at_us=us))
+                events.append(TicketSolved(resolution=text, actor=agent, at_us=us))
             else:
                 events.append(
-                    StatusChanged(from_status=status, to_status=wanted, trigger=trigger, at_us=us)
+                    TicketStatusChanged(
+                        from_status=status, to_status=wanted, trigger=trigger, at_us=us
+                    )
                 )
         for event in events:
             self._apply(event)
@@ -1315,7 +1326,7 @@ class Ticket(Aggregate):
         ladder: TierLadder | None,
         at: _dt.datetime | None,
     ) -> M:
-        up = kind is Escalated
+        up = kind is TicketEscalated
         self._target("escalate" if up else "de_escalate")
         tier, target_team = move_target(self, self._ladder(ladder), to_tier, team, up=up)
         event = kind(
@@ -1340,7 +1351,7 @@ class Ticket(Aggregate):
         team: str | None = None,
         ladder: TierLadder | None = None,
         at: _dt.datetime | None = None,
-    ) -> Escalated:
+    ) -> TicketEscalated:
         """Functional escalation: move up one tier, or to ``to_tier`` / ``team``.
 
         ``ladder`` defaults to the escalation policy's, else the default tiers 0-4. A
@@ -1349,7 +1360,7 @@ class Ticket(Aggregate):
         :class:`InvalidArgument` naming the valid range; an unknown team
         :class:`UnknownName`. Allowed while unsolved. Returns the event recorded.
         """
-        return self._move_tier(Escalated, reason, actor, to_tier, team, ladder, at)
+        return self._move_tier(TicketEscalated, reason, actor, to_tier, team, ladder, at)
 
     @_evaluating
     def de_escalate(
@@ -1361,12 +1372,12 @@ class Ticket(Aggregate):
         team: str | None = None,
         ladder: TierLadder | None = None,
         at: _dt.datetime | None = None,
-    ) -> DeEscalated:
+    ) -> TicketDeEscalated:
         """Hand the ticket back down one tier, or to the lower ``to_tier`` / ``team``.
 
         Below the bottom tier raises :class:`InvalidArgument`. Returns the event.
         """
-        return self._move_tier(DeEscalated, reason, actor, to_tier, team, ladder, at)
+        return self._move_tier(TicketDeEscalated, reason, actor, to_tier, team, ladder, at)
 
     @_evaluating
     def notify_manager(
@@ -1376,12 +1387,12 @@ class Ticket(Aggregate):
         reason: str,
         actor: str | None = None,
         at: _dt.datetime | None = None,
-    ) -> ManagerNotified:
+    ) -> TicketManagerNotified:
         """Hierarchical escalation: alert the manager ``role``; tier and team stay.
 
         Allowed until the ticket is closed. Returns the event recorded.
         """
-        event = ManagerNotified(at_us=self._when(at), role=role, reason=reason, actor=actor)
+        event = TicketManagerNotified(at_us=self._when(at), role=role, reason=reason, actor=actor)
         self._apply(event)
         return event
 
@@ -1392,13 +1403,13 @@ class Ticket(Aggregate):
         reason: str,
         channel: Channel | str | None = None,
         at: _dt.datetime | None = None,
-    ) -> CustomerRequestedEscalation:
+    ) -> TicketEscalationRequested:
         """Record that the customer asked for escalation (policies may react to it).
 
         Allowed while unsolved (on a solved ticket the customer's message reopens it
         first). Returns the event recorded.
         """
-        event = CustomerRequestedEscalation(
+        event = TicketEscalationRequested(
             at_us=self._when(at),
             reason=reason,
             channel=None if channel is None else _member(Channel, channel, "channel"),
@@ -1509,7 +1520,7 @@ class Ticket(Aggregate):
         customer = MessageKind.CUSTOMER
         messages: list[Message] = []
         for event in self._history:
-            if isinstance(event, CustomerMessaged | TicketOpened):
+            if isinstance(event, TicketCustomerMessaged | TicketOpened):
                 if event.body is not None:
                     messages.append(
                         Message(
@@ -1520,7 +1531,7 @@ class Ticket(Aggregate):
                             at_us=event.at_us,
                         )
                     )
-            elif isinstance(event, Replied):
+            elif isinstance(event, TicketReplied):
                 messages.append(
                     Message(
                         kind=MessageKind.REPLY,
@@ -1530,7 +1541,7 @@ class Ticket(Aggregate):
                         at_us=event.at_us,
                     )
                 )
-            elif isinstance(event, NoteAdded):
+            elif isinstance(event, TicketNoteAdded):
                 messages.append(
                     Message(
                         kind=MessageKind.NOTE,
@@ -1696,7 +1707,7 @@ class Ticket(Aggregate):
     # -- documents -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"ticket"``, schema 1): a snapshot for hosts to
+        """Plain JSON-safe data (type ``"ticket"``, schema 2): a snapshot for hosts to
         index (id, customer, status, priority, assignee, team, tier, tags, instants,
         version) and the history, from which :meth:`from_dict` rebuilds the ticket.
         A ticket with SLA policies also carries its clock snapshot under ``"sla"``."""
@@ -1837,7 +1848,7 @@ class Ticket(Aggregate):
                 raise
             except SupportflowError as error:
                 text = str(error)
-                if type(event) is SLAWarning or type(event) is SLABreached:
+                if type(event) is SLAThresholdReached or type(event) is SLABreached:
                     text += (
                         "; the SLA policies given must be those the ticket was written "
                         "under (load it with the policies it was written with)"

@@ -37,13 +37,14 @@ if TYPE_CHECKING:
     from ._ticket import Ticket
 
 __all__ = [
-    "CustomerRequestedEscalation",
-    "DeEscalated",
-    "Escalated",
-    "ManagerNotified",
-    "PriorityRaised",
+    "MAX_TIER",
     "Route",
     "RoutingTable",
+    "TicketDeEscalated",
+    "TicketEscalated",
+    "TicketEscalationRequested",
+    "TicketManagerNotified",
+    "TicketPriorityRaised",
     "Tier",
     "TierLadder",
     "de_escalate",
@@ -68,6 +69,10 @@ def _level(value: object, name: str) -> int:
 
 
 # --- tiers ---------------------------------------------------------------------------
+
+#: The highest tier level a ladder may have: a bound, so a stored tier can be checked
+#: without the ladder the host used.
+MAX_TIER: Final = 50
 
 
 def _teams(value: Iterable[str]) -> tuple[str, ...]:
@@ -96,8 +101,8 @@ class Tier:
     teams: tuple[str, ...] = attrs.field(converter=_teams)
 
     def __attrs_post_init__(self) -> None:
-        if self.level < 0:
-            raise InvalidArgument(f"tier levels start at 0, got {self.level}")
+        if not 0 <= self.level <= MAX_TIER:
+            raise InvalidArgument(f"tier levels run from 0 to {MAX_TIER}, got {self.level}")
 
     @property
     def default_team(self) -> str:
@@ -451,14 +456,14 @@ _ROUTING: Final = Migrations("routing_table", 1)
 
 
 @attrs.frozen(kw_only=True)
-class Escalated(Event):
+class TicketEscalated(Event):
     """Functional escalation: the ticket moved to a higher tier or to another team.
 
     ``rule`` names the escalation-policy rule that fired, or is None for a person's
     decision (``actor``).
     """
 
-    name: ClassVar[str] = "escalated"
+    name: ClassVar[str] = "ticket_escalated"
 
     from_tier: int | None
     from_team: str | None
@@ -470,10 +475,10 @@ class Escalated(Event):
 
 
 @attrs.frozen(kw_only=True)
-class DeEscalated(Event):
+class TicketDeEscalated(Event):
     """The ticket went back down to a lower tier (the expert handed it back)."""
 
-    name: ClassVar[str] = "de_escalated"
+    name: ClassVar[str] = "ticket_de_escalated"
 
     from_tier: int | None
     from_team: str | None
@@ -484,10 +489,10 @@ class DeEscalated(Event):
 
 
 @attrs.frozen(kw_only=True)
-class ManagerNotified(Event):
+class TicketManagerNotified(Event):
     """Hierarchical escalation: a manager ``role`` was alerted; the tier does not change."""
 
-    name: ClassVar[str] = "manager_notified"
+    name: ClassVar[str] = "ticket_manager_notified"
 
     role: str
     reason: str
@@ -496,10 +501,10 @@ class ManagerNotified(Event):
 
 
 @attrs.frozen(kw_only=True)
-class PriorityRaised(Event):
+class TicketPriorityRaised(Event):
     """An escalation rule raised the ticket's priority (SLA clocks re-target as usual)."""
 
-    name: ClassVar[str] = "priority_raised"
+    name: ClassVar[str] = "ticket_priority_raised"
 
     from_priority: Priority
     to_priority: Priority
@@ -508,23 +513,23 @@ class PriorityRaised(Event):
 
 
 @attrs.frozen(kw_only=True)
-class CustomerRequestedEscalation(Event):
+class TicketEscalationRequested(Event):
     """The customer asked for the ticket to be escalated (to a manager, an expert)."""
 
-    name: ClassVar[str] = "customer_requested_escalation"
+    name: ClassVar[str] = "ticket_escalation_requested"
 
     reason: str
     channel: Channel | None = None
 
 
 ESCALATION_EVENTS: Final = (
-    Escalated,
-    DeEscalated,
-    ManagerNotified,
-    PriorityRaised,
-    CustomerRequestedEscalation,
+    TicketEscalated,
+    TicketDeEscalated,
+    TicketManagerNotified,
+    TicketPriorityRaised,
+    TicketEscalationRequested,
 )
-RULE_EVENTS: Final = (Escalated, ManagerNotified, PriorityRaised)
+RULE_EVENTS: Final = (TicketEscalated, TicketManagerNotified, TicketPriorityRaised)
 
 
 # --- commands (the ticket's methods; these functions are kept as entry points) --------
@@ -586,7 +591,7 @@ def escalate(
     to_tier: int | None = None,
     team: str | None = None,
     at: _dt.datetime | None = None,
-) -> Escalated:
+) -> TicketEscalated:
     """:meth:`Ticket.escalate` (``ladder`` defaults to the ticket's policy's)."""
     return ticket.escalate(
         reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
@@ -602,7 +607,7 @@ def de_escalate(
     to_tier: int | None = None,
     team: str | None = None,
     at: _dt.datetime | None = None,
-) -> DeEscalated:
+) -> TicketDeEscalated:
     """:meth:`Ticket.de_escalate` (``ladder`` defaults to the ticket's policy's)."""
     return ticket.de_escalate(
         reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
@@ -616,7 +621,7 @@ def notify_manager(
     reason: str,
     actor: str | None = None,
     at: _dt.datetime | None = None,
-) -> ManagerNotified:
+) -> TicketManagerNotified:
     """:meth:`Ticket.notify_manager`."""
     return ticket.notify_manager(role=role, reason=reason, actor=actor, at=at)
 
@@ -627,6 +632,6 @@ def request_escalation(
     reason: str,
     channel: Channel | str | None = None,
     at: _dt.datetime | None = None,
-) -> CustomerRequestedEscalation:
+) -> TicketEscalationRequested:
     """:meth:`Ticket.request_escalation`."""
     return ticket.request_escalation(reason=reason, channel=channel, at=at)

@@ -1,9 +1,9 @@
 """The events of a reactive ticket, and the conversation messages derived from them.
 
 Each ticket event fires exactly one trigger of the ticket lifecycle, and the shared
-Machine decides where it leads: :class:`Replied` fires ``reply`` (new -> open),
-:class:`CustomerMessaged` fires ``customer_message`` (pending, on_hold, solved -> open),
-:class:`Solved` fires ``solve``, and :class:`StatusChanged` carries the pure status
+Machine decides where it leads: :class:`TicketReplied` fires ``reply`` (new -> open),
+:class:`TicketCustomerMessaged` fires ``customer_message`` (pending, on_hold, solved -> open),
+:class:`TicketSolved` fires ``solve``, and :class:`TicketStatusChanged` carries the pure status
 commands (``set_pending``, ``put_on_hold``, ``resume``, ``confirm``, ``auto_close``).
 The status after an event is therefore always what the Machine says, in commands and
 in replay alike.
@@ -24,19 +24,19 @@ from ._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
 
 __all__ = [
     "TICKET_EVENTS",
-    "Assigned",
-    "CustomerMessaged",
-    "Linked",
     "Message",
     "MessageKind",
-    "NoteAdded",
-    "PriorityChanged",
-    "Replied",
-    "Solved",
-    "StatusChanged",
-    "Tagged",
+    "TicketAssigned",
+    "TicketCustomerMessaged",
+    "TicketLinked",
+    "TicketNoteAdded",
     "TicketOpened",
-    "Untagged",
+    "TicketPriorityChanged",
+    "TicketReplied",
+    "TicketSolved",
+    "TicketStatusChanged",
+    "TicketTagged",
+    "TicketUntagged",
 ]
 
 
@@ -66,14 +66,14 @@ class TicketOpened(Event):
 
 
 @attrs.frozen(kw_only=True)
-class Assigned(Event):
+class TicketAssigned(Event):
     """The ticket was given to ``agent`` (and to ``team`` when not None); ``actor`` did it.
 
     ``reason`` says why this agent (a routing policy's explanation); documents carry
     it only when set.
     """
 
-    name: ClassVar[str] = "assigned"
+    name: ClassVar[str] = "ticket_assigned"
 
     agent: str
     team: str | None = None
@@ -82,10 +82,10 @@ class Assigned(Event):
 
 
 @attrs.frozen(kw_only=True)
-class Replied(Event):
+class TicketReplied(Event):
     """A public agent reply; ``template`` names the response template it came from."""
 
-    name: ClassVar[str] = "replied"
+    name: ClassVar[str] = "ticket_replied"
 
     author: str
     body: str
@@ -94,30 +94,30 @@ class Replied(Event):
 
 
 @attrs.frozen(kw_only=True)
-class NoteAdded(Event):
+class TicketNoteAdded(Event):
     """An internal note, never shown to the customer."""
 
-    name: ClassVar[str] = "note_added"
+    name: ClassVar[str] = "ticket_note_added"
 
     author: str
     body: str
 
 
 @attrs.frozen(kw_only=True)
-class CustomerMessaged(Event):
+class TicketCustomerMessaged(Event):
     """A message from the customer."""
 
-    name: ClassVar[str] = "customer_messaged"
+    name: ClassVar[str] = "ticket_customer_messaged"
 
     body: str
     channel: Channel
 
 
 @attrs.frozen(kw_only=True)
-class StatusChanged(Event):
+class TicketStatusChanged(Event):
     """A pure status command; ``trigger``: set_pending, put_on_hold, resume, confirm, auto_close."""
 
-    name: ClassVar[str] = "status_changed"
+    name: ClassVar[str] = "ticket_status_changed"
 
     from_status: TicketStatus
     to_status: TicketStatus
@@ -125,20 +125,20 @@ class StatusChanged(Event):
 
 
 @attrs.frozen(kw_only=True)
-class Solved(Event):
+class TicketSolved(Event):
     """The ticket was solved with ``resolution`` (``actor`` solved it)."""
 
-    name: ClassVar[str] = "solved"
+    name: ClassVar[str] = "ticket_solved"
 
     resolution: str
     actor: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class PriorityChanged(Event):
+class TicketPriorityChanged(Event):
     """The priority changed, optionally with the ``reason``."""
 
-    name: ClassVar[str] = "priority_changed"
+    name: ClassVar[str] = "ticket_priority_changed"
 
     from_priority: Priority
     to_priority: Priority
@@ -146,44 +146,44 @@ class PriorityChanged(Event):
 
 
 @attrs.frozen(kw_only=True)
-class Tagged(Event):
+class TicketTagged(Event):
     """Tags added (only those the ticket did not have)."""
 
-    name: ClassVar[str] = "tagged"
+    name: ClassVar[str] = "ticket_tagged"
 
     tags: frozenset[str]
 
 
 @attrs.frozen(kw_only=True)
-class Untagged(Event):
+class TicketUntagged(Event):
     """Tags removed (only those the ticket had)."""
 
-    name: ClassVar[str] = "untagged"
+    name: ClassVar[str] = "ticket_untagged"
 
     tags: frozenset[str]
 
 
 @attrs.frozen(kw_only=True)
-class Linked(Event):
+class TicketLinked(Event):
     """The ticket was linked to a related ticket."""
 
-    name: ClassVar[str] = "linked"
+    name: ClassVar[str] = "ticket_linked"
 
     other_id: str
 
 
 TICKET_EVENTS: Final[tuple[type[Event], ...]] = (
     TicketOpened,
-    Assigned,
-    Replied,
-    NoteAdded,
-    CustomerMessaged,
-    StatusChanged,
-    Solved,
-    PriorityChanged,
-    Tagged,
-    Untagged,
-    Linked,
+    TicketAssigned,
+    TicketReplied,
+    TicketNoteAdded,
+    TicketCustomerMessaged,
+    TicketStatusChanged,
+    TicketSolved,
+    TicketPriorityChanged,
+    TicketTagged,
+    TicketUntagged,
+    TicketLinked,
 )
 
 

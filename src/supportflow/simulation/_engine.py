@@ -99,9 +99,9 @@ def _tally(ticket: Ticket) -> tuple[tuple[str, ...], int, int]:
         name = event.name
         if name == "sla_breached":
             breached.append(str(getattr(event, "metric", "")))
-        elif name == "sla_warning":
+        elif name == "sla_threshold_reached":
             warnings += 1
-        elif name == "escalated":
+        elif name == "ticket_escalated":
             escalations += 1
     return tuple(breached), warnings, escalations
 
@@ -128,7 +128,7 @@ class Scenario:
     ``escalation`` an :class:`~supportflow.EscalationPolicy` (or None), ``staffing``
     the agents and their shifts, ``auto_close_after`` how long a solved ticket waits
     for the customer before it closes, ``csat_delay`` how long after a solve the
-    satisfaction survey goes out, ``routing`` a :class:`~supportflow.RoutingPolicy`
+    satisfaction survey goes out, ``routing`` a :class:`~supportflow.desk.RoutingPolicy`
     that pushes each ticket to an agent (None: free agents take the oldest of the most
     urgent tickets of their tier).
     """
@@ -734,7 +734,7 @@ class _Simulator:
             case.stage = _PARKED
             self.push(now + arrival.hold_us, _CUSTOMER, ("resume", case))
         else:
-            ticket.solve("Solved as described in the reply.", at=at)
+            ticket.solve("TicketSolved as described in the reply.", at=at)
             self._solved(case, agent)
         self.commands += 1
         self._follow_tier(case)

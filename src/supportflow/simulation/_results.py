@@ -34,8 +34,8 @@ class KPIs:
     The window is the run's cohort: every ticket created during the workload's days,
     followed until it closed or the run stopped (see :attr:`SimulationResult.window`),
     so the backlog at the end is what the drain left open. For KPIs over a fixed
-    period ``[start, end)``, pass the run's tickets to :func:`supportflow.kpi_report`.
-    Medians and 90th percentiles are :class:`~supportflow.DurationStats` (the median of
+    period ``[start, end)``, pass the run's tickets to :func:`supportflow.metrics.kpi_report`.
+    Medians and 90th percentiles are :class:`~supportflow.metrics.DurationStats` (the median of
     an even count is the mean of the two middle values; p90 by nearest rank).
 
     ``None`` means there was nothing to measure (no ticket solved, no SLA, no answer).

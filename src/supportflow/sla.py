@@ -1,0 +1,14 @@
+"""What a ticket's SLA clocks show: its state, each clock and its status (``supportflow.sla``)."""
+
+from __future__ import annotations
+
+from ._kernel._public import publish
+from ._sla._state import SLAClock, SLAState, SLAStatus
+
+__all__ = [
+    "SLAClock",
+    "SLAState",
+    "SLAStatus",
+]
+
+publish(globals(), __all__)
