@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import ast
 import html
 import importlib
 import re
+from pathlib import Path
 from typing import Any
 
 import supportflow
@@ -197,4 +199,106 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             return match.group(0)
         return f'<figure class="lifecycle">{state_diagram(lifecycle)}</figure>\n'
 
-    return _MERMAID.sub(offline, markdown)
+    markdown = _MERMAID.sub(offline, markdown)
+    if _ARCHITECTURE in markdown:
+        drawing = f'<figure class="architecture">{architecture_svg()}</figure>'
+        markdown = markdown.replace(_ARCHITECTURE, f"{drawing}\n\n{architecture_table()}")
+    return markdown
+
+
+# --- the architecture whiteboard, drawn from the packages' own docstrings ------------
+
+_ARCHITECTURE = "<!-- architecture -->"
+
+
+def package_layers() -> dict[str, tuple[str, frozenset[str]]]:
+    """``package -> (first docstring line, packages it may import)``, read from each
+    core package's ``__init__`` docstring ("May import: ``_kernel``, ...")."""
+
+    root = Path(supportflow.__file__).resolve().parent
+    found: dict[str, tuple[str, frozenset[str]]] = {}
+    for init in sorted(root.glob("_*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        if "May import:" not in doc:
+            continue
+        allowed = frozenset(re.findall(r"``(_\w+)``", doc.split("May import:")[1]))
+        found[init.parent.name] = (doc.split("\n\n")[0].replace("\n", " "), allowed)
+    return found
+
+
+def architecture_svg() -> str:
+    """The core packages in layers (each above everything it may import), with an arrow
+    for every allowed import that is not implied by a longer path."""
+    layers = package_layers()
+    depth: dict[str, int] = {}
+
+    def level(name: str) -> int:
+        if name not in depth:
+            depth[name] = 1 + max((level(d) for d in layers[name][1]), default=-1)
+        return depth[name]
+
+    for name in layers:
+        level(name)
+
+    rows: dict[int, list[str]] = {}
+    for name in sorted(layers):
+        rows.setdefault(depth[name], []).append(name)
+    box_w, box_h, gap_x, gap_y = 150, 34, 30, 56
+    width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x
+    height = len(rows) * (box_h + gap_y) + gap_y
+    where: dict[str, tuple[float, float]] = {}
+    for row, names in rows.items():
+        span = len(names) * (box_w + gap_x) - gap_x
+        for i, name in enumerate(names):
+            x = (width - span) / 2 + i * (box_w + gap_x)
+            y = height - gap_y - (row + 1) * (box_h + gap_y) + gap_y
+            where[name] = (x, y)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" role="img" aria-label="supportflow packages and their imports">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="#57606a"/></marker></defs>',
+    ]
+    for name, (_, allowed) in sorted(layers.items()):
+        for dep in sorted(allowed):
+            if reaches_other(layers, name, dep):
+                continue
+            x1, y1 = where[name]
+            x2, y2 = where[dep]
+            parts.append(
+                f'<line x1="{x1 + box_w / 2:.0f}" y1="{y1 + box_h:.0f}" '
+                f'x2="{x2 + box_w / 2:.0f}" y2="{y2:.0f}" stroke="#57606a" '
+                'stroke-width="1.2" marker-end="url(#arrow)"/>'
+            )
+    for name, (x, y) in where.items():
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="6" '
+            'fill="#f6f8fa" stroke="#24292f"/>'
+            f'<text x="{x + box_w / 2:.0f}" y="{y + box_h / 2 + 5:.0f}" text-anchor="middle" '
+            f'font-family="monospace" font-size="14">{html.escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def reaches_other(layers: dict[str, tuple[str, frozenset[str]]], start: str, goal: str) -> bool:
+    """Whether ``start`` reaches ``goal`` through another allowed import (a longer path)."""
+    todo = [d for d in layers[start][1] if d != goal]
+    seen: set[str] = set()
+    while todo:
+        here = todo.pop()
+        if here == goal:
+            return True
+        if here not in seen:
+            seen.add(here)
+            todo.extend(layers[here][1])
+    return False
+
+
+def architecture_table() -> str:
+    rows = ["| package | what lives there | may import |", "|---|---|---|"]
+    for name, (summary, allowed) in sorted(package_layers().items()):
+        imports = ", ".join(f"`{d}`" for d in sorted(allowed)) or "nothing else"
+        rows.append(f"| `{name}` | {summary} | {imports} |")
+    return "\n".join(rows)

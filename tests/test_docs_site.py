@@ -81,3 +81,17 @@ def test_the_site_links_work_from_file_urls() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert re.search(r"^use_directory_urls: false$", config, re.MULTILINE)
     assert re.search(r"^hooks:\n  - docs_hooks.py$", config, re.MULTILINE)
+
+
+def test_the_architecture_page_draws_every_core_package_from_its_docstring() -> None:
+    from test_architecture import LAYERS
+
+    layers = docs_hooks.package_layers()
+    assert {name: allowed for name, (_, allowed) in layers.items()} == LAYERS
+    markdown = (ROOT / "docs" / "architecture.md").read_text()
+    out = docs_hooks.on_page_markdown(markdown, page("architecture.md"), None, None)
+    assert "<!-- architecture -->" not in out
+    svg = out[out.index("<svg") : out.index("</svg>")]
+    for name in LAYERS:
+        assert f">{name}</text>" in svg
+    assert "| `_sla` |" in out

@@ -10,7 +10,7 @@ import pytest
 from supportflow._calendars._calendar import BusinessCalendar
 from supportflow._customers._customer import Customer, TimelineKind
 from supportflow._metrics._kpis import kpi_report, sla_compliance
-from supportflow._sla._state import SLAPolicy, SLAPolicySet
+from supportflow._sla._policy import SLAPolicy, SLAPolicySet
 from supportflow._tickets._ticket import Ticket
 from supportflow._vocabulary._taxonomy import Channel, Priority, Topic
 

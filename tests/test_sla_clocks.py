@@ -9,12 +9,11 @@ import pytest
 
 from supportflow import BusinessCalendar, InvalidArgument, SchemaError, UnknownName
 from supportflow._kernel._time import US_PER_HOUR, US_PER_MINUTE, instant_us
-from supportflow._sla._state import (
-    _UNKNOWN,
+from supportflow._sla._clock import _UNKNOWN, SLAClock
+from supportflow._sla._policy import (
     DEFAULT_PAUSES,
     ClockState,
     Metric,
-    SLAClock,
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,

@@ -24,7 +24,7 @@ from supportflow import (
     Topic,
 )
 from supportflow._kernel._time import US_PER_MINUTE, instant_us, to_datetime
-from supportflow._sla._state import DEFAULT_PAUSES
+from supportflow._sla._policy import DEFAULT_PAUSES
 from supportflow.events import (
     SLABreached,
     SLAThresholdReached,

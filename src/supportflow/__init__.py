@@ -44,7 +44,7 @@ from ._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind
 from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase, Signal
-from ._sla._state import ClockState, Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
+from ._sla._policy import ClockState, Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
 from ._tickets._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import TICKET_LIFECYCLE, Ticket

@@ -26,7 +26,7 @@ from ._proactive._feedback import FeedbackProgram
 from ._proactive._incidents import Incident
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase
-from ._sla._state import SLAPolicy, SLAPolicySet
+from ._sla._policy import SLAPolicy, SLAPolicySet
 from ._tickets._priority_matrix import PriorityMatrix
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import Ticket

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ._kernel._public import publish
-from ._sla._state import SLAClock, SLAState, SLAStatus
+from ._sla._clock import SLAClock, SLAStatus
+from ._sla._state import SLAState
 
 __all__ = [
     "SLAClock",

@@ -82,7 +82,7 @@ from ._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind, Survey
 from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase, Signal
-from ._sla._state import Metric, SLAConditions, SLAPolicy, SLAPolicySet
+from ._sla._policy import Metric, SLAConditions, SLAPolicy, SLAPolicySet
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import Ticket
 from ._tickets._tiers import Tier, TierLadder

@@ -27,7 +27,8 @@ import pendulum
 from .._calendars._calendar import BusinessCalendar, _zone
 from .._kernel._errors import InvalidArgument, InvalidType
 from .._kernel._time import at_us, instant_us, optional_at_us, to_datetime
-from .._sla._state import ClockState, Metric, SLAClock
+from .._sla._clock import SLAClock
+from .._sla._policy import ClockState, Metric
 from .._vocabulary._taxonomy import Channel, Priority
 from .._vocabulary._ticket_events import TicketReplied
 

@@ -32,7 +32,7 @@ import pendulum
 from .._calendars._calendar import BusinessCalendar
 from .._kernel._errors import InvalidArgument, InvalidType, UnknownName
 from .._kernel._time import at_us, duration_us, format_instant, instant_us, to_datetime
-from .._sla._state import _channels, _topics
+from .._sla._policy import _channels, _topics
 from .._vocabulary._taxonomy import Channel, Topic
 
 if TYPE_CHECKING:

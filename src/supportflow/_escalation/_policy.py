@@ -33,7 +33,8 @@ from .._kernel._errors import (
 from .._kernel._event import Event
 from .._kernel._serde import Migrations, Reader
 from .._kernel._time import at_us, duration_us, format_instant, to_datetime, to_duration
-from .._sla._state import Metric, SLABreached, SLAThresholdReached
+from .._sla._policy import Metric
+from .._sla._state import SLABreached, SLAThresholdReached
 from .._tickets._tiers import (
     _LADDER,
     RULE_EVENTS,
@@ -49,7 +50,8 @@ from .._vocabulary._taxonomy import Priority, TicketStatus
 from .._vocabulary._ticket_events import TicketOpened, TicketSolved, TicketStatusChanged
 
 if TYPE_CHECKING:
-    from .._sla._state import SLAClock, SLAState
+    from .._sla._clock import SLAClock
+    from .._sla._state import SLAState
     from .._tickets._ticket import Ticket
 
 __all__ = [

@@ -47,7 +47,7 @@ from .._kernel._time import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, Micros, dura
 from .._proactive._feedback import FeedbackProgram, FeedbackSurveySent
 from .._proactive._incidents import Incident, IncidentImpact
 from .._proactive._maintenance import Maintenance
-from .._sla._state import SLAPolicySet
+from .._sla._policy import SLAPolicySet
 from .._tickets._templates import ResponseTemplate
 from .._tickets._ticket import Ticket
 from .._vocabulary._taxonomy import Channel, Domain, Priority, Topic
