@@ -47,7 +47,6 @@ from supportflow import (
 from supportflow._customers._customer import TimelineKind
 from supportflow._kernel._serde import Reader
 from supportflow._tickets._codec import TICKET_CODEC
-from supportflow.customers import CustomerPhase
 
 __all__ = ["KINDS", "Mutation", "Verdict", "mutate", "resync", "verdict"]
 
@@ -65,7 +64,7 @@ _ENUMS: tuple[type[enum.Enum], ...] = (
     Signal,
     SurveyKind,
     CESMethod,
-    CustomerPhase,
+    LifecyclePhase,
     TimelineKind,
     Metric,
 )

@@ -11,9 +11,9 @@ import pytest
 from supportflow import InvalidArgument, InvalidTransition, InvalidType, SchemaError
 from supportflow._customers._customer import (
     Customer,
-    CustomerPhase,
     HealthLevel,
     HealthRules,
+    LifecyclePhase,
     TimelineKind,
     assess_health,
     find_customer,
@@ -33,7 +33,7 @@ def ada(**kwargs: object) -> Customer:
     options: dict[str, object] = {
         "name": "Ada",
         "segment": "smb",
-        "phase": CustomerPhase.USING,
+        "phase": LifecyclePhase.USING,
         "identities": {Channel.EMAIL: " Ada@Example.COM ", Channel.PHONE: "+33 1 23 45 67 89"},
         "at": T0,
     }
@@ -91,7 +91,7 @@ def test_identities_per_channel_are_normalised_and_found() -> None:
     c.add_identity(Channel.EMAIL, "ada@work.example", at=T0.add(minutes=2))
     assert c.identities_on(Channel.EMAIL) == ("ada@example.com", "ada@work.example")
     assert c.identities_on(Channel.SOCIAL) == ("@AdaL",)  # handles keep their case
-    other = Customer.register("C-2", identities=[(Channel.SMS, "+1 555")], at=T0)
+    other = Customer.register("C-2", identities=[(Channel.SMS, "+1 555")], at=T0, phase="learning")
     assert find_customer([other, c], Channel.SOCIAL, "@AdaL") is c
     assert find_customer([other, c], Channel.PHONE, "nobody") is None
     c.remove_identity(Channel.EMAIL, "ada@work.example", at=T0.add(minutes=3))
@@ -109,7 +109,10 @@ def test_an_identity_already_held_is_an_error_and_changes_nothing() -> None:
         c.add_identity("pigeon", "coo", at=T0.add(minutes=1))  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument, match="given twice"):
         Customer.register(
-            "C-9", identities=[(Channel.EMAIL, "a@b.c"), (Channel.EMAIL, "A@B.C")], at=T0
+            "C-9",
+            identities=[(Channel.EMAIL, "a@b.c"), (Channel.EMAIL, "A@B.C")],
+            at=T0,
+            phase="learning",
         )
     assert snapshot(c) == before
 
@@ -118,26 +121,26 @@ def test_an_identity_already_held_is_an_error_and_changes_nothing() -> None:
 
 
 def test_phase_moves_along_the_customer_lifecycle_with_its_history() -> None:
-    c = Customer.register("C-1", at=T0)
-    assert c.phase is CustomerPhase.LEARNING
-    c.change_phase(CustomerPhase.BUYING, at=T0.add(days=1))
-    c.change_phase(CustomerPhase.USING, reason="onboarded", at=T0.add(days=2))
+    c = Customer.register("C-1", at=T0, phase="learning")
+    assert c.phase is LifecyclePhase.LEARNING
+    c.change_phase(LifecyclePhase.BUYING, at=T0.add(days=1))
+    c.change_phase(LifecyclePhase.USING, reason="onboarded", at=T0.add(days=2))
     c.churn(reason="moved to a competitor", at=T0.add(days=10))
-    c.change_phase(CustomerPhase.BUYING, reason="win-back offer", at=T0.add(days=20))
+    c.change_phase(LifecyclePhase.BUYING, reason="win-back offer", at=T0.add(days=20))
     assert [(p.phase, p.at, p.reason) for p in c.phase_history] == [
-        (CustomerPhase.LEARNING, T0, None),
-        (CustomerPhase.BUYING, T0.add(days=1), None),
-        (CustomerPhase.USING, T0.add(days=2), "onboarded"),
-        (CustomerPhase.CHURNED, T0.add(days=10), "moved to a competitor"),
-        (CustomerPhase.BUYING, T0.add(days=20), "win-back offer"),
+        (LifecyclePhase.LEARNING, T0, None),
+        (LifecyclePhase.BUYING, T0.add(days=1), None),
+        (LifecyclePhase.USING, T0.add(days=2), "onboarded"),
+        (LifecyclePhase.CHURNED, T0.add(days=10), "moved to a competitor"),
+        (LifecyclePhase.BUYING, T0.add(days=20), "win-back offer"),
     ]
-    assert c.phase_at(T0.add(days=5)) is CustomerPhase.USING
+    assert c.phase_at(T0.add(days=5)) is LifecyclePhase.USING
     assert c.phase_at(T0.subtract(seconds=1)) is None
     assert c.to_dict()["status"] == "buying"
 
 
 def test_a_prospect_cannot_churn_and_the_error_names_the_allowed_moves() -> None:
-    c = Customer.register("C-1", at=T0)
+    c = Customer.register("C-1", at=T0, phase="learning")
     with pytest.raises(InvalidTransition, match=r"allowed now: .*buy.*use") as info:
         c.churn(reason="never bought", at=T0.add(days=1))
     assert info.value.state == "learning"
@@ -385,7 +388,7 @@ def test_an_at_risk_customer_gets_a_proactive_case() -> None:
     assert second is not None
     assert second.signal is Signal.HEALTH_RISK
     with pytest.raises(InvalidArgument, match="assessment is for customer C-1"):
-        open_health_case(Customer.register("C-2", at=T0), worse, case_id="H-3")
+        open_health_case(Customer.register("C-2", at=T0, phase="learning"), worse, case_id="H-3")
 
 
 def test_a_churned_customer_is_churned_whatever_the_score() -> None:

@@ -10,14 +10,14 @@ from hypothesis import given
 
 from strategies import proactive_command_steps
 from supportflow import SupportflowError
-from supportflow._customers._customer import Customer, CustomerPhase, HealthLevel, assess_health
+from supportflow._customers._customer import Customer, HealthLevel, LifecyclePhase, assess_health
 from supportflow._kernel._time import instant_us
 from supportflow._proactive._feedback import SurveyKind, SurveyResponse
 from supportflow._vocabulary._taxonomy import Channel
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 COMMANDS = ("add_identity", "remove_identity", "phase", "segment", "usage", "survey")
-PHASES = list(CustomerPhase)
+PHASES = list(LifecyclePhase)
 CHANNELS = [Channel.EMAIL, Channel.PHONE, Channel.SOCIAL]
 
 
@@ -56,7 +56,7 @@ def run(customer: Customer, command: str, parameter: int, at: pendulum.DateTime)
 def test_random_walks_are_atomic_replayable_and_round_trip(
     steps: list[tuple[str, int, int]],
 ) -> None:
-    customer = Customer.register("C-1", identities={Channel.EMAIL: "id-0"}, at=T0)
+    customer = Customer.register("C-1", identities={Channel.EMAIL: "id-0"}, at=T0, phase="learning")
     at = T0
     for command, minutes, parameter in steps:
         at = at.add(minutes=minutes)
@@ -79,5 +79,5 @@ def test_random_walks_are_atomic_replayable_and_round_trip(
     assert assessment.score == 100 - sum(r.weight for r in assessment.reasons) or (
         assessment.score == 0
     )
-    if customer.phase is CustomerPhase.CHURNED:
+    if customer.phase is LifecyclePhase.CHURNED:
         assert assessment.level is HealthLevel.CHURNED

@@ -278,3 +278,30 @@ def test_lifecycle_mermaid_lists_every_edge() -> None:
     assert "    closed --> locked: lock\n" in text
     assert "    gone --> [*]\n" in text
     assert text.count("-->") == 1 + len({(s, d) for s, _, d in DOOR.edges()}) + 1
+
+
+def test_every_aggregate_reports_its_status_as_an_enum() -> None:
+    import enum
+
+    import pendulum
+
+    at = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    maintenance = supportflow.Maintenance.schedule(
+        "M-1",
+        title="Database upgrade",
+        starts_at=at.add(days=2),
+        ends_at=at.add(days=2, hours=2),
+        customers=["C-1"],
+        at=at,
+    )
+    assert maintenance.status is supportflow.MaintenanceStatus.SCHEDULED
+    program = supportflow.FeedbackProgram.create("F-1", at=at)
+    assert program.status is supportflow.FeedbackProgramStatus.ACTIVE
+    for status_type in (
+        supportflow.TicketStatus,
+        supportflow.IncidentStatus,
+        supportflow.MaintenanceStatus,
+        supportflow.ProactiveCaseStatus,
+        supportflow.FeedbackProgramStatus,
+    ):
+        assert issubclass(status_type, enum.StrEnum)

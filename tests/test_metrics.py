@@ -10,7 +10,7 @@ import pendulum
 import pytest
 
 from supportflow import InvalidArgument, InvalidType, NaiveDatetimeError
-from supportflow._customers._customer import Customer, CustomerPhase
+from supportflow._customers._customer import Customer, LifecyclePhase
 from supportflow._kernel._time import US_PER_MINUTE, instant_us
 from supportflow._metrics._kpis import (
     DurationStats,
@@ -302,8 +302,8 @@ def test_survey_periods_are_half_open() -> None:
 # -- customers ------------------------------------------------------------------------------
 
 
-def customer(customer_id: str, moves: Sequence[tuple[int, CustomerPhase]]) -> Customer:
-    c = Customer.register(customer_id, at=T0.subtract(days=30))
+def customer(customer_id: str, moves: Sequence[tuple[int, LifecyclePhase]]) -> Customer:
+    c = Customer.register(customer_id, at=T0.subtract(days=30), phase="learning")
     for day, phase in moves:
         c.change_phase(phase, at=T0.add(days=day), reason="test")
     return c
@@ -311,15 +311,15 @@ def customer(customer_id: str, moves: Sequence[tuple[int, CustomerPhase]]) -> Cu
 
 def test_churn_and_retention_by_hand() -> None:
     people = [
-        customer("stays", [(-20, CustomerPhase.BUYING), (-10, CustomerPhase.USING)]),
-        customer("leaves", [(-20, CustomerPhase.BUYING), (3, CustomerPhase.CHURNED)]),
+        customer("stays", [(-20, LifecyclePhase.BUYING), (-10, LifecyclePhase.USING)]),
+        customer("leaves", [(-20, LifecyclePhase.BUYING), (3, LifecyclePhase.CHURNED)]),
         customer(
             "comes-back",
-            [(-20, CustomerPhase.USING), (2, CustomerPhase.CHURNED), (5, CustomerPhase.BUYING)],
+            [(-20, LifecyclePhase.USING), (2, LifecyclePhase.CHURNED), (5, LifecyclePhase.BUYING)],
         ),
-        customer("new", [(1, CustomerPhase.BUYING)]),
+        customer("new", [(1, LifecyclePhase.BUYING)]),
         customer("prospect", []),
-        customer("gone-before", [(-20, CustomerPhase.USING), (-5, CustomerPhase.CHURNED)]),
+        customer("gone-before", [(-20, LifecyclePhase.USING), (-5, LifecyclePhase.CHURNED)]),
     ]
     # S = 3 (stays, leaves, comes-back); E = 3 (stays, comes-back, new); N = 1 (new).
     assert churn_rate(people, start=T0, end=END) == pytest.approx(100 / 3)
@@ -330,7 +330,7 @@ def test_churn_and_retention_by_hand() -> None:
 
 def test_a_contract_ending_at_midnight_is_lost_in_the_month_it_ends_and_only_there() -> None:
     march, april, may = (pendulum.datetime(2026, m, 1, tz="UTC") for m in (3, 4, 5))
-    c = Customer.register("C-1", phase=CustomerPhase.USING, at=march.subtract(days=1))
+    c = Customer.register("C-1", phase=LifecyclePhase.USING, at=march.subtract(days=1))
     c.churn(reason="contract ended", at=april)  # exactly at the boundary
     assert churn_rate([c], start=march, end=april) == 100.0
     assert churn_rate([c], start=april, end=may) is None  # not in April's start cohort

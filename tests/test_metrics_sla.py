@@ -93,7 +93,7 @@ def test_sla_compliance_per_metric_counts_clocks_that_ended_in_the_period() -> N
     # C's breaches happened at t0 + 1 h and t0 + 4 h: a period ending before sees none.
     early = sla_compliance([never], start=t0, end=t0.add(hours=1))
     assert early == {}
-    customer = Customer.register("C-1", at=t0)
+    customer = Customer.register("C-1", at=t0, phase="learning")
     customer.record_ticket(never, at=t0.add(hours=6))
     customer.record_ticket(late_reply, at=t0.add(hours=6))
     breaches = [e.at for e in customer.timeline if e.kind is TimelineKind.SLA_BREACHED]

@@ -62,7 +62,6 @@ from supportflow import (
 from supportflow._proactive._outreach import Signal
 from supportflow._tickets._tiers import Route, RoutingTable, TicketEscalated, Tier
 from supportflow._vocabulary._taxonomy import Channel, LifecyclePhase, Topic
-from supportflow.customers import CustomerPhase
 from supportflow.events import (
     SLABreached,
     SLAThresholdReached,
@@ -369,10 +368,11 @@ def customers() -> list[Any]:
         segment="smb",
         identities={Channel.EMAIL: "Ops@Acme.example", Channel.PHONE: "+33 1 23 45 67 89"},
         at=T0,
+        phase="learning",
     )
     customer.add_identity(Channel.SOCIAL, "@acme", at=T0.add(minutes=1))
     customer.remove_identity(Channel.PHONE, "+33 1 23 45 67 89", at=T0.add(minutes=2))
-    customer.change_phase(CustomerPhase.BUYING, reason="trial", at=T0.add(days=1))
+    customer.change_phase(LifecyclePhase.BUYING, reason="trial", at=T0.add(days=1))
     customer.change_segment("enterprise", at=T0.add(days=2))
     ticket = Ticket.open(
         "T-9",
@@ -387,7 +387,7 @@ def customers() -> list[Any]:
     customer.record_ticket(ticket, at=T0.add(days=3))
     customer.record_usage_drop(40.0, measure="weekly logins", at=T0.add(days=4))
     customer.churn(reason="moved to a competitor", at=T0.add(days=5))
-    return [Customer.register("bare", at=T0), customer]
+    return [Customer.register("bare", at=T0, phase="learning"), customer]
 
 
 #: name -> (class, builder of real objects). Extended as each module lands.

@@ -16,7 +16,7 @@ import pendulum
 import pytest
 
 from supportflow import InvalidType, SchemaError
-from supportflow._customers._customer import Customer, CustomerPhase
+from supportflow._customers._customer import Customer, LifecyclePhase
 from supportflow._proactive._feedback import FeedbackProgram, SurveyKind
 from supportflow._proactive._incidents import Incident, IncidentImpact
 from supportflow._proactive._maintenance import Maintenance
@@ -82,7 +82,7 @@ def program_doc() -> Doc:
 
 def customer_doc() -> Doc:
     customer = Customer.register(
-        "C-1", phase=CustomerPhase.USING, identities={Channel.EMAIL: "ada@example.com"}, at=T0
+        "C-1", phase=LifecyclePhase.USING, identities={Channel.EMAIL: "ada@example.com"}, at=T0
     )
     customer.record_usage_drop(40.0, measure="weekly logins", at=T0.add(days=1))
     customer.change_segment("enterprise", at=T0.add(days=2))

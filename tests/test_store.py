@@ -167,7 +167,7 @@ def test_every_aggregate_type_round_trips_with_its_next_deadline(store: Store) -
         "INC-1", title="API down", body="Looking", impact=IncidentImpact.MAJOR, notify=False, at=T0
     )
     program = FeedbackProgram.create("FB-1", at=T0)
-    customer = Customer.register("acme", name="Acme", at=T0)
+    customer = Customer.register("acme", name="Acme", at=T0, phase="learning")
     store.add(maintenance, incident, program, customer)
     for aggregate in (maintenance, incident, program, customer):
         loaded = store.get(type(aggregate), aggregate.id)

@@ -40,10 +40,10 @@ from ._kernel._errors import (
     VersionConflict,
 )
 from ._kernel._public import publish
-from ._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind
+from ._proactive._feedback import CESMethod, FeedbackProgram, FeedbackProgramStatus, SurveyKind
 from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
-from ._proactive._maintenance import Maintenance
-from ._proactive._outreach import ProactiveCase, Signal
+from ._proactive._maintenance import Maintenance, MaintenanceStatus
+from ._proactive._outreach import ProactiveCase, ProactiveCaseStatus, Signal
 from ._sla._policy import ClockState, Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
 from ._tickets._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
 from ._tickets._templates import ResponseTemplate
@@ -99,6 +99,7 @@ __all__ = [
     "EscalationPolicy",
     "EscalationRule",
     "FeedbackProgram",
+    "FeedbackProgramStatus",
     "Impact",
     "Incident",
     "IncidentImpact",
@@ -108,6 +109,7 @@ __all__ = [
     "InvalidType",
     "LifecyclePhase",
     "Maintenance",
+    "MaintenanceStatus",
     "Message",
     "MessageKind",
     "Metric",
@@ -118,6 +120,7 @@ __all__ = [
     "PriorityAssessment",
     "PriorityMatrix",
     "ProactiveCase",
+    "ProactiveCaseStatus",
     "RaisePriority",
     "ResponseTemplate",
     "Route",

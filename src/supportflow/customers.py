@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ._customers._customer import (
     CUSTOMER_LIFECYCLE,
-    CustomerPhase,
     HealthAssessment,
     HealthLevel,
     HealthReason,
@@ -22,7 +21,6 @@ from ._kernel._public import publish
 
 __all__ = [
     "CUSTOMER_LIFECYCLE",
-    "CustomerPhase",
     "HealthAssessment",
     "HealthLevel",
     "HealthReason",

@@ -61,7 +61,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subp
     ) from None
 
 from ._calendars._calendar import BusinessCalendar
-from ._customers._customer import Customer, CustomerPhase
+from ._customers._customer import Customer
 from ._desk._routing import Agent, Roster, RoutingPolicy, RoutingStrategy
 from ._escalation._policy import (
     EscalateTo,
@@ -1038,7 +1038,7 @@ def _customer_menu(customer: Customer) -> dict[str, Any]:
             identity[c % 3], f"user{c % 2}@example.com", at=at
         ),
         "change_phase": lambda at, c: customer.change_phase(
-            list(CustomerPhase)[c % len(CustomerPhase)], reason="contract", at=at
+            list(LifecyclePhase)[c % len(LifecyclePhase)], reason="contract", at=at
         ),
         "churn": lambda at, c: customer.churn(reason="" if c == _BAD else "price", at=at),
         "change_segment": lambda at, c: customer.change_segment(
@@ -1063,7 +1063,7 @@ def customers(draw: st.DrawFn, *, max_steps: int = 16) -> Customer:
         draw(st.from_regex(r"C-[0-9]{1,4}", fullmatch=True)),
         name=draw(st.none() | st.just("Ada")),
         segment=draw(st.none() | st.sampled_from(["smb", "enterprise"])),
-        phase=draw(st.sampled_from(list(CustomerPhase))),
+        phase=draw(st.sampled_from(list(LifecyclePhase))),
         identities=draw(
             st.sampled_from([{}, {Channel.EMAIL: "Ada@Example.com"}, {Channel.PHONE: "+1 555"}])
         ),

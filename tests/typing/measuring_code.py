@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from supportflow import Channel, Customer, ProactiveCase, Ticket
-from supportflow.customers import CustomerPhase, HealthRules, assess_health, open_health_case
+from supportflow import Channel, Customer, LifecyclePhase, ProactiveCase, Ticket
+from supportflow.customers import HealthRules, assess_health, open_health_case
 from supportflow.metrics import Dimension, Report, csat, kpi_report, nps
 from supportflow.proactive import SurveyResponse
 
@@ -24,7 +24,7 @@ def weekly_health_sweep(customers: Sequence[Customer]) -> list[ProactiveCase]:
     rules = HealthRules(window=timedelta(days=30), usage_drop_percent=25.0)
     cases = []
     for number, customer in enumerate(customers):
-        if customer.phase is CustomerPhase.CHURNED:
+        if customer.phase is LifecyclePhase.CHURNED:
             continue
         assessment = assess_health(customer, rules, at=NOW)
         case = open_health_case(customer, assessment, case_id=f"HC-{number}", at=NOW)

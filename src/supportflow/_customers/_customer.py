@@ -43,7 +43,7 @@ from .._kernel._time import (
 )
 from .._metrics._kpis import ticket_milestones
 from .._proactive._base import ProactiveAggregate, optional_text, require_member, require_text
-from .._vocabulary._taxonomy import Channel
+from .._vocabulary._taxonomy import Channel, LifecyclePhase
 
 if TYPE_CHECKING:
     from .._proactive._incidents import Incident
@@ -56,7 +56,6 @@ __all__ = [
     "CustomerActivityRecorded",
     "CustomerIdentityAdded",
     "CustomerIdentityRemoved",
-    "CustomerPhase",
     "CustomerPhaseChanged",
     "CustomerRegistered",
     "CustomerSegmentChanged",
@@ -77,23 +76,11 @@ __all__ = [
 ]
 
 
-class CustomerPhase(enum.StrEnum):
-    """Where the customer is in the buying process, plus ``churned`` (left for good, so far).
-
-    The first three are the ticket taxonomy's :class:`LifecyclePhase` values.
-    """
-
-    LEARNING = "learning"
-    BUYING = "buying"
-    USING = "using"
-    CHURNED = "churned"
-
-
 # buy: a prospect (or a user buying more) enters a purchase; use: onboarding done;
 # churn: a paying customer leaves; learn / win_back: a churned customer comes back.
 CUSTOMER_LIFECYCLE: Final = Lifecycle.define(
     "customer",
-    states=[p.value for p in CustomerPhase],
+    states=[p.value for p in LifecyclePhase],
     transitions=[
         {"trigger": "buy", "source": ["learning", "using"], "dest": "buying"},
         {"trigger": "use", "source": ["learning", "buying"], "dest": "using"},
@@ -101,7 +88,7 @@ CUSTOMER_LIFECYCLE: Final = Lifecycle.define(
         {"trigger": "learn", "source": "churned", "dest": "learning"},
         {"trigger": "win_back", "source": "churned", "dest": "buying"},
         *(
-            {"trigger": trigger, "source": [p.value for p in CustomerPhase], "dest": None}
+            {"trigger": trigger, "source": [p.value for p in LifecyclePhase], "dest": None}
             for trigger in ("identify", "segment", "record")
         ),
     ],
@@ -109,7 +96,7 @@ CUSTOMER_LIFECYCLE: Final = Lifecycle.define(
 )
 
 # The phases counted as "a customer" for churn and retention (see the metrics module).
-ACTIVE_PHASES: Final = frozenset({CustomerPhase.BUYING, CustomerPhase.USING})
+ACTIVE_PHASES: Final = frozenset({LifecyclePhase.BUYING, LifecyclePhase.USING})
 
 
 class TimelineKind(enum.StrEnum):
@@ -156,7 +143,7 @@ class TimelineEntry:
 class PhaseChange:
     """The customer entered ``phase`` at ``at`` (the registration is the first change)."""
 
-    phase: CustomerPhase
+    phase: LifecyclePhase
     reason: str | None
     at_us: int = instant_field()
 
@@ -202,7 +189,7 @@ class CustomerRegistered(Event):
     customer_id: str
     display_name: str | None
     segment: str | None
-    phase: CustomerPhase
+    phase: LifecyclePhase
 
 
 @attrs.frozen(kw_only=True)
@@ -231,7 +218,7 @@ class CustomerPhaseChanged(Event):
 
     name: ClassVar[str] = "customer_phase_changed"
 
-    phase: CustomerPhase
+    phase: LifecyclePhase
     reason: str | None = None
 
 
@@ -375,13 +362,16 @@ class Customer(ProactiveAggregate):
         cls,
         customer_id: str,
         *,
+        phase: LifecyclePhase | str,
         name: str | None = None,
         segment: str | None = None,
-        phase: CustomerPhase = CustomerPhase.LEARNING,
         identities: Mapping[Channel, str] | Iterable[tuple[Channel, str]] = (),
         at: datetime | None = None,
     ) -> Customer:
-        """A new profile in ``phase`` (default learning), with its first identities.
+        """A new profile in ``phase``, with its first identities.
+
+        ``phase`` has no default: a prospect is ``learning``, an existing customer
+        ``buying`` or ``using``, and only those two count in churn and retention.
 
         ``identities`` maps a channel to an address/number/handle (or is a list of
         pairs, for several identities on one channel). Email addresses are stored
@@ -405,7 +395,7 @@ class Customer(ProactiveAggregate):
                     customer_id=customer_id,
                     display_name=name,
                     segment=segment,
-                    phase=require_member(CustomerPhase, phase, "phase"),
+                    phase=require_member(LifecyclePhase, phase, "phase"),
                 ),
                 *(
                     CustomerIdentityAdded(at_us=when, channel=i.channel, value=i.value)
@@ -442,7 +432,7 @@ class Customer(ProactiveAggregate):
         return event
 
     def change_phase(
-        self, phase: CustomerPhase, *, reason: str | None = None, at: datetime | None = None
+        self, phase: LifecyclePhase, *, reason: str | None = None, at: datetime | None = None
     ) -> CustomerPhaseChanged:
         """Move to another phase along the customer lifecycle.
 
@@ -451,7 +441,9 @@ class Customer(ProactiveAggregate):
         :class:`InvalidTransition` naming the moves allowed now.
         """
         event = CustomerPhaseChanged(
-            at_us=self._when(at), phase=require_member(CustomerPhase, phase, "phase"), reason=reason
+            at_us=self._when(at),
+            phase=require_member(LifecyclePhase, phase, "phase"),
+            reason=reason,
         )
         self._apply(event)
         return event
@@ -459,7 +451,7 @@ class Customer(ProactiveAggregate):
     def churn(self, *, reason: str, at: datetime | None = None) -> CustomerPhaseChanged:
         """The customer left (``reason`` is required: churn without a reason teaches nothing)."""
         require_text(reason, "reason")
-        return self.change_phase(CustomerPhase.CHURNED, reason=reason, at=at)
+        return self.change_phase(LifecyclePhase.CHURNED, reason=reason, at=at)
 
     def change_segment(
         self, segment: str | None, *, at: datetime | None = None
@@ -645,22 +637,22 @@ class Customer(ProactiveAggregate):
         return self._segment
 
     @property
-    def phase(self) -> CustomerPhase:
+    def phase(self) -> LifecyclePhase:
         """The current lifecycle phase."""
-        return CustomerPhase(self._state)
+        return LifecyclePhase(self._state)
 
     @property
     def phase_history(self) -> tuple[PhaseChange, ...]:
         """Every phase the customer entered, oldest first (registration included)."""
         return tuple(self._phases)
 
-    def phase_at(self, at: datetime) -> CustomerPhase | None:
+    def phase_at(self, at: datetime) -> LifecyclePhase | None:
         """The phase at an instant (None before registration)."""
         return self.phase_at_us(instant_us(at))
 
-    def phase_at_us(self, us: int) -> CustomerPhase | None:
+    def phase_at_us(self, us: int) -> LifecyclePhase | None:
         """Integer twin of :meth:`phase_at`."""
-        phase: CustomerPhase | None = None
+        phase: LifecyclePhase | None = None
         for change in self._phases:
             if change.at_us > us:
                 break
@@ -705,7 +697,7 @@ class Customer(ProactiveAggregate):
         customer_id = require_text(event.customer_id, "customer_id")
         name = optional_text(event.display_name, "display_name")
         segment = optional_text(event.segment, "segment")
-        phase = require_member(CustomerPhase, event.phase, "phase")
+        phase = require_member(LifecyclePhase, event.phase, "phase")
         self._id, self._name, self._segment = customer_id, name, segment
         self._state = phase.value
         self._phases.append(PhaseChange(phase=phase, reason=None, at_us=event.at_us))
@@ -739,7 +731,7 @@ class Customer(ProactiveAggregate):
         del self._identities[identity]
 
     def _on_phase_changed(self, event: CustomerPhaseChanged) -> None:
-        phase = require_member(CustomerPhase, event.phase, "phase")
+        phase = require_member(LifecyclePhase, event.phase, "phase")
         target = self._target(CUSTOMER_LIFECYCLE.trigger_into(self._state, phase.value))
         reason = optional_text(event.reason, "reason")
         self._state = target
@@ -1143,7 +1135,7 @@ def assess_health(
         )
     score = max(0, 100 - sum(r.weight for r in reasons))
     phase = customer.phase_at_us(now)
-    if phase is CustomerPhase.CHURNED:
+    if phase is LifecyclePhase.CHURNED:
         level = HealthLevel.CHURNED
     elif score <= rules.high_risk_at_most:
         level = HealthLevel.HIGH_RISK

@@ -54,6 +54,7 @@ __all__ = [
     "FeedbackProgramPaused",
     "FeedbackProgramResumed",
     "FeedbackProgramRetired",
+    "FeedbackProgramStatus",
     "FeedbackResponseRecorded",
     "FeedbackSurveyCancelled",
     "FeedbackSurveySent",
@@ -94,9 +95,17 @@ class SurveyStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class FeedbackProgramStatus(enum.StrEnum):
+    """Where a feedback program stands."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    RETIRED = "retired"
+
+
 FEEDBACK_PROGRAM_LIFECYCLE: Final = Lifecycle.define(
     "feedback program",
-    states=["active", "paused", "retired"],
+    states=[s.value for s in FeedbackProgramStatus],
     transitions=[
         {"trigger": "enroll", "source": ["active", "paused"], "dest": None},
         {"trigger": "unenroll", "source": ["active", "paused"], "dest": None},
@@ -561,9 +570,9 @@ class FeedbackProgram(ProactiveAggregate):
         return f"{self._id}-{len(self._surveys) + 1}"
 
     @property
-    def status(self) -> str:
-        """``active``, ``paused`` or ``retired``."""
-        return self._state
+    def status(self) -> FeedbackProgramStatus:
+        """The current status."""
+        return FeedbackProgramStatus(self._state)
 
     @property
     def csat_delay(self) -> pendulum.Duration:

@@ -9,6 +9,7 @@ and each once, so evaluating late gives the same history as evaluating on time.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import ClassVar, Final, TypeVar
@@ -49,12 +50,24 @@ __all__ = [
     "MaintenanceNoticeSent",
     "MaintenanceScheduled",
     "MaintenanceStarted",
+    "MaintenanceStatus",
     "MaintenanceVerificationStarted",
 ]
 
+
+class MaintenanceStatus(enum.StrEnum):
+    """Where a scheduled maintenance stands."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
 MAINTENANCE_LIFECYCLE: Final = Lifecycle.define(
     "maintenance",
-    states=["scheduled", "in_progress", "verifying", "completed", "cancelled"],
+    states=[s.value for s in MaintenanceStatus],
     transitions=[
         {"trigger": "send_notice", "source": "scheduled", "dest": None},
         {"trigger": "start", "source": "scheduled", "dest": "in_progress"},
@@ -321,9 +334,9 @@ class Maintenance(ProactiveAggregate):
         return None if us is None else to_datetime(us)
 
     @property
-    def status(self) -> str:
-        """``scheduled``, ``in_progress``, ``verifying``, ``completed`` or ``cancelled``."""
-        return self._state
+    def status(self) -> MaintenanceStatus:
+        """The current status."""
+        return MaintenanceStatus(self._state)
 
     @property
     def title(self) -> str:

@@ -55,6 +55,7 @@ __all__ = [
     "ProactiveCasePlanned",
     "ProactiveCaseProblemReported",
     "ProactiveCaseResolved",
+    "ProactiveCaseStatus",
     "ProactiveCaseTargeted",
     "Signal",
 ]
@@ -93,9 +94,20 @@ class DeliveryOutcome(enum.StrEnum):
     NO_ANSWER = "no_answer"
 
 
+class ProactiveCaseStatus(enum.StrEnum):
+    """Where a proactive case stands."""
+
+    DETECTED = "detected"
+    PLANNED = "planned"
+    NOTIFIED = "notified"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
 PROACTIVE_CASE_LIFECYCLE: Final = Lifecycle.define(
     "proactive case",
-    states=["detected", "planned", "notified", "resolved", "closed", "cancelled"],
+    states=[s.value for s in ProactiveCaseStatus],
     transitions=[
         {"trigger": "target", "source": ["detected", "planned"], "dest": None},
         {"trigger": "plan", "source": "detected", "dest": "planned"},
@@ -513,9 +525,9 @@ class ProactiveCase(ProactiveAggregate):
     # -- queries --------------------------------------------------------------------
 
     @property
-    def status(self) -> str:
-        """``detected``, ``planned``, ``notified``, ``resolved``, ``closed`` or ``cancelled``."""
-        return self._state
+    def status(self) -> ProactiveCaseStatus:
+        """The current status."""
+        return ProactiveCaseStatus(self._state)
 
     @property
     def signal(self) -> Signal:

@@ -105,11 +105,14 @@ _PRIORITY_RANK: Final[dict[Priority, int]] = {p: index for index, p in enumerate
 
 
 class LifecyclePhase(enum.StrEnum):
-    """Where the customer stands: learning (pre-sale), buying (purchase), using (post-sale)."""
+    """Where the customer stands: learning (pre-sale), buying (purchase), using
+    (post-sale), or churned (left, so far: a ticket from a former customer is
+    win-back work). One set for tickets, contacts and customers."""
 
     LEARNING = "learning"
     BUYING = "buying"
     USING = "using"
+    CHURNED = "churned"
 
 
 class TicketStatus(enum.StrEnum):
