@@ -63,9 +63,22 @@ def test_combined_calendars_round_trip_and_refuse_what_they_cannot_answer() -> N
     assert error.value.path == "calendars[1].timezone"
 
 
-def test_combinations_need_one_zone_and_some_overlap() -> None:
-    with pytest.raises(InvalidArgument, match="one time zone"):
-        TEAM & BusinessCalendar.weekdays(timezone="Europe/London")
+def test_combinations_across_two_zones_follow_both_dst_changes() -> None:
+    paris = BusinessCalendar.weekdays("09:00", "17:00", timezone="Europe/Paris")
+    both = TEAM & paris
+    assert both.timezone == "America/New_York"  # the left part's zone
+    # Paris 09:00-17:00 ends at 11:00 New York time, 12:00 while only New York has
+    # moved its clocks (8 to 29 March 2026).
+    for monday, hours in ((ny(2026, 3, 2), 10), (ny(2026, 3, 16), 15), (ny(2026, 4, 6), 10)):
+        assert both.between(monday, monday.add(weeks=1)) == pendulum.duration(hours=hours)
+    assert both.next_closing(ny(2026, 3, 16, 10)) == ny(2026, 3, 16, 12)
+    assert both.add(ny(2026, 3, 27, 11), dt.timedelta(hours=2)) == ny(2026, 3, 30, 10)
+    assert BusinessCalendar.from_dict(both.to_dict()) == both
+    with pytest.raises(InvalidArgument, match="at most two time zones"):
+        both & BusinessCalendar.weekdays(timezone="Europe/London")
+
+
+def test_combinations_need_some_overlap() -> None:
     with pytest.raises(InvalidArgument, match="never overlap"):
         TEAM & BusinessCalendar("America/New_York", {5: [("09:00", "17:00")]})
     with pytest.raises(InvalidType):

@@ -459,3 +459,25 @@ def test_intersection_and_union_match_the_oracle(
     oracle = CombinedOracle(operation, Oracle(left), Oracle(right))
     agrees_with_the_oracle(calendar, oracle, at, amount, amount // 3)
     assert BusinessCalendar.from_dict(calendar.to_dict()) == calendar
+
+
+@capped
+@given(
+    specs,
+    specs,
+    st.sampled_from(["intersection", "union"]),
+    aware_instants(edges=False),
+    amounts,
+)
+def test_combinations_across_two_zones_match_the_oracle(
+    left: dict[str, Any], right: dict[str, Any], operation: str, at: int, amount: int
+) -> None:
+    assume(left["timezone"] != right["timezone"])
+    try:
+        calendar = getattr(BusinessCalendar(**left), operation)(BusinessCalendar(**right))
+    except InvalidArgument:  # no overlap while some offset difference holds
+        reject()
+    # The oracle only meets both zones in real time: each part resolved in its own zone.
+    oracle = CombinedOracle(operation, Oracle(left), Oracle(right))
+    agrees_with_the_oracle(calendar, oracle, at, amount, amount // 3)
+    assert BusinessCalendar.from_dict(calendar.to_dict()) == calendar

@@ -443,16 +443,17 @@ class BusinessCalendar:
     def intersection(self, other: BusinessCalendar) -> BusinessCalendar:
         """Open when both calendars are open (team hours ∩ contract hours); also ``a & b``.
 
-        Both must read their hours in the same time zone (:class:`InvalidArgument`
-        otherwise), and the two weekly patterns must overlap somewhere in the week.
+        The parts may read two different zones (the result takes the left one's); the
+        weekly hours must overlap somewhere in the week at every offset difference the
+        zones take (:class:`InvalidArgument` otherwise).
         """
         return _combined("intersection", self, other)
 
     def union(self, other: BusinessCalendar) -> BusinessCalendar:
         """Open when either calendar is open (two teams covering each other); also ``a | b``.
 
-        Both must read their hours in the same time zone (:class:`InvalidArgument`
-        otherwise).
+        The parts may read two different zones (the result takes the left one's); a part
+        of such a combination must read one zone (:class:`InvalidArgument` otherwise).
         """
         return _combined("union", self, other)
 
@@ -1127,18 +1128,22 @@ class BusinessCalendar:
 
 
 def _combined(operation: str, left: BusinessCalendar, right: object) -> BusinessCalendar:
-    """The intersection or union of two calendars of one zone, with flat-cost tables."""
+    """The intersection or union of two calendars (of one or two zones), flat-cost tables."""
     if not isinstance(right, BusinessCalendar):
         raise InvalidType(f"can only combine with a BusinessCalendar, got {type(right).__name__}")
-    if left._timezone != right._timezone:
-        raise InvalidArgument(
-            f"combine calendars of one time zone, got {left._timezone!r} and "
-            f"{right._timezone!r}; build both in the zone whose dates matter"
-        )
     if left._always or right._always:  # a 24/7 part is neutral or absorbing
         keep_left = right._always if operation == "intersection" else left._always
         return left if keep_left else right
-    pattern = _Pattern.combined(operation, left._pattern, right._pattern)
+    cross = left._timezone != right._timezone
+    if cross and (_cross_part(left) is not None or _cross_part(right) is not None):
+        raise InvalidArgument(
+            "combine at most two time zones: a part of a cross-zone combination must read "
+            f"its hours in one zone, got {left!r} and {right!r}"
+        )
+    if cross:
+        pattern = _cross_pattern(operation, left, right)
+    else:
+        pattern = _Pattern.combined(operation, left._pattern, right._pattern)
     if pattern.total == 0:
         raise InvalidArgument(
             f"the {operation} of {left!r} and {right!r} has no working time in a regular "
@@ -1164,6 +1169,50 @@ def _combined(operation: str, left: BusinessCalendar, right: object) -> Business
     set_(calendar, "_special_span", (min(a for a, _ in spans), max(b for _, b in spans)))
     set_(calendar, "_tables", _Tables(calendar))
     return calendar
+
+
+def _cross_part(calendar: BusinessCalendar) -> BusinessCalendar | None:
+    """The right part of a combination across two zones (read in its own zone), else None."""
+    parts = calendar._parts
+    if parts is None or parts[2]._timezone == calendar._timezone:
+        return None
+    return parts[2]
+
+
+def _shifted(operation: str, left: _Pattern, right: _Pattern, delta: int) -> _Pattern:
+    """``left`` combined with ``right`` read ``delta`` later on the right's clock: the
+    right's stretches moved onto the left's local axis (local_right = local_left + delta)."""
+    moved: list[Interval] = []
+    for a, b in right.stretches():
+        a, b = a - delta, b - delta
+        shift = -(a // _WEEK) * _WEEK
+        a, b = a + shift, b + shift
+        if b > _WEEK:
+            moved.extend(((a, _WEEK), (0, b - _WEEK)))
+        else:
+            moved.append((a, b))
+    return _Pattern.combined(operation, left, _Pattern.from_stretches(_merge(moved)))
+
+
+def _cross_pattern(operation: str, left: BusinessCalendar, right: BusinessCalendar) -> _Pattern:
+    """The combined pattern for every offset difference the two zones take in the fast
+    range; refuses a combination with no working time while some difference holds. The
+    one with the most working time stands for the calendar (its never-closes checks)."""
+    lo_s = (_dt.date(FAST_FIRST_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86_400 - 4 * 86_400
+    hi_s = (_dt.date(FAST_END_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86_400 + 4 * 86_400
+    instants = [lo_s * US_PER_SECOND]
+    for tz in (left._tz, right._tz):
+        instants.extend(instant for instant, _, _ in _transitions(tz, lo_s, hi_s))
+    deltas = {_offset_at(right._tz, at) - _offset_at(left._tz, at) for at in instants}
+    best: _Pattern | None = None
+    for delta in sorted(deltas):
+        pattern = _shifted(operation, left._pattern, right._pattern, delta)
+        if pattern.total == 0:
+            return pattern
+        if best is None or pattern.total > best.total:
+            best = pattern
+    assert best is not None
+    return best
 
 
 def _add_breaks(document: dict[str, Any]) -> dict[str, Any]:
@@ -1338,6 +1387,14 @@ class _Pattern:
         pattern.seamless = False
         return pattern
 
+    @classmethod
+    def from_stretches(cls, merged: Sequence[Interval]) -> _Pattern:
+        """A pattern of merged weekly stretches (seamless: no pieces to leave holes)."""
+        pattern = cls.__new__(cls)
+        pattern._fill(merged)
+        pattern.seamless = True
+        return pattern
+
     def _fill(self, merged: Sequence[Interval]) -> None:
         self.starts = [a for a, _ in merged]
         self.ends = [b for _, b in merged]
@@ -1442,6 +1499,7 @@ class _Tables:
         "lo",
         "offsets",
         "pattern",
+        "patterns",
         "per_week",
         "week_prefix",
         "win_b0",
@@ -1461,13 +1519,17 @@ class _Tables:
         tz = calendar._tz
         pattern = calendar._pattern
         self.pattern = pattern
+        other = _cross_part(calendar)
+        # A part read in another zone: its special days, in its own dates, fall within
+        # two days of the same local dates here (offsets differ by at most 26 hours).
+        before, after = (0, 2) if other is None else (2, 3)
         first = _dt.date(FAST_FIRST_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL
         end = _dt.date(FAST_END_YEAR, 1, 1).toordinal() - _EPOCH_ORDINAL
         range_lo, range_hi = first * _DAY, end * _DAY
         spans: list[list[int]] = []
         for day in calendar._window_days():
             if first - 2 <= day < end:
-                spans.append([day * _DAY, (day + 2) * _DAY])
+                spans.append([(day - before) * _DAY, (day + after) * _DAY])
         lo_s = (range_lo - 3 * _DAY) // US_PER_SECOND
         hi_s = (range_hi + 3 * _DAY) // US_PER_SECOND
         # Dates whose business-day status may differ from their weekday's: special
@@ -1480,6 +1542,10 @@ class _Tables:
             high = (instant + max(before, after)) // _DAY * _DAY + _DAY
             spans.append([low, high])
             irregular.update(range(low // _DAY - 1, high // _DAY + 1))
+        if other is not None:  # the other zone's changes too: gaps keep both offsets fixed
+            for instant, _, _ in _transitions(other._tz, lo_s, hi_s):
+                local = (instant + _offset_at(tz, instant)) // _DAY * _DAY
+                spans.append([local - _DAY, local + 2 * _DAY])
         if calendar._parts is None:  # combined calendars have no business days
             self._business_days(calendar, first, end, irregular)
         spans.sort()
@@ -1500,6 +1566,18 @@ class _Tables:
         self.offsets = [
             g - _local_to_utc(tz, g) for g in gap_starts
         ]  # offset = local - utc at a clean local midnight
+        # The pattern of each gap: the calendar's own, or for a combination across two
+        # zones the parts' patterns at the offset difference the gap has.
+        self.patterns = [pattern] * len(gap_starts)
+        if other is not None:
+            operation, left, right = calendar._parts or ("", calendar, other)
+            cache: dict[int, _Pattern] = {}
+            for g, start in enumerate(gap_starts):
+                at = start - self.offsets[g]
+                delta = _offset_at(other._tz, at) - self.offsets[g]
+                if delta not in cache:
+                    cache[delta] = _shifted(operation, left._pattern, right._pattern, delta)
+                self.patterns[g] = cache[delta]
         self.lo = range_lo - self.offsets[0]
         self.hi = range_hi - self.offsets[-1]
         self.corrections = [0]
@@ -1511,14 +1589,14 @@ class _Tables:
         for index, (local_lo, local_hi) in enumerate(windows):
             utc_lo = local_lo - self.offsets[index]
             utc_hi = local_hi - self.offsets[index + 1]
-            b0 = pattern.b(local_lo) + self.corrections[index]
+            b0 = self.patterns[index].b(local_lo) + self.corrections[index]
             window = _Window(utc_lo, calendar._exact(utc_lo, utc_hi), b0)
             self.windows.append(window)
             self.win_lo.append(utc_lo)
             self.win_hi.append(utc_hi)
             self.win_b0.append(b0)
             self.win_b1.append(b0 + window.total)
-            self.corrections.append(b0 + window.total - pattern.b(local_hi))
+            self.corrections.append(b0 + window.total - self.patterns[index + 1].b(local_hi))
         # B at the ends of the range, which every add and subtract compares with.
         self.b_lo = self.b(self.lo)
         self.b_hi = self.b(self.hi)
@@ -1583,13 +1661,13 @@ class _Tables:
         j = bisect_right(self.win_lo, us) - 1
         if j >= 0 and us < self.win_hi[j]:
             return self.windows[j].b(us)
-        return self.pattern.b(us + self.offsets[j + 1]) + self.corrections[j + 1]
+        return self.patterns[j + 1].b(us + self.offsets[j + 1]) + self.corrections[j + 1]
 
     def earliest(self, value: int) -> int:
         """The earliest instant where :meth:`b` reaches ``value`` (within the range)."""
         j = bisect_left(self.win_b1, value)
         if j == len(self.windows) or value <= self.win_b0[j]:
-            return self.pattern.earliest(value - self.corrections[j]) - self.offsets[j]
+            return self.patterns[j].earliest(value - self.corrections[j]) - self.offsets[j]
         window = self.windows[j]
         r = value - window.b0
         i = bisect_left(window.cumend, r)
@@ -1599,7 +1677,8 @@ class _Tables:
         """The latest instant where :meth:`b` equals ``value`` (may reach past ``hi``)."""
         j = bisect_right(self.win_b0, value) - 1
         if j < 0 or value >= self.win_b1[j]:
-            return self.pattern.latest(value - self.corrections[j + 1]) - self.offsets[j + 1]
+            pattern = self.patterns[j + 1]
+            return pattern.latest(value - self.corrections[j + 1]) - self.offsets[j + 1]
         window = self.windows[j]
         r = value - window.b0
         i = bisect_right(window.cum, r) - 1
@@ -1611,7 +1690,7 @@ class _Tables:
             window = self.windows[j]
             i = bisect_right(window.starts, us) - 1
             return i >= 0 and us < window.ends[i]
-        return self.pattern.is_open(us + self.offsets[j + 1])
+        return self.patterns[j + 1].is_open(us + self.offsets[j + 1])
 
     def closing(self, us: int) -> int | None:
         """The closing instant of the open stretch containing ``us`` (None: not before hi)."""
@@ -1628,9 +1707,10 @@ class _Tables:
                 us = end
                 continue
             offset = self.offsets[j + 1]
-            if not self.pattern.is_open(us + offset):
+            pattern = self.patterns[j + 1]
+            if not pattern.is_open(us + offset):
                 return us
-            local_end = self.pattern.closing(us + offset)
+            local_end = pattern.closing(us + offset)
             next_lo = self.win_lo[j + 1] if j + 1 < len(self.windows) else self.hi
             if local_end is not None and local_end - offset < next_lo:
                 return local_end - offset
