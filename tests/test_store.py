@@ -12,6 +12,7 @@ from typing import Any
 import pendulum
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import given
@@ -46,6 +47,7 @@ from supportflow.sqlalchemy import (
     OutboxMessage,
     Store,
     aggregates,
+    alembic_config,
     create_engine,
     events,
     metadata,
@@ -485,3 +487,36 @@ def test_store_errors_are_supportflow_errors() -> None:
     assert issubclass(AlreadyExists, SupportflowError)
     assert issubclass(NotFound, SupportflowError)
     assert str(NotFound("ticket", "T-9")) == "no ticket with id 'T-9' is stored"
+
+
+def test_revision_0002_renames_the_events_a_store_of_0001_holds(database_url: str) -> None:  # noqa: F811
+    # A store written before the event names changed: the log and the outbox carry the
+    # old names; the documents upgrade themselves on load, the rows need the revision.
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # the fixture's database is at the head revision
+        command.downgrade(alembic_config(connection), "0001")
+    old = {"event": "assigned", "at": "2026-03-02T09:05:00.000000Z", "agent": "ana"}
+    with engine.begin() as connection:
+        for version, name, data in [
+            (2, "assigned", old),
+            (3, "sla_warning", {"event": "sla_warning", "threshold": 0.5}),
+            (4, "ticket_opened", {"event": "ticket_opened"}),
+        ]:
+            row = {"aggregate_type": "ticket", "aggregate_id": "T-1", "version": version}
+            connection.execute(events.insert(), [{**row, "name": name, "at_us": 0, "data": data}])
+            connection.execute(
+                outbox.insert(), [{**row, "key": f"T-1/{version}", "name": name, "data": data}]
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        logged = connection.execute(
+            sa.select(events.c.version, events.c.name, events.c.data).order_by(events.c.version)
+        ).all()
+        queued = connection.execute(
+            sa.select(outbox.c.name, outbox.c.data).order_by(outbox.c.version)
+        ).all()
+    engine.dispose()
+    names = ["ticket_assigned", "sla_threshold_reached", "ticket_opened"]
+    assert [row.name for row in logged] == [row.name for row in queued] == names
+    assert [row.data["event"] for row in logged] == [row.data["event"] for row in queued] == names
+    assert logged[0].data["agent"] == "ana"
