@@ -78,6 +78,7 @@ def test_planned_maintenance_three_notices_and_a_problem_becomes_a_linked_ticket
     assert isinstance(ticket, Ticket)
     assert (ticket.id, ticket.customer_id, ticket.channel) == ("T-77", "globex", Channel.EMAIL)
     assert case.ticket_tag in ticket.tags
+    assert ticket.related == (case.id,)  # the link is a fact of the ticket, not only a tag
     assert ticket.topic is Topic.UPGRADING
     assert ticket.created_at == T0.add(hours=4)
     assert case.tickets == ("T-77",)

@@ -411,8 +411,10 @@ class ProactiveCase(ProactiveAggregate):
         """The customer answered with a problem: open a reactive ticket linked to the case.
 
         The ticket (returned for the host to store) carries the customer's ``body``
-        as its first message, the case's topic, the tag ``proactive-<case id>`` and,
-        by default, the subject ``Re: <case summary>`` and the delivery's channel.
+        as its first message, the case's topic, the tag ``proactive-<case id>``, the
+        case in :attr:`Ticket.related <supportflow.Ticket.related>` (a ``ticket_linked``
+        event) and, by default, the subject ``Re: <case summary>`` and the delivery's
+        channel.
         """
         when = self._when(at)
         self._target("report_problem")
@@ -431,6 +433,7 @@ class ProactiveCase(ProactiveAggregate):
             tags=(self.ticket_tag,),
             at=at if at is not None else to_datetime(when),
         )
+        ticket.link(self._id, at=to_datetime(when))
         self._apply(
             ProactiveCaseProblemReported(
                 at_us=when, customer_id=customer_id, ticket_id=ticket.id, channel=channel_
