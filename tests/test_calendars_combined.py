@@ -83,3 +83,15 @@ def test_combinations_need_some_overlap() -> None:
         TEAM & BusinessCalendar("America/New_York", {5: [("09:00", "17:00")]})
     with pytest.raises(InvalidType):
         TEAM.intersection("office hours")  # type: ignore[arg-type]
+
+
+def test_a_calendar_pickles_as_its_document_for_worker_processes() -> None:
+    import pickle
+
+    from supportflow import BusinessCalendar
+
+    paris = BusinessCalendar.weekdays(timezone="Europe/Paris")
+    calendar = paris & BusinessCalendar.weekdays("08:00", "12:00", timezone="America/New_York")
+    copy = pickle.loads(pickle.dumps(calendar))
+    assert copy == calendar
+    assert copy.to_dict() == calendar.to_dict()

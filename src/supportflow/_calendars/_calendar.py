@@ -549,6 +549,11 @@ class BusinessCalendar:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"BusinessCalendar is immutable; cannot set {name!r}")
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Pickled as its document (what-if grids send scenarios to worker processes):
+        # the slots cannot be restored one by one on an immutable object.
+        return type(self).from_dict, (self.to_dict(),)
+
     # Immutable: a copy is the calendar itself (Incident.resolve deep-copies tickets,
     # and with them their SLA policies, for its dry run).
     def __copy__(self) -> BusinessCalendar:

@@ -7,7 +7,9 @@ auto-close delay), and :func:`run` it: the simulator drives real
 :class:`~supportflow.Maintenance` and feedback objects through the workload, calls
 ``ticket.evaluate()`` at every deadline, and returns a :class:`SimulationResult` with
 its :class:`KPIs`, a text table and a self-contained HTML report.
-:func:`what_if` runs one workload under two scenarios and puts their KPIs side by side.
+:func:`what_if` runs one workload under two scenarios and puts their KPIs side by side;
+:func:`sweep` runs it under a grid of scenarios (:func:`scenario_grid`) on any
+:class:`concurrent.futures.Executor`.
 
 Everything is deterministic: the same profile, seed and scenario give the same
 result on every run and machine (only ``random.Random(seed)`` is used; the clock is
@@ -29,6 +31,7 @@ from ._engine import Scenario, SimulationRun, TicketOutcome, simulate
 from ._results import KPIs, SimulationResult, WhatIf, what_if
 from ._routing import RoutingComparison, RoutingFigures, compare_routing
 from ._staff import Agent, Shift, Staffing
+from ._sweep import scenario_grid, sweep
 from ._workload import (
     Arrival,
     IncidentPlan,
@@ -58,7 +61,9 @@ __all__ = [
     "WorkloadProfile",
     "compare_routing",
     "run",
+    "scenario_grid",
     "simulate",
+    "sweep",
     "what_if",
 ]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 import textwrap
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any, Final
 
 import attrs
 
 from .._kernel._time import US_PER_DAY, US_PER_HOUR, readable_instant, to_datetime
 from .._metrics._kpis import DurationStats, ReportTable
-from ._engine import Scenario, SimulationRun, TicketOutcome, simulate
+from ._engine import Scenario, SimulationRun, TicketOutcome
 from ._workload import Workload
 
 __all__ = ["KPIs", "SimulationResult", "WhatIf", "what_if"]
@@ -277,6 +278,7 @@ def what_if(
     a: Scenario,
     b: Scenario,
     *,
+    executor: Executor | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     drain: _dt.timedelta = _dt.timedelta(days=7),
     pause_gc: bool = True,
@@ -285,21 +287,12 @@ def what_if(
 
     Both runs see exactly the same customers doing exactly the same things, so every
     difference comes from the policies and staffing. ``progress(name, done, total)``
-    reports each run's progress; ``pause_gc`` is passed to :func:`simulate`.
+    reports each run's progress; ``pause_gc`` is passed to :func:`simulate`;
+    ``executor`` runs the two scenarios as :func:`~supportflow.simulation.sweep` does.
     """
-    results = []
-    for scenario in (a, b):
-        report = None if progress is None else _named(progress, scenario.name)
-        results.append(
-            SimulationResult.of(
-                simulate(workload, scenario, progress=report, drain=drain, pause_gc=pause_gc)
-            )
-        )
-    return WhatIf(a=results[0], b=results[1])
+    from ._sweep import sweep
 
-
-def _named(progress: Callable[[str, int, int], None], name: str) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        progress(name, done, total)
-
-    return report
+    first, second = sweep(
+        workload, (a, b), executor=executor, progress=progress, drain=drain, pause_gc=pause_gc
+    )
+    return WhatIf(a=first, b=second)
