@@ -369,7 +369,7 @@ def test_evaluate_sees_sla_thresholds_the_host_has_not_recorded_yet() -> None:
 def test_bad_rules_and_policies_are_refused() -> None:
     with pytest.raises(InvalidArgument, match="percent must be in"):
         WhenSLAReaches("resolution", 0)
-    with pytest.raises(UnknownName, match="unknown SLA metric 'speed'"):
+    with pytest.raises(UnknownName, match=r"metric must be one of first_reply, .*, got 'speed'"):
         WhenSLABreached("speed")
     with pytest.raises(InvalidArgument, match="n must be at least 1"):
         WhenReopenedAtLeast(0)

@@ -229,7 +229,10 @@ def test_a_document_with_a_bad_reason_does_not_load(reason: object) -> None:
 
 
 def test_bad_routing_inputs_are_refused_with_typed_errors() -> None:
-    with pytest.raises(UnknownName, match="unknown routing strategy 'fastest'"):
+    with pytest.raises(
+        UnknownName,
+        match="strategy must be one of skills_first, least_loaded, round_robin, got 'fastest'",
+    ):
         RoutingPolicy("fastest")
     with pytest.raises(InvalidArgument, match="rotation must be positive"):
         RoutingPolicy(rotation=dt.timedelta(0))

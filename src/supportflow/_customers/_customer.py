@@ -807,6 +807,10 @@ class Customer(ProactiveAggregate):
             raise InvalidArgument(f"ticket {reference} was opened already", field="kind")
         elif kind is TimelineKind.INCIDENT_AFFECTED and event.channel is not None:
             raise InvalidArgument("an incident reaches a customer on no channel", field="channel")
+        elif kind is TimelineKind.OUTREACH_NOTIFIED and event.channel is None:
+            raise InvalidArgument(
+                "an outreach notice reaches a customer on a channel", field="channel"
+            )
         detailed = kind in _DETAILED
         if (event.detail is None) is detailed:
             raise InvalidArgument(

@@ -31,6 +31,7 @@ import pendulum
 
 from .._calendars._calendar import BusinessCalendar
 from .._kernel._errors import InvalidArgument, InvalidType, UnknownName
+from .._kernel._fields import require_member
 from .._kernel._time import at_us, duration_us, format_instant, instant_us, to_datetime
 from .._sla._policy import _channels, _topics
 from .._vocabulary._taxonomy import Channel, Topic
@@ -201,11 +202,7 @@ def _rotation(value: object) -> int | None:
 
 
 def _strategy(value: object) -> RoutingStrategy:
-    try:
-        return RoutingStrategy(str(value) if isinstance(value, str) else "")
-    except ValueError:
-        allowed = ", ".join(s.value for s in RoutingStrategy)
-        raise UnknownName(f"unknown routing strategy {value!r}; known: {allowed}") from None
+    return require_member(RoutingStrategy, value, "strategy")
 
 
 def _lower_share(a: Agent, b: Agent) -> bool:

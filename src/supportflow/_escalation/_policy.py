@@ -33,7 +33,7 @@ from .._kernel._errors import (
 from .._kernel._event import Event
 from .._kernel._serde import Migrations, Reader
 from .._kernel._time import at_us, duration_us, format_instant, to_datetime, to_duration
-from .._sla._policy import Metric
+from .._sla._policy import Metric, _metric
 from .._sla._state import SLABreached, SLAThresholdReached
 from .._tickets._tiers import (
     _LADDER,
@@ -263,18 +263,6 @@ def _count(value: object) -> int:
     if value < 1:
         raise InvalidArgument(f"n must be at least 1, got {value!r}")
     return value
-
-
-def _metric(value: object) -> Metric:
-    if isinstance(value, Metric):
-        return value
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return Metric(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in Metric)
-        raise UnknownName(f"unknown SLA metric {value!r}; metrics: {allowed}") from None
 
 
 def _priority(value: object) -> Priority:

@@ -163,10 +163,14 @@ class InvalidType(_FieldError, TypeError):
     """A value of the wrong type; ``field`` as for :class:`InvalidArgument`."""
 
 
-class UnknownName(_FieldError, LookupError):
-    """A name that supportflow does not know: a time zone, a metric, a template, a tier.
+class UnknownName(InvalidArgument, LookupError):
+    """A name that supportflow does not know: a value outside a closed set (a channel,
+    a metric, a status), a time zone, a template, a team.
 
-    ``field`` as for :class:`InvalidArgument`.
+    An :class:`InvalidArgument` too, so one ``except`` catches every bad value; every
+    closed set is parsed by one function, with one message shape:
+    ``channel must be one of email, phone, ..., got 'fax'``. ``field`` as for
+    :class:`InvalidArgument`.
     """
 
     def __str__(self) -> str:

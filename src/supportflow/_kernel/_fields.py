@@ -14,7 +14,7 @@ import enum
 from collections.abc import Iterable
 from typing import TypeVar
 
-from ._errors import InvalidArgument, InvalidType
+from ._errors import InvalidArgument, InvalidType, UnknownName
 
 __all__ = [
     "check_ids",
@@ -49,7 +49,7 @@ def optional_text(value: object, name: str) -> str | None:
 
 def require_member(enum_type: type[E], value: object, name: str) -> E:
     """A command's argument as a member of ``enum_type`` (a member or its value), or
-    :class:`InvalidArgument` listing the allowed values."""
+    :class:`UnknownName` listing the allowed values: the one parser of closed sets."""
     if type(value) is enum_type:
         return value
     try:
@@ -66,9 +66,9 @@ def exact_member(enum_type: type[E], value: object, name: str) -> E:
     raise _not_one_of(enum_type, value, name)
 
 
-def _not_one_of(enum_type: type[enum.Enum], value: object, name: str) -> InvalidArgument:
+def _not_one_of(enum_type: type[enum.Enum], value: object, name: str) -> UnknownName:
     allowed = ", ".join(str(member.value) for member in enum_type)
-    return InvalidArgument(f"{name} must be one of {allowed}, got {_shown(value)}", field=name)
+    return UnknownName(f"{name} must be one of {allowed}, got {_shown(value)}", field=name)
 
 
 def require_flag(value: object, name: str) -> bool:

@@ -20,6 +20,7 @@ from .._kernel._errors import (
     UnknownName,
 )
 from .._kernel._event import Event
+from .._kernel._fields import require_member
 from .._kernel._serde import Migrations, Reader, bad_document, shown
 from .._kernel._time import (
     duration_us,
@@ -105,15 +106,7 @@ DEFAULT_WARNINGS: Final = (0.5, 0.75)
 
 
 def _metric(value: object) -> Metric:
-    if isinstance(value, Metric):
-        return value
-    try:
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return Metric(value)
-    except ValueError:
-        known = ", ".join(m.value for m in Metric)
-        raise UnknownName(f"unknown SLA metric {value!r}; known metrics: {known}") from None
+    return require_member(Metric, value, "metric")
 
 
 def _enum_set(enum_type: type[enum.StrEnum], what: str) -> Callable[[object], frozenset[Any]]:
@@ -124,11 +117,7 @@ def _enum_set(enum_type: type[enum.StrEnum], what: str) -> Callable[[object], fr
             raise InvalidType(f"{what} must be a collection, got {type(values).__name__}")
         out = set()
         for value in values:
-            try:
-                out.add(enum_type(value))
-            except ValueError:
-                known = ", ".join(m.value for m in enum_type)
-                raise UnknownName(f"unknown {what} {value!r}; known: {known}") from None
+            out.add(require_member(enum_type, value, what))
         return frozenset(out)
 
     return convert
