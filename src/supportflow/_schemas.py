@@ -27,8 +27,8 @@ from ._maintenance import Maintenance
 from ._outreach import ProactiveCase
 from ._proactive import ProactiveAggregate
 from ._serde import _KIND_KEY, _OMIT_KEY, Codec, Migrations
+from ._taxonomy import Priority, TicketStatus
 from ._ticket_codec import TICKET_CODEC, TICKET_MIGRATIONS
-from ._tickets import Priority, TicketStatus
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name"]
 
