@@ -57,6 +57,7 @@ PAGE_MODULES = {
 SUBMODULES = {
     "supportflow.simulation": ("simulation", "supportflow.simulation"),
     "supportflow.testing": ("testing", "supportflow.testing"),
+    "supportflow.schemas": ("schemas", "supportflow.schemas"),
     "supportflow.sqlalchemy": ("sqlalchemy", "supportflow.sqlalchemy"),
     "supportflow.celery": ("celery", "supportflow.celery"),
 }

@@ -29,6 +29,10 @@ LAYERS: dict[str, frozenset[str]] = {
     "_metrics": frozenset({"_kernel", "_calendars", "_vocabulary", "_sla", "_tickets"}),
     "_customers": frozenset({"_kernel", "_vocabulary", "_tickets", "_proactive", "_metrics"}),
     "_desk": frozenset({"_kernel", "_calendars", "_vocabulary", "_sla", "_tickets"}),
+    "_persistence": frozenset(
+        {"_kernel", "_calendars", "_vocabulary", "_sla", "_tickets", "_escalation"}
+        | {"_proactive", "_metrics", "_customers"}
+    ),
 }
 CORE = frozenset(LAYERS)
 # The public faces and the simulation may use the whole core; the core never uses them.

@@ -1,5 +1,8 @@
 """Published JSON Schemas (draft 2020-12) of supportflow's event-sourced documents."""
 
-from ._schemas import SCHEMA_KINDS, json_schema, schema_file_name
+from ._kernel._public import publish
+from ._persistence._schemas import SCHEMA_KINDS, json_schema, schema_file_name
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name"]
+
+publish(globals(), __all__)

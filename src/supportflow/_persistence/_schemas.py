@@ -19,16 +19,16 @@ from typing import Any, Final
 
 import attrs
 
-from ._customers import Customer
-from ._errors import InvalidArgument
-from ._feedback import FeedbackProgram
-from ._incidents import Incident
-from ._maintenance import Maintenance
-from ._outreach import ProactiveCase
-from ._proactive import ProactiveAggregate
-from ._serde import _KIND_KEY, _OMIT_KEY, Codec, Migrations
-from ._taxonomy import Priority, TicketStatus
-from ._ticket_codec import TICKET_CODEC, TICKET_MIGRATIONS
+from .._customers._customer import Customer
+from .._kernel._errors import InvalidArgument
+from .._kernel._serde import _KIND_KEY, _OMIT_KEY, Codec, Migrations
+from .._proactive._base import ProactiveAggregate
+from .._proactive._feedback import FeedbackProgram
+from .._proactive._incidents import Incident
+from .._proactive._maintenance import Maintenance
+from .._proactive._outreach import ProactiveCase
+from .._tickets._codec import TICKET_CODEC, TICKET_MIGRATIONS
+from .._vocabulary._taxonomy import Priority, TicketStatus
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name"]
 
@@ -145,7 +145,7 @@ def _ticket_fields(builder: _Builder) -> dict[str, Any]:
         "priority": {"enum": [member.value for member in Priority]},
         "assignee": text_or_null,
         "team": text_or_null,
-        "tier": {"type": "integer"},
+        "tier": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
         "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
         "created_at": dict(_INSTANT),
         "updated_at": dict(_INSTANT),
