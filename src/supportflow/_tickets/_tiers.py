@@ -1,4 +1,4 @@
-"""Escalation tiers: the tier ladder, routing at open, and the escalation commands.
+"""Escalation tiers: the tier ladder, routing at open, and the escalation events.
 
 A help desk works in tiers: 0 self-service, 1 front line (customer service),
 2 technical support, 3 engineering / experts, 4 external vendor. Each tier has one or
@@ -8,14 +8,14 @@ more teams; a team belongs to exactly one tier, so a team also names its tier.
 * :class:`RoutingTable` picks the tier and team of a new ticket: service topics to
   tier 1 and technical support topics to tier 2 by default, overridden by ordered
   :class:`Route` rows (topic, channel, priority -> tier and team).
-* :func:`escalate` (functional: up a tier or to another team), :func:`de_escalate`,
-  :func:`notify_manager` (hierarchical: the tier does not change) and
-  :func:`request_escalation` (the customer asks) append events to a ticket.
+* The ticket's commands ``escalate`` (functional: up a tier or to another team),
+  ``de_escalate``, ``notify_manager`` (hierarchical: the tier does not change) and
+  ``request_escalation`` (the customer asks) record the events defined here;
+  :func:`move_target` is the one rule of where a tier move may go.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -47,10 +47,6 @@ __all__ = [
     "TicketPriorityRaised",
     "Tier",
     "TierLadder",
-    "de_escalate",
-    "escalate",
-    "notify_manager",
-    "request_escalation",
 ]
 
 
@@ -580,58 +576,3 @@ def move_target(
                 f"in tier {tier}"
             )
     return tier, target_team
-
-
-def escalate(
-    ticket: Ticket,
-    ladder: TierLadder | None = None,
-    *,
-    reason: str,
-    actor: str,
-    to_tier: int | None = None,
-    team: str | None = None,
-    at: _dt.datetime | None = None,
-) -> TicketEscalated:
-    """:meth:`Ticket.escalate` (``ladder`` defaults to the ticket's policy's)."""
-    return ticket.escalate(
-        reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
-    )
-
-
-def de_escalate(
-    ticket: Ticket,
-    ladder: TierLadder | None = None,
-    *,
-    reason: str,
-    actor: str,
-    to_tier: int | None = None,
-    team: str | None = None,
-    at: _dt.datetime | None = None,
-) -> TicketDeEscalated:
-    """:meth:`Ticket.de_escalate` (``ladder`` defaults to the ticket's policy's)."""
-    return ticket.de_escalate(
-        reason=reason, actor=actor, to_tier=to_tier, team=team, ladder=ladder, at=at
-    )
-
-
-def notify_manager(
-    ticket: Ticket,
-    *,
-    role: str,
-    reason: str,
-    actor: str | None = None,
-    at: _dt.datetime | None = None,
-) -> TicketManagerNotified:
-    """:meth:`Ticket.notify_manager`."""
-    return ticket.notify_manager(role=role, reason=reason, actor=actor, at=at)
-
-
-def request_escalation(
-    ticket: Ticket,
-    *,
-    reason: str,
-    channel: Channel | str | None = None,
-    at: _dt.datetime | None = None,
-) -> TicketEscalationRequested:
-    """:meth:`Ticket.request_escalation`."""
-    return ticket.request_escalation(reason=reason, channel=channel, at=at)
