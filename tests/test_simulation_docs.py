@@ -47,8 +47,15 @@ def test_the_reference_is_generated_for_every_public_module() -> None:
     assert set(docs_hooks.SUBMODULES) == {
         "supportflow.simulation",
         "supportflow.testing",
+        "supportflow.schemas",
         "supportflow.sqlalchemy",
         "supportflow.celery",
     }
+    # every public module of the library has a page: its own, or its concept's
+    public = {
+        f"supportflow.{path.stem}" for path in (ROOT / "src" / "supportflow").glob("[a-z]*.py")
+    } | {"supportflow.simulation", "supportflow.sqlalchemy", "supportflow.celery"}
+    shown = set(docs_hooks.SUBMODULES) | set(docs_hooks.PAGE_MODULES.values())
+    assert public == shown
     assert docs_hooks.reference_pages()
     assert "mkdocstrings" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
