@@ -44,10 +44,11 @@ def test_a_stored_schema_1_ticket_still_loads() -> None:
     assert Ticket.replay(ticket.history) == ticket
 
 
-def test_while_schema_1_is_current_the_stored_ticket_is_written_back_unchanged() -> None:
-    if TICKET_MIGRATIONS.current != 1:
-        pytest.skip("the ticket format moved on: the fixture is now an older schema")
-    assert Ticket.from_dict(stored()).to_dict() == stored()
+def test_a_schema_1_ticket_is_written_back_as_schema_2_with_only_its_event_names_changed() -> None:
+    expected = renamed_events(TICKET_EVENT_NAMES_1)({**stored(), "schema": 2})
+    assert TICKET_MIGRATIONS.current == 2
+    assert Ticket.from_dict(stored()).to_dict() == expected
+    assert {entry["event"] for entry in stored()["history"]} & set(TICKET_EVENT_NAMES_1)
 
 
 def _rename(document: dict[str, Any], old: str, new: str) -> dict[str, Any]:
