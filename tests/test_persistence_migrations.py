@@ -151,3 +151,16 @@ def test_bad_documents_name_the_bad_field(edit: Any, path: str | None) -> None:
         assert caught.value.path == path
     else:
         assert caught.value.path.startswith("history")
+
+
+def test_a_schema_1_history_entry_that_is_not_an_event_is_refused_at_its_path() -> None:
+    document = stored()
+    document["history"][3] = ["not", "an", "event"]
+    document["history"][4] = {"event": 42}
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(document)
+    assert caught.value.path.startswith("history[3]")
+    document["history"][3] = stored()["history"][3]
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(document)
+    assert caught.value.path.startswith("history[4]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import inspect
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -24,14 +24,14 @@ def publish(namespace: dict[str, Any], names: Iterable[str]) -> None:
     """
     module = namespace["__name__"]
     for name in names:
-        value = namespace.get(name)
-        current = getattr(value, "__module__", None)
-        if isinstance(current, str) and current.startswith("supportflow._"):
-            DEFINED_IN.setdefault(f"{module}.{name}", current)
+        value = namespace.get(name)  # __version__ is read lazily, on first use
+        # Constants (a lifecycle, a bound) are instances: their class says where it lives.
+        if not (isinstance(value, type) or inspect.isfunction(value)):
+            continue
+        if value.__module__.startswith("supportflow._"):
+            DEFINED_IN.setdefault(f"{module}.{name}", value.__module__)
             if isinstance(value, type) and attrs.has(value):
                 # Field types are resolved in the defining module, whose names the
                 # string annotations use, before the class reports another one.
                 attrs.resolve_types(value)
-            # built-in or frozen objects keep theirs
-            with contextlib.suppress(AttributeError, TypeError):
-                value.__module__ = module
+            value.__module__ = module
