@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 
 import pendulum
 import pytest
@@ -18,11 +19,13 @@ from supportflow import (
     Priority,
     ResponseTemplate,
     SchemaError,
+    SLAPolicy,
+    SLAPolicySet,
     Ticket,
     TicketClosed,
     TicketStatus,
 )
-from supportflow.events import TicketReplied
+from supportflow.events import SLABreached, TicketReplied
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 CUSTOMER = {"customer": {"name": "Ada"}, "agent": {"name": "Grace"}}
@@ -128,6 +131,44 @@ def test_a_solving_template_records_the_resolution() -> None:
         template, agent="grace", values=CUSTOMER, resolution="refund sent", at=T0.add(minutes=5)
     )
     assert t2.resolution == "refund sent"
+
+
+def test_a_template_lowering_the_priority_records_the_breach_before_it_solves() -> None:
+    # Resolution: 60 min at normal, 10 min at low. Lowered after 20 minutes, the clock
+    # passes its warnings and its target on the spot; the solve that follows in the
+    # same template stops a breached clock, and what fell due is recorded between the
+    # two, as a load expects.
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "p", {"resolution": {"normal": timedelta(hours=1), "low": timedelta(minutes=10)}}
+            )
+        ]
+    )
+    t = Ticket.open(
+        "T-1",
+        customer_id="C-7",
+        subject="Refund",
+        topic="billing",
+        channel="email",
+        sla=policies,
+        at=T0,
+    )
+    t.assign("grace", at=T0)
+    template = ResponseTemplate("done", "Done.", set_priority="low", set_status="solved")
+    t.apply_template(template, agent="grace", at=T0.add(minutes=20))
+    assert [e.name for e in t.history[2:]] == [
+        "ticket_replied",
+        "ticket_priority_changed",
+        "sla_threshold_reached",  # 50 %
+        "sla_threshold_reached",  # 75 %
+        "sla_breached",
+        "ticket_solved",
+    ]
+    breach = t.history[6]
+    assert isinstance(breach, SLABreached)
+    assert breach.at == T0.add(minutes=20)
+    assert Ticket.from_dict(t.to_dict(), sla=policies).to_dict() == t.to_dict()
 
 
 def test_ticket_values_fill_placeholders_and_host_values_win() -> None:

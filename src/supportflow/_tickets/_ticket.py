@@ -667,9 +667,8 @@ def _evaluating(command: C) -> C:
         mark = len(self._history)
         # The cached next deadline (when known) tells, with one comparison, that
         # nothing is due yet: most commands skip the catch-up altogether.
-        due = self._due
-        if due is not None and due <= us and us >= self._last_us and self._status is not _CLOSED:
-            self._catch_up(us)
+        if us >= self._last_us:
+            self._record_due(us)
         self._known = (at, us)  # the command's _when reuses the conversion
         try:
             return command(self, *args, at=at, **kwargs)
@@ -826,6 +825,13 @@ class Ticket(Aggregate):
                 return
         self._due = _STALE
 
+    def _record_due(self, us: int) -> None:
+        """Record what fell due at or before ``us``; the cached next due instant (when
+        known) tells with one comparison that nothing is, as for most commands."""
+        due = self._due
+        if due is not None and due <= us and self._status is not _CLOSED:
+            self._catch_up(us)
+
     def _catch_up(self, us: int) -> None:
         """Record the SLA events and escalations due at or before ``us``."""
         if self._escalation_policy is not None:
@@ -856,9 +862,7 @@ class Ticket(Aggregate):
         """
         us = self._when(at)
         start = len(self._history)
-        due = self._due
-        if due is not None and due <= us and self._status is not _CLOSED:
-            self._catch_up(us)
+        self._record_due(us)
         return tuple(self._history[start:])
 
     @classmethod
@@ -1303,7 +1307,12 @@ class Ticket(Aggregate):
                         from_status=status, to_status=wanted, trigger=trigger, at_us=us
                     )
                 )
-        for event in events:
+        for index, event in enumerate(events):
+            if index:
+                # Each event of the template is a command event: what its predecessor
+                # made due at this instant (a priority change can breach a clock on the
+                # spot) is recorded before it, as a load expects.
+                self._record_due(us)
             self._apply(event)
 
     # -- escalation ----------------------------------------------------------------------
