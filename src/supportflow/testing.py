@@ -83,8 +83,9 @@ from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase, Signal
 from ._sla._policy import Metric, SLAConditions, SLAPolicy, SLAPolicySet
+from ._sla._state import ReferenceSLAState
 from ._tickets._templates import ResponseTemplate
-from ._tickets._ticket import Ticket
+from ._tickets._ticket import ReferenceTicket, Ticket
 from ._tickets._tiers import Tier, TierLadder
 from ._vocabulary._taxonomy import Channel, LifecyclePhase, Priority, TicketStatus, Topic
 
@@ -92,6 +93,8 @@ __all__ = [
     "COMMANDS",
     "TIMEZONES",
     "Move",
+    "ReferenceSLAState",
+    "ReferenceTicket",
     "Step",
     "agents",
     "attempt",

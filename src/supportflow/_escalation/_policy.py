@@ -801,7 +801,12 @@ class EscalationPolicy:
         or a reopen only keeps it true).
         """
         fractions = self._sla_fractions  # _marks_only, inline: this runs after every event
-        if sla is None or fractions is None or not fractions <= sla._policies._announced:
+        if (
+            sla is None
+            or fractions is None
+            or not sla._caches  # the reference mode answers without shortcuts
+            or not fractions <= sla._policies._announced
+        ):
             return False
         marks = sla._marks
         if marks == 0:

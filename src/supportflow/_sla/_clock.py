@@ -206,6 +206,11 @@ class SLAClock:
 
     # -- transitions (called by SLAState) ---------------------------------------------
 
+    def _forget(self) -> None:
+        """Drop the cached next due instant: the one place the clock's cache is reset,
+        by every transition below and by the SLA state's own :meth:`SLAState._forget`."""
+        self._due = _UNKNOWN
+
     def _pause(self, at: int) -> None:
         run = self._run
         if run is not None:
@@ -214,19 +219,19 @@ class SLAClock:
             self._elapsed += length
             self._run = None
         self.state = _PAUSED
-        self._due = _UNKNOWN
+        self._forget()
 
     def _resume(self, at: int) -> None:
         self._run = at
         self.state = _ACTIVE
-        self._due = _UNKNOWN
+        self._forget()
 
     def _stop(self, at: int, state: ClockState) -> None:
         # The last active stretch is measured lazily (see elapsed_us): no calendar call here.
         # Its end is the stop instant when the clock ran then (see _end).
         self.state = state
         self.stopped_us = at
-        self._due = _UNKNOWN
+        self._forget()
 
     def _retarget(
         self,
@@ -248,7 +253,7 @@ class SLAClock:
             if conf is None
             else conf
         )
-        self._due = _UNKNOWN
+        self._forget()
 
     # -- measurements ---------------------------------------------------------------
 

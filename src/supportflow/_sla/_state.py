@@ -90,6 +90,7 @@ from ._policy import (
 
 __all__ = [
     "SLA_EVENTS",
+    "ReferenceSLAState",
     "SLABreached",
     "SLAState",
     "SLAThresholdReached",
@@ -150,6 +151,10 @@ class SLAState:
     the ticket's events (:meth:`observe`); it is derived data, so replaying a
     ticket's history with the same policy set rebuilds an equal state.
     """
+
+    #: Whether the answers above are kept between events (False in the reference mode:
+    #: the escalation policy then skips its own shortcuts too, see ReferenceSLAState).
+    _caches: ClassVar[bool] = True
 
     __slots__ = (
         "_awaiting",
@@ -417,7 +422,7 @@ class SLAState:
             # the priority): re-match when a field the conditions read has changed.
             fields = _fields(ticket)
             if fields != self._fields:
-                self._next = _UNKNOWN
+                self._moved()
                 old_priority = self._fields[3]
                 self._fields = fields
                 self._rematch(at, priority_changed=fields[3] is not old_priority)
@@ -498,10 +503,10 @@ class SLAState:
                     clock.breached = True
                 elif fraction not in clock.warned:
                     clock.warned = tuple(sorted((*clock.warned, fraction)))
-                clock._due = _UNKNOWN
+                clock._forget()
                 if memo is not None and memo[0] is clock and clock._first_pending() == memo[1]:
                     clock._due = memo[2]  # computed by due_events just before
-                self._next = _UNKNOWN
+                self._moved()
                 return
 
     def _phase(self, index: int) -> bool:
@@ -537,7 +542,7 @@ class SLAState:
         )
         self._clocks.append(clock)
         self._current[index] = clock
-        self._next = _UNKNOWN
+        self._moved()
         if not paused:
             # The clock's lower bound, inline: its first threshold in wall time.
             amounts = spec.amounts
@@ -545,11 +550,31 @@ class SLAState:
             if bound < self._horizon:
                 self._horizon = bound
 
-    def _lower_horizon(self, clock: SLAClock) -> None:
-        """Keep the horizon a lower bound after ``clock`` started or moved."""
-        bound = clock._lower_bound()
-        if bound < self._horizon:
-            self._horizon = bound
+    # -- the caches: one place each is reset ----------------------------------------
+    #
+    # _next (next_deadline_us), _horizon (nothing is due before it), _memo (the next
+    # due instant due_events computed for the clock of its first event) and each
+    # clock's own _due. A clock that starts, pauses, resumes, stops, is re-targeted or
+    # records a mark resets them through _moved; _forget drops them all (the uncached
+    # reference mode calls it before every answer, see ReferenceSLAState).
+
+    def _moved(self, clock: SLAClock | None = None) -> None:
+        """A clock changed: forget the next deadline; with ``clock`` (one that runs on),
+        keep the horizon a lower bound of what it can make due."""
+        self._next = _UNKNOWN
+        if clock is not None:
+            bound = clock._lower_bound()
+            if bound < self._horizon:
+                self._horizon = bound
+
+    def _forget(self) -> None:
+        """Drop every cached answer: the next computation starts from the clocks."""
+        self._next = _UNKNOWN
+        self._horizon = _UNKNOWN
+        self._memo = None
+        for clock in self._current:
+            if clock is not None:
+                clock._forget()
 
     def _end_running(self, at: int, ends: tuple[tuple[int, ClockState], ...]) -> None:
         """Stop the current clock of each (metric index, end state) of ``ends``, if it
@@ -561,7 +586,7 @@ class SLAState:
                 state = clock.state
                 if state is _ACTIVE or state is _PAUSED:
                     clock._stop(at, end)
-                    self._next = _UNKNOWN
+                    self._moved()
 
     def _on_status(self, new: TicketStatus, at: int, reopened: bool) -> None:
         self._status = new
@@ -587,12 +612,10 @@ class SLAState:
             if state is _ACTIVE:
                 if status in spec.pauses:
                     clock._pause(at)
-                    self._lower_horizon(clock)
-                    self._next = _UNKNOWN
+                    self._moved(clock)
             elif state is _PAUSED and status not in spec.pauses:
                 clock._resume(at)
-                self._lower_horizon(clock)
-                self._next = _UNKNOWN
+                self._moved(clock)
 
     def _on_agent_reply(self, at: int) -> None:
         self._end_running(at, _ON_REPLY)
@@ -617,7 +640,7 @@ class SLAState:
             self._matches.append((at, None if policy is None else policy.name))
         row = _NO_ROW if policy is None else policy._rows[self._fields[3]]
         self._row = row
-        self._horizon = _UNKNOWN
+        self._forget()  # re-targets and cancels below may bring anything forward
         for index, spec in enumerate(row):
             clock = self._current[index]
             if clock is not None and clock.running:
@@ -713,6 +736,32 @@ class SLAState:
                 "the stored SLA clocks differ from the ones the given SLA policy set "
                 "produces; load the ticket with the policies it was written with",
             )
+
+
+class ReferenceSLAState(SLAState):
+    """An :class:`SLAState` that keeps no answer between calls: the uncached reference
+    mode. Every due event and next deadline is computed from the clocks themselves,
+    and the escalation policy skips its shortcuts on the ticket. Slow, and exactly as
+    correct as the clocks: differential tests compare the cached state against it
+    (see ``supportflow.testing.ReferenceTicket``)."""
+
+    __slots__ = ()
+    _caches: ClassVar[bool] = False
+
+    def next_deadline_us(self) -> int | None:
+        self._forget()
+        return super().next_deadline_us()
+
+    def due_events(self, at: int) -> list[Event]:
+        self._forget()
+        events = super().due_events(at)
+        self._memo = None  # recording one computes its clock's next instant afresh
+        return events
+
+    def observe(self, ticket: Ticket, event: Event) -> bool:
+        super().observe(ticket, event)
+        self._forget()
+        return False
 
 
 _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)

@@ -46,7 +46,14 @@ from .._kernel._time import (
     format_instant,
     to_datetime,
 )
-from .._sla._state import SLA_EVENTS, SLABreached, SLAState, SLAThresholdReached
+from .._sla._policy import SLAPolicySet
+from .._sla._state import (
+    SLA_EVENTS,
+    ReferenceSLAState,
+    SLABreached,
+    SLAState,
+    SLAThresholdReached,
+)
 from .._vocabulary._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from .._vocabulary._ticket_events import (
     Message,
@@ -79,6 +86,7 @@ from ._tiers import (
 __all__ = [
     "TICKET_LIFECYCLE",
     "EscalationProtocol",
+    "ReferenceTicket",
     "SLAAttachment",
     "SLAStateProtocol",
     "Ticket",
@@ -848,6 +856,11 @@ class Ticket(Aggregate):
         )
         for name in _STATE:
             setattr(self, name, getattr(past, name))
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop the ticket's caches (see ``_CACHES``): the next due instant and the
+        escalation policy's scan are computed again from the history."""
         self._due = _STALE
         self._scan = None
 
@@ -876,7 +889,7 @@ class Ticket(Aggregate):
         ticket._apply(opened)
         if sla is not None:
             ticket._sla = sla.attach(ticket)
-            ticket._due = _STALE
+            ticket._forget()
         return ticket
 
     def _when(self, at: object | None) -> int:
@@ -1911,3 +1924,36 @@ class Ticket(Aggregate):
             ticket._sla.verify(stored_sla, reader.at("sla"))
         ticket._loaded_now()
         return ticket
+
+
+class ReferenceTicket(Ticket):
+    """A :class:`Ticket` in the uncached reference mode: it keeps no cache between
+    events. Every command catches up by asking the SLA clocks and the escalation rules
+    what is due (a :class:`ReferenceSLAState` answers from the clocks alone), and every
+    next deadline is computed afresh. It records the same histories as
+    :class:`Ticket`, slowly: differential tests run both on the same commands and
+    compare every answer (``supportflow.testing`` re-exports it)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _start(
+        cls,
+        opened: TicketOpened,
+        sla: SLAAttachment | None,
+        escalation: EscalationProtocol | None,
+    ) -> Ticket:
+        ticket = super()._start(opened, sla, escalation)
+        if sla is not None:
+            if not isinstance(sla, SLAPolicySet):
+                raise InvalidType(f"sla must be an SLAPolicySet, got {type(sla).__name__}")
+            ticket._sla = ReferenceSLAState(sla, ticket)
+        return ticket
+
+    def _apply(self, event: Event) -> None:
+        super()._apply(event)
+        self._forget()
+
+    def next_deadline_us(self) -> int | None:
+        self._forget()
+        return super().next_deadline_us()
