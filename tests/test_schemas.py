@@ -3,6 +3,7 @@ the schema refuses what a load refuses for its shape."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -11,17 +12,132 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportflow import InvalidArgument
+from supportflow import (
+    BusinessCalendar,
+    Channel,
+    EscalateTo,
+    EscalationPolicy,
+    EscalationRule,
+    Impact,
+    InvalidArgument,
+    Metric,
+    NotifyManager,
+    Priority,
+    PriorityMatrix,
+    RaisePriority,
+    ResponseTemplate,
+    Route,
+    RoutingTable,
+    TierLadder,
+    Topic,
+    Urgency,
+    WhenCustomerAsks,
+    WhenOlderThan,
+    WhenPriorityAtOpen,
+    WhenReassignedAtLeast,
+    WhenReopenedAtLeast,
+    WhenSLABreached,
+    WhenSLAReaches,
+)
 from supportflow.schemas import SCHEMA_KINDS, json_schema, schema_file_name
 from supportflow.testing import (
+    business_calendars,
     customers,
     feedback_programs,
     incidents,
     maintenances,
     proactive_cases,
+    sla_policies,
     sla_policy_sets,
     ticket_lifecycles,
+    tier_ladders,
 )
+
+_WORDS = st.from_regex(r"[a-z]{1,8}", fullmatch=True)
+
+
+def _combined(pair: tuple[BusinessCalendar, BusinessCalendar, bool]) -> BusinessCalendar:
+    left, right, union = pair
+    try:
+        return left | right if union else left & right
+    except InvalidArgument:  # hours that never overlap: the union always exists
+        return left | right
+
+
+CALENDARS = st.one_of(
+    business_calendars(),
+    st.tuples(business_calendars(), business_calendars(), st.booleans()).map(_combined),
+)
+
+CONDITIONS = st.one_of(
+    st.builds(WhenSLAReaches, st.sampled_from(list(Metric)), st.integers(1, 100) | st.just(62.5)),
+    st.builds(WhenSLABreached, st.sampled_from(list(Metric))),
+    st.builds(WhenPriorityAtOpen, st.sampled_from(list(Priority)), st.booleans()),
+    st.builds(WhenReopenedAtLeast, st.integers(1, 5)),
+    st.builds(WhenReassignedAtLeast, st.integers(1, 5)),
+    st.builds(
+        WhenOlderThan,
+        st.integers(1, 500).map(lambda h: dt.timedelta(hours=h)),
+        business_calendars(),
+    ),
+    st.just(WhenCustomerAsks()),
+)
+ACTIONS = st.one_of(
+    st.just(EscalateTo()),
+    st.sampled_from(
+        [
+            EscalateTo(tier=2),
+            EscalateTo(team="technical_support"),
+            EscalateTo(tier=3, team="engineering"),
+        ]
+    ),
+    st.builds(NotifyManager, _WORDS),
+    st.builds(RaisePriority, st.none() | st.sampled_from(list(Priority))),
+)
+
+
+@st.composite
+def escalation_policies(draw: st.DrawFn) -> EscalationPolicy:
+    """Policies over the default ladder using every condition and action kind."""
+    names = draw(st.lists(_WORDS, min_size=1, max_size=4, unique=True))
+    return EscalationPolicy(
+        [
+            EscalationRule(name, draw(CONDITIONS), draw(ACTIONS), draw(st.none() | _WORDS))
+            for name in names
+        ]
+    )
+
+
+@st.composite
+def routing_tables(draw: st.DrawFn) -> RoutingTable:
+    """Tables over the default ladder (tiers 1-3) with optional fields on each route."""
+    ladder = TierLadder.default()
+    routes = draw(
+        st.lists(
+            st.builds(
+                Route,
+                tier=st.sampled_from([1, 2, 3]),
+                team=st.none(),
+                topic=st.none() | st.sampled_from(list(Topic)),
+                channel=st.none() | st.sampled_from(list(Channel)),
+                priority=st.none() | st.sampled_from(list(Priority)),
+            ),
+            max_size=4,
+        )
+    )
+    return RoutingTable(ladder=ladder, routes=routes, service_tier=1, support_tier=2)
+
+
+def _matrix(shift: int) -> PriorityMatrix:
+    """A monotonic matrix: the priority rank grows with impact + urgency (+ ``shift``)."""
+    order = sorted(Priority, key=lambda p: p.rank)
+    cells = {
+        (impact, urgency): order[min(len(order) - 1, i + u + shift)]
+        for i, impact in enumerate(Impact)
+        for u, urgency in enumerate(Urgency)
+    }
+    return PriorityMatrix(cells)
+
 
 STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "ticket": ticket_lifecycles(),
@@ -30,6 +146,23 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "proactive_case": proactive_cases(),
     "feedback_program": feedback_programs(),
     "customer": customers(),
+    "calendar": CALENDARS,
+    "sla_policy": sla_policies(calendars=CALENDARS),
+    "sla_policy_set": sla_policy_sets(max_policies=2),
+    "escalation_policy": escalation_policies(),
+    "tier_ladder": tier_ladders(),
+    "routing_table": routing_tables(),
+    "priority_matrix": st.integers(0, 2).map(_matrix) | st.just(PriorityMatrix()),
+    "response_template": st.builds(
+        ResponseTemplate,
+        _WORDS,
+        st.text(min_size=1, max_size=20)
+        .filter(str.strip)
+        .map(lambda t: t.replace("{", "{{").replace("}", "}}") + " {ticket.id}"),
+        set_status=st.none() | st.sampled_from(["open", "pending", "on_hold", "solved"]),
+        set_priority=st.none() | st.sampled_from(list(Priority)),
+        add_tags=st.frozensets(_WORDS, max_size=3),
+    ),
 }
 
 
@@ -39,14 +172,25 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+def _top_objects(schema: dict[str, Any], root: dict[str, Any]) -> list[dict[str, Any]]:
+    """The object schemas a top-level document may match (through ``$ref`` and ``oneOf``)."""
+    if "$ref" in schema:
+        return _top_objects(root["$defs"][schema["$ref"].split("/")[-1]], root)
+    if "oneOf" in schema:
+        return [head for branch in schema["oneOf"] for head in _top_objects(branch, root)]
+    return [schema]
+
+
 def test_every_kind_has_a_valid_draft_2020_12_schema_pinned_to_its_schema_number() -> None:
     assert set(SCHEMA_KINDS) == set(STRATEGIES)
     for kind in SCHEMA_KINDS:
         schema = json_schema(kind)
         _validator(kind)
-        assert schema["properties"]["type"] == {"const": kind}
-        version = schema["properties"]["schema"]["const"]
-        assert schema_file_name(kind) == f"{kind}.v{version}.json"
+        for head in _top_objects(schema, schema):
+            assert head["properties"]["type"] == {"const": kind}
+            version = head["properties"]["schema"]["const"]
+            assert schema_file_name(kind) == f"{kind}.v{version}.json"
+            assert head["required"][:2] == ["type", "schema"]
 
 
 def test_an_unknown_kind_is_refused() -> None:

@@ -1,4 +1,4 @@
-"""Published JSON Schemas (draft 2020-12) of supportflow's event-sourced documents."""
+"""Published JSON Schemas (draft 2020-12) of every document type supportflow persists."""
 
 from ._kernel._public import publish
 from ._persistence._schemas import SCHEMA_KINDS, json_schema, schema_file_name

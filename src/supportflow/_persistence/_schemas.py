@@ -1,4 +1,7 @@
-"""JSON Schemas (draft 2020-12) of the event-sourced documents, generated from the codecs.
+"""JSON Schemas (draft 2020-12) of every persisted document type.
+
+The event-sourced documents' schemas are generated from the codecs, as below; the
+definition documents' (calendars, policies...) come from :mod:`._documents`.
 
 Each event schema comes from the attrs fields its :class:`~supportflow._serde.Codec`
 plans (the same rules as the encoder: instants as ISO text ending in ``Z``, durations
@@ -29,11 +32,10 @@ from .._proactive._maintenance import Maintenance
 from .._proactive._outreach import ProactiveCase
 from .._tickets._codec import TICKET_CODEC, TICKET_MIGRATIONS
 from .._vocabulary._taxonomy import Priority, TicketStatus
+from ._documents import BASE_ID, DEFINITION_SCHEMAS, DIALECT, file_name
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name"]
 
-_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
-_BASE_ID: Final = "https://supportflow.dev/schemas/"
 #: The text :func:`~supportflow._time.format_instant` writes: UTC, microseconds, ``Z``.
 _INSTANT: Final[dict[str, Any]] = {
     "type": "string",
@@ -125,8 +127,8 @@ def _document(
     }
     optional = {"sla"}
     return {
-        "$schema": _DIALECT,
-        "$id": f"{_BASE_ID}{schema_file_name(migrations.kind)}",
+        "$schema": DIALECT,
+        "$id": f"{BASE_ID}{schema_file_name(migrations.kind)}",
         "title": title,
         "type": "object",
         "properties": properties,
@@ -175,6 +177,7 @@ _GENERATORS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     ProactiveCase.migrations.kind: _proactive(ProactiveCase, "supportflow proactive case"),
     Customer.migrations.kind: _proactive(Customer, "supportflow customer"),
     FeedbackProgram.migrations.kind: _proactive(FeedbackProgram, "supportflow feedback program"),
+    **{kind: build for kind, (_, build) in DEFINITION_SCHEMAS.items()},
 }
 
 _CURRENT: Final[dict[str, int]] = {
@@ -183,6 +186,7 @@ _CURRENT: Final[dict[str, int]] = {
         cls.migrations.kind: cls.migrations.current
         for cls in (Incident, Maintenance, ProactiveCase, Customer, FeedbackProgram)
     },
+    **{kind: schema for kind, (schema, _) in DEFINITION_SCHEMAS.items()},
 }
 
 #: The document types with a generated schema (their ``"type"`` values).
@@ -204,4 +208,4 @@ def schema_file_name(kind: str) -> str:
     """The published file name of ``kind``'s schema: ``<kind>.v<schema>.json``."""
     if kind not in _CURRENT:
         raise InvalidArgument(f"no JSON Schema for {kind!r}; expected one of {SCHEMA_KINDS}")
-    return f"{kind}.v{_CURRENT[kind]}.json"
+    return file_name(kind, _CURRENT[kind])
