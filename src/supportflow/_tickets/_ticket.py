@@ -46,7 +46,6 @@ from .._kernel._time import (
     format_instant,
     to_datetime,
 )
-from .._sla._policy import SLAPolicySet
 from .._sla._state import (
     SLA_EVENTS,
     ReferenceSLAState,
@@ -1944,10 +1943,9 @@ class ReferenceTicket(Ticket):
         escalation: EscalationProtocol | None,
     ) -> Ticket:
         ticket = super()._start(opened, sla, escalation)
-        if sla is not None:
-            if not isinstance(sla, SLAPolicySet):
-                raise InvalidType(f"sla must be an SLAPolicySet, got {type(sla).__name__}")
-            ticket._sla = ReferenceSLAState(sla, ticket)
+        state = ticket._sla
+        if isinstance(state, SLAState):  # the same policies, followed without caches
+            ticket._sla = ReferenceSLAState(state.policies, ticket)
         return ticket
 
     def _apply(self, event: Event) -> None:
