@@ -11,7 +11,7 @@ PIP_STAMP := $(VENV)/.pip
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve bench clean
+.PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve schemas bench clean
 
 # Dependency groups (pyproject.toml) need pip 25.1 or newer.
 $(PIP_STAMP):
@@ -62,6 +62,10 @@ docs: $(STAMP)
 
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+# The published JSON Schemas (docs/schemas/), regenerated from the codecs.
+schemas: $(STAMP)
+	$(BIN)/python -m supportflow schemas docs/schemas
 
 bench: $(STAMP)
 	$(PIP) -e . --group dev --group bench

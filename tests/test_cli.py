@@ -28,6 +28,7 @@ from supportflow import (
 )
 from supportflow._cli import main
 from supportflow.metrics import kpi_report
+from supportflow.schemas import SCHEMA_KINDS, json_schema, schema_file_name
 
 H = timedelta(hours=1)
 
@@ -103,7 +104,7 @@ def load(folder: Path) -> list[Ticket]:
     ]
 
 
-def test_python_dash_m_lists_the_four_commands() -> None:
+def test_python_dash_m_lists_the_commands() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "supportflow", "--help"],
         capture_output=True,
@@ -111,7 +112,7 @@ def test_python_dash_m_lists_the_four_commands() -> None:
         check=True,
         timeout=60,
     )
-    for command in ("simulate", "report", "diagram", "validate"):
+    for command in ("simulate", "report", "diagram", "validate", "schemas"):
         assert command in result.stdout
 
 
@@ -271,4 +272,61 @@ def test_every_command_of_the_cli_page_runs(
             status, _ = run_cli(*argv[1:])
             assert status == 0, line
             commands += 1
-    assert commands == 6
+    assert commands == 8
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_checked_in_schema_files_are_the_ones_the_library_generates() -> None:
+    status, out = run_cli("schemas", str(ROOT / "docs" / "schemas"), "--check")
+    assert (status, out.splitlines()[-1]) == (0, f"{len(SCHEMA_KINDS)} schemas, 0 problems"), (
+        "regenerate them: python -m supportflow schemas docs/schemas (or make schemas)\n" + out
+    )
+
+
+def test_schemas_writes_one_file_per_kind_and_check_names_each_stale_file(tmp_path: Path) -> None:
+    folder = tmp_path / "schemas"
+    status, out = run_cli("schemas", str(folder))
+    assert status == 0
+    assert out == f"wrote {len(SCHEMA_KINDS)} schemas to {folder}\n"
+    names = sorted(path.name for path in folder.iterdir())
+    assert names == sorted(schema_file_name(kind) for kind in SCHEMA_KINDS)
+    ticket = folder / schema_file_name("ticket")
+    assert json.loads(ticket.read_text(encoding="utf-8")) == json_schema("ticket")
+
+    ticket.write_text("{}\n", encoding="utf-8")
+    (folder / schema_file_name("incident")).unlink()
+    (folder / "ticket.v0.json").write_text("{}\n", encoding="utf-8")
+    status, out = run_cli("schemas", str(folder), "--check")
+    assert status == 1
+    assert out.splitlines() == [
+        f"{folder / schema_file_name('incident')}: missing",
+        f"{ticket}: not what the library generates",
+        f"{folder / 'ticket.v0.json'}: no such schema",
+        f"{len(SCHEMA_KINDS)} schemas, 3 problems (run: supportflow schemas {folder})",
+    ]
+    assert ticket.read_text(encoding="utf-8") == "{}\n"  # --check changes nothing
+
+    status, _ = run_cli("schemas", str(folder))  # rewriting repairs all three
+    assert status == 0
+    assert run_cli("schemas", str(folder), "--check")[0] == 0
+    assert not (folder / "ticket.v0.json").exists()
+
+
+def test_schemas_refuses_a_file_or_a_missing_parent_as_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "a.json"
+    afile.write_text("{}", encoding="utf-8")
+    for folder, problem in (
+        (afile, "is not a folder"),
+        (tmp_path / "missing" / "schemas", "does not exist: create it first"),
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            run_cli("schemas", str(folder))
+        assert stopped.value.code == 2
+        assert problem in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.json"]

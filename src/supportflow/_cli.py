@@ -1,4 +1,5 @@
-"""``python -m supportflow`` and the ``supportflow`` command: simulate, report, diagram, validate.
+"""``python -m supportflow`` and the ``supportflow`` command: simulate, report, diagram,
+validate, schemas.
 
 The command line is an adapter over the public API: it reads and writes files, the
 library does the work. Every argument is checked before anything is written; a bad
@@ -300,6 +301,41 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if problems else 0
 
 
+def _schemas(args: argparse.Namespace, out: TextIO) -> int:
+    from ._persistence._schemas import schema_files
+
+    folder: Path = args.folder
+    if folder.exists() and not folder.is_dir():
+        raise _Usage(f"{folder} is not a folder")
+    if not args.check and not folder.parent.is_dir():
+        raise _Usage(f"{folder.parent} does not exist: create it first")
+    files = schema_files()
+    if args.check:
+        found = {path.name for path in folder.glob("*.json")} if folder.is_dir() else set()
+        problems = [f"{folder / name}: missing" for name in sorted(set(files) - found)]
+        problems += [
+            f"{folder / name}: not what the library generates"
+            for name in sorted(set(files) & found)
+            if (folder / name).read_text(encoding="utf-8") != files[name]
+        ]
+        problems += [f"{folder / name}: no such schema" for name in sorted(found - set(files))]
+        out.writelines(line + "\n" for line in problems)
+        out.write(
+            f"{len(files)} schemas, {len(problems)} problems"
+            + (f" (run: supportflow schemas {folder})" if problems else "")
+            + "\n"
+        )
+        return 1 if problems else 0
+    folder.mkdir(exist_ok=True)
+    for stale in folder.glob("*.json"):
+        if stale.name not in files:
+            stale.unlink()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    out.write(f"wrote {len(files)} schemas to {folder}\n")
+    return 0
+
+
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Help that shows defaults, except where there is none to show."""
 
@@ -320,7 +356,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportflow",
         description="Customer support as a library, from the command line: simulate a help "
-        "desk, report KPIs from stored tickets, draw a lifecycle, validate documents.",
+        "desk, report KPIs from stored tickets, draw a lifecycle, validate documents, "
+        "publish the documents' JSON Schemas.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -404,6 +441,20 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", type=_existing, nargs="+", help="files, folders or stores")
     policies(validate)
     validate.set_defaults(run=_validate, parser=validate)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="write (or check) the JSON Schema of every document type",
+        description="Write the JSON Schema (draft 2020-12) of every document type into a "
+        "folder, one <type>.v<schema>.json file each, removing schema files the library no "
+        "longer generates; with --check, change nothing and report every file that differs.",
+        formatter_class=defaults,
+    )
+    schemas.add_argument("folder", type=Path, help="the folder of schema files")
+    schemas.add_argument(
+        "--check", action="store_true", help="report differences instead of writing (exit 1)"
+    )
+    schemas.set_defaults(run=_schemas, parser=schemas)
     return parser
 
 

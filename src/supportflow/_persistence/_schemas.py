@@ -15,6 +15,7 @@ renaming an event or bumping a schema changes the generated schema.
 from __future__ import annotations
 
 import enum
+import json
 import types
 import typing
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from .._tickets._codec import TICKET_CODEC, TICKET_MIGRATIONS
 from .._vocabulary._taxonomy import Priority, TicketStatus
 from ._documents import BASE_ID, DEFINITION_SCHEMAS, DIALECT, file_name
 
-__all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name"]
+__all__ = ["SCHEMA_KINDS", "json_schema", "schema_file_name", "schema_files"]
 
 #: The text :func:`~supportflow._time.format_instant` writes: UTC, microseconds, ``Z``.
 _INSTANT: Final[dict[str, Any]] = {
@@ -209,3 +210,16 @@ def schema_file_name(kind: str) -> str:
     if kind not in _CURRENT:
         raise InvalidArgument(f"no JSON Schema for {kind!r}; expected one of {SCHEMA_KINDS}")
     return file_name(kind, _CURRENT[kind])
+
+
+def schema_files() -> dict[str, str]:
+    """Every schema as the published file it is: ``{schema_file_name(kind): text}``.
+
+    The text is the schema as indented JSON with sorted keys and a final newline, the
+    form of the files checked in under ``docs/schemas/`` (``supportflow schemas DIR``
+    writes them).
+    """
+    return {
+        schema_file_name(kind): json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
+        for kind in SCHEMA_KINDS
+    }
