@@ -9,25 +9,35 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from schema_instances import schema_instances
 from supportflow import (
     BusinessCalendar,
     Channel,
+    Customer,
     EscalateTo,
     EscalationPolicy,
     EscalationRule,
+    FeedbackProgram,
     Impact,
+    Incident,
     InvalidArgument,
+    Maintenance,
     Metric,
     NotifyManager,
     Priority,
     PriorityMatrix,
+    ProactiveCase,
     RaisePriority,
     ResponseTemplate,
     Route,
     RoutingTable,
+    SchemaError,
+    SLAPolicy,
+    SLAPolicySet,
+    Ticket,
     TierLadder,
     Topic,
     Urgency,
@@ -229,3 +239,43 @@ def test_the_schema_refuses_an_unknown_event_and_a_bad_instant(ticket: Any) -> N
     stamped = json.loads(json.dumps(document))
     stamped["history"][0]["at"] = "yesterday"
     assert not validator.is_valid(stamped)
+
+
+# --- documents drawn from the schemas: each loads or is refused with SchemaError ----------
+
+_LOADS: dict[str, Any] = {
+    "ticket": Ticket.from_dict,
+    "calendar": BusinessCalendar.from_dict,
+    "sla_policy": SLAPolicy.from_dict,
+    "sla_policy_set": SLAPolicySet.from_dict,
+    "escalation_policy": EscalationPolicy.from_dict,
+    "tier_ladder": TierLadder.from_dict,
+    "routing_table": RoutingTable.from_dict,
+    "priority_matrix": PriorityMatrix.from_dict,
+    "response_template": ResponseTemplate.from_dict,
+    "customer": Customer.from_dict,
+    "feedback_program": FeedbackProgram.from_dict,
+    "incident": Incident.from_dict,
+    "maintenance": Maintenance.from_dict,
+    "proactive_case": ProactiveCase.from_dict,
+}
+
+
+def test_every_kind_has_a_loader_here() -> None:
+    assert sorted(_LOADS) == sorted(SCHEMA_KINDS)
+
+
+@pytest.mark.parametrize("kind", SCHEMA_KINDS)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_a_document_drawn_from_the_schema_loads_or_is_refused_with_schema_error(
+    kind: str, data: st.DataObject
+) -> None:
+    schema = json_schema(kind)
+    document = data.draw(schema_instances(schema))
+    assume(jsonschema.Draft202012Validator(schema).is_valid(document))
+    try:
+        loaded = _LOADS[kind](document)
+    except SchemaError:
+        return  # refused, with the typed error: anything else fails the test
+    assert loaded.to_dict()["type"] == kind  # what loads writes itself back
