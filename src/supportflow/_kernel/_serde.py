@@ -683,31 +683,53 @@ class _Plan:
             raise SchemaError(reader.path, f"invalid {self.cls.__name__}: {error}") from None
 
 
+class _Plans(dict[type, "_Plan"]):
+    """A codec's plans by class: the first lookup of a class not planned yet plans every
+    class of the codec, then answers (``KeyError`` for a class the codec does not know)."""
+
+    __slots__ = ("_codec",)
+
+    def __init__(self, codec: Codec) -> None:
+        super().__init__()
+        self._codec = codec
+
+    def __missing__(self, cls: type) -> _Plan:
+        self._codec._plan_all()
+        return dict.__getitem__(self, cls)
+
+
 class Codec:
     """Encodes and decodes a fixed set of attrs classes (events, value objects).
 
-    Built once at import time from the classes it handles; each class is planned from
+    Built at import time from the classes it handles, and planned on first use; each
+    class is planned from
     its field annotations: str, int, float, bool, enums, ``X | None``, ``tuple[X, ...]``,
     ``frozenset[X]`` (a sorted list), nested attrs classes, and instants declared with
     :func:`instant_field`. Classes with a ``name`` ClassVar (events) are tagged with it
     under ``"event"`` so :meth:`decode_tagged` can pick the class back.
     """
 
-    __slots__ = ("_by_name", "_plans")
+    __slots__ = ("_by_name", "_classes", "_plans")
 
     def __init__(self, classes: Iterable[type] = ()) -> None:
-        self._plans: dict[type, _Plan] = {}
+        self._classes: Final = tuple(classes)
+        self._plans: Final = _Plans(self)
         self._by_name: dict[str, type] = {}
-        for cls in classes:
-            self.plan(cls)
+        for cls in self._classes:
             name = getattr(cls, "name", None)
             if isinstance(name, str):
                 if name in self._by_name:
                     raise ValueError(f"two classes named {name!r}")
                 self._by_name[name] = cls
 
+    def _plan_all(self) -> None:
+        """Plan every class given (planning waits for the first use: importing the
+        library builds no codec)."""
+        for cls in self._classes:
+            self.plan(cls)
+
     def plan(self, cls: type) -> _Plan:
-        """The (cached at construction) encode/decode plan of ``cls``."""
+        """The encode/decode plan of ``cls`` (built once, on first use)."""
         found = self._plans.get(cls)
         if found is not None:
             return found
@@ -746,6 +768,7 @@ class Codec:
 
     def tagged_encoders(self) -> dict[type, Callable[[Any], dict[str, Any]]]:
         """``{class: encoder}`` of :meth:`encode_tagged`, for loops that inline it."""
+        self._plan_all()
         return {cls: plan.encode_tagged for cls, plan in self._plans.items()}
 
     def fast_decoders(self) -> dict[str, Callable[[Any], Any]]:
