@@ -3,8 +3,10 @@ ordered policy set whose first match applies (DESIGN.md section 2.2)."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import math
+import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
@@ -24,6 +26,7 @@ from .._kernel._fields import require_member
 from .._kernel._serde import Migrations, Reader, bad_document, shown
 from .._kernel._time import (
     duration_us,
+    instant_us,
     to_duration,
 )
 from .._vocabulary._taxonomy import Channel, Domain, Priority, TicketStatus, Topic
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PAUSES",
     "DEFAULT_WARNINGS",
+    "MAX_TARGET_DAYS",
     "MAX_TARGET_US",
     "ClockState",
     "Metric",
@@ -41,6 +45,7 @@ __all__ = [
     "SLAPolicy",
     "SLAPolicySet",
     "SLATarget",
+    "TargetKind",
     "Ticket",
 ]
 
@@ -259,6 +264,7 @@ class SLAConditions:
 #: The longest SLA target: 366 days of business time (a promise beyond a year is
 #: not a service level, and deadlines stay cheap to compute).
 MAX_TARGET_US: Final = 366 * 86_400 * 1_000_000
+_DAY_US: Final = 86_400 * 1_000_000
 
 
 def _positive_duration(value: object) -> int:
@@ -275,22 +281,137 @@ def _positive_duration(value: object) -> int:
     return us
 
 
+class TargetKind(enum.StrEnum):
+    """How an SLA target sets its deadline (see docs/sla.md, "Targets in business days")."""
+
+    DURATION = "duration"
+    BUSINESS_DAYS = "business_days"
+    END_OF_BUSINESS_DAY = "end_of_business_day"
+
+
+#: The most business days a day-based target may count (a year of working days).
+MAX_TARGET_DAYS: Final = 365
+
+
+def _optional_duration(value: object) -> int | None:
+    return None if value is None else _positive_duration(value)
+
+
+def _day_count(value: object, kind: TargetKind) -> int:
+    lowest = 1 if kind is TargetKind.BUSINESS_DAYS else 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(
+            f"{kind.value} must be a whole number of business days, got {shown(value)}"
+        )
+    if not lowest <= value <= MAX_TARGET_DAYS:
+        raise InvalidArgument(
+            f"{kind.value} must be between {lowest} and {MAX_TARGET_DAYS} business days, "
+            f"got {value!r}"
+        )
+    return value
+
+
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+def _local_instant(zone: zoneinfo.ZoneInfo, day: _dt.date, time: _dt.time) -> int:
+    """UTC microseconds of a local wall-clock time (fold=0, as the calendars read hours)."""
+    return instant_us(_dt.datetime.combine(day, time, tzinfo=zone), "deadline")
+
+
+def _end_of_day(calendar: BusinessCalendar, zone: zoneinfo.ZoneInfo, day: _dt.date) -> int:
+    """The last closing of a local date: its working time ends there (a stretch running
+    past midnight counts up to the next local midnight only)."""
+    midnight = _local_instant(zone, day + _dt.timedelta(days=1), _dt.time())
+    if calendar.is_open_us(midnight - 1):
+        return midnight
+    return calendar.previous_closing_us(midnight)
+
+
 @attrs.frozen
 class SLATarget:
     """One target: how long a metric may run, optionally on its own calendar.
 
     ``duration_us`` accepts a ``timedelta``/``pendulum.Duration`` (or int
     microseconds) and must be positive (:class:`InvalidArgument` otherwise).
-    ``calendar`` overrides the policy's calendar for this target.
+    ``calendar`` overrides the policy's calendar for this target. Targets counted in
+    business days are built with :meth:`business_days` and
+    :meth:`end_of_business_day`; they resolve to business time when a clock starts.
     """
 
-    duration_us: int = attrs.field(converter=_positive_duration)
+    duration_us: int | None = attrs.field(converter=_optional_duration)
     calendar: BusinessCalendar | None = None
+    kind: TargetKind = attrs.field(default=TargetKind.DURATION, kw_only=True)
+    days: int = attrs.field(default=0, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        kind = require_member(TargetKind, self.kind, "target kind")
+        object.__setattr__(self, "kind", kind)
+        if kind is TargetKind.DURATION:
+            if self.duration_us is None or self.days != 0:
+                raise InvalidArgument("a duration target needs a duration and no days")
+            return
+        if self.duration_us is not None:
+            raise InvalidArgument(f"a {kind.value} target counts days, it takes no duration")
+        _day_count(self.days, kind)
+        if self.calendar is not None:
+            _check_day_calendar(self.calendar)
+
+    @classmethod
+    def business_days(cls, days: int, calendar: BusinessCalendar | None = None) -> SLATarget:
+        """Due ``days`` business days (1 to 365) after the clock starts, at the same
+        local time of day (a start on a non-business day counts from that date)."""
+        return cls(None, calendar, kind=TargetKind.BUSINESS_DAYS, days=days)
+
+    @classmethod
+    def end_of_business_day(
+        cls, days: int = 1, calendar: BusinessCalendar | None = None
+    ) -> SLATarget:
+        """Due at the last closing of the ``days``-th business day after the start's
+        local date (0 to 365; 0: the start's own business day, or the next one when its
+        working time is over)."""
+        return cls(None, calendar, kind=TargetKind.END_OF_BUSINESS_DAY, days=days)
 
     @property
-    def duration(self) -> pendulum.Duration:
-        """The target as a duration of business time."""
-        return to_duration(self.duration_us)
+    def duration(self) -> pendulum.Duration | None:
+        """The target as a duration of business time (None for a day-based target)."""
+        return None if self.duration_us is None else to_duration(self.duration_us)
+
+    def _target_us(self, start_us: int, calendar: BusinessCalendar) -> int:
+        """Business microseconds from ``start_us`` to this target's deadline on
+        ``calendar``; always positive."""
+        if self.duration_us is not None:
+            return self.duration_us
+        zone = zoneinfo.ZoneInfo(calendar.timezone)
+        local = (_EPOCH + _dt.timedelta(microseconds=start_us)).astimezone(zone)
+        start_day = local.date()
+        if self.kind is TargetKind.BUSINESS_DAYS:
+            day = calendar.add_business_days(start_day, self.days)
+            found = calendar.between_us(start_us, _local_instant(zone, day, local.time()))
+            if found > 0:
+                return found
+            # Nothing of the deadline's day had opened by that time: its end is due.
+        else:
+            day = calendar.add_business_days(start_day, self.days)
+        while True:
+            if calendar.is_business_day(day):
+                found = calendar.between_us(start_us, _end_of_day(calendar, zone, day))
+                if found > 0:
+                    return found
+            day = calendar.next_business_day(day)
+
+    def _to_row(self) -> dict[str, Any]:
+        if self.duration_us is not None:
+            return {"target_us": self.duration_us}
+        return {self.kind.value: self.days}
+
+
+def _check_day_calendar(calendar: BusinessCalendar) -> None:
+    if calendar.parts is not None:
+        raise InvalidArgument(
+            "a target in business days needs a calendar with its own business days, "
+            f"not a combined one ({calendar.parts[0]})"
+        )
 
 
 def _threshold_tuple(values: object) -> tuple[float, ...]:
@@ -388,13 +509,28 @@ class _ClockConf:
 
 
 class _Spec(NamedTuple):
-    """What a clock of one metric needs under one policy and priority (precomputed)."""
+    """What a clock of one metric needs under one policy and priority (precomputed;
+    a day-based target's is resolved per clock start by :meth:`_at`)."""
 
     target_us: int
     calendar: BusinessCalendar
     amounts: tuple[int, ...]  # warning thresholds in business microseconds
     pauses: tuple[TicketStatus, ...]
     conf: _ClockConf
+    target: SLATarget | None = None  # set for a target in business days only
+
+    def _at(self, start_us: int) -> _Spec:
+        """The spec of a clock that starts at ``start_us`` (itself for a duration)."""
+        target = self.target
+        if target is None:
+            return self
+        conf = self.conf
+        target_us = target._target_us(start_us, self.calendar)
+        amounts = tuple(_amount(f, target_us) for f in conf.warnings)
+        clock_conf = _ClockConf(
+            conf.metric, target_us, self.calendar, conf.warnings, conf.policy, amounts
+        )
+        return _Spec(target_us, self.calendar, amounts, self.pauses, clock_conf)
 
 
 def _always_open() -> BusinessCalendar:
@@ -421,7 +557,7 @@ class SLAPolicy:
         factory=dict, converter=_pauses
     )
     warnings: tuple[float, ...] = attrs.field(default=DEFAULT_WARNINGS, converter=_threshold_tuple)
-    _table: dict[tuple[Metric, Priority], tuple[int, BusinessCalendar]] = attrs.field(
+    _table: dict[tuple[Metric, Priority], tuple[SLATarget, BusinessCalendar]] = attrs.field(
         init=False, eq=False, repr=False
     )
     _rows: dict[Priority, tuple[_Spec | None, ...]] = attrs.field(init=False, eq=False, repr=False)
@@ -436,9 +572,12 @@ class SLAPolicy:
 
     def __attrs_post_init__(self) -> None:
         table = {
-            (metric, priority): (target.duration_us, target.calendar or self.calendar)
+            (metric, priority): (target, target.calendar or self.calendar)
             for metric, priority, target in self.targets
         }
+        for target, calendar in table.values():
+            if target.duration_us is None:
+                _check_day_calendar(calendar)
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_pause_table", dict(self.pauses))
         rows: dict[Priority, tuple[_Spec | None, ...]] = {}
@@ -449,9 +588,16 @@ class SLAPolicy:
                 if found is None:
                     row.append(None)
                     continue
-                target_us, calendar = found
-                amounts = tuple(_amount(f, target_us) for f in self.warnings)
+                target, calendar = found
                 pauses = tuple(self._pause_table[metric])
+                if target.duration_us is None:
+                    # Resolved when each clock starts: a nominal one-day spec until then.
+                    nominal = _ClockConf(metric, _DAY_US, calendar, self.warnings, self.name)
+                    spec = _Spec(_DAY_US, calendar, nominal.amounts, pauses, nominal, target)
+                    row.append(spec)
+                    continue
+                target_us = target.duration_us
+                amounts = tuple(_amount(f, target_us) for f in self.warnings)
                 conf = _ClockConf(metric, target_us, calendar, self.warnings, self.name, amounts)
                 row.append(_Spec(target_us, calendar, amounts, pauses, conf))
             rows[priority] = tuple(row)
@@ -481,7 +627,7 @@ class SLAPolicy:
                 {
                     "metric": metric.value,
                     "priority": priority.value,
-                    "target_us": target.duration_us,
+                    **target._to_row(),
                     "calendar": None if target.calendar is None else target.calendar.to_dict(),
                 }
                 for metric, priority, target in self.targets
@@ -502,12 +648,7 @@ class SLAPolicy:
             if priority in targets.get(metric, {}):
                 raise SchemaError(row.path, f"second target for {metric.value}/{priority.value}")
             cal = row.opt_child("calendar")
-            try:
-                target = SLATarget(
-                    row.integer("target_us"), None if cal is None else _read_calendar(cal)
-                )
-            except SupportflowError as error:
-                raise bad_document(row.at("target_us"), error) from None
+            target = _read_target(row, None if cal is None else _read_calendar(cal))
             targets.setdefault(metric, {})[priority] = target
         pauses_reader = reader.child("pauses")
         pauses = {}
@@ -540,6 +681,31 @@ class SLAPolicy:
             )
         except SupportflowError as error:
             raise bad_document(reader.path, error) from None
+
+
+# The keys a document's target row may set its deadline with, one per row.
+_TARGET_KEYS: Final = (
+    "target_us",
+    TargetKind.BUSINESS_DAYS.value,
+    TargetKind.END_OF_BUSINESS_DAY.value,
+)
+
+
+def _read_target(row: Reader, calendar: BusinessCalendar | None) -> SLATarget:
+    given = [key for key in _TARGET_KEYS if row.has(key)]
+    if len(given) != 1:
+        raise SchemaError(
+            row.path,
+            f"a target needs exactly one of {', '.join(_TARGET_KEYS)}, got {given or 'none'}",
+        )
+    key = given[0]
+    value = row.integer(key)
+    try:
+        if key == "target_us":
+            return SLATarget(value, calendar)
+        return SLATarget(None, calendar, kind=TargetKind(key), days=value)
+    except SupportflowError as error:
+        raise bad_document(row.at(key), error) from None
 
 
 def _read_calendar(reader: Reader) -> BusinessCalendar:

@@ -524,6 +524,7 @@ class SLAState:
         spec = self._row[index]
         if spec is None:
             return
+        spec = spec._at(at)  # a target in business days resolves when its clock starts
         policy = self._policy
         assert policy is not None
         previous = self._current[index]
@@ -648,6 +649,7 @@ class SLAState:
                     clock._stop(at, _CANCELLED)
                 else:
                     assert policy is not None
+                    spec = spec._at(clock.start_us)  # re-targeted from its original start
                     clock._retarget(
                         at,
                         spec.target_us,
