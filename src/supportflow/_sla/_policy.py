@@ -314,9 +314,14 @@ def _day_count(value: object, kind: TargetKind) -> int:
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
+def _local(us: int, zone: zoneinfo.ZoneInfo) -> _dt.datetime:
+    return (_EPOCH + _dt.timedelta(microseconds=us)).astimezone(zone)
+
+
 def _local_instant(zone: zoneinfo.ZoneInfo, day: _dt.date, time: _dt.time) -> int:
     """UTC microseconds of a local wall-clock time (fold=0, as the calendars read hours)."""
-    return instant_us(_dt.datetime.combine(day, time, tzinfo=zone), "deadline")
+    wall = _dt.datetime.combine(day, time.replace(fold=0), tzinfo=zone)
+    return instant_us(wall, "deadline")
 
 
 def _end_of_day(calendar: BusinessCalendar, zone: zoneinfo.ZoneInfo, day: _dt.date) -> int:
@@ -348,7 +353,9 @@ class SLATarget:
         kind = require_member(TargetKind, self.kind, "target kind")
         object.__setattr__(self, "kind", kind)
         if kind is TargetKind.DURATION:
-            if self.duration_us is None or self.days != 0:
+            if self.duration_us is None:
+                raise InvalidType("an SLA target must be a positive duration, got None")
+            if self.days != 0:
                 raise InvalidArgument("a duration target needs a duration and no days")
             return
         if self.duration_us is not None:
@@ -359,8 +366,9 @@ class SLATarget:
 
     @classmethod
     def business_days(cls, days: int, calendar: BusinessCalendar | None = None) -> SLATarget:
-        """Due ``days`` business days (1 to 365) after the clock starts, at the same
-        local time of day (a start on a non-business day counts from that date)."""
+        """Due ``days`` business days (1 to 365) after the clock's first working
+        instant, at that instant's local time of day (a start outside working hours
+        counts from the next opening)."""
         return cls(None, calendar, kind=TargetKind.BUSINESS_DAYS, days=days)
 
     @classmethod
@@ -379,26 +387,26 @@ class SLATarget:
 
     def _target_us(self, start_us: int, calendar: BusinessCalendar) -> int:
         """Business microseconds from ``start_us`` to this target's deadline on
-        ``calendar``; always positive."""
+        ``calendar``; always positive (docs/sla.md, "Targets in business days")."""
         if self.duration_us is not None:
             return self.duration_us
         zone = zoneinfo.ZoneInfo(calendar.timezone)
-        local = (_EPOCH + _dt.timedelta(microseconds=start_us)).astimezone(zone)
-        start_day = local.date()
         if self.kind is TargetKind.BUSINESS_DAYS:
-            day = calendar.add_business_days(start_day, self.days)
-            found = calendar.between_us(start_us, _local_instant(zone, day, local.time()))
-            if found > 0:
-                return found
-            # Nothing of the deadline's day had opened by that time: its end is due.
-        else:
-            day = calendar.add_business_days(start_day, self.days)
-        while True:
-            if calendar.is_business_day(day):
-                found = calendar.between_us(start_us, _end_of_day(calendar, zone, day))
-                if found > 0:
-                    return found
+            # Counted from the clock's first working instant, at its local time of day.
+            first = calendar.next_opening_us(start_us)
+            local = _local(first, zone)
+            day = calendar.add_business_days(local.date(), self.days)
+            return calendar.between_us(start_us, _local_instant(zone, day, local.time()))
+        start_day = _local(start_us, zone).date()
+        day = calendar.add_business_days(start_day, self.days)
+        if not calendar.is_business_day(day):  # zero days from a non-business day
             day = calendar.next_business_day(day)
+        found = calendar.between_us(start_us, _end_of_day(calendar, zone, day))
+        if found > 0:
+            return found
+        # Zero days after the start's working time is over: the next business day's end.
+        day = calendar.next_business_day(day)
+        return calendar.between_us(start_us, _end_of_day(calendar, zone, day))
 
     def _to_row(self) -> dict[str, Any]:
         if self.duration_us is not None:
