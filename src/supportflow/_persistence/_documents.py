@@ -26,7 +26,14 @@ from .._calendars._calendar import _DAY_NAMES, BusinessCalendar
 from .._calendars._calendar import _MIGRATIONS as _CALENDAR
 from .._escalation._policy import _ACTIONS, _CONDITIONS, _POLICY
 from .._kernel._serde import Migrations
-from .._sla._policy import _POLICY_MIGRATIONS, _SET_MIGRATIONS, MAX_TARGET_US, Metric
+from .._sla._policy import (
+    _POLICY_MIGRATIONS,
+    _SET_MIGRATIONS,
+    MAX_TARGET_DAYS,
+    MAX_TARGET_US,
+    Metric,
+    TargetKind,
+)
 from .._tickets._priority_matrix import _MIGRATIONS as _MATRIX
 from .._tickets._priority_matrix import Impact, Urgency
 from .._tickets._templates import _MIGRATIONS as _TEMPLATE
@@ -134,14 +141,33 @@ def _sla_defs(defs: dict[str, Schema]) -> None:
     enum_set = {"domains": Domain, "topics": Topic, "channels": Channel, "priorities": Priority}
     conditions = {key: _array(_values(kind), unique=True) for key, kind in enum_set.items()}
     conditions |= dict.fromkeys(("segments", "tags", "excluded_tags"), _TEXTS)
-    target = _object(
-        {
-            "metric": _values(Metric),
-            "priority": _values(Priority),
-            "target_us": {"type": "integer", "minimum": 1, "maximum": MAX_TARGET_US},
-            "calendar": _or_null(_ref("calendar")),
-        }
-    )
+    # A target row sets its deadline with exactly one of three keys.
+    deadlines: dict[str, Schema] = {
+        "target_us": {"type": "integer", "minimum": 1, "maximum": MAX_TARGET_US},
+        TargetKind.BUSINESS_DAYS.value: {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_TARGET_DAYS,
+        },
+        TargetKind.END_OF_BUSINESS_DAY.value: {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_TARGET_DAYS,
+        },
+    }
+    target = {
+        "oneOf": [
+            _object(
+                {
+                    "metric": _values(Metric),
+                    "priority": _values(Priority),
+                    key: schema,
+                    "calendar": _or_null(_ref("calendar")),
+                }
+            )
+            for key, schema in deadlines.items()
+        ]
+    }
     pauses = _array(_values(TicketStatus), unique=True)
     defs["sla_policy"] = _object(
         {
