@@ -82,7 +82,7 @@ from ._proactive._feedback import CESMethod, FeedbackProgram, SurveyKind, Survey
 from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase, Signal
-from ._sla._policy import Metric, SLAConditions, SLAPolicy, SLAPolicySet
+from ._sla._policy import Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
 from ._sla._state import ReferenceSLAState
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import ReferenceTicket, Ticket
@@ -283,6 +283,12 @@ def _durations(low_minutes: int, high_minutes: int) -> st.SearchStrategy[_dt.tim
     return st.integers(low_minutes, high_minutes).map(lambda m: _dt.timedelta(minutes=m))
 
 
+_DAY_TARGETS: Final = st.one_of(
+    st.integers(1, 5).map(SLATarget.business_days),
+    st.integers(0, 3).map(SLATarget.end_of_business_day),
+)
+
+
 @st.composite
 def sla_policies(
     draw: st.DrawFn,
@@ -290,12 +296,17 @@ def sla_policies(
     name: str | None = None,
     calendars: st.SearchStrategy[BusinessCalendar] | None = None,
 ) -> SLAPolicy:
-    """Valid SLA policies: targets for 1-6 metrics and some priorities, a calendar,
-    optional conditions, pauses and warning thresholds."""
+    """Valid SLA policies: targets for 1-6 metrics and some priorities (durations, and
+    on a calendar with its own business days also targets in business days), a
+    calendar, optional conditions, pauses and warning thresholds."""
+    calendar = draw(calendars if calendars is not None else business_calendars())
+    deadlines: st.SearchStrategy[_dt.timedelta | SLATarget] = _durations(5, 5 * 24 * 60)
+    if calendar.parts is None:  # targets in business days need the calendar's own days
+        deadlines = st.one_of(deadlines, _DAY_TARGETS)
     metrics = draw(st.sets(st.sampled_from(list(Metric)), min_size=1))
     targets = {
         metric.value: {
-            priority.value: draw(_durations(5, 5 * 24 * 60))
+            priority.value: draw(deadlines)
             for priority in draw(st.sets(st.sampled_from(list(Priority)), min_size=1))
         }
         for metric in sorted(metrics)
@@ -311,7 +322,6 @@ def sla_policies(
             ]
         )
     )
-    calendar = draw(calendars if calendars is not None else business_calendars())
     warnings = draw(st.sampled_from([(0.5, 0.75), (0.8,), (), (0.25, 0.5, 0.9)]))
     return SLAPolicy(
         name if name is not None else draw(st.from_regex(r"[a-z]{3,10}", fullmatch=True)),
