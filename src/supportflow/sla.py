@@ -1,15 +1,19 @@
-"""What a ticket's SLA clocks show: its state, each clock and its status (``supportflow.sla``)."""
+"""What a ticket's SLA clocks show: its state, each clock and its status, and how a
+target sets its deadline (``supportflow.sla``)."""
 
 from __future__ import annotations
 
 from ._kernel._public import publish
 from ._sla._clock import SLAClock, SLAStatus
+from ._sla._policy import MAX_TARGET_DAYS, TargetKind
 from ._sla._state import SLAState
 
 __all__ = [
+    "MAX_TARGET_DAYS",
     "SLAClock",
     "SLAState",
     "SLAStatus",
+    "TargetKind",
 ]
 
 publish(globals(), __all__)
