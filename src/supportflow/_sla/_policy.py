@@ -528,10 +528,10 @@ class _Spec(NamedTuple):
     target: SLATarget | None = None  # set for a target in business days only
 
     def _at(self, start_us: int) -> _Spec:
-        """The spec of a clock that starts at ``start_us`` (itself for a duration)."""
+        """The spec of a clock of this target in business days that starts at
+        ``start_us`` (callers skip duration targets, whose spec is final)."""
         target = self.target
-        if target is None:
-            return self
+        assert target is not None
         conf = self.conf
         target_us = target._target_us(start_us, self.calendar)
         amounts = tuple(_amount(f, target_us) for f in conf.warnings)

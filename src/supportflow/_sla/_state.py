@@ -524,7 +524,8 @@ class SLAState:
         spec = self._row[index]
         if spec is None:
             return
-        spec = spec._at(at)  # a target in business days resolves when its clock starts
+        if spec.target is not None:  # a target in business days resolves as it starts
+            spec = spec._at(at)
         policy = self._policy
         assert policy is not None
         previous = self._current[index]
@@ -649,7 +650,8 @@ class SLAState:
                     clock._stop(at, _CANCELLED)
                 else:
                     assert policy is not None
-                    spec = spec._at(clock.start_us)  # re-targeted from its original start
+                    if spec.target is not None:  # re-targeted from its original start
+                        spec = spec._at(clock.start_us)
                     clock._retarget(
                         at,
                         spec.target_us,
