@@ -218,6 +218,45 @@ def test_every_document_the_library_writes_validates(kind: str, data: st.DataObj
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:3]]
 
 
+def _policy_with_row(**deadline: object) -> dict[str, Any]:
+    office = BusinessCalendar.weekdays("09:00", "17:00")
+    data = SLAPolicy("days", {"first_reply": {"normal": dt.timedelta(hours=4)}}, calendar=office)
+    document = json.loads(json.dumps(data.to_dict()))
+    row = {"metric": "first_reply", "priority": "normal", "calendar": None, **deadline}
+    document["targets"] = [row]
+    return document
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [{"target_us": 3_600_000_000}, {"business_days": 365}, {"end_of_business_day": 0}],
+)
+def test_a_target_row_with_one_deadline_key_validates_and_loads(deadline: Any) -> None:
+    document = _policy_with_row(**deadline)
+    assert _validator("sla_policy").is_valid(document)
+    assert SLAPolicy.from_dict(document).to_dict()["targets"] == document["targets"]
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        {},
+        {"business_days": 1, "end_of_business_day": 1},
+        {"target_us": 3_600_000_000, "business_days": 1},
+        {"business_days": 0},
+        {"business_days": 366},
+        {"end_of_business_day": -1},
+        {"business_days": True},
+        {"end_of_business_day": "1"},
+    ],
+)
+def test_the_schema_and_the_load_refuse_a_bad_target_row(deadline: Any) -> None:
+    document = _policy_with_row(**deadline)
+    assert not _validator("sla_policy").is_valid(document)
+    with pytest.raises(SchemaError, match=r"^targets\[0\]"):
+        SLAPolicy.from_dict(document)
+
+
 @settings(max_examples=15)
 @given(data=st.data())
 def test_a_ticket_with_sla_and_escalation_validates(data: st.DataObject) -> None:
