@@ -277,18 +277,28 @@ def test_policy_documents_with_day_targets_round_trip() -> None:
 
 
 def test_a_ticket_with_day_target_clocks_round_trips_with_its_policies() -> None:
-    ticket = open_ticket(t(5, 10), END_OF_DAY)
-    ticket.change_priority(Priority.HIGH, at=t(5, 12))
-    ticket.change_priority(Priority.NORMAL, at=t(5, 13))
+    def day_policies(high_days: int) -> SLAPolicySet:
+        return policies(
+            {
+                "first_reply": {"normal": SLATarget.end_of_business_day(0)},
+                "agent_work": {"normal": SLATarget.business_days(2), "high": 4 * H},
+                "resolution": {
+                    "normal": SLATarget.end_of_business_day(2),
+                    "high": SLATarget.end_of_business_day(high_days),
+                },
+            },
+            EPIPHANY,
+        )
+
+    sla = day_policies(1)
+    ticket = open_ticket(t(2, 15), sla)
+    ticket.set_pending(at=t(2, 16))
+    ticket.customer_message("The invoice number is 42", at=t(5, 10))
+    ticket.change_priority(Priority.HIGH, at=t(5, 12))  # re-targeted from Friday 15:00
+    assert due(ticket, "resolution") == (10 * 3600 * US, us(t(5, 17)))
     data = ticket.to_dict()
-    assert Ticket.from_dict(data, sla=END_OF_DAY) == ticket
-    other = policies(
-        {
-            "first_reply": {"normal": SLATarget.end_of_business_day(0)},
-            "resolution": {"normal": SLATarget.end_of_business_day(2)},
-        },
-        EPIPHANY,
-    )
+    assert Ticket.from_dict(data, sla=sla) == ticket
+    other = day_policies(2)
     with pytest.raises(SchemaError, match="load the ticket with the policies") as caught:
         Ticket.from_dict(data, sla=other)
     assert caught.value.path.startswith("sla.")
