@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from supportflow import (
     BusinessCalendar,
@@ -29,7 +30,7 @@ from supportflow import (
 )
 from supportflow.events import SLABreached, SLAThresholdReached
 from supportflow.sla import MAX_TARGET_DAYS, TargetKind
-from supportflow.testing import calendar_specs
+from supportflow.testing import calendar_specs, sla_policies
 
 UTC = "UTC"
 H = timedelta(hours=1)
@@ -386,6 +387,27 @@ def test_a_document_with_a_day_target_on_a_combined_calendar_is_refused() -> Non
         SLAPolicySet.from_dict(_document(business_days=1, calendar=COMBINED.to_dict()))
     assert caught.value.path.startswith("policies[0]")
     assert "combined" in caught.value.problem
+
+
+def test_the_policy_strategy_draws_every_kind_of_target() -> None:
+    # What lets the SLA properties and the load fuzzer exercise day targets.
+    def kinds(policy: SLAPolicy) -> set[TargetKind]:
+        return {target.kind for _, _, target in policy.targets}
+
+    quick = settings(max_examples=100, phases=[Phase.generate], database=None)
+    drawn = find(
+        sla_policies(calendars=st.just(WEEKDAYS)),
+        lambda policy: kinds(policy) == set(TargetKind),
+        settings=quick,
+    )
+    assert kinds(drawn) == set(TargetKind)
+    # Never on a combined calendar, which has no business days of its own.
+    with pytest.raises(NoSuchExample):
+        find(
+            sla_policies(calendars=st.just(COMBINED)),
+            lambda policy: kinds(policy) != {TargetKind.DURATION},
+            settings=quick,
+        )
 
 
 # -- property: against a brute-force reference -----------------------------------------
