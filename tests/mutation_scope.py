@@ -118,7 +118,8 @@ def score(patterns: list[str]) -> list[str]:
             else:
                 counts["other"] += 1  # no tests, skipped, suspicious, segfault
         measured = counts["killed"] + counts["survived"] + counts["timeout"]
-        percent = f"{100 * (counts['killed'] + counts['timeout']) / measured:.1f} %" if measured else "-"
+        caught = counts["killed"] + counts["timeout"]
+        percent = f"{100 * caught / measured:.1f} %" if measured else "-"
         rows.append(
             f"{path}: {percent}  killed {counts['killed']}, timeout {counts['timeout']}, "
             f"survived {counts['survived']}, no tests/other {counts['other']}, "

@@ -105,7 +105,8 @@ def test_next_opening_from_just_before_the_fast_years_finds_the_first_inside() -
     assert OFFICE.next_opening(at(1969, 12, 31, 17)) == at(1970, 1, 1, 9)
     # A Christmas-to-New-Year holiday run across the edge: open again on 1970-01-05.
     closed = BusinessCalendar.weekdays(
-        holidays=[dt.date(1969, 12, d) for d in (29, 30, 31)] + [dt.date(1970, 1, 1)]
+        holidays=[dt.date(1969, 12, d) for d in (29, 30, 31)]
+        + [dt.date(1970, 1, 1)]
         + [dt.date(1970, 1, 2)]
     )
     assert closed.next_opening(at(1969, 12, 26, 18)) == at(1970, 1, 5, 9)
@@ -154,9 +155,7 @@ def test_weekdays_defaults_to_nine_to_five_monday_to_friday_in_utc() -> None:
     calendar = BusinessCalendar.weekdays()
     assert calendar.timezone == "UTC"
     assert calendar.holidays == frozenset()
-    assert calendar == BusinessCalendar(
-        "UTC", {day: [("09:00", "17:00")] for day in range(5)}
-    )
+    assert calendar == BusinessCalendar("UTC", {day: [("09:00", "17:00")] for day in range(5)})
     monday = monday_of(2024, 6, 3)
     for offset in range(5):
         assert calendar.is_business_day(monday + dt.timedelta(days=offset))
