@@ -8,10 +8,18 @@ oracle-based property tests reach only rarely.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+import pendulum
 import pytest
 
-from supportflow import BusinessCalendar, Weekday
+from supportflow import (
+    BusinessCalendar,
+    InvalidArgument,
+    InvalidType,
+    NaiveDatetimeError,
+    Weekday,
+)
 
 UTC = dt.UTC
 HOUR = dt.timedelta(hours=1)
@@ -177,3 +185,87 @@ def test_weekdays_takes_hours_zone_and_holidays() -> None:
     assert not calendar.is_open(at(2024, 6, 3, 10))
     assert not calendar.is_business_day(holiday)
     assert calendar.between(at(2024, 6, 3), at(2024, 6, 10)) == 16 * HOUR
+
+
+NAIVE = dt.datetime(2024, 6, 3, 12)
+AWARE = at(2024, 6, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda c: c.is_open(NAIVE), "at"),
+        (lambda c: c.next_opening(NAIVE), "at"),
+        (lambda c: c.next_closing(NAIVE), "at"),
+        (lambda c: c.previous_opening(NAIVE), "at"),
+        (lambda c: c.previous_closing(NAIVE), "at"),
+        (lambda c: c.add(NAIVE, HOUR), "start"),
+        (lambda c: c.subtract(NAIVE, HOUR), "start"),
+        (lambda c: c.between(NAIVE, AWARE), "start"),
+        (lambda c: c.between(AWARE, NAIVE), "end"),
+        (lambda c: c.intervals(NAIVE, AWARE), "start"),
+        (lambda c: c.intervals(AWARE, NAIVE), "end"),
+        (lambda c: c.is_business_day(NAIVE), "day"),
+        (lambda c: c.add_business_days(NAIVE, 1), "day"),
+        (lambda c: c.count_business_days(NAIVE, AWARE), "start"),
+        (lambda c: c.count_business_days(AWARE, NAIVE), "end"),
+    ],
+)
+def test_a_naive_instant_is_refused_naming_the_argument(
+    call: Callable[[BusinessCalendar], object], parameter: str
+) -> None:
+    with pytest.raises(NaiveDatetimeError) as raised:
+        call(OFFICE)
+    assert raised.value.parameter == parameter
+    assert str(raised.value).startswith(f"{parameter} must be an aware datetime")
+
+
+def test_a_duration_must_be_a_fixed_timedelta() -> None:
+    with pytest.raises(InvalidType, match=r"^duration must be a timedelta or pendulum\.Duration"):
+        OFFICE.add(AWARE, 3600)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match=r"^duration must be a fixed length of time"):
+        OFFICE.add(AWARE, pendulum.duration(months=1))
+    with pytest.raises(InvalidArgument, match=r"^duration must be at most 100 years"):
+        OFFICE.subtract(AWARE, dt.timedelta(days=36_600))
+
+
+def test_business_days_are_counted_across_the_first_fast_year() -> None:
+    # December 1969 has 23 weekdays, January 1970 22: 45 in all, each side counted.
+    assert OFFICE.count_business_days(dt.date(1969, 12, 1), dt.date(1970, 2, 1)) == 45
+    assert OFFICE.count_business_days(dt.date(1970, 2, 1), dt.date(1969, 12, 1)) == -45
+    # December 2099 has 23 weekdays, January 2100 21.
+    assert OFFICE.count_business_days(dt.date(2099, 12, 1), dt.date(2100, 2, 1)) == 44
+    always = BusinessCalendar.always_open()
+    assert always.count_business_days(dt.date(2024, 6, 3), dt.date(2024, 6, 13)) == 10
+    assert always.count_business_days(dt.date(2024, 6, 13), dt.date(2024, 6, 3)) == -10
+
+
+def test_a_calendar_reads_back_as_its_definition() -> None:
+    calendar = OFFICE.with_holidays([dt.date(2024, 1, 1)]).with_exceptions(
+        {dt.date(2024, 6, 1): [("10:00", "11:00")]}
+    )
+    assert repr(calendar) == (
+        "BusinessCalendar('UTC', {"
+        + ", ".join(
+            f"'{day}': [('09:00', '17:00')]"
+            for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+        )
+        + "}, holidays=1 dates, exceptions=1 dates, breaks=0 dates)"
+    )
+    always = BusinessCalendar.always_open("Europe/Paris")
+    assert repr(always) == "BusinessCalendar.always_open('Europe/Paris')"
+    mornings = BusinessCalendar.weekdays("08:00", "12:00")
+    assert repr(OFFICE & mornings) == f"({OFFICE!r} & {mornings!r})"
+    assert repr(OFFICE | NIGHTS) == f"({OFFICE!r} | {NIGHTS!r})"
+
+
+def test_a_combined_calendar_names_what_it_does_not_define() -> None:
+    combined = OFFICE | NIGHTS
+    for ask, what in [
+        (lambda: combined.weekly_hours(), "weekly hours"),
+        (lambda: combined.holidays, "holidays"),
+        (lambda: combined.is_business_day(dt.date(2024, 6, 3)), "business days"),
+        (lambda: combined.with_holidays([dt.date(2024, 6, 3)]), "weekly hours, holidays"),
+    ]:
+        with pytest.raises(InvalidArgument, match=f"^{what}.* of a combined calendar \\(union\\)"):
+            ask()
