@@ -269,3 +269,35 @@ def test_a_combined_calendar_names_what_it_does_not_define() -> None:
     ]:
         with pytest.raises(InvalidArgument, match=f"^{what}.* of a combined calendar \\(union\\)"):
             ask()
+
+
+def _nth_business_day_by_walking(calendar: BusinessCalendar, start: dt.date, days: int) -> dt.date:
+    """The reference: step one date at a time, counting business days."""
+    step = dt.timedelta(days=1 if days > 0 else -1)
+    date, left = start, abs(days)
+    while left:
+        date += step
+        left -= calendar.is_business_day(date)
+    return date
+
+
+# Every Saturday of 2030 worked (weeks of six business days), and the first weeks of
+# 2031 closed: long strides over both must land where walking day by day does.
+_SATURDAYS_2030 = [dt.date(2030, 1, 5) + dt.timedelta(weeks=w) for w in range(52)]
+_CLOSED_2031 = [dt.date(2031, 1, 1) + dt.timedelta(days=d) for d in range(40)]
+_STRIDE_CALENDARS = {
+    "working-saturdays": OFFICE.with_exceptions({d: [("09:00", "13:00")] for d in _SATURDAYS_2030}),
+    "closed-weeks": OFFICE.with_holidays(_CLOSED_2031),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STRIDE_CALENDARS))
+@pytest.mark.parametrize("days", [3, 9, 40, 150, 301, 700, -9, -150, -700])
+def test_long_strides_of_business_days_agree_with_walking_day_by_day(name: str, days: int) -> None:
+    calendar = _STRIDE_CALENDARS[name]
+    for start in (dt.date(2029, 12, 20), dt.date(2030, 6, 15), dt.date(2031, 3, 1)):
+        expected = _nth_business_day_by_walking(calendar, start, days)
+        assert calendar.add_business_days(start, days) == expected
+        if days > 0:  # [start, expected): the start if open, and days - 1 after it
+            counted = calendar.count_business_days(start, expected)
+            assert counted == days - 1 + calendar.is_business_day(start)
