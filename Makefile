@@ -11,7 +11,8 @@ PIP_STAMP := $(VENV)/.pip
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve schemas bench clean
+.PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve schemas bench clean \
+	mutation mutation-all mutation-score
 
 # Dependency groups (pyproject.toml) need pip 25.1 or newer.
 $(PIP_STAMP):
@@ -71,5 +72,37 @@ bench: $(STAMP)
 	$(PIP) -e . --group dev --group bench
 	$(BIN)/python benchmarks/run.py
 
+# Mutation testing (docs/quality.md), not part of `make test`: mutmut, one worker, the
+# hypothesis profile `mutation`. `make mutation` tests the mutants of the functions changed
+# since MUTATION_BASE (default: the merge base with main; working-tree changes count);
+# `make mutation-all` (or MUTATION=all) every mutant that has no result yet: results are
+# kept in mutants/, and those of a function that changed are dropped, so a second run
+# resumes. `make mutation-score` prints the score per module.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+MUTATION_BASE ?= $(shell git merge-base HEAD main 2>/dev/null)
+MUTMUT := HYPOTHESIS_PROFILE=mutation $(abspath $(BIN))/mutmut run --max-children 1
+
+$(MUTATION_STAMP): pyproject.toml $(PIP_STAMP)
+	$(PIP) -e . --group mutation
+	@touch $@
+
+ifeq ($(MUTATION),all)
+mutation: mutation-all
+else
+mutation: $(MUTATION_STAMP)
+	@test -n "$(MUTATION_BASE)" || { echo "No merge base with main: set MUTATION_BASE=<commit>"; exit 2; }
+	@set -f; scope="$$($(BIN)/python tests/mutation_scope.py changed $(MUTATION_BASE))"; \
+	if [ -z "$$scope" ]; then echo "No mutated function changed since $(MUTATION_BASE)."; \
+	else echo "Mutants of:"; echo "$$scope" | sed 's/^/  /'; $(MUTMUT) $$scope && \
+	$(BIN)/python tests/mutation_scope.py score $$scope; fi
+endif
+
+mutation-all: $(MUTATION_STAMP)
+	$(MUTMUT)
+	$(BIN)/python tests/mutation_scope.py score
+
+mutation-score: $(MUTATION_STAMP)
+	$(BIN)/python tests/mutation_scope.py score
+
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
