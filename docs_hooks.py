@@ -6,8 +6,11 @@
   this table does not know goes on "Other names").
 * Docstrings use Sphinx roles (``:class:`Ticket```); mkdocstrings leaves them as text,
   so each one becomes a link to the documented name, or plain code if it has no page.
-* A Mermaid block that is exactly a library lifecycle's ``mermaid()`` is replaced by the
-  SVG the library draws of it, so the diagram renders without a network.
+* Every diagram renders without a network: a Mermaid block that is exactly a library
+  lifecycle's ``mermaid()`` becomes the SVG the library draws of it, the default tier
+  ladder's ``mermaid()`` becomes a drawing of the ladder, and the marker
+  ``<!-- sla-clock-states -->`` the states of an SLA clock (read from ``ClockState``). The
+  site loads no script, style sheet or font from elsewhere (``theme.font: false``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import supportflow
 import supportflow.simulation
 import supportflow.testing
+from supportflow import ClockState, TierLadder
 from supportflow._kernel._public import DEFINED_IN
 from supportflow.simulation._html import lifecycles
 from supportflow.simulation._svg import state_diagram
@@ -193,18 +197,146 @@ _MERMAID = re.compile(r"^```mermaid\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     drawn = {lifecycle.mermaid().strip(): lifecycle for lifecycle in lifecycles()}
+    ladder = TierLadder.default()
 
     def offline(match: re.Match[str]) -> str:
-        lifecycle = drawn.get(match.group(1).strip())
-        if lifecycle is None:
-            return match.group(0)
-        return f'<figure class="lifecycle">{state_diagram(lifecycle)}</figure>\n'
+        text = match.group(1).strip()
+        lifecycle = drawn.get(text)
+        if lifecycle is not None:
+            return f'<figure class="lifecycle">{state_diagram(lifecycle)}</figure>\n'
+        if text == ladder.mermaid().strip():
+            return f'<figure class="ladder">{ladder_svg(ladder)}</figure>\n'
+        return match.group(0)
 
     markdown = _MERMAID.sub(offline, markdown)
     if _ARCHITECTURE in markdown:
         drawing = f'<figure class="architecture">{architecture_svg()}</figure>'
         markdown = markdown.replace(_ARCHITECTURE, f"{drawing}\n\n{architecture_table()}")
+    if _CLOCK_STATES in markdown:
+        drawing = f'<figure class="clock-states">{clock_states_svg()}</figure>'
+        markdown = markdown.replace(_CLOCK_STATES, drawing)
     return markdown
+
+
+# --- small drawings of concepts that are not a Machine -------------------------------
+
+_CLOCK_STATES = "<!-- sla-clock-states -->"
+_INK = "#24292f"
+_LINE = "#57606a"
+
+
+def _svg(width: int, height: int, label: str, body: list[str]) -> str:
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" role="img" aria-label="{html.escape(label)}" '
+            'style="font-family:system-ui,Helvetica,Arial,sans-serif;font-size:12px">',
+            f"<title>{html.escape(label)}</title>",
+            f'<defs><marker id="head-{label.replace(" ", "-")}" viewBox="0 0 10 10" refX="10" '
+            'refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{_LINE}"/></marker></defs>',
+            *body,
+            "</svg>",
+        ]
+    )
+
+
+def _arrow(label: str, points: tuple[float, float, float, float], dashed: bool = False) -> str:
+    x1, y1, x2, y2 = points
+    dash = ' stroke-dasharray="5 4"' if dashed else ""
+    return (
+        f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="{_LINE}" '
+        f'stroke-width="1.3"{dash} marker-end="url(#head-{label.replace(" ", "-")})"/>'
+    )
+
+
+def _text(x: float, y: float, text: str, anchor: str = "middle", style: str = "") -> str:
+    return (
+        f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}" style="{style}">'
+        f"{html.escape(text)}</text>"
+    )
+
+
+def _state(x: float, y: float, name: str, final: bool = False) -> list[str]:
+    parts = [
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="150" height="40" rx="10" fill="#eef3fb" '
+        f'stroke="#4e79a7" stroke-width="{3 if final else 1.5}"/>'
+    ]
+    if final:
+        parts.append(
+            f'<rect x="{x + 4:.0f}" y="{y + 4:.0f}" width="142" height="32" rx="7" '
+            'fill="none" stroke="#4e79a7"/>'
+        )
+    parts.append(_text(x + 75, y + 25, name, style="font-weight:600"))
+    return parts
+
+
+def clock_states_svg() -> str:
+    """The states of an SLA clock cycle: it starts active or paused (both "open"), moves
+    between them with the ticket's status, and ends fulfilled or cancelled (double
+    border). The state names are ``ClockState``'s values."""
+    label = "SLA clock states"
+    active, paused, fulfilled, cancelled = (state.value for state in ClockState)
+    note = "font-size:11px;fill:#333"
+    body = [
+        '<rect x="40" y="62" width="580" height="118" rx="16" fill="none" '
+        f'stroke="{_LINE}" stroke-dasharray="6 4"/>',
+        _text(56, 80, "open", "start", "font-size:11px;fill:#57606a;font-style:italic"),
+        f'<circle cx="330" cy="24" r="6" fill="{_INK}"/>',
+        _arrow(label, (324, 28, 175, 106)),
+        _arrow(label, (336, 28, 485, 106)),
+        _text(240, 52, "metric starts, status counts", "end", note),
+        _text(420, 52, "metric starts, status pauses it", "start", note),
+        *_state(100, 106, active),
+        *_state(410, 106, paused),
+        _arrow(label, (250, 118, 410, 118)),
+        _arrow(label, (410, 136, 250, 136)),
+        _text(330, 111, "status pauses the metric", style=note),
+        _text(330, 152, "status counts again", style=note),
+        _arrow(label, (175, 180, 175, 256)),
+        _arrow(label, (485, 180, 485, 256)),
+        _text(185, 222, "reply or solve", "start", note),
+        _text(495, 212, "close, no target any more,", "start", note),
+        _text(495, 226, "solved without reply", "start", note),
+        *_state(100, 256, fulfilled, final=True),
+        *_state(410, 256, cancelled, final=True),
+    ]
+    return _svg(660, 310, label, body)
+
+
+def ladder_svg(ladder: TierLadder) -> str:
+    """The tiers of a ladder, bottom tier at the bottom: ``escalate`` moves up a rung,
+    ``de-escalate`` (dashed) down one."""
+    label = "escalation tiers"
+    box_w, box_h, gap = 300, 46, 58
+    left = 150
+    tiers = list(ladder.tiers)
+    height = len(tiers) * (box_h + gap) - gap + 20
+    note = "font-size:11px;fill:#333"
+    body: list[str] = []
+    for index, tier in enumerate(tiers):
+        y = height - 10 - box_h - index * (box_h + gap)
+        body.append(
+            f'<rect x="{left}" y="{y}" width="{box_w}" height="{box_h}" rx="8" '
+            f'fill="#f6f8fa" stroke="{_INK}"/>'
+        )
+        body.append(
+            _text(
+                left + box_w / 2, y + 19, f"tier {tier.level}: {tier.name}", style="font-weight:600"
+            )
+        )
+        body.append(
+            _text(left + box_w / 2, y + 36, ", ".join(tier.teams), style="font-family:monospace")
+        )
+        if index:
+            top_of_below, bottom_of_above = y + box_h + gap, y + box_h
+            up, down = left + 100, left + box_w - 100
+            body.append(_arrow(label, (up, top_of_below, up, bottom_of_above)))
+            body.append(_arrow(label, (down, bottom_of_above, down, top_of_below), dashed=True))
+            middle = bottom_of_above + gap / 2 + 4
+            body.append(_text(up - 8, middle, "escalate", "end", note))
+            body.append(_text(down + 8, middle, "de-escalate", "start", note))
+    return _svg(left * 2 + box_w, height, label, body)
 
 
 # --- the architecture whiteboard, drawn from the packages' own docstrings ------------
