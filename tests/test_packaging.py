@@ -84,3 +84,26 @@ def test_supportflow_testing_without_hypothesis_names_the_extra_to_install() -> 
         "ModuleNotFoundError: supportflow.testing needs hypothesis: install the testing "
         "extra, pip install 'supportflow[testing]'"
     )
+
+
+def test_importing_supportflow_builds_no_codec_and_loads_no_integration() -> None:
+    # What `import supportflow` costs is the classes themselves: every codec plans its
+    # classes (and the ticket its encoder and decoder tables) on first use, and no
+    # optional integration or development tool is imported.
+    result = run_python(
+        "import gc, sys, supportflow\n"
+        "from supportflow._kernel._serde import Codec\n"
+        "codecs = [o for o in gc.get_objects() if isinstance(o, Codec)]\n"
+        "print(len(codecs), sum(len(c._plans) for c in codecs))\n"
+        "extras = ('sqlalchemy', 'celery', 'hypothesis', 'rich', 'redis', 'alembic')\n"
+        "print(sorted(m for m in extras if m in sys.modules) or 'none')\n"
+        "import pendulum\n"
+        "ticket = supportflow.Ticket.open('T-1', customer_id='c', subject='s', topic='billing',\n"
+        "    channel='email', at=pendulum.datetime(2026, 1, 5, tz='UTC'))\n"
+        "supportflow.Ticket.from_dict(ticket.to_dict())\n"
+        "print(sum(len(c._plans) for c in codecs) > 0)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    codecs, plans, extras, planned = result.stdout.split()
+    assert int(codecs) >= 6
+    assert (plans, extras, planned) == ("0", "none", "True")

@@ -709,11 +709,13 @@ class Codec:
     under ``"event"`` so :meth:`decode_tagged` can pick the class back.
     """
 
-    __slots__ = ("_by_name", "_classes", "_plans")
+    __slots__ = ("_by_name", "_classes", "_encoders", "_fast", "_plans")
 
     def __init__(self, classes: Iterable[type] = ()) -> None:
         self._classes: Final = tuple(classes)
         self._plans: Final = _Plans(self)
+        self._encoders: dict[type, Callable[[Any], dict[str, Any]]] | None = None
+        self._fast: dict[str, Callable[[Any], Any]] | None = None
         self._by_name: dict[str, type] = {}
         for cls in self._classes:
             name = getattr(cls, "name", None)
@@ -767,15 +769,22 @@ class Codec:
         return result
 
     def tagged_encoders(self) -> dict[type, Callable[[Any], dict[str, Any]]]:
-        """``{class: encoder}`` of :meth:`encode_tagged`, for loops that inline it."""
-        self._plan_all()
-        return {cls: plan.encode_tagged for cls, plan in self._plans.items()}
+        """``{class: encoder}`` of :meth:`encode_tagged`, for loops that inline it
+        (built on the first call, then shared: callers must not change it)."""
+        if self._encoders is None:
+            self._plan_all()
+            self._encoders = {cls: plan.encode_tagged for cls, plan in self._plans.items()}
+        return self._encoders
 
     def fast_decoders(self) -> dict[str, Callable[[Any], Any]]:
         """``{name: fast decoder}`` of the tagged classes, for loops that inline
         :meth:`decode_tagged_item`: a decoder takes the raw item (a dict) and returns
-        the object, or ``_MISSING`` for anything :meth:`decode_tagged_item` must read."""
-        return {name: self._plans[cls].fast_decode for name, cls in self._by_name.items()}
+        the object, or ``_MISSING`` for anything :meth:`decode_tagged_item` must read
+        (built on the first call, then shared: callers must not change it)."""
+        if self._fast is None:
+            plans = self._plans
+            self._fast = {name: plans[cls].fast_decode for name, cls in self._by_name.items()}
+        return self._fast
 
     def decode_tagged_item(self, value: object, base: str, index: int) -> Any:
         """Rebuild the tagged object at ``base[index]`` from raw JSON data.

@@ -692,10 +692,6 @@ def _evaluating(command: C) -> C:
 _ABSENT: Final = object()
 #: The cycles of a ticket never reopened: one, started by its opening (shared).
 _FIRST_CYCLE: Final = (0,)
-#: The generated decoder of each ticket history event, by its tag (see from_dict).
-_FAST_DECODERS: Final = TICKET_CODEC.fast_decoders()
-#: The generated tagged encoder of each ticket history event class (see to_dict).
-_ENCODERS: Final = TICKET_CODEC.tagged_encoders()
 
 
 class Ticket(Aggregate):
@@ -1732,7 +1728,7 @@ class Ticket(Aggregate):
         index (id, customer, status, priority, assignee, team, tier, tags, instants,
         version) and the history, from which :meth:`from_dict` rebuilds the ticket.
         A ticket with SLA policies also carries its clock snapshot under ``"sla"``."""
-        encoders = _ENCODERS
+        encoders = TICKET_CODEC.tagged_encoders()
         encode = TICKET_CODEC.encode_tagged
         data = {
             "type": TICKET_MIGRATIONS.kind,
@@ -1839,7 +1835,7 @@ class Ticket(Aggregate):
                 "opened with: Ticket.from_dict(data, sla=policy_set)",
             )
         decode = TICKET_CODEC.decode_tagged_item
-        fast = _FAST_DECODERS
+        fast = TICKET_CODEC.fast_decoders()
         base = reader.at("history")
         ticket: Ticket | None = None
         items = reader.array("history")
