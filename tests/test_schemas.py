@@ -201,6 +201,8 @@ def test_every_kind_has_a_valid_draft_2020_12_schema_pinned_to_its_schema_number
             version = head["properties"]["schema"]["const"]
             assert schema_file_name(kind) == f"{kind}.v{version}.json"
             assert head["required"][:2] == ["type", "schema"]
+        # A name the project can stand behind: a URN, not a web address nobody serves.
+        assert schema["$id"] == f"urn:supportflow:schema:{schema_file_name(kind)}"
 
 
 def test_an_unknown_kind_is_refused() -> None:

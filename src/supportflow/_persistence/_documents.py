@@ -44,7 +44,8 @@ from .._vocabulary._taxonomy import Channel, Domain, Priority, TicketStatus, Top
 __all__ = ["DEFINITION_SCHEMAS", "DIALECT", "file_name"]
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
-BASE_ID: Final = "https://supportflow.dev/schemas/"
+#: A name for each schema, not an address: the project owns no web domain to publish under.
+BASE_ID: Final = "urn:supportflow:schema:"
 #: ``HH:MM`` as the calendar writes it, with seconds and microseconds when it has them.
 _TIME: Final = r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{6})?)?|24:00)$"
 _DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
