@@ -30,6 +30,7 @@ from supportflow import (
     Maintenance,
     ProactiveCase,
     ResponseTemplate,
+    SLAPolicyVersions,
     SupportflowError,
     Ticket,
     TicketStatus,
@@ -37,6 +38,7 @@ from supportflow import (
     TierLadder,
 )
 from supportflow._customers._customer import TimelineKind
+from supportflow._sla._state import SLAVersionApplied, SLAVersionMode
 from supportflow._tickets._tiers import (
     MAX_TIER,
     TicketDeEscalated,
@@ -194,6 +196,21 @@ def _created(replay: _Replay, event: Any, kind: type) -> bool:
 # --- tickets -------------------------------------------------------------------------
 
 
+def _opening_sla(replay: _Replay, sla: Any) -> Any:
+    """The SLA configuration to open the ticket with: under SLAPolicyVersions, the same
+    versions with the one the history opened under as current (the unversioned set when
+    the history records none)."""
+    if not isinstance(sla, SLAPolicyVersions):
+        return sla
+    second = replay.events[1] if len(replay.events) > 1 else None
+    opened = None
+    if type(second) is SLAVersionApplied and second.mode == SLAVersionMode.OPENED:
+        opened = second.version
+    if opened not in sla:
+        raise Irreproducible(1, f"no SLA policy version {opened!r} among {sla.versions!r}")
+    return SLAPolicyVersions(list(sla), current=opened)
+
+
 def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -> None:
     at = replay.at()
     fields = {
@@ -208,7 +225,7 @@ def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -
         "tier": event.tier,
         "segment": event.segment,
         "auto_close_after": _duration(event.auto_close_after_us, 0),
-        "sla": config.get("sla"),
+        "sla": _opening_sla(replay, config.get("sla")),
         "escalation": config.get("escalation"),
         "at": at,
     }
@@ -381,6 +398,10 @@ def _ticket_step(config: dict[str, Any]) -> Callable[[_Replay, Any], None]:
                     role=event.role, reason=event.reason, actor=event.actor, at=at
                 ),
             )
+        elif kind is SLAVersionApplied and event.mode != SLAVersionMode.OPENED:
+            repair = event.mode == SLAVersionMode.REPAIR
+            command = ticket.repair_sla if repair else ticket.apply_sla_version
+            replay.issue(command.__name__, lambda: command(event.version, at=at))
         elif kind is TicketEscalationRequested:
             replay.issue(
                 "request_escalation",

@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supportflow import EscalationPolicy, SLAPolicySet, SupportflowError, Ticket
+from supportflow import EscalationPolicy, SLAPolicySet, SLAPolicyVersions, SupportflowError, Ticket
 from supportflow.testing import (
     ReferenceSLAState,
     ReferenceTicket,
@@ -26,6 +26,7 @@ from supportflow.testing import (
     escalation_policies,
     moves,
     sla_policy_sets,
+    sla_policy_versions,
     ticket_openings,
 )
 from supportflow.testing import _ticket_menu as ticket_menu
@@ -49,14 +50,14 @@ def answers(ticket: Ticket, policy: EscalationPolicy | None, ahead: _dt.datetime
 
 
 @given(
-    sla=sla_policy_sets(max_policies=2),
+    sla=sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2),
     escalation=st.none() | escalation_policies(),
     start=aware_datetimes(min_value=_dt.datetime(2024, 1, 1)),
     opening=ticket_openings(),
     data=st.data(),
 )
 def test_a_ticket_and_its_uncached_reference_agree_after_every_command(
-    sla: SLAPolicySet,
+    sla: SLAPolicySet | SLAPolicyVersions,
     escalation: EscalationPolicy | None,
     start: _dt.datetime,
     opening: dict[str, Any],

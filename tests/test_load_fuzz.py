@@ -46,6 +46,7 @@ from supportflow.testing import (
     maintenances,
     proactive_cases,
     sla_policy_sets,
+    sla_policy_versions,
     ticket_lifecycles,
 )
 
@@ -104,6 +105,23 @@ def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record
 ) -> None:
     config = {
         "sla": data.draw(sla_policy_sets(max_policies=2)),
+        "escalation": data.draw(st.none() | escalation_policies()),
+    }
+    ticket = data.draw(
+        ticket_lifecycles(sla=st.just(config["sla"]), escalation=st.just(config["escalation"]))
+    )
+    check_mutations(ticket, config, seed)
+
+
+@settings(fuzz, max_examples=40)
+@given(st.data(), _seeds)
+def test_ticket_documents_under_sla_versions_load_only_what_commands_record(
+    data: st.DataObject, seed: int
+) -> None:
+    # Versions applied and repairs included: the load replays each under the version
+    # it names, and the oracle re-issues apply_sla_version / repair_sla.
+    config = {
+        "sla": data.draw(sla_policy_versions(max_policies=2)),
         "escalation": data.draw(st.none() | escalation_policies()),
     }
     ticket = data.draw(

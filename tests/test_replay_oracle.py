@@ -35,6 +35,7 @@ from supportflow.testing import (
     maintenances,
     proactive_cases,
     sla_policy_sets,
+    sla_policy_versions,
     ticket_lifecycles,
 )
 
@@ -75,7 +76,7 @@ def test_the_oracle_reproduces_every_lifecycle_the_commands_record(aggregate: An
 @settings(max_examples=20)
 @given(st.data())
 def test_the_oracle_reproduces_tickets_with_sla_and_escalation(data: st.DataObject) -> None:
-    sla = data.draw(sla_policy_sets(max_policies=2))
+    sla = data.draw(sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2))
     escalation = data.draw(escalation_policies())
     ticket = data.draw(ticket_lifecycles(sla=st.just(sla), escalation=st.just(escalation)))
     again = reproduce(ticket, sla=sla, escalation=escalation)

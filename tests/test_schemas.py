@@ -59,6 +59,7 @@ from supportflow.testing import (
     proactive_cases,
     sla_policies,
     sla_policy_sets,
+    sla_policy_versions,
     ticket_lifecycles,
     tier_ladders,
 )
@@ -158,7 +159,8 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "customer": customers(),
     "calendar": CALENDARS,
     "sla_policy": sla_policies(calendars=CALENDARS),
-    "sla_policy_set": sla_policy_sets(max_policies=2),
+    "sla_policy_set": sla_policy_sets(max_policies=2)
+    | sla_policy_versions(max_policies=2).map(lambda versions: versions.current),
     "escalation_policy": escalation_policies(),
     "tier_ladder": tier_ladders(),
     "routing_table": routing_tables(),
@@ -262,7 +264,7 @@ def test_the_schema_and_the_load_refuse_a_bad_target_row(deadline: Any) -> None:
 @settings(max_examples=15)
 @given(data=st.data())
 def test_a_ticket_with_sla_and_escalation_validates(data: st.DataObject) -> None:
-    sla = data.draw(sla_policy_sets(max_policies=2))
+    sla = data.draw(sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2))
     ticket = data.draw(ticket_lifecycles(sla=st.just(sla)))
     document = json.loads(json.dumps(ticket.to_dict()))
     errors = list(_validator("ticket").iter_errors(document))

@@ -45,6 +45,7 @@ from ._proactive._incidents import Incident, IncidentImpact, IncidentStatus
 from ._proactive._maintenance import Maintenance, MaintenanceStatus
 from ._proactive._outreach import ProactiveCase, ProactiveCaseStatus, Signal
 from ._sla._policy import ClockState, Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
+from ._sla._versions import SLAPolicyVersions
 from ._tickets._priority_matrix import Impact, PriorityAssessment, PriorityMatrix, Urgency
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import TICKET_LIFECYCLE, Ticket
@@ -128,6 +129,7 @@ __all__ = [
     "SLAConditions",
     "SLAPolicy",
     "SLAPolicySet",
+    "SLAPolicyVersions",
     "SLATarget",
     "SchemaError",
     "SchemaVersionError",

@@ -53,7 +53,7 @@ from ._proactive._outreach import (
     ProactiveCaseResolved,
     ProactiveCaseTargeted,
 )
-from ._sla._state import SLABreached, SLAThresholdReached
+from ._sla._state import SLABreached, SLAThresholdReached, SLAVersionApplied
 from ._tickets._tiers import (
     TicketDeEscalated,
     TicketEscalated,
@@ -118,6 +118,7 @@ __all__ = [
     "ProactiveCaseTargeted",
     "SLABreached",
     "SLAThresholdReached",
+    "SLAVersionApplied",
     "TicketAssigned",
     "TicketCustomerMessaged",
     "TicketDeEscalated",

@@ -84,6 +84,7 @@ from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase, Signal
 from ._sla._policy import Metric, SLAConditions, SLAPolicy, SLAPolicySet, SLATarget
 from ._sla._state import ReferenceSLAState
+from ._sla._versions import SLAPolicyVersions
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import ReferenceTicket, Ticket
 from ._tickets._tiers import Tier, TierLadder
@@ -116,6 +117,7 @@ __all__ = [
     "routing_policies",
     "sla_policies",
     "sla_policy_sets",
+    "sla_policy_versions",
     "team_names",
     "ticket_lifecycles",
     "ticket_openings",
@@ -333,6 +335,27 @@ def sla_policies(
 
 
 @st.composite
+def sla_policy_versions(
+    draw: st.DrawFn,
+    *,
+    max_versions: int = 3,
+    max_policies: int = 2,
+    calendars: st.SearchStrategy[BusinessCalendar] | None = None,
+) -> SLAPolicyVersions:
+    """1-``max_versions`` editions of a policy set (versions ``v1``, ``v2``...; the
+    first may be unversioned), any of them current."""
+    count = draw(st.integers(1, max_versions))
+    unversioned = draw(st.booleans())
+    sets = []
+    for index in range(count):
+        drawn = draw(sla_policy_sets(max_policies=max_policies, calendars=calendars))
+        name = None if unversioned and index == 0 else f"v{index + 1}"
+        sets.append(SLAPolicySet(drawn.policies, version=name))
+    current = draw(st.sampled_from([s.version for s in sets]))
+    return SLAPolicyVersions(sets, current=current)
+
+
+@st.composite
 def sla_policy_sets(
     draw: st.DrawFn,
     *,
@@ -493,7 +516,7 @@ def _run(ticket: Ticket, step: Step, agent: str, at: _dt.datetime) -> None:
 def tickets(
     draw: st.DrawFn,
     *,
-    sla: st.SearchStrategy[SLAPolicySet | None] | None = None,
+    sla: st.SearchStrategy[SLAPolicySet | SLAPolicyVersions | None] | None = None,
     escalation: st.SearchStrategy[EscalationPolicy | None] | None = None,
     max_steps: int = 20,
 ) -> Ticket:
@@ -663,7 +686,23 @@ def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
         due = ticket.auto_close_at
         ticket.auto_close(at=due if due is not None and choice % 2 else at)
 
-    return {
+    config = ticket._sla_config
+    kept = (
+        [v for v in config.versions if v is not None]
+        if isinstance(config, SLAPolicyVersions)
+        else []
+    )
+
+    def version(choice: int) -> str:
+        return " " if choice == _BAD or not kept else kept[choice % len(kept)]
+
+    menu: dict[str, Any] = {}
+    if kept:  # only a ticket under SLAPolicyVersions can change version
+        menu = {
+            "apply_sla_version": lambda at, c: ticket.apply_sla_version(version(c), at=at),
+            "repair_sla": lambda at, c: ticket.repair_sla(version(c), at=at),
+        }
+    return menu | {
         "assign": lambda at, c: ticket.assign(agent(c), team="l2" if c == 5 else None, at=at),
         "reply": lambda at, c: ticket.reply(agent(c), "Looking into it.", at=at),
         "add_note": lambda at, c: ticket.add_note(agent(c), "internal", at=at),
@@ -705,7 +744,7 @@ def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
 def ticket_lifecycles(
     draw: st.DrawFn,
     *,
-    sla: st.SearchStrategy[SLAPolicySet | None] | None = None,
+    sla: st.SearchStrategy[SLAPolicySet | SLAPolicyVersions | None] | None = None,
     escalation: st.SearchStrategy[EscalationPolicy | None] | None = None,
     max_steps: int = 20,
 ) -> Ticket:

@@ -186,7 +186,13 @@ def _sla_defs(defs: dict[str, Schema]) -> None:
 def _sla_set_defs(defs: dict[str, Schema]) -> None:
     _sla_defs(defs)
     defs["sla_policy_set"] = _object(
-        {**_head(_SET_MIGRATIONS), "policies": _array(_ref("sla_policy"))}
+        {
+            **_head(_SET_MIGRATIONS),
+            # A version names the set in SLAPolicyVersions: no blank, no outer spaces.
+            "version": {"type": "string", "pattern": r"^\S([\s\S]*\S)?$"},
+            "policies": _array(_ref("sla_policy")),
+        },
+        frozenset({"version"}),
     )
 
 

@@ -724,6 +724,14 @@ def _read_calendar(reader: Reader) -> BusinessCalendar:
         raise SchemaError(inner, error.problem) from None
 
 
+#: The version a ticket opens under: the set itself, or the current one of versions.
+LATEST: Final = object()
+
+
+def _shown_version(version: object) -> str:
+    return "(unversioned)" if version is None else repr(version)
+
+
 _POLICY_MIGRATIONS: Final = Migrations("sla_policy", 1)
 _SET_MIGRATIONS: Final = Migrations("sla_policy_set", 1)
 
@@ -732,12 +740,14 @@ class SLAPolicySet:
     """Policies in order: the first whose conditions match a ticket applies.
 
     Pass it to ``Ticket.open(..., sla=policies)`` (and to ``replay``/``from_dict``).
-    Policy names must be unique (:class:`InvalidArgument`).
+    Policy names must be unique (:class:`InvalidArgument`). ``version`` names this
+    edition of the set (say ``"2026-12"``) when it is kept with the others in an
+    :class:`SLAPolicyVersions`; a set on its own needs none.
     """
 
-    __slots__ = ("_announced", "_policies")
+    __slots__ = ("_announced", "_policies", "_version")
 
-    def __init__(self, policies: Iterable[SLAPolicy]) -> None:
+    def __init__(self, policies: Iterable[SLAPolicy], *, version: str | None = None) -> None:
         chosen = tuple(policies)
         seen: set[str] = set()
         for policy in chosen:
@@ -746,7 +756,18 @@ class SLAPolicySet:
             if policy.name in seen:
                 raise InvalidArgument(f"two SLA policies are named {policy.name!r}")
             seen.add(policy.name)
+        if version is not None:
+            if type(version) is not str:
+                raise InvalidType(
+                    f"version must be a str or None, got {type(version).__name__}", field="version"
+                )
+            if not version.strip() or version != version.strip():
+                raise InvalidArgument(
+                    f"version must be a non-blank name without surrounding spaces, got {version!r}",
+                    field="version",
+                )
         self._policies: Final = chosen
+        self._version: Final = version
         # The fractions of a target every clock announces with an event whatever its
         # policy: the breach, and the warnings all policies share (the escalation
         # policy reads those from the history instead of the calendar).
@@ -754,6 +775,11 @@ class SLAPolicySet:
         if chosen:
             announced |= frozenset.intersection(*(frozenset(p.warnings) for p in chosen))
         self._announced: Final = announced
+
+    @property
+    def version(self) -> str | None:
+        """The name of this edition of the set, or None (an unversioned set)."""
+        return self._version
 
     @property
     def policies(self) -> tuple[SLAPolicy, ...]:
@@ -769,13 +795,16 @@ class SLAPolicySet:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SLAPolicySet):
             return NotImplemented
-        return self._policies == other._policies
+        return self._version == other._version and self._policies == other._policies
 
     def __hash__(self) -> int:
-        return hash(tuple(p.name for p in self._policies))
+        return hash((self._version, tuple(p.name for p in self._policies)))
 
     def __repr__(self) -> str:
-        return f"SLAPolicySet({[p.name for p in self._policies]!r})"
+        names = [p.name for p in self._policies]
+        if self._version is None:
+            return f"SLAPolicySet({names!r})"
+        return f"SLAPolicySet({names!r}, version={self._version!r})"
 
     def policy(self, name: str) -> SLAPolicy:
         """The policy named ``name`` (:class:`UnknownName` otherwise)."""
@@ -795,6 +824,18 @@ class SLAPolicySet:
                 return policy
         return None
 
+    def _edition(self, version: object = LATEST) -> SLAPolicySet:
+        """The set of ``version`` (:data:`LATEST`: the one new tickets open under):
+        this set itself, if that is its version (:class:`UnknownName` otherwise)."""
+        if version is LATEST or version == self._version:
+            return self
+        raise UnknownName(
+            f"the ticket needs SLA policy version {_shown_version(version)}, but the set "
+            f"given is {_shown_version(self._version)}; load it with SLAPolicyVersions "
+            "holding every version it names",
+            field="version",
+        )
+
     def attach(self, ticket: Ticket) -> SLAState:
         """Start the SLA state of a ticket that was just opened (its clocks start then)."""
         from ._state import SLAState  # the state module builds on this one
@@ -802,12 +843,13 @@ class SLAPolicySet:
         return SLAState(self, ticket)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"sla_policy_set"``, schema 1)."""
-        return {
-            "type": "sla_policy_set",
-            "schema": 1,
-            "policies": [policy.to_dict() for policy in self._policies],
-        }
+        """Plain JSON-safe data (type ``"sla_policy_set"``, schema 1); ``"version"``
+        only when the set has one."""
+        data: dict[str, Any] = {"type": "sla_policy_set", "schema": 1}
+        if self._version is not None:
+            data["version"] = self._version
+        data["policies"] = [policy.to_dict() for policy in self._policies]
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> SLAPolicySet:
@@ -818,10 +860,12 @@ class SLAPolicySet:
             SLAPolicy.from_dict(item, f"{base}[{index}]")
             for index, item in enumerate(reader.array("policies"))
         ]
+        version = reader.opt_text("version") if reader.has("version") else None
         try:
-            return cls(policies)
+            return cls(policies, version=version)
         except SupportflowError as error:
-            raise bad_document("policies", error) from None
+            where = reader.at("version") if getattr(error, "field", None) == "version" else base
+            raise bad_document(where, error) from None
 
 
 class Ticket(Protocol):

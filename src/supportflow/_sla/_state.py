@@ -32,6 +32,7 @@ the new target puts in the past is stamped at the instant of the change.
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -94,6 +95,8 @@ __all__ = [
     "SLABreached",
     "SLAState",
     "SLAThresholdReached",
+    "SLAVersionApplied",
+    "SLAVersionMode",
 ]
 
 
@@ -126,6 +129,30 @@ class SLABreached(Event):
     policy: str
 
 
+class SLAVersionMode(enum.StrEnum):
+    """How a version of the SLA policies came to apply to a ticket."""
+
+    #: The ticket was opened under it (recorded right after ``ticket_opened``).
+    OPENED = "opened"
+    #: From this instant on: running clocks re-targeted from their original start.
+    FROM_NOW = "from_now"
+    #: Repaired: the clocks recomputed from the history as if it had always applied.
+    REPAIR = "repair"
+
+
+@attrs.frozen(kw_only=True)
+class SLAVersionApplied(Event):
+    """The ticket's SLA policies became the set of ``version`` (see
+    :class:`SLAVersionMode` for how). A ticket opened under a versioned set records
+    one with mode ``opened`` right after it opens; ``Ticket.apply_sla_version`` and
+    ``Ticket.repair_sla`` record the others."""
+
+    name: ClassVar[str] = "sla_version_applied"
+
+    version: str
+    mode: SLAVersionMode
+
+
 SLA_EVENTS: Final[tuple[type[Event], ...]] = (SLAThresholdReached, SLABreached)
 # Events that never change a field SLA conditions read (no re-match needed).
 _NO_FIELD_CHANGE: Final = frozenset(
@@ -137,6 +164,7 @@ _NO_FIELD_CHANGE: Final = frozenset(
         TicketSolved,
         TicketLinked,
         TicketStatusChanged,
+        SLAVersionApplied,
     }
 )
 
@@ -665,6 +693,40 @@ class SLAState:
                 self._begin(index, at)
         self._sync_pauses(at)
 
+    # -- another version of the policies ------------------------------------------
+
+    def _follow(self, policies: SLAPolicySet, at: int) -> None:
+        """Follow ``policies`` from ``at`` on: the ticket is matched again and running
+        clocks are re-targeted from their original start, as on a priority change."""
+        self._policies = policies
+        self._rematch(at, priority_changed=True)
+
+    def _carry(self, before: SLAState, at: int) -> None:
+        """Keep, on a repaired state, what ``before`` announced that the repaired clocks
+        have also reached by ``at``: a warning (or breach) of the same metric and cycle
+        is not announced twice. Announcements are carried in the clocks' order only (a
+        warning the repaired clock has and ``before`` did not announce stops the carry:
+        it is announced at ``at``, and what follows it after). The count of recorded
+        warnings and breaches is the ticket's (they all stay in its history)."""
+        self._marks = before._marks
+        old = {(clock.metric, clock.cycle): clock for clock in before._clocks}
+        for clock in self._clocks:
+            said = old.get((clock.metric, clock.cycle))
+            if said is None or not (said.warned or said.breached):
+                continue
+            kept: list[float] = []
+            for fraction, amount in zip(clock.warnings, clock._amounts, strict=True):
+                reached = clock._instant_of(amount)
+                if fraction not in said.warned or reached is None or reached > at:
+                    break
+                kept.append(fraction)
+            else:
+                reached = clock._instant_of(clock.target_us)
+                clock.breached = said.breached and reached is not None and reached <= at
+            clock.warned = tuple(kept)
+            clock._forget()
+        self._forget()
+
     # -- equality and documents -------------------------------------------------
 
     def _key(self) -> tuple[object, ...]:
@@ -694,8 +756,12 @@ class SLAState:
         return f"SLAState(policy={name!r}, clocks={len(self._clocks)})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The clock snapshot stored inside a ticket document (JSON-safe)."""
+        """The clock snapshot stored inside a ticket document (JSON-safe); ``"version"``
+        names the version of the policies that applies now, when they have one."""
+        version = self._policies._version
+        head = {} if version is None else {"version": version}
         return {
+            **head,
             "policy": None if self._policy is None else self._policy.name,
             "matches": [{"at": format_instant(at), "policy": name} for at, name in self._matches],
             "clocks": [_clock_dict(clock) for clock in self._clocks],
@@ -717,8 +783,9 @@ class SLAState:
                 where, f"expected {_json_type(stored[1])}, got {_json_type(stored[0])}"
             )
         reader = Reader(data, path)
-        for key in ("policy", "matches", "clocks"):
-            if reader.raw(key) != expected[key]:
+        for key in ("version", "policy", "matches", "clocks"):
+            found = reader.data.get(key) if key == "version" else reader.raw(key)
+            if found != expected.get(key):
                 raise SchemaError(
                     reader.at(key),
                     "the stored SLA clocks differ from the ones the given SLA policy set "

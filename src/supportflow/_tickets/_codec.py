@@ -10,7 +10,7 @@ from typing import Final
 
 from .._kernel._event import Event
 from .._kernel._serde import Codec, Migrations, renamed_events
-from .._sla._state import SLA_EVENTS
+from .._sla._state import SLA_EVENTS, SLAVersionApplied
 from .._vocabulary._ticket_events import TICKET_EVENTS
 from ._tiers import ESCALATION_EVENTS
 
@@ -20,6 +20,7 @@ __all__ = ["TICKET_CODEC", "TICKET_CODEC_EVENTS", "TICKET_EVENT_NAMES_1", "TICKE
 TICKET_CODEC_EVENTS: Final[tuple[type[Event], ...]] = (
     *TICKET_EVENTS,
     *SLA_EVENTS,
+    SLAVersionApplied,
     *ESCALATION_EVENTS,
 )
 

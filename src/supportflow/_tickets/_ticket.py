@@ -46,12 +46,15 @@ from .._kernel._time import (
     format_instant,
     to_datetime,
 )
+from .._sla._policy import LATEST, SLAPolicySet
 from .._sla._state import (
     SLA_EVENTS,
     ReferenceSLAState,
     SLABreached,
     SLAState,
     SLAThresholdReached,
+    SLAVersionApplied,
+    SLAVersionMode,
 )
 from .._vocabulary._taxonomy import Channel, Domain, LifecyclePhase, Priority, TicketStatus, Topic
 from .._vocabulary._ticket_events import (
@@ -157,6 +160,8 @@ TICKET_LIFECYCLE: Final = Lifecycle.define(
         {"trigger": "de_escalate", "source": _UNSOLVED, "dest": None},
         {"trigger": "notify_manager", "source": _NOT_CLOSED, "dest": None},
         {"trigger": "request_escalation", "source": _UNSOLVED, "dest": None},
+        {"trigger": "apply_sla_version", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "repair_sla", "source": _NOT_CLOSED, "dest": None},
     ],
     initial="new",
     final_error=TicketClosed,
@@ -501,6 +506,65 @@ def _on_sla_mark(ticket: Ticket, event: SLAThresholdReached | SLABreached) -> No
     cast(SLAState, state)._record(event, getattr(event, "threshold", None))
 
 
+_OPENED_UNDER: Final = SLAVersionMode.OPENED
+_REPAIR: Final = SLAVersionMode.REPAIR
+
+
+def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
+    mode = _is(SLAVersionMode, event.mode, "mode")
+    version = _text(event.version, "version")
+    state = ticket._sla
+    edition = getattr(ticket._sla_config, "_edition", None)
+    if state is None or edition is None:
+        raise InvalidArgument(
+            f"ticket {ticket._id} has no SLA policies, so it records no {event.name}; "
+            "load it with the SLAPolicyVersions it was written with (sla=)",
+            field="event",
+        )
+    following: SLAPolicySet = state.policies  # type: ignore[attr-defined]
+    if mode is _OPENED_UNDER:
+        # Recorded by the opening itself, right after ticket_opened, naming the set
+        # the clocks started under (the load attaches the set it names).
+        if len(ticket._history) != 1 or following.version != version:
+            raise InvalidArgument(
+                f"{event.name} with mode 'opened' comes right after ticket_opened and "
+                "names the version the ticket opened under",
+                field="mode",
+            )
+        return
+    ticket._target("repair_sla" if mode is _REPAIR else "apply_sla_version")
+    policies: SLAPolicySet = edition(version)
+    if mode is _REPAIR:
+        repaired = ticket._repaired(policies)
+        repaired._carry(cast(SLAState, state), event.at_us)
+        ticket._sla = repaired
+    else:
+        if policies is following or policies == following:
+            raise InvalidArgument(
+                f"SLA policy version {version!r} already applies to ticket {ticket._id}",
+                field="version",
+            )
+        cast(SLAState, state)._follow(policies, event.at_us)
+
+
+class _Trusted:
+    """The escalation stand-in of a repair's replay: the history was checked when it
+    was recorded, so its escalation events are taken as they are."""
+
+    __slots__ = ()
+
+    def _check_replayed(self, ticket: Ticket, event: Event) -> None:
+        return None
+
+    def _keeps_due(self, ticket: Ticket, sla: Any, due: int | None) -> bool:
+        return False
+
+
+_TRUSTED: Final = cast("EscalationProtocol", _Trusted())
+#: Events a repair's replay leaves out: what the old clocks said, and version changes.
+_NOT_REPLAYED: Final = frozenset({SLAThresholdReached, SLABreached, SLAVersionApplied})
+
+
 def _check_rule(
     ticket: Ticket, event: TicketEscalated | TicketManagerNotified | TicketPriorityRaised
 ) -> None:
@@ -609,6 +673,7 @@ _HANDLERS: Final[Mapping[type[Event], Handler]] = {
     TicketManagerNotified: _on_manager_notified,
     TicketPriorityRaised: _on_priority_raised,
     TicketEscalationRequested: _on_escalation_requested,
+    SLAVersionApplied: _on_sla_version,
 }
 
 # The slots that make up a ticket's state (equality compares them all).
@@ -879,13 +944,60 @@ class Ticket(Aggregate):
         opened: TicketOpened,
         sla: SLAAttachment | None,
         escalation: EscalationProtocol | None,
+        *,
+        attach: bool = True,
     ) -> Ticket:
+        """A ticket that just opened; its SLA clocks start now under the set new
+        tickets open under, unless ``attach`` is False (a load attaches the set the
+        next event names, see :meth:`_attach`)."""
         ticket = cls._blank(sla, escalation)
         ticket._apply(opened)
-        if sla is not None:
-            ticket._sla = sla.attach(ticket)
-            ticket._forget()
+        if sla is not None and attach:
+            ticket._attach(LATEST, record=True)
         return ticket
+
+    def _attach(self, version: object, *, record: bool) -> None:
+        """Start the SLA clocks (at creation) under the set of ``version`` of the SLA
+        configuration; with ``record``, a versioned set is recorded as the one the
+        ticket opened under. :class:`UnknownName` when the configuration lacks it."""
+        config = self._sla_config
+        assert config is not None
+        edition = getattr(config, "_edition", None)
+        policies: SLAAttachment = config if edition is None else edition(version)
+        self._sla = self._state_for(policies, self)
+        self._forget()
+        opened_under = getattr(policies, "version", None)
+        if record and opened_under is not None:
+            self._apply(
+                SLAVersionApplied(at_us=self._created_us, version=opened_under, mode=_OPENED_UNDER)
+            )
+
+    def _settle(self, event: Event) -> None:
+        """On a load, attach the SLA clocks before the event after ``ticket_opened``:
+        under the version it names when it records the opening one, else under the
+        unversioned set."""
+        version = None
+        if type(event) is SLAVersionApplied and event.mode == _OPENED_UNDER:
+            version = event.version
+        self._attach(version, record=False)
+
+    def _state_for(self, policies: SLAAttachment, ticket: Ticket) -> SLAStateProtocol:
+        """The SLA state ``policies`` give ``ticket`` (just opened)."""
+        return policies.attach(ticket)
+
+    def _repaired(self, policies: SLAPolicySet) -> SLAState:
+        """The SLA state ``policies`` would have given this ticket had they applied
+        since it opened: its history replayed without what the clocks said (warnings,
+        breaches, versions), on a copy of the ticket's facts."""
+        history = self._history
+        shadow = type(self)._blank()
+        shadow._escalation_policy = _TRUSTED
+        shadow._apply(history[0])
+        shadow._sla = self._state_for(policies, shadow)
+        for event in history[1:]:
+            if type(event) not in _NOT_REPLAYED:
+                shadow._apply(event)
+        return cast(SLAState, shadow._sla)
 
     def _when(self, at: object | None) -> int:
         known = self._known
@@ -1037,10 +1149,16 @@ class Ticket(Aggregate):
         first = next(iterator, None)
         if not isinstance(first, TicketOpened):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
-        ticket = cls._start(first, sla, escalation)
+        ticket = cls._start(first, sla, escalation, attach=False)
+        pending = sla is not None
         for event in iterator:
+            if pending:
+                pending = False
+                ticket._settle(event)
             ticket._check_caught_up(event)
             ticket._apply(event)
+        if pending:
+            ticket._attach(None, record=False)
         return ticket
 
     def _check_caught_up(self, event: Event) -> None:
@@ -1051,6 +1169,7 @@ class Ticket(Aggregate):
             type(event) is SLAThresholdReached
             or type(event) is SLABreached
             or getattr(event, "rule", None) is not None  # recorded by the catch-up too
+            or getattr(event, "mode", None) is _OPENED_UNDER  # part of the opening
         ):
             return
         at = event.at_us
@@ -1228,6 +1347,29 @@ class Ticket(Aggregate):
     def link(self, other_ticket_id: str, *, at: _dt.datetime | None = None) -> None:
         """Record a related ticket (itself and an existing link are refused)."""
         self._apply(TicketLinked(other_id=other_ticket_id, at_us=self._when(at)))
+
+    @_evaluating
+    def apply_sla_version(self, version: str, *, at: _dt.datetime | None = None) -> None:
+        """Follow the SLA policies of ``version`` from ``at`` on (the ticket needs
+        ``sla=`` an ``SLAPolicyVersions`` holding it): the ticket is matched again and
+        running clocks are re-targeted from their original start, as on a priority
+        change; a threshold the new targets put in the past is recorded at ``at``.
+        The version that already applies is refused as a no-op."""
+        self._change_sla(version, SLAVersionMode.FROM_NOW, at)
+
+    @_evaluating
+    def repair_sla(self, version: str, *, at: _dt.datetime | None = None) -> None:
+        """Recompute the SLA clocks as if the policies of ``version`` had applied since
+        the ticket opened (ServiceNow's "Repair SLA"): its history is replayed under
+        them. What the repaired clocks have reached is recorded at ``at`` (the earlier
+        warnings and breaches stay in the history, as what was said then)."""
+        self._change_sla(version, SLAVersionMode.REPAIR, at)
+
+    def _change_sla(self, version: str, mode: SLAVersionMode, at: _dt.datetime | None) -> None:
+        name = _text(version, "version")
+        event = SLAVersionApplied(at_us=self._when(at), version=name, mode=mode)
+        self._apply(event)
+        self._record_due(event.at_us)
 
     def template_values(self, agent: str | None = None) -> dict[str, str]:
         """The placeholder values a ticket gives a template: ``ticket.id``,
@@ -1839,6 +1981,7 @@ class Ticket(Aggregate):
         base = reader.at("history")
         ticket: Ticket | None = None
         items = reader.array("history")
+        pending = sla is not None
         for index, value in enumerate(items):
             # decode_tagged_item inlined for well-formed items (it reads anything else
             # and raises the SchemaError with the path).
@@ -1857,8 +2000,11 @@ class Ticket(Aggregate):
                             f"{base}[{index}].event",
                             f"a ticket history starts with ticket_opened, got {event.name!r}",
                         )
-                    ticket = cls._start(event, sla, escalation)
+                    ticket = cls._start(event, sla, escalation, attach=False)
                 else:
+                    if pending:
+                        pending = False
+                        ticket._settle(event)
                     ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
@@ -1877,6 +2023,11 @@ class Ticket(Aggregate):
                 raise problem from None
         if ticket is None:
             raise SchemaError(base, "a ticket history holds at least one event")
+        if pending:
+            try:
+                ticket._attach(None, record=False)
+            except SupportflowError as error:
+                raise SchemaError(f"{base}[0]", str(error)) from None
         # The snapshot is for hosts to index; it must agree with the history. Plain
         # comparisons on the raw data first: the typed reads only run on a mismatch.
         raw = reader.data
@@ -1931,18 +2082,11 @@ class ReferenceTicket(Ticket):
 
     __slots__ = ()
 
-    @classmethod
-    def _start(
-        cls,
-        opened: TicketOpened,
-        sla: SLAAttachment | None,
-        escalation: EscalationProtocol | None,
-    ) -> Ticket:
-        ticket = super()._start(opened, sla, escalation)
-        state = ticket._sla
+    def _state_for(self, policies: SLAAttachment, ticket: Ticket) -> SLAStateProtocol:
+        state = super()._state_for(policies, ticket)
         if isinstance(state, SLAState):  # the same policies, followed without caches
-            ticket._sla = ReferenceSLAState(state.policies, ticket)
-        return ticket
+            return ReferenceSLAState(state.policies, ticket)
+        return state
 
     def _apply(self, event: Event) -> None:
         super()._apply(event)

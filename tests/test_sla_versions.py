@@ -1,0 +1,168 @@
+"""SLA policy versions: a ticket records the version it opened under and every change,
+and loads only under the versions its history names."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from supportflow import (
+    BusinessCalendar,
+    InvalidArgument,
+    SchemaError,
+    SLAPolicy,
+    SLAPolicySet,
+    SLAPolicyVersions,
+    Ticket,
+    TicketClosed,
+    UnknownName,
+)
+from supportflow.sla import SLAVersionMode, sla_versions_needed
+
+H = pendulum.duration(hours=1)
+T0 = pendulum.datetime(2026, 12, 1, 9, tz="UTC")
+
+
+def _set(version: str | None, first_reply: pendulum.Duration) -> SLAPolicySet:
+    policy = SLAPolicy(
+        "standard",
+        {"first_reply": {"normal": first_reply}, "resolution": {"normal": 8 * H}},
+        calendar=BusinessCalendar.always_open(),
+    )
+    return SLAPolicySet([policy], version=version)
+
+
+V1 = _set("v1", 4 * H)
+V2 = _set("v2", 2 * H)
+VERSIONS = SLAPolicyVersions([V1, V2], current="v1")
+
+
+def _open(sla: object = VERSIONS) -> Ticket:
+    return Ticket.open(
+        "T-1", customer_id="C-1", subject="s", topic="billing", channel="email", sla=sla, at=T0
+    )
+
+
+def _us(at: pendulum.DateTime) -> int:
+    return int(at.timestamp()) * 1_000_000
+
+
+def _first_reply(ticket: Ticket, hours: float = 1.5) -> tuple[int | None, int]:
+    """(deadline, elapsed) of the first-reply clock, in microseconds."""
+    assert ticket.sla is not None
+    status = ticket.sla.report(at=T0.add(minutes=int(hours * 60)))[0]
+    return status.due_us, status.elapsed_us
+
+
+def _deadline(ticket: Ticket) -> pendulum.DateTime:
+    due = _first_reply(ticket)[0]
+    assert due is not None
+    return pendulum.from_timestamp(due / 1_000_000, tz="UTC")
+
+
+def test_a_ticket_records_the_version_it_opened_under() -> None:
+    ticket = _open()
+    assert [event.name for event in ticket.history] == ["ticket_opened", "sla_version_applied"]
+    assert ticket.history[1].mode is SLAVersionMode.OPENED
+    assert ticket.sla is not None
+    assert ticket.sla.policies.version == "v1"
+    assert ticket.to_dict()["sla"]["version"] == "v1"
+
+
+def test_an_unversioned_set_records_nothing_and_documents_are_unchanged() -> None:
+    ticket = _open(_set(None, 4 * H))
+    assert [event.name for event in ticket.history] == ["ticket_opened"]
+    assert "version" not in ticket.to_dict()["sla"]
+
+
+def test_applying_a_version_retargets_running_clocks_from_their_start() -> None:
+    ticket = _open()
+    assert _deadline(ticket) == T0.add(hours=4)
+    ticket.apply_sla_version("v2", at=T0.add(hours=1))
+    assert _deadline(ticket) == T0.add(hours=2)
+    # Loaded under the versions kept later (v2 now current for new tickets).
+    again = Ticket.from_dict(ticket.to_dict(), sla=SLAPolicyVersions([V1, V2]))
+    assert again.to_dict() == ticket.to_dict()
+
+
+def test_a_target_already_passed_is_breached_at_the_change() -> None:
+    ticket = _open()
+    ticket.apply_sla_version("v2", at=T0.add(hours=3))
+    breach = [event for event in ticket.history if event.name == "sla_breached"]
+    assert [event.at for event in breach] == [T0.add(hours=3)]
+
+
+def test_a_repair_recomputes_as_if_the_version_had_always_applied() -> None:
+    ticket = _open()
+    ticket.apply_sla_version("v2", at=T0.add(hours=1))
+    ticket.repair_sla("v1", at=T0.add(hours=1, minutes=30))
+    assert _deadline(ticket) == T0.add(hours=4)
+    assert _first_reply(ticket, hours=2)[1] == 2 * 3600 * 1_000_000
+    assert Ticket.from_dict(ticket.to_dict(), sla=VERSIONS) == ticket
+
+
+def test_a_repair_does_not_announce_again_what_was_announced() -> None:
+    ticket = _open()
+    ticket.evaluate(at=T0.add(hours=5))  # v1 breached first_reply at 13:00
+    assert [e.name for e in ticket.history].count("sla_breached") == 1
+    ticket.repair_sla("v2", at=T0.add(hours=5))  # v2 reached all of that too, earlier
+    assert ticket.history[-1].name == "sla_version_applied"
+    # What v2 announces that v1 had not (its resolution clock is the same): nothing.
+    assert ticket.evaluate(at=T0.add(hours=5)) == ()
+
+
+def test_the_version_that_applies_and_unknown_versions_are_refused_without_change() -> None:
+    ticket = _open()
+    before = ticket.to_dict()
+    with pytest.raises(InvalidArgument, match="already applies"):
+        ticket.apply_sla_version("v1", at=T0.add(hours=1))
+    with pytest.raises(UnknownName, match="v9"):
+        ticket.repair_sla("v9", at=T0.add(hours=1))
+    assert ticket.to_dict() == before
+
+
+def test_a_closed_ticket_changes_no_version() -> None:
+    ticket = _open()
+    ticket.assign("ana", at=T0)
+    ticket.solve("done", at=T0)
+    ticket.confirm(at=T0)
+    with pytest.raises(TicketClosed):
+        ticket.apply_sla_version("v2", at=T0.add(hours=1))
+
+
+def test_loading_without_a_needed_version_names_it() -> None:
+    ticket = _open()
+    ticket.apply_sla_version("v2", at=T0.add(hours=1))
+    document = ticket.to_dict()
+    assert sla_versions_needed(document) == {"v1", "v2"}
+    with pytest.raises(SchemaError, match="'v2'") as error:
+        Ticket.from_dict(document, sla=SLAPolicyVersions([V1]))
+    assert error.value.path == "history[2].version"
+    with pytest.raises(SchemaError, match="'v1'"):
+        Ticket.from_dict(document, sla=V2)
+
+
+def test_tickets_opened_before_versions_load_under_the_unversioned_set() -> None:
+    old = _open(_set(None, 4 * H))
+    document = old.to_dict()
+    assert sla_versions_needed(document) == {None}
+    kept = SLAPolicyVersions([_set(None, 4 * H), V2])
+    moved = Ticket.from_dict(document, sla=kept)
+    moved.apply_sla_version("v2", at=T0.add(hours=1))
+    assert _deadline(moved) == T0.add(hours=2)
+    with pytest.raises(SchemaError, match="unversioned"):
+        Ticket.from_dict(document, sla=VERSIONS)
+
+
+def test_versions_are_unique_and_named() -> None:
+    with pytest.raises(InvalidArgument, match="two SLA policy sets"):
+        SLAPolicyVersions([V1, _set("v1", H)])
+    with pytest.raises(InvalidArgument):
+        SLAPolicySet([], version=" v1")
+    with pytest.raises(UnknownName):
+        SLAPolicyVersions([V1], current="v2")
+    assert SLAPolicyVersions([V1, V2]).current is V2
+    assert SLAPolicySet.from_dict(V2.to_dict()) == V2
+    with pytest.raises(SchemaError) as error:
+        SLAPolicySet.from_dict({**V2.to_dict(), "version": ""})
+    assert error.value.path == "version"
