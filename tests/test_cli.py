@@ -23,6 +23,7 @@ from supportflow import (
     NotifyManager,
     SLAPolicy,
     SLAPolicySet,
+    SLAPolicyVersions,
     Ticket,
     WhenSLABreached,
 )
@@ -330,3 +331,37 @@ def test_schemas_refuses_a_file_or_a_missing_parent_as_a_usage_error(
         assert stopped.value.code == 2
         assert problem in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_validate_loads_tickets_under_every_sla_version_given(tmp_path: Path) -> None:
+    def edition(version: str, hours: int) -> SLAPolicySet:
+        policy = SLAPolicy(
+            "standard",
+            {"first_reply": {"normal": timedelta(hours=hours)}},
+            calendar=BusinessCalendar.always_open(),
+        )
+        return SLAPolicySet([policy], version=version)
+
+    old, new = edition("v1", 4), edition("v2", 2)
+    at = pendulum.datetime(2026, 12, 1, 9, tz="UTC")
+    ticket = Ticket.open(
+        "T-1", customer_id="C-1", subject="s", topic="billing", channel="email", sla=old, at=at
+    )
+    kept = SLAPolicyVersions([old, new])
+    moved = Ticket.from_dict(ticket.to_dict(), sla=kept)
+    moved.apply_sla_version("v2", at=at.add(hours=1))
+    files = {"v1.json": old, "v2.json": new, "ticket.json": moved}
+    for name, item in files.items():
+        (tmp_path / name).write_text(json.dumps(item.to_dict()), encoding="utf-8")
+    ticket_file, v1, v2 = (str(tmp_path / name) for name in ("ticket.json", "v1.json", "v2.json"))
+    assert run_cli("validate", ticket_file, "--sla", v1, "--sla", v2) == (
+        0,
+        "1 documents load, 0 problems\n",
+    )
+    status, out = run_cli("validate", ticket_file, "--sla", v1)
+    assert status == 1
+    assert "history[2].version" in out
+    assert "'v2'" in out
+    status, out = run_cli("validate", ticket_file, "--sla", v1, "--sla", v1)
+    assert status == 1
+    assert "--sla: two SLA policy sets have version 'v1'" in out

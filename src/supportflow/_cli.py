@@ -28,6 +28,7 @@ from ._proactive._incidents import Incident
 from ._proactive._maintenance import Maintenance
 from ._proactive._outreach import ProactiveCase
 from ._sla._policy import SLAPolicy, SLAPolicySet
+from ._sla._versions import SLAPolicyVersions
 from ._tickets._priority_matrix import PriorityMatrix
 from ._tickets._templates import ResponseTemplate
 from ._tickets._ticket import Ticket
@@ -41,7 +42,9 @@ _ONE_US: Final = timedelta(microseconds=1)
 class _Policies:
     """The SLA and escalation policies named on the command line (None when not given)."""
 
-    def __init__(self, sla: SLAPolicySet | None, escalation: EscalationPolicy | None) -> None:
+    def __init__(
+        self, sla: SLAPolicySet | SLAPolicyVersions | None, escalation: EscalationPolicy | None
+    ) -> None:
         self.sla = sla
         self.escalation = escalation
 
@@ -200,7 +203,17 @@ def _policies(args: argparse.Namespace) -> _Policies:
             raise _Invalid(f"{path}: type: expected a {kind.__name__} document")
         return loaded
 
-    return _Policies(one(args.sla, SLAPolicySet), one(args.escalation, EscalationPolicy))
+    # --sla is repeatable where tickets are loaded: several files are the versions a
+    # host keeps (SLAPolicyVersions, the last one current).
+    paths: list[Path] = [] if args.sla is None else list(args.sla)
+    editions = [one(path, SLAPolicySet) for path in paths]
+    sla: SLAPolicySet | SLAPolicyVersions | None = editions[0] if len(editions) == 1 else None
+    if len(editions) > 1:
+        try:
+            sla = SLAPolicyVersions(editions)
+        except SupportflowError as error:
+            raise _Invalid(f"--sla: {error}") from None
+    return _Policies(sla, one(args.escalation, EscalationPolicy))
 
 
 # -- the commands -----------------------------------------------------------------------
@@ -210,6 +223,9 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     from .simulation import Scenario, Staffing, WorkloadProfile, run
 
     policies = _policies(args)
+    sla = policies.sla
+    if isinstance(sla, SLAPolicyVersions):  # new tickets open under the current one
+        sla = sla.current
     try:
         profile = WorkloadProfile(
             start=args.start, days=args.days, tickets_per_day=args.per_day, timezone=args.timezone
@@ -217,7 +233,7 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
         scenario = Scenario(
             name=args.name,
             staffing=Staffing.rotation(args.staff, timezone=args.timezone),
-            sla=policies.sla,
+            sla=sla,
             escalation=policies.escalation,
         )
     except SupportflowError as error:
@@ -361,13 +377,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def policies(command: argparse.ArgumentParser) -> None:
-        command.add_argument(
-            "--sla",
-            type=_existing,
-            metavar="FILE",
-            help="SLA policy set document, JSON (default: none, no SLA clocks)",
-        )
+    def policies(command: argparse.ArgumentParser, *, versions: bool = True) -> None:
+        if versions:
+            command.add_argument(
+                "--sla",
+                type=_existing,
+                action="append",
+                metavar="FILE",
+                help="SLA policy set document, JSON; repeat it for every version the "
+                "tickets name (default: none, no SLA clocks)",
+            )
+        else:
+            command.add_argument(
+                "--sla",
+                type=lambda text: [_existing(text)],
+                metavar="FILE",
+                help="SLA policy set document, JSON (default: none, no SLA clocks)",
+            )
         command.add_argument(
             "--escalation",
             type=_existing,
@@ -390,7 +416,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--timezone", default="Europe/Berlin", help="the desk's time zone")
     simulate.add_argument("--staff", type=_staff, default="1=12,2=11,3=2", help="agents per tier")
     simulate.add_argument("--name", default="today", help="the scenario's name")
-    policies(simulate)
+    policies(simulate, versions=False)
     simulate.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
     simulate.add_argument(
         "--tickets", type=Path, metavar="FOLDER", help="write every ticket document here"

@@ -22,6 +22,7 @@ from .. import (
     Maintenance,
     ProactiveCase,
     SLAPolicySet,
+    SLAPolicyVersions,
     Ticket,
     TicketStatus,
 )
@@ -96,7 +97,10 @@ class Kinds:
     """The aggregate types a store knows, by document type."""
 
     def __init__(
-        self, *, sla: SLAPolicySet | None = None, escalation: EscalationPolicy | None = None
+        self,
+        *,
+        sla: SLAPolicySet | SLAPolicyVersions | None = None,
+        escalation: EscalationPolicy | None = None,
     ) -> None:
         def load_ticket(document: Any) -> Aggregate:
             return Ticket.from_dict(document, sla=sla, escalation=escalation)

@@ -23,7 +23,7 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
-from .. import EscalationPolicy, SLAPolicySet
+from .. import EscalationPolicy, SLAPolicySet, SLAPolicyVersions
 from .._kernel._aggregate import Aggregate
 from .._kernel._errors import InvalidArgument, SupportflowError, VersionConflict
 from .._kernel._time import at_us, to_datetime
@@ -237,16 +237,17 @@ class UnitOfWork:
 class Store:
     """Every aggregate type in SQL: documents, events, outbox and deadlines.
 
-    ``sla`` and ``escalation`` are the host's ticket configuration, attached on every
-    load. The engine should come from :func:`create_engine` (on SQLite, a plain engine
-    is set up the same way) and the schema from :func:`supportflow.sqlalchemy.upgrade`.
+    ``sla`` (an SLAPolicySet, or the SLAPolicyVersions a host keeps) and
+    ``escalation`` are the host's ticket configuration, attached on every load. The
+    engine should come from :func:`create_engine` (on SQLite, a plain engine is set up
+    the same way) and the schema from :func:`supportflow.sqlalchemy.upgrade`.
     """
 
     def __init__(
         self,
         engine: sa.Engine,
         *,
-        sla: SLAPolicySet | None = None,
+        sla: SLAPolicySet | SLAPolicyVersions | None = None,
         escalation: EscalationPolicy | None = None,
     ) -> None:
         if engine.dialect.name == "sqlite":
