@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 # Reusable strategies are public in supportflow.testing; they are re-exported here so
@@ -265,3 +266,14 @@ def aware_instants(
             )
         )
     return st.one_of(*choices)
+
+
+# --- example budgets ------------------------------------------------------------------
+
+
+def examples(n: int) -> int:
+    """The examples a heavy property runs: ``n`` under the ``dev`` and ``ci`` profiles
+    (the suite's time budget), scaled with the profile beyond ``ci`` (ten times under
+    ``deep``), and no more than the profile's own under a smaller one (``mutation``)."""
+    profile = settings().max_examples
+    return max(min(n, profile), n * profile // settings.get_profile("ci").max_examples)

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strategies import examples
 from supportflow import (
     Customer,
     FeedbackProgram,
@@ -126,7 +127,7 @@ def test_refused_ticket_commands_change_nothing(ticket: Ticket) -> None:
     check_refusals(ticket, ticket_refusals(ticket))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.data())
 def test_refused_ticket_commands_with_sla_and_escalation_change_nothing(
     data: st.DataObject,

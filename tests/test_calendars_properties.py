@@ -23,6 +23,7 @@ from tests.strategies import (
     calendar_hours,
     calendar_specs,
     calendars,
+    examples,
 )
 
 from supportflow import BusinessCalendar, InvalidArgument
@@ -158,9 +159,8 @@ class Oracle:
         return bool(self.minus(self.union(self.day_intervals(day)), self.union(cuts)))
 
 
-# The heaviest properties (several calendars or long oracle walks per example) run at
-# most this many examples, whatever the profile, to keep the suite's time in budget.
-capped = settings(max_examples=min(settings().max_examples, 60))
+# The heaviest properties (several calendars or long oracle walks per example).
+capped = settings(max_examples=examples(60))
 
 spans = st.one_of(st.integers(0, 3 * DAY), st.integers(0, 40 * DAY))
 amounts = st.one_of(

@@ -333,7 +333,9 @@ def test_schemas_refuses_a_file_or_a_missing_parent_as_a_usage_error(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.json"]
 
 
-def test_validate_loads_tickets_under_every_sla_version_given(tmp_path: Path) -> None:
+def test_validate_loads_tickets_under_every_sla_version_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def edition(version: str, hours: int) -> SLAPolicySet:
         policy = SLAPolicy(
             "standard",
@@ -362,6 +364,6 @@ def test_validate_loads_tickets_under_every_sla_version_given(tmp_path: Path) ->
     assert status == 1
     assert "history[2].version" in out
     assert "'v2'" in out
-    status, out = run_cli("validate", ticket_file, "--sla", v1, "--sla", v1)
-    assert status == 1
-    assert "--sla: two SLA policy sets have version 'v1'" in out
+    assert run_cli("validate", ticket_file, "--sla", v1, "--sla", v1)[0] == 1
+    err = capsys.readouterr().err
+    assert err == "supportflow validate: --sla: two SLA policy sets have version 'v1'\n"

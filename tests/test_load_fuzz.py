@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from document_mutations import mutate, resync, verdict
 from replay_oracle import reproduce
+from strategies import examples
 from supportflow import (
     Customer,
     EscalateTo,
@@ -98,7 +99,7 @@ def test_ticket_documents_load_only_what_commands_record(ticket: Ticket, seed: i
     check_mutations(ticket, {}, seed)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(st.data(), _seeds)
 def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record(
     data: st.DataObject, seed: int
@@ -113,7 +114,7 @@ def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record
     check_mutations(ticket, config, seed)
 
 
-@settings(fuzz, max_examples=40)
+@settings(fuzz, max_examples=examples(40))
 @given(st.data(), _seeds)
 def test_ticket_documents_under_sla_versions_load_only_what_commands_record(
     data: st.DataObject, seed: int

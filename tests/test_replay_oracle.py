@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replay_oracle import Irreproducible, reproduce
+from strategies import examples
 from supportflow import (
     FeedbackProgram,
     Incident,
@@ -58,7 +59,7 @@ def _ticket(**config: Any) -> Ticket:
     )
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(
     st.one_of(
         ticket_lifecycles(),
@@ -73,7 +74,7 @@ def test_the_oracle_reproduces_every_lifecycle_the_commands_record(aggregate: An
     assert reproduce(aggregate).to_dict() == aggregate.to_dict()
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(st.data())
 def test_the_oracle_reproduces_tickets_with_sla_and_escalation(data: st.DataObject) -> None:
     sla = data.draw(sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2))

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from schema_instances import schema_instances
+from strategies import examples
 from supportflow import (
     BusinessCalendar,
     Channel,
@@ -213,7 +214,7 @@ def test_an_unknown_kind_is_refused() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(data=st.data())
 def test_every_document_the_library_writes_validates(kind: str, data: st.DataObject) -> None:
     obj = data.draw(STRATEGIES[kind])
@@ -261,7 +262,7 @@ def test_the_schema_and_the_load_refuse_a_bad_target_row(deadline: Any) -> None:
         SLAPolicy.from_dict(document)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_a_ticket_with_sla_and_escalation_validates(data: st.DataObject) -> None:
     sla = data.draw(sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2))
@@ -271,7 +272,7 @@ def test_a_ticket_with_sla_and_escalation_validates(data: st.DataObject) -> None
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:3]]
 
 
-@settings(max_examples=5)
+@settings(max_examples=examples(5))
 @given(ticket=ticket_lifecycles())
 def test_the_schema_refuses_an_unknown_event_and_a_bad_instant(ticket: Any) -> None:
     document = json.loads(json.dumps(ticket.to_dict()))
@@ -309,7 +310,7 @@ def test_every_kind_has_a_loader_here() -> None:
 
 
 @pytest.mark.parametrize("kind", SCHEMA_KINDS)
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(data=st.data())
 def test_a_document_drawn_from_the_schema_loads_or_is_refused_with_schema_error(
     kind: str, data: st.DataObject

@@ -166,3 +166,15 @@ def test_versions_are_unique_and_named() -> None:
     with pytest.raises(SchemaError) as error:
         SLAPolicySet.from_dict({**V2.to_dict(), "version": ""})
     assert error.value.path == "version"
+
+
+def test_the_opening_record_is_stamped_at_the_opening_and_names_its_version() -> None:
+    document = _open().to_dict()
+    later = {**document["history"][1], "at": "2026-12-01T10:00:00.000000Z"}
+    with pytest.raises(SchemaError) as error:
+        Ticket.from_dict({**document, "history": [document["history"][0], later]}, sla=VERSIONS)
+    assert error.value.path == "history[1].at"
+    other = {**document["history"][1], "version": "v2"}
+    with pytest.raises(SchemaError) as error:
+        Ticket.from_dict({**document, "history": [document["history"][0], other]}, sla=VERSIONS)
+    assert error.value.path == "sla.version"  # the clocks were written under v1

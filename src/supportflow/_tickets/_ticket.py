@@ -525,11 +525,17 @@ def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
     if mode is _OPENED_UNDER:
         # Recorded by the opening itself, right after ticket_opened, naming the set
         # the clocks started under (the load attaches the set it names).
-        if len(ticket._history) != 1 or following.version != version:
+        history = ticket._history
+        if len(history) != 1 or following.version != version:
             raise InvalidArgument(
                 f"{event.name} with mode 'opened' comes right after ticket_opened and "
                 "names the version the ticket opened under",
                 field="mode",
+            )
+        if event.at_us != history[0].at_us:
+            raise InvalidArgument(
+                f"{event.name} with mode 'opened' is stamped at the opening instant",
+                field="at",
             )
         return
     ticket._target("repair_sla" if mode is _REPAIR else "apply_sla_version")
