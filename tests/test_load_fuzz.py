@@ -99,30 +99,17 @@ def test_ticket_documents_load_only_what_commands_record(ticket: Ticket, seed: i
     check_mutations(ticket, {}, seed)
 
 
-@settings(max_examples=examples(40))
-@given(st.data(), _seeds)
-def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record(
-    data: st.DataObject, seed: int
-) -> None:
-    config = {
-        "sla": data.draw(sla_policy_sets(max_policies=2)),
-        "escalation": data.draw(st.none() | escalation_policies()),
-    }
-    ticket = data.draw(
-        ticket_lifecycles(sla=st.just(config["sla"]), escalation=st.just(config["escalation"]))
-    )
-    check_mutations(ticket, config, seed)
-
-
+# With a policy set, and with versions (applied and repaired: the load replays each
+# change under the version it names, and the oracle re-issues apply_sla_version and
+# repair_sla).
+@pytest.mark.parametrize("policies", [sla_policy_sets, sla_policy_versions])
 @settings(fuzz, max_examples=examples(40))
 @given(st.data(), _seeds)
-def test_ticket_documents_under_sla_versions_load_only_what_commands_record(
-    data: st.DataObject, seed: int
+def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record(
+    policies: Callable[..., st.SearchStrategy[Any]], data: st.DataObject, seed: int
 ) -> None:
-    # Versions applied and repairs included: the load replays each under the version
-    # it names, and the oracle re-issues apply_sla_version / repair_sla.
     config = {
-        "sla": data.draw(sla_policy_versions(max_policies=2)),
+        "sla": data.draw(policies(max_policies=2)),
         "escalation": data.draw(st.none() | escalation_policies()),
     }
     ticket = data.draw(
