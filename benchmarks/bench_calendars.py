@@ -108,7 +108,9 @@ def row(label: str, ours: float, theirs: dict[str, float | None]) -> None:
         if value is None:
             cells.append(f"{name}: n/a")
         else:
-            cells.append(f"{name} {value * 1e6:>12.1f} µs ({value / ours:>10,.0f}x)")
+            ratio = value / ours
+            shown = f"{ratio:>10,.0f}x" if ratio >= 10 else f"{ratio:>10.2f}x"
+            cells.append(f"{name} {value * 1e6:>12.1f} µs ({shown})")
     print("  ".join(cells), flush=True)
 
 
@@ -199,6 +201,8 @@ def main() -> int:
         row(f"add_us (ints), {label}", ours_us, {})
     directions(calendar, rules)
     business_days(calendar)
+    pandas_peers(calendar)
+    combined(calendar)
     return 0
 
 
@@ -245,6 +249,102 @@ def business_days(calendar: BusinessCalendar) -> None:
         f"business days flat in the span: count max/min {max(counts) / min(counts):.2f}, "
         f"add max/min {max(adds) / min(adds):.2f}"
     )
+
+
+def pandas_peers(calendar: BusinessCalendar) -> None:
+    """Against pandas' business offsets and numpy's business days, where they express
+    the same work: adding whole business hours (``CustomBusinessHour`` with the lunch
+    break and the holidays), adding and counting business days (``CustomBusinessDay``,
+    ``numpy.busday_offset`` / ``busday_count`` on a prepared ``busdaycalendar``). The
+    results are checked to agree first: a sum landing on a close is that close for
+    supportflow and the next opening for pandas, the same business moment."""
+    try:
+        import numpy as np
+        import pandas as pd
+    except ImportError as error:
+        print(f"pandas unavailable: {error}")
+        return
+    holidays = [day.isoformat() for day in US_HOLIDAYS]
+    starts = [pd.Timestamp(s) for s in STARTS]
+    for hours in (8, 35, 7 * 250):  # a day, a week, a year of these hours
+        amount = dt.timedelta(hours=hours)
+        offset = pd.offsets.CustomBusinessHour(
+            n=hours, start=["09:00", "13:00"], end=["12:00", "17:00"], holidays=holidays
+        )
+        for ours_at, theirs_at in zip(STARTS, starts, strict=True):
+            mine, other = calendar.add(ours_at, amount), (theirs_at + offset).to_pydatetime()
+            assert calendar.between(min(mine, other), max(mine, other)) == dt.timedelta(0)
+        ours = per_call(cycle([lambda s=s, w=amount: calendar.add(s, w) for s in STARTS]))
+        theirs = per_call(cycle([lambda s=s, o=offset: s + o for s in starts]), repeat=3)
+        row(f"add {hours} business hours", ours, {"pandas CustomBusinessHour": theirs})
+    week = np.busdaycalendar(holidays=holidays)
+    days = [s.date() for s in STARTS]
+    for label, count in {"1 week": 5, "1 year": 250, "10 years": 2500}.items():
+        business_day = pd.offsets.CustomBusinessDay(n=count, holidays=holidays)
+        for day in days:
+            mine = calendar.add_business_days(day, count)
+            assert mine == np.busday_offset(day, count, roll="backward", busdaycal=week).item()
+            assert mine == (pd.Timestamp(day) + business_day).date()
+        ours = per_call(
+            cycle([lambda d=d, n=count: calendar.add_business_days(d, n) for d in days])
+        )
+        numpy_add = per_call(
+            cycle(
+                [
+                    lambda d=d, n=count: np.busday_offset(d, n, roll="backward", busdaycal=week)
+                    for d in days
+                ]
+            )
+        )
+        pandas_add = per_call(
+            cycle([lambda d=d, o=business_day: pd.Timestamp(d) + o for d in days])
+        )
+        row(
+            f"add_business_days, {label}",
+            ours,
+            {"numpy": numpy_add, "pandas CustomBusinessDay": pandas_add},
+        )
+        # Both count the business days of [a, b).
+        ends = [calendar.add_business_days(d, count) for d in days]
+        for a, b in zip(days, ends, strict=True):
+            assert calendar.count_business_days(a, b) == np.busday_count(a, b, busdaycal=week)
+        ours = per_call(
+            cycle(
+                [
+                    lambda a=a, b=b: calendar.count_business_days(a, b)
+                    for a, b in zip(days, ends, strict=True)
+                ]
+            )
+        )
+        theirs = per_call(
+            cycle(
+                [
+                    lambda a=a, b=b: np.busday_count(a, b, busdaycal=week)
+                    for a, b in zip(days, ends, strict=True)
+                ]
+            )
+        )
+        row(f"count_business_days, {label}", ours, {"numpy": theirs})
+
+
+def combined(calendar: BusinessCalendar) -> None:
+    """Team hours within contract hours (``&``) and either desk (``|``): ``between`` and
+    ``add`` over each span, flat in the span like a single calendar."""
+    contract = BusinessCalendar.weekdays("14:00", "20:00", timezone="Europe/Paris")
+    for name, mixed in (("intersection", calendar & contract), ("union", calendar | contract)):
+        costs: dict[str, list[float]] = {"between": [], "add": []}
+        for label, span in SPANS.items():
+            pairs = [(s, s + span) for s in STARTS]
+            between = per_call(cycle([lambda a=a, b=b, c=mixed: c.between(a, b) for a, b in pairs]))
+            work = [mixed.between(a, b) for a, b in pairs]
+            cases = list(zip(STARTS, work, strict=True))
+            add = per_call(cycle([lambda s=s, w=w, c=mixed: c.add(s, w) for s, w in cases]))
+            costs["between"].append(between)
+            costs["add"].append(add)
+            row(f"{name} between, {label}", between, {})
+            row(f"{name} add, {label}", add, {})
+        flat = ", ".join(f"{op} max/min {max(c) / min(c):.2f}" for op, c in costs.items())
+        print(f"{name} flat in the span: {flat}")
 
 
 def calendar_us(moment: dt.datetime) -> int:
