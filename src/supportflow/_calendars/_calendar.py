@@ -1506,6 +1506,8 @@ class _Tables:
         "pattern",
         "patterns",
         "per_week",
+        "reach",
+        "week_first",
         "week_prefix",
         "win_b0",
         "win_b1",
@@ -1624,6 +1626,15 @@ class _Tables:
         for day in self.day_list:
             actual = bool(calendar._day_working(day))
             self.day_cum.append(self.day_cum[-1] + actual - self.business_weekday[(day + 3) % 7])
+        # days_before at each irregular date, and the first offset in the week at which
+        # the regular count reaches 0..per_week: what first_day_reaching inverts.
+        self.reach = [
+            (day // 7) * self.per_week + self.week_prefix[day % 7] + self.day_cum[k]
+            for k, day in enumerate(self.day_list)
+        ]
+        self.week_first = [
+            min(i for i in range(8) if self.week_prefix[i] >= r) for r in range(self.per_week + 1)
+        ]
 
     def days_before(self, day: int) -> int:
         """Business days in local days ``[0, day)``, signed (``first_day <= day <= end_day``)."""
@@ -1633,33 +1644,19 @@ class _Tables:
 
     def first_day_reaching(self, target: int, low: int) -> int:
         """The first day ``x >= low`` with ``days_before(x) >= target`` (one exists up to
-        ``end_day``): guesses from the business days per week, each making up for the
-        closed dates the last one met, then a bracket of about a week and bisection."""
-        if self.days_before(low) >= target:
-            return low
-        guess = low
-        short = target - self.days_before(guess)
-        while short > self.per_week and guess < self.end_day:
-            guess = min(self.end_day, guess + short * 7 // self.per_week - 7)
-            short = target - self.days_before(guess)
-        step = 8
-        if self.days_before(guess) >= target:
-            high, below = guess, max(low, guess - step)
-            while below > low and self.days_before(below) >= target:
-                step *= 2
-                below = max(low, guess - step)
+        ``end_day``), in constant time: ``days_before`` never decreases, so the irregular
+        date before which it first reaches ``target`` is found by bisection over
+        ``reach``; up to that date the correction is constant and the regular count is
+        inverted by the week."""
+        k = bisect_left(self.reach, target)
+        if self.per_week:
+            weeks, rest = divmod(target - self.day_cum[k] - 1, self.per_week)
+            day = 7 * weeks + self.week_first[rest + 1]
         else:
-            below, high = guess, min(self.end_day, guess + step)
-            while self.days_before(high) < target:
-                step *= 2
-                high = min(self.end_day, guess + step)
-        while below < high:  # days_before(high) >= target; days_before(below - 1) < target
-            mid = (below + high) // 2
-            if self.days_before(mid) >= target:
-                high = mid
-            else:
-                below = mid + 1
-        return below
+            day = low  # nothing regular: the count only moves on irregular dates
+        if k:
+            day = max(day, self.day_list[k - 1] + 1)
+        return max(low, day)
 
     def b(self, us: int) -> int:
         """Business microseconds from the origin up to ``us`` (``lo <= us <= hi``)."""
