@@ -3,21 +3,30 @@ and loads only under the versions its history names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from strategies import examples
 from supportflow import (
     BusinessCalendar,
+    ClockState,
     InvalidArgument,
     SchemaError,
     SLAPolicy,
     SLAPolicySet,
     SLAPolicyVersions,
+    SupportflowError,
     Ticket,
     TicketClosed,
     UnknownName,
 )
 from supportflow.sla import SLAVersionMode, sla_versions_needed
+from supportflow.testing import sla_policy_sets, ticket_openings
 
 H = pendulum.duration(hours=1)
 T0 = pendulum.datetime(2026, 12, 1, 9, tz="UTC")
@@ -178,3 +187,85 @@ def test_the_opening_record_is_stamped_at_the_opening_and_names_its_version() ->
     with pytest.raises(SchemaError) as error:
         Ticket.from_dict({**document, "history": [document["history"][0], other]}, sla=VERSIONS)
     assert error.value.path == "sla.version"  # the clocks were written under v1
+
+
+# What a ticket goes through, for the repair property: every command that moves a clock.
+_COMMANDS: dict[str, Callable[[Ticket, pendulum.DateTime], object]] = {
+    "assign": lambda t, at: t.assign("ana", at=at),
+    "reassign": lambda t, at: t.assign("bo", at=at),
+    "reply": lambda t, at: t.reply("ana", "On it.", at=at),
+    "customer_message": lambda t, at: t.customer_message("Any news?", at=at),
+    "set_pending": lambda t, at: t.set_pending(at=at),
+    "put_on_hold": lambda t, at: t.put_on_hold(at=at),
+    "resume": lambda t, at: t.resume(at=at),
+    "solve": lambda t, at: t.solve("Fixed.", at=at),
+    "raise": lambda t, at: t.change_priority("urgent", at=at),
+    "lower": lambda t, at: t.change_priority("low", at=at),
+}
+
+
+def _clocks(ticket: Ticket, at: pendulum.DateTime) -> list[tuple[Any, ...]]:
+    assert ticket.sla is not None
+    at_us = _us(at)
+    return [
+        (c.metric, c.cycle, c.state, c.policy, c.start_us, c.target_us, c.elapsed_us(at_us))
+        for c in ticket.sla.clocks
+    ]
+
+
+@settings(max_examples=examples(60))
+@given(
+    sla_policy_sets(max_policies=2),
+    sla_policy_sets(max_policies=2),
+    ticket_openings(),
+    st.lists(st.tuples(st.sampled_from(sorted(_COMMANDS)), st.integers(0, 36 * 60)), max_size=12),
+)
+def test_a_repair_gives_the_clocks_of_a_ticket_that_always_had_the_version(
+    first: SLAPolicySet,
+    second: SLAPolicySet,
+    opening: dict[str, Any],
+    steps: list[tuple[str, int]],
+) -> None:
+    editions = [
+        SLAPolicySet(first.policies, version="a"),
+        SLAPolicySet(second.policies, version="b"),
+    ]
+    repaired = Ticket.open("T-1", sla=SLAPolicyVersions(editions, current="a"), at=T0, **opening)
+    always = Ticket.open("T-1", sla=SLAPolicyVersions(editions, current="b"), at=T0, **opening)
+    at = T0
+    for name, minutes in steps:
+        at = at.add(minutes=minutes)
+        refused = []
+        for ticket in (repaired, always):
+            try:
+                _COMMANDS[name](ticket, at)
+                refused.append(False)
+            except SupportflowError:
+                refused.append(True)
+        assert refused[0] == refused[1], name  # the lifecycle does not read the SLA
+    repaired.repair_sla("b", at=at)
+    always.evaluate(at=at)
+    assert _clocks(repaired, at) == _clocks(always, at)
+    # Nothing is announced twice, and what the repaired clocks have reached is announced:
+    # the same mark, or a later one of the same clock (a breach covers its warnings).
+    assert repaired.evaluate(at=at) == ()
+    announced = [_mark(event) for event in repaired.history if _mark(event) is not None]
+    assert len(announced) == len(set(announced))
+    assert repaired.sla is not None
+    # (A clock the repair finds stopped announces nothing late; its report says it all.)
+    running = [c for c in repaired.sla.clocks if c.state in (ClockState.ACTIVE, ClockState.PAUSED)]
+    for clock in running:
+        for level in (*clock.warnings, 1.0):
+            reached = clock.threshold_us(level)
+            if reached is not None and reached <= _us(at):
+                key = (clock.metric, clock.cycle)
+                assert any(k == key and done >= level for k, done in announced), (key, level)
+
+
+def _mark(event: Any) -> tuple[tuple[Any, int], float] | None:
+    """((metric, cycle), level) of a warning or breach: its fraction, 1.0 for a breach."""
+    if event.name == "sla_breached":
+        return (event.metric, event.cycle), 1.0
+    if event.name == "sla_threshold_reached":
+        return (event.metric, event.cycle), event.threshold
+    return None

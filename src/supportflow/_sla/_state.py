@@ -703,27 +703,31 @@ class SLAState:
 
     def _carry(self, before: SLAState, at: int) -> None:
         """Keep, on a repaired state, what ``before`` announced that the repaired clocks
-        have also reached by ``at``: a warning (or breach) of the same metric and cycle
-        is not announced twice. Announcements are carried in the clocks' order only (a
-        warning the repaired clock has and ``before`` did not announce stops the carry:
-        it is announced at ``at``, and what follows it after). The count of recorded
-        warnings and breaches is the ticket's (they all stay in its history)."""
+        have also reached by ``at``, so nothing is announced twice: per metric and
+        cycle, the repaired clock's warnings reached by ``at`` up to the last one
+        ``before`` announced count as announced (one below an announced warning is
+        not announced late), and all of them with the breach when ``before``
+        announced the breach and the repaired clock has reached it. The rest is
+        announced at ``at``. The count of recorded warnings and breaches is the
+        ticket's (they all stay in its history)."""
         self._marks = before._marks
         old = {(clock.metric, clock.cycle): clock for clock in before._clocks}
         for clock in self._clocks:
             said = old.get((clock.metric, clock.cycle))
             if said is None or not (said.warned or said.breached):
                 continue
-            kept: list[float] = []
+            reached: list[float] = []
             for fraction, amount in zip(clock.warnings, clock._amounts, strict=True):
-                reached = clock._instant_of(amount)
-                if fraction not in said.warned or reached is None or reached > at:
+                instant = clock._instant_of(amount)
+                if instant is None or instant > at:
                     break
-                kept.append(fraction)
-            else:
-                reached = clock._instant_of(clock.target_us)
-                clock.breached = said.breached and reached is not None and reached <= at
-            clock.warned = tuple(kept)
+                reached.append(fraction)
+            breach = clock._instant_of(clock.target_us)
+            clock.breached = said.breached and breach is not None and breach <= at
+            if not clock.breached:
+                announced = [i for i, fraction in enumerate(reached) if fraction in said.warned]
+                reached = reached[: announced[-1] + 1] if announced else []
+            clock.warned = tuple(reached)
             clock._forget()
         self._forget()
 

@@ -551,6 +551,8 @@ def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
                 field="version",
             )
         cast(SLAState, state)._follow(policies, event.at_us)
+    # The clocks moved (or were rebuilt): the cached next due instant is not theirs.
+    ticket._forget()
 
 
 class _Trusted:
