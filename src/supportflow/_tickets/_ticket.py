@@ -980,14 +980,16 @@ class Ticket(Aggregate):
                 SLAVersionApplied(at_us=self._created_us, version=opened_under, mode=_OPENED_UNDER)
             )
 
-    def _settle(self, event: Event) -> None:
+    def _settle(self, event: Event) -> bool:
         """On a load, attach the SLA clocks before the event after ``ticket_opened``:
-        under the version it names when it records the opening one, else under the
-        unversioned set."""
-        version = None
+        under the version it names when it records the opening one (then applied
+        here, as part of the opening: True), else under the unversioned set."""
         if type(event) is SLAVersionApplied and event.mode == _OPENED_UNDER:
-            version = event.version
-        self._attach(version, record=False)
+            self._attach(event.version, record=False)
+            self._apply(event)
+            return True
+        self._attach(None, record=False)
+        return False
 
     def _state_for(self, policies: SLAAttachment, ticket: Ticket) -> SLAStateProtocol:
         """The SLA state ``policies`` give ``ticket`` (just opened)."""
@@ -1162,7 +1164,8 @@ class Ticket(Aggregate):
         for event in iterator:
             if pending:
                 pending = False
-                ticket._settle(event)
+                if ticket._settle(event):
+                    continue
             ticket._check_caught_up(event)
             ticket._apply(event)
         if pending:
@@ -1177,7 +1180,6 @@ class Ticket(Aggregate):
             type(event) is SLAThresholdReached
             or type(event) is SLABreached
             or getattr(event, "rule", None) is not None  # recorded by the catch-up too
-            or getattr(event, "mode", None) is _OPENED_UNDER  # part of the opening
         ):
             return
         at = event.at_us
@@ -2012,7 +2014,8 @@ class Ticket(Aggregate):
                 else:
                     if pending:
                         pending = False
-                        ticket._settle(event)
+                        if ticket._settle(event):
+                            continue
                     ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
