@@ -16,6 +16,7 @@ from supportflow import (
     BusinessCalendar,
     ClockState,
     InvalidArgument,
+    InvalidType,
     SchemaError,
     SLAPolicy,
     SLAPolicySet,
@@ -269,3 +270,46 @@ def _mark(event: Any) -> tuple[tuple[Any, int], float] | None:
     if event.name == "sla_threshold_reached":
         return (event.metric, event.cycle), event.threshold
     return None
+
+
+def test_bad_versions_and_registries_are_refused_with_typed_errors() -> None:
+    with pytest.raises(InvalidType):
+        SLAPolicySet(V1.policies, version=3)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        SLAPolicySet(V1.policies, version="")
+    with pytest.raises(InvalidArgument, match="at least one"):
+        SLAPolicyVersions([])
+    with pytest.raises(InvalidType, match="SLAPolicySet"):
+        SLAPolicyVersions([V1, "v2"])  # type: ignore[list-item]
+    with pytest.raises(InvalidArgument, match="unversioned"):
+        SLAPolicyVersions([_set(None, H), _set(None, 2 * H)])
+    with pytest.raises(UnknownName, match="'v9'"):
+        VERSIONS["v9"]
+
+
+def test_versions_needed_reads_only_ticket_documents() -> None:
+    for bad in ({"type": "calendar"}, [], "ticket"):
+        with pytest.raises(SchemaError):
+            sla_versions_needed(bad)
+    plain = Ticket.open(
+        "T-2", customer_id="C-1", subject="s", topic="billing", channel="email", at=T0
+    )
+    assert sla_versions_needed(plain.to_dict()) == frozenset()
+
+
+def test_version_commands_refuse_what_they_cannot_do_and_change_nothing() -> None:
+    plain = Ticket.open(
+        "T-2", customer_id="C-1", subject="s", topic="billing", channel="email", at=T0
+    )
+    alone = _open(V1)
+    for ticket, version, error in (
+        (plain, "v1", InvalidArgument),  # no SLA at all
+        (alone, "v2", UnknownName),  # a plain set holds only its own version
+        (alone, " ", InvalidArgument),
+        (alone, 2, InvalidArgument),
+    ):
+        before = ticket.to_dict()
+        for command in (ticket.apply_sla_version, ticket.repair_sla):
+            with pytest.raises(error):
+                command(version, at=T0.add(hours=1))  # type: ignore[arg-type]
+            assert ticket.to_dict() == before

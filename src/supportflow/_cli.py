@@ -203,11 +203,10 @@ def _policies(args: argparse.Namespace) -> _Policies:
             raise _Invalid(f"{path}: type: expected a {kind.__name__} document")
         return loaded
 
-    # --sla is repeatable where tickets are loaded: several files are the versions a
-    # host keeps (SLAPolicyVersions, the last one current).
-    paths: list[Path] = [] if args.sla is None else list(args.sla)
-    editions = [one(path, SLAPolicySet) for path in paths]
-    sla: SLAPolicySet | SLAPolicyVersions | None = editions[0] if len(editions) == 1 else None
+    # --sla is repeatable: several files are the versions a host keeps
+    # (SLAPolicyVersions, the last one current).
+    editions = [one(path, SLAPolicySet) for path in args.sla or ()]
+    sla: SLAPolicySet | SLAPolicyVersions | None = editions[0] if editions else None
     if len(editions) > 1:
         try:
             sla = SLAPolicyVersions(editions)
@@ -377,23 +376,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def policies(command: argparse.ArgumentParser, *, versions: bool = True) -> None:
-        if versions:
-            command.add_argument(
-                "--sla",
-                type=_existing,
-                action="append",
-                metavar="FILE",
-                help="SLA policy set document, JSON; repeat it for every version the "
-                "tickets name (default: none, no SLA clocks)",
-            )
-        else:
-            command.add_argument(
-                "--sla",
-                type=lambda text: [_existing(text)],
-                metavar="FILE",
-                help="SLA policy set document, JSON (default: none, no SLA clocks)",
-            )
+    def policies(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--sla",
+            type=_existing,
+            action="append",
+            metavar="FILE",
+            help="SLA policy set document, JSON; repeat it for every version the tickets "
+            "name, new tickets open under the last (default: none, no SLA clocks)",
+        )
         command.add_argument(
             "--escalation",
             type=_existing,
@@ -416,7 +407,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--timezone", default="Europe/Berlin", help="the desk's time zone")
     simulate.add_argument("--staff", type=_staff, default="1=12,2=11,3=2", help="agents per tier")
     simulate.add_argument("--name", default="today", help="the scenario's name")
-    policies(simulate, versions=False)
+    policies(simulate)
     simulate.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
     simulate.add_argument(
         "--tickets", type=Path, metavar="FOLDER", help="write every ticket document here"
