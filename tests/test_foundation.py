@@ -51,7 +51,7 @@ PUBLIC_MODULES = ("events", "metrics", "sla", "escalation", "proactive", "custom
 
 def test_the_top_level_is_small_and_the_rest_lives_in_public_submodules() -> None:
     names = [n for n in supportflow.__all__ if not n.startswith("__")]
-    assert 55 <= len(names) <= 65, len(names)
+    assert 55 <= len(names) <= 66, len(names)
     seen = set(names)
     for module_name in PUBLIC_MODULES:
         module = importlib.import_module(f"supportflow.{module_name}")

@@ -25,6 +25,7 @@ from ._escalation._policy import (
     WhenSLABreached,
     WhenSLAReaches,
 )
+from ._escalation._versions import EscalationPolicyVersions
 from ._kernel._aggregate import atomic
 from ._kernel._errors import (
     InvalidArgument,
@@ -98,6 +99,7 @@ __all__ = [
     "Domain",
     "EscalateTo",
     "EscalationPolicy",
+    "EscalationPolicyVersions",
     "EscalationRule",
     "FeedbackProgram",
     "FeedbackProgramStatus",

@@ -55,6 +55,7 @@ from ._proactive._outreach import (
 )
 from ._sla._state import SLABreached, SLAThresholdReached, SLAVersionApplied
 from ._tickets._tiers import (
+    EscalationVersionApplied,
     TicketDeEscalated,
     TicketEscalated,
     TicketEscalationRequested,
@@ -84,6 +85,7 @@ __all__ = [
     "CustomerSegmentChanged",
     "CustomerSurveyAnswered",
     "CustomerUsageDropped",
+    "EscalationVersionApplied",
     "Event",
     "FeedbackCSATScheduled",
     "FeedbackCustomerEnrolled",

@@ -23,6 +23,7 @@ import attrs
 import pendulum
 
 from .._calendars._calendar import BusinessCalendar
+from .._kernel._editions import LATEST, check_version, single_edition
 from .._kernel._errors import (
     InvalidArgument,
     InvalidType,
@@ -726,17 +727,24 @@ def _rules(value: Iterable[EscalationRule]) -> tuple[EscalationRule, ...]:
     return rules
 
 
+def _version(value: object) -> str | None:
+    return check_version(value)
+
+
 @attrs.frozen
 class EscalationPolicy:
     """Ordered escalation rules over a tier ladder.
 
     Rules referring to tiers or teams are checked against ``ladder`` at construction.
     Pass the policy to ``Ticket.open(..., escalation=policy)`` so its next due instant
-    joins ``next_deadline()`` and ``Ticket.evaluate`` applies it.
+    joins ``next_deadline()`` and ``Ticket.evaluate`` applies it. ``version`` names
+    this edition of the policy (say ``"2026-12"``) when it is kept with the others in
+    an :class:`EscalationPolicyVersions`; a policy on its own needs none.
     """
 
     rules: tuple[EscalationRule, ...] = attrs.field(converter=_rules)
     ladder: TierLadder = attrs.field(factory=TierLadder.default)
+    version: str | None = attrs.field(default=None, kw_only=True, converter=_version)
     # The (metric, fraction) of SLA events a rule may react to (see _apply_due).
     _sla_keys: frozenset[tuple[Metric, float]] = attrs.field(init=False, eq=False, repr=False)
     # (index, name, condition, action) of each rule: the hot loops skip attribute reads.
@@ -781,6 +789,11 @@ class EscalationPolicy:
                 raise UnknownName(f"rule {rule.name!r}: {error}") from None
             except InvalidArgument as error:
                 raise InvalidArgument(f"rule {index} ({rule.name!r}): {error}") from None
+
+    def _edition(self, version: object = LATEST) -> EscalationPolicy:
+        """This policy, if ``version`` is :data:`LATEST` or its own version (the one
+        edition a policy given alone holds; :class:`UnknownName` otherwise)."""
+        return single_edition(self, version, "escalation policy", "EscalationPolicyVersions")
 
     def _marks_only(self, sla: SLAState | None) -> bool:
         """Whether every rule's condition is an SLA threshold or breach the SLA announces
@@ -868,7 +881,7 @@ class EscalationPolicy:
             and sla.due_events(now)
         ):
             probe = type(ticket)._rebuild(
-                ticket._history, ticket._sla_config, ticket._escalation_policy
+                ticket._history, ticket._sla_config, ticket._escalation_config
             )
             for event in probe._sla.due_events(now):  # type: ignore[union-attr]
                 probe._apply(event)
@@ -1002,10 +1015,12 @@ class EscalationPolicy:
         return None if us is None else to_datetime(us)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data (type ``"escalation_policy"``, schema 2), ladder included."""
-        return {
-            "type": _POLICY.kind,
-            "schema": _POLICY.current,
+        """Plain JSON-safe data (type ``"escalation_policy"``, schema 2), ladder included;
+        ``"version"`` only when the policy has one."""
+        data: dict[str, Any] = {"type": _POLICY.kind, "schema": _POLICY.current}
+        if self.version is not None:
+            data["version"] = self.version
+        return data | {
             "ladder": self.ladder.to_dict(),
             "rules": [
                 {
@@ -1044,8 +1059,13 @@ class EscalationPolicy:
                 raise
             except SupportflowError as error:
                 raise SchemaError(item.path, str(error)) from None
+        version = reader.opt_text("version") if reader.has("version") else None
         try:
-            return cls(rules, ladder)
+            version = check_version(version)
+        except SupportflowError as error:
+            raise SchemaError(reader.at("version"), str(error)) from None
+        try:
+            return cls(rules, ladder, version=version)
         except SupportflowError as error:
             raise SchemaError(reader.at("rules"), str(error)) from None
 

@@ -183,13 +183,17 @@ def _sla_defs(defs: dict[str, Schema]) -> None:
     )
 
 
+# A version names an edition in SLAPolicyVersions / EscalationPolicyVersions: no blank,
+# no outer spaces (see _kernel._editions.check_version).
+_VERSION: Final[Schema] = {"type": "string", "pattern": r"^\S([\s\S]*\S)?$"}
+
+
 def _sla_set_defs(defs: dict[str, Schema]) -> None:
     _sla_defs(defs)
     defs["sla_policy_set"] = _object(
         {
             **_head(_SET_MIGRATIONS),
-            # A version names the set in SLAPolicyVersions: no blank, no outer spaces.
-            "version": {"type": "string", "pattern": r"^\S([\s\S]*\S)?$"},
+            "version": _VERSION,
             "policies": _array(_ref("sla_policy")),
         },
         frozenset({"version"}),
@@ -271,7 +275,13 @@ def _escalation_defs(defs: dict[str, Schema]) -> None:
         }
     )
     defs["escalation_policy"] = _object(
-        {**_head(_POLICY), "ladder": _ref("tier_ladder"), "rules": _array(rule)}
+        {
+            **_head(_POLICY),
+            "version": _VERSION,
+            "ladder": _ref("tier_ladder"),
+            "rules": _array(rule),
+        },
+        frozenset({"version"}),
     )
 
 

@@ -14,6 +14,7 @@ import attrs
 import pendulum
 
 from .._calendars._calendar import BusinessCalendar
+from .._kernel._editions import LATEST, check_version, single_edition
 from .._kernel._errors import (
     InvalidArgument,
     InvalidType,
@@ -724,14 +725,6 @@ def _read_calendar(reader: Reader) -> BusinessCalendar:
         raise SchemaError(inner, error.problem) from None
 
 
-#: The version a ticket opens under: the set itself, or the current one of versions.
-LATEST: Final = object()
-
-
-def _shown_version(version: object) -> str:
-    return "(unversioned)" if version is None else repr(version)
-
-
 _POLICY_MIGRATIONS: Final = Migrations("sla_policy", 1)
 _SET_MIGRATIONS: Final = Migrations("sla_policy_set", 1)
 
@@ -756,16 +749,7 @@ class SLAPolicySet:
             if policy.name in seen:
                 raise InvalidArgument(f"two SLA policies are named {policy.name!r}")
             seen.add(policy.name)
-        if version is not None:
-            if type(version) is not str:
-                raise InvalidType(
-                    f"version must be a str or None, got {type(version).__name__}", field="version"
-                )
-            if not version.strip() or version != version.strip():
-                raise InvalidArgument(
-                    f"version must be a non-blank name without surrounding spaces, got {version!r}",
-                    field="version",
-                )
+        version = check_version(version)
         self._policies: Final = chosen
         self._version: Final = version
         # The fractions of a target every clock announces with an event whatever its
@@ -827,14 +811,7 @@ class SLAPolicySet:
     def _edition(self, version: object = LATEST) -> SLAPolicySet:
         """The set of ``version`` (:data:`LATEST`: the one new tickets open under):
         this set itself, if that is its version (:class:`UnknownName` otherwise)."""
-        if version is LATEST or version == self._version:
-            return self
-        raise UnknownName(
-            f"the ticket needs SLA policy version {_shown_version(version)}, but the set "
-            f"given is {_shown_version(self._version)}; load it with SLAPolicyVersions "
-            "holding every version it names",
-            field="version",
-        )
+        return single_edition(self, version, "SLA policy", "SLAPolicyVersions")
 
     def attach(self, ticket: Ticket) -> SLAState:
         """Start the SLA state of a ticket that was just opened (its clocks start then)."""

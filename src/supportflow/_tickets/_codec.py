@@ -12,7 +12,7 @@ from .._kernel._event import Event
 from .._kernel._serde import Codec, Migrations, renamed_events
 from .._sla._state import SLA_EVENTS, SLAVersionApplied
 from .._vocabulary._ticket_events import TICKET_EVENTS
-from ._tiers import ESCALATION_EVENTS
+from ._tiers import ESCALATION_EVENTS, EscalationVersionApplied
 
 __all__ = ["TICKET_CODEC", "TICKET_CODEC_EVENTS", "TICKET_EVENT_NAMES_1", "TICKET_MIGRATIONS"]
 
@@ -22,6 +22,7 @@ TICKET_CODEC_EVENTS: Final[tuple[type[Event], ...]] = (
     *SLA_EVENTS,
     SLAVersionApplied,
     *ESCALATION_EVENTS,
+    EscalationVersionApplied,
 )
 
 TICKET_CODEC: Final = Codec(TICKET_CODEC_EVENTS)

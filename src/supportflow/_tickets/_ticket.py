@@ -22,6 +22,7 @@ from typing import Any, Final, Protocol, TypeVar, cast
 import pendulum
 
 from .._kernel._aggregate import Aggregate, event_path
+from .._kernel._editions import LATEST
 from .._kernel._errors import (
     InvalidArgument,
     InvalidTransition,
@@ -46,7 +47,7 @@ from .._kernel._time import (
     format_instant,
     to_datetime,
 )
-from .._sla._policy import LATEST, SLAPolicySet
+from .._sla._policy import SLAPolicySet
 from .._sla._state import (
     SLA_EVENTS,
     ReferenceSLAState,
@@ -76,6 +77,8 @@ from ._codec import TICKET_CODEC, TICKET_MIGRATIONS
 from ._templates import TEMPLATE_STATUSES, ResponseTemplate, flatten_values
 from ._tiers import (
     MAX_TIER,
+    EscalationVersionApplied,
+    EscalationVersionMode,
     TicketDeEscalated,
     TicketEscalated,
     TicketEscalationRequested,
@@ -162,6 +165,7 @@ TICKET_LIFECYCLE: Final = Lifecycle.define(
         {"trigger": "request_escalation", "source": _UNSOLVED, "dest": None},
         {"trigger": "apply_sla_version", "source": _NOT_CLOSED, "dest": None},
         {"trigger": "repair_sla", "source": _NOT_CLOSED, "dest": None},
+        {"trigger": "apply_escalation_version", "source": _NOT_CLOSED, "dest": None},
     ],
     initial="new",
     final_error=TicketClosed,
@@ -555,6 +559,54 @@ def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
     ticket._forget()
 
 
+_ESCALATION_OPENED: Final = EscalationVersionMode.OPENED
+
+
+def _on_escalation_version(ticket: Ticket, event: EscalationVersionApplied) -> None:
+    mode = _is(EscalationVersionMode, event.mode, "mode")
+    version = _text(event.version, "version")
+    edition = getattr(ticket._escalation_config, "_edition", None)
+    following = ticket._escalation_policy
+    if following is None or edition is None:
+        raise InvalidArgument(
+            f"ticket {ticket._id} has no escalation policy, so it records no {event.name}; "
+            "load it with the EscalationPolicyVersions it was written with (escalation=)",
+            field="event",
+        )
+    if mode is _ESCALATION_OPENED:
+        # Recorded by the opening itself, right after ticket_opened and the SLA's own
+        # opening record, naming the policy the ticket opened under (the load chooses
+        # the policy it names).
+        history = ticket._history
+        opening = len(history) == 1 or (
+            len(history) == 2
+            and type(history[1]) is SLAVersionApplied
+            and history[1].mode == _OPENED_UNDER
+        )
+        if not opening or getattr(following, "version", None) != version:
+            raise InvalidArgument(
+                f"{event.name} with mode 'opened' comes right after the ticket's opening "
+                "and names the version the ticket opened under",
+                field="mode",
+            )
+        if event.at_us != history[0].at_us:
+            raise InvalidArgument(
+                f"{event.name} with mode 'opened' is stamped at the opening instant",
+                field="at",
+            )
+        return
+    ticket._target("apply_escalation_version")
+    policy: EscalationProtocol = edition(version)
+    if policy is following or policy == following:
+        raise InvalidArgument(
+            f"escalation policy version {version!r} already applies to ticket {ticket._id}",
+            field="version",
+        )
+    ticket._escalation_policy = policy
+    # The rules changed: the cached next due instant and scan are not theirs.
+    ticket._forget()
+
+
 class _Trusted:
     """The escalation stand-in of a repair's replay: the history was checked when it
     was recorded, so its escalation events are taken as they are."""
@@ -570,7 +622,9 @@ class _Trusted:
 
 _TRUSTED: Final = cast("EscalationProtocol", _Trusted())
 #: Events a repair's replay leaves out: what the old clocks said, and version changes.
-_NOT_REPLAYED: Final = frozenset({SLAThresholdReached, SLABreached, SLAVersionApplied})
+_NOT_REPLAYED: Final = frozenset(
+    {SLAThresholdReached, SLABreached, SLAVersionApplied, EscalationVersionApplied}
+)
 
 
 def _check_rule(
@@ -682,6 +736,7 @@ _HANDLERS: Final[Mapping[type[Event], Handler]] = {
     TicketPriorityRaised: _on_priority_raised,
     TicketEscalationRequested: _on_escalation_requested,
     SLAVersionApplied: _on_sla_version,
+    EscalationVersionApplied: _on_escalation_version,
 }
 
 # The slots that make up a ticket's state (equality compares them all).
@@ -714,6 +769,7 @@ _STATE: Final = (
     "_sla",
     "_sla_config",
     "_escalation_policy",
+    "_escalation_config",
 )
 
 
@@ -810,7 +866,10 @@ class Ticket(Aggregate):
     _history: list[Event]
     _sla: SLAStateProtocol | None
     _sla_config: SLAAttachment | None
+    # The escalation policy that applies now (None until the opening chooses it), and
+    # the one given (a policy, or the EscalationPolicyVersions its editions come from).
     _escalation_policy: EscalationProtocol | None
+    _escalation_config: EscalationProtocol | None
     # Caches (see _CACHES): the earliest instant an SLA event or an escalation is due,
     # until the next event (_STALE when not computed; next_deadline_us() fills it),
     # the (at, microseconds) of the running command, and the escalation policy's scan
@@ -831,9 +890,13 @@ class Ticket(Aggregate):
     ) -> Ticket:
         if sla is not None and not callable(getattr(sla, "attach", None)):
             raise InvalidType(f"sla must be an SLAPolicySet (with attach()), got {sla!r}")
-        if escalation is not None and not callable(getattr(escalation, "next_due_us", None)):
+        if escalation is not None and not (
+            callable(getattr(escalation, "next_due_us", None))
+            or callable(getattr(escalation, "_edition", None))
+        ):
             raise InvalidType(
-                f"escalation must be an EscalationPolicy (with next_due_us()), got {escalation!r}"
+                "escalation must be an EscalationPolicy (with next_due_us()) or "
+                f"EscalationPolicyVersions, got {escalation!r}"
             )
         ticket = object.__new__(cls)
         ticket._id = ""
@@ -866,7 +929,8 @@ class Ticket(Aggregate):
         ticket._loaded = 0
         ticket._sla = None
         ticket._sla_config = sla
-        ticket._escalation_policy = escalation
+        ticket._escalation_policy = None
+        ticket._escalation_config = escalation
         ticket._due = _STALE
         ticket._known = _NOT_KNOWN
         ticket._scan = None
@@ -920,7 +984,7 @@ class Ticket(Aggregate):
     def _rewind(self, version: int) -> None:
         """Go back to the state after the first ``version`` events (a failed command)."""
         past = type(self)._rebuild(
-            self._history[:version], self._sla_config, self._escalation_policy
+            self._history[:version], self._sla_config, self._escalation_config
         )
         for name in _STATE:
             setattr(self, name, getattr(past, name))
@@ -960,8 +1024,11 @@ class Ticket(Aggregate):
         next event names, see :meth:`_attach`)."""
         ticket = cls._blank(sla, escalation)
         ticket._apply(opened)
-        if sla is not None and attach:
-            ticket._attach(LATEST, record=True)
+        if attach:
+            if sla is not None:
+                ticket._attach(LATEST, record=True)
+            if escalation is not None:
+                ticket._choose_escalation(LATEST, record=True)
         return ticket
 
     def _attach(self, version: object, *, record: bool) -> None:
@@ -980,15 +1047,42 @@ class Ticket(Aggregate):
                 SLAVersionApplied(at_us=self._created_us, version=opened_under, mode=_OPENED_UNDER)
             )
 
-    def _settle(self, event: Event) -> bool:
-        """On a load, attach the SLA clocks before the event after ``ticket_opened``:
-        under the version it names when it records the opening one (then applied
-        here, as part of the opening: True), else under the unversioned set."""
-        if type(event) is SLAVersionApplied and event.mode == _OPENED_UNDER:
-            self._attach(event.version, record=False)
-            self._apply(event)
-            return True
-        self._attach(None, record=False)
+    def _choose_escalation(self, version: object, *, record: bool) -> None:
+        """Follow the escalation policy of ``version`` of the escalation configuration
+        (at creation); with ``record``, a versioned policy is recorded as the one the
+        ticket opened under. :class:`UnknownName` when the configuration lacks it."""
+        config = self._escalation_config
+        assert config is not None
+        edition = getattr(config, "_edition", None)
+        policy: EscalationProtocol = config if edition is None else edition(version)
+        self._escalation_policy = policy
+        self._forget()
+        opened_under = getattr(policy, "version", None)
+        if record and opened_under is not None:
+            self._apply(
+                EscalationVersionApplied(
+                    at_us=self._created_us, version=opened_under, mode=_ESCALATION_OPENED
+                )
+            )
+
+    def _settle(self, event: Event | None) -> bool:
+        """On a load, before each event after ``ticket_opened`` while the opening is
+        unsettled (None: the history ends there): attach the SLA clocks and choose the
+        escalation policy under the versions the opening records name (a record is
+        then applied here, as part of the opening: True), else under the unversioned
+        ones. False once both are settled, with ``event`` still to apply."""
+        if self._sla is None and self._sla_config is not None:
+            if type(event) is SLAVersionApplied and event.mode == _OPENED_UNDER:
+                self._attach(event.version, record=False)
+                self._apply(event)
+                return True
+            self._attach(None, record=False)
+        if self._escalation_policy is None and self._escalation_config is not None:
+            if type(event) is EscalationVersionApplied and event.mode == _ESCALATION_OPENED:
+                self._choose_escalation(event.version, record=False)
+                self._apply(event)
+                return True
+            self._choose_escalation(None, record=False)
         return False
 
     def _state_for(self, policies: SLAAttachment, ticket: Ticket) -> SLAStateProtocol:
@@ -1130,7 +1224,7 @@ class Ticket(Aggregate):
             follow_up_of=self._id,
             auto_close_after_us=self._auto_close_after_us,
         )
-        return type(self)._start(opened, self._sla_config, self._escalation_policy)
+        return type(self)._start(opened, self._sla_config, self._escalation_config)
 
     @classmethod
     def replay(
@@ -1160,16 +1254,16 @@ class Ticket(Aggregate):
         if not isinstance(first, TicketOpened):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation, attach=False)
-        pending = sla is not None
+        pending = sla is not None or escalation is not None
         for event in iterator:
             if pending:
-                pending = False
                 if ticket._settle(event):
                     continue
+                pending = False
             ticket._check_caught_up(event)
             ticket._apply(event)
         if pending:
-            ticket._attach(None, record=False)
+            ticket._settle(None)
         return ticket
 
     def _check_caught_up(self, event: Event) -> None:
@@ -1374,6 +1468,21 @@ class Ticket(Aggregate):
         them. What the repaired clocks have reached is recorded at ``at`` (the earlier
         warnings and breaches stay in the history, as what was said then)."""
         self._change_sla(version, SLAVersionMode.REPAIR, at)
+
+    @_evaluating
+    def apply_escalation_version(self, version: str, *, at: _dt.datetime | None = None) -> None:
+        """Follow the escalation policy of ``version`` from ``at`` on (the ticket needs
+        ``escalation=`` an ``EscalationPolicyVersions`` holding it). Its rules are
+        evaluated over the ticket's current cycle, as any policy's are: a rule whose
+        condition already holds, and that has not fired this cycle (rules are known by
+        name across versions), is recorded at ``at``. What the previous version's rules
+        recorded stays. The version that already applies is refused as a no-op."""
+        name = _text(version, "version")
+        event = EscalationVersionApplied(
+            at_us=self._when(at), version=name, mode=EscalationVersionMode.FROM_NOW
+        )
+        self._apply(event)
+        self._record_due(event.at_us)
 
     def _change_sla(self, version: str, mode: SLAVersionMode, at: _dt.datetime | None) -> None:
         name = _text(version, "version")
@@ -1865,7 +1974,7 @@ class Ticket(Aggregate):
         """An equal, independent ticket, rebuilt from the history: events and the SLA and
         escalation configuration are immutable, so the copy shares them."""
         return type(self).replay(
-            self._history, sla=self._sla_config, escalation=self._escalation_policy
+            self._history, sla=self._sla_config, escalation=self._escalation_config
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -1991,7 +2100,7 @@ class Ticket(Aggregate):
         base = reader.at("history")
         ticket: Ticket | None = None
         items = reader.array("history")
-        pending = sla is not None
+        pending = sla is not None or escalation is not None
         for index, value in enumerate(items):
             # decode_tagged_item inlined for well-formed items (it reads anything else
             # and raises the SchemaError with the path).
@@ -2013,9 +2122,9 @@ class Ticket(Aggregate):
                     ticket = cls._start(event, sla, escalation, attach=False)
                 else:
                     if pending:
-                        pending = False
                         if ticket._settle(event):
                             continue
+                        pending = False
                     ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
@@ -2036,7 +2145,7 @@ class Ticket(Aggregate):
             raise SchemaError(base, "a ticket history holds at least one event")
         if pending:
             try:
-                ticket._attach(None, record=False)
+                ticket._settle(None)
             except SupportflowError as error:
                 raise SchemaError(f"{base}[0]", str(error)) from None
         # The snapshot is for hosts to index; it must agree with the history. Plain

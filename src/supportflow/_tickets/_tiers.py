@@ -16,6 +16,7 @@ more teams; a team belongs to exactly one tier, so a team also names its tier.
 
 from __future__ import annotations
 
+import enum
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_TIER",
+    "EscalationVersionApplied",
+    "EscalationVersionMode",
     "Route",
     "RoutingTable",
     "TicketDeEscalated",
@@ -516,6 +519,28 @@ class TicketEscalationRequested(Event):
 
     reason: str
     channel: Channel | None = None
+
+
+class EscalationVersionMode(enum.StrEnum):
+    """How a version of the escalation policy came to apply to a ticket."""
+
+    #: The ticket was opened under it (recorded right after the opening).
+    OPENED = "opened"
+    #: From this instant on: its rules are evaluated over the ticket's current cycle.
+    FROM_NOW = "from_now"
+
+
+@attrs.frozen(kw_only=True)
+class EscalationVersionApplied(Event):
+    """The ticket's escalation policy became the one of ``version`` (see
+    :class:`EscalationVersionMode` for how). A ticket opened under a versioned policy
+    records one with mode ``opened`` right after it opens (after the SLA's own);
+    ``Ticket.apply_escalation_version`` records the others."""
+
+    name: ClassVar[str] = "escalation_version_applied"
+
+    version: str
+    mode: EscalationVersionMode
 
 
 ESCALATION_EVENTS: Final = (
