@@ -24,6 +24,7 @@ import attrs
 
 from supportflow import (
     Customer,
+    EscalationPolicyVersions,
     FeedbackProgram,
     Incident,
     IncidentImpact,
@@ -41,6 +42,8 @@ from supportflow._customers._customer import TimelineKind
 from supportflow._sla._state import SLAVersionApplied, SLAVersionMode
 from supportflow._tickets._tiers import (
     MAX_TIER,
+    EscalationVersionApplied,
+    EscalationVersionMode,
     TicketDeEscalated,
     TicketEscalated,
     TicketEscalationRequested,
@@ -211,6 +214,23 @@ def _opening_sla(replay: _Replay, sla: Any) -> Any:
     return SLAPolicyVersions(list(sla), current=opened)
 
 
+def _opening_escalation(replay: _Replay, escalation: Any) -> Any:
+    """The escalation configuration to open the ticket with: under
+    EscalationPolicyVersions, the same versions with the one the history opened under as
+    current (the unversioned policy when the history records none)."""
+    if not isinstance(escalation, EscalationPolicyVersions):
+        return escalation
+    opened = None
+    for event in replay.events[1:3]:
+        if type(event) is EscalationVersionApplied and event.mode == EscalationVersionMode.OPENED:
+            opened = event.version
+    if opened not in escalation:
+        raise Irreproducible(
+            1, f"no escalation policy version {opened!r} among {escalation.versions!r}"
+        )
+    return EscalationPolicyVersions(list(escalation), current=opened)
+
+
 def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -> None:
     at = replay.at()
     fields = {
@@ -226,7 +246,7 @@ def _open_ticket(replay: _Replay, event: TicketOpened, config: dict[str, Any]) -
         "segment": event.segment,
         "auto_close_after": _duration(event.auto_close_after_us, 0),
         "sla": _opening_sla(replay, config.get("sla")),
-        "escalation": config.get("escalation"),
+        "escalation": _opening_escalation(replay, config.get("escalation")),
         "at": at,
     }
     if event.follow_up_of is None:
@@ -402,6 +422,11 @@ def _ticket_step(config: dict[str, Any]) -> Callable[[_Replay, Any], None]:
             repair = event.mode == SLAVersionMode.REPAIR
             command = ticket.repair_sla if repair else ticket.apply_sla_version
             replay.issue(command.__name__, lambda: command(event.version, at=at))
+        elif kind is EscalationVersionApplied and event.mode != EscalationVersionMode.OPENED:
+            replay.issue(
+                "apply_escalation_version",
+                lambda: ticket.apply_escalation_version(event.version, at=at),
+            )
         elif kind is TicketEscalationRequested:
             replay.issue(
                 "request_escalation",

@@ -42,6 +42,7 @@ from supportflow import (
 from supportflow.testing import (
     customers,
     escalation_policies,
+    escalation_policy_versions,
     feedback_programs,
     incidents,
     maintenances,
@@ -101,7 +102,7 @@ def test_ticket_documents_load_only_what_commands_record(ticket: Ticket, seed: i
 
 # With a policy set, and with versions (applied and repaired: the load replays each
 # change under the version it names, and the oracle re-issues apply_sla_version and
-# repair_sla).
+# repair_sla); with an escalation policy or its versions (apply_escalation_version).
 @pytest.mark.parametrize("policies", [sla_policy_sets, sla_policy_versions])
 @settings(fuzz, max_examples=examples(40))
 @given(st.data(), _seeds)
@@ -110,7 +111,7 @@ def test_ticket_documents_with_sla_and_escalation_load_only_what_commands_record
 ) -> None:
     config = {
         "sla": data.draw(policies(max_policies=2)),
-        "escalation": data.draw(st.none() | escalation_policies()),
+        "escalation": data.draw(st.none() | escalation_policies() | escalation_policy_versions()),
     }
     ticket = data.draw(
         ticket_lifecycles(sla=st.just(config["sla"]), escalation=st.just(config["escalation"]))

@@ -31,6 +31,7 @@ from supportflow.events import IncidentUpdatePosted
 from supportflow.testing import (
     customers,
     escalation_policies,
+    escalation_policy_versions,
     feedback_programs,
     incidents,
     maintenances,
@@ -78,7 +79,7 @@ def test_the_oracle_reproduces_every_lifecycle_the_commands_record(aggregate: An
 @given(st.data())
 def test_the_oracle_reproduces_tickets_with_sla_and_escalation(data: st.DataObject) -> None:
     sla = data.draw(sla_policy_sets(max_policies=2) | sla_policy_versions(max_policies=2))
-    escalation = data.draw(escalation_policies())
+    escalation = data.draw(escalation_policies() | escalation_policy_versions())
     ticket = data.draw(ticket_lifecycles(sla=st.just(sla), escalation=st.just(escalation)))
     again = reproduce(ticket, sla=sla, escalation=escalation)
     assert again.to_dict() == ticket.to_dict()

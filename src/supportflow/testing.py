@@ -75,6 +75,7 @@ from ._escalation._policy import (
     WhenSLABreached,
     WhenSLAReaches,
 )
+from ._escalation._versions import EscalationPolicyVersions
 from ._kernel._aggregate import atomic
 from ._kernel._errors import SupportflowError
 from ._kernel._time import at_us
@@ -106,6 +107,7 @@ __all__ = [
     "calendar_specs",
     "customers",
     "escalation_policies",
+    "escalation_policy_versions",
     "feedback_programs",
     "incidents",
     "lifecycles",
@@ -390,6 +392,23 @@ def escalation_policies(draw: st.DrawFn) -> EscalationPolicy:
 
 
 @st.composite
+def escalation_policy_versions(
+    draw: st.DrawFn, *, max_versions: int = 3
+) -> EscalationPolicyVersions:
+    """1-``max_versions`` editions of an escalation policy (versions ``v1``, ``v2``...;
+    the first may be unversioned), any of them current."""
+    count = draw(st.integers(1, max_versions))
+    unversioned = draw(st.booleans())
+    editions = []
+    for index in range(count):
+        drawn = draw(escalation_policies())
+        name = None if unversioned and index == 0 else f"v{index + 1}"
+        editions.append(EscalationPolicy(drawn.rules, drawn.ladder, version=name))
+    current = draw(st.sampled_from([e.version for e in editions]))
+    return EscalationPolicyVersions(editions, current=current)
+
+
+@st.composite
 def ticket_openings(draw: st.DrawFn) -> dict[str, Any]:
     """Keyword arguments for :meth:`Ticket.open` (all but ``ticket_id``, ``at`` and the
     policies): any topic, channel, priority and phase, optional body, tags, team, tier
@@ -517,7 +536,7 @@ def tickets(
     draw: st.DrawFn,
     *,
     sla: st.SearchStrategy[SLAPolicySet | SLAPolicyVersions | None] | None = None,
-    escalation: st.SearchStrategy[EscalationPolicy | None] | None = None,
+    escalation: st.SearchStrategy[EscalationPolicy | EscalationPolicyVersions | None] | None = None,
     max_steps: int = 20,
 ) -> Ticket:
     """Tickets after a random lifecycle (any status, history of any length).
@@ -692,16 +711,26 @@ def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
         if isinstance(config, SLAPolicyVersions)
         else []
     )
+    escalation = ticket._escalation_config
+    rules_kept: list[str] = (
+        [v for v in escalation.versions if v is not None]
+        if isinstance(escalation, EscalationPolicyVersions)
+        else []
+    )
 
-    def version(choice: int) -> str:
-        return " " if choice == _BAD or not kept else kept[choice % len(kept)]
+    def version(choice: int, names: list[str]) -> str:
+        return " " if choice == _BAD or not names else names[choice % len(names)]
 
     menu: dict[str, Any] = {}
     if kept:  # only a ticket under SLAPolicyVersions can change version
         menu = {
-            "apply_sla_version": lambda at, c: ticket.apply_sla_version(version(c), at=at),
-            "repair_sla": lambda at, c: ticket.repair_sla(version(c), at=at),
+            "apply_sla_version": lambda at, c: ticket.apply_sla_version(version(c, kept), at=at),
+            "repair_sla": lambda at, c: ticket.repair_sla(version(c, kept), at=at),
         }
+    if rules_kept:
+        menu["apply_escalation_version"] = lambda at, c: ticket.apply_escalation_version(
+            version(c, rules_kept), at=at
+        )
     return menu | {
         "assign": lambda at, c: ticket.assign(agent(c), team="l2" if c == 5 else None, at=at),
         "reply": lambda at, c: ticket.reply(agent(c), "Looking into it.", at=at),
@@ -745,7 +774,7 @@ def ticket_lifecycles(
     draw: st.DrawFn,
     *,
     sla: st.SearchStrategy[SLAPolicySet | SLAPolicyVersions | None] | None = None,
-    escalation: st.SearchStrategy[EscalationPolicy | None] | None = None,
+    escalation: st.SearchStrategy[EscalationPolicy | EscalationPolicyVersions | None] | None = None,
     max_steps: int = 20,
 ) -> Ticket:
     """Tickets after a random lifecycle of every ticket command (escalation and

@@ -244,6 +244,17 @@ class EscalationProtocol(Protocol):
         the rule records at that instant."""
 
 
+class EscalationEditions(Protocol):
+    """What ``Ticket.open(escalation=...)`` takes besides a policy: the editions of one
+    (``supportflow.EscalationPolicyVersions``)."""
+
+    def _edition(self, version: object = ...) -> EscalationProtocol:
+        """The policy of ``version`` (the current one by default)."""
+
+
+EscalationConfig = EscalationProtocol | EscalationEditions
+
+
 # --- argument checks: shared by the commands and the evolve step ----------------------
 
 
@@ -869,7 +880,7 @@ class Ticket(Aggregate):
     # The escalation policy that applies now (None until the opening chooses it), and
     # the one given (a policy, or the EscalationPolicyVersions its editions come from).
     _escalation_policy: EscalationProtocol | None
-    _escalation_config: EscalationProtocol | None
+    _escalation_config: EscalationConfig | None
     # Caches (see _CACHES): the earliest instant an SLA event or an escalation is due,
     # until the next event (_STALE when not computed; next_deadline_us() fills it),
     # the (at, microseconds) of the running command, and the escalation policy's scan
@@ -886,7 +897,7 @@ class Ticket(Aggregate):
 
     @classmethod
     def _blank(
-        cls, sla: SLAAttachment | None = None, escalation: EscalationProtocol | None = None
+        cls, sla: SLAAttachment | None = None, escalation: EscalationConfig | None = None
     ) -> Ticket:
         if sla is not None and not callable(getattr(sla, "attach", None)):
             raise InvalidType(f"sla must be an SLAPolicySet (with attach()), got {sla!r}")
@@ -1015,7 +1026,7 @@ class Ticket(Aggregate):
         cls,
         opened: TicketOpened,
         sla: SLAAttachment | None,
-        escalation: EscalationProtocol | None,
+        escalation: EscalationConfig | None,
         *,
         attach: bool = True,
     ) -> Ticket:
@@ -1054,7 +1065,7 @@ class Ticket(Aggregate):
         config = self._escalation_config
         assert config is not None
         edition = getattr(config, "_edition", None)
-        policy: EscalationProtocol = config if edition is None else edition(version)
+        policy = cast(EscalationProtocol, config if edition is None else edition(version))
         self._escalation_policy = policy
         self._forget()
         opened_under = getattr(policy, "version", None)
@@ -1147,7 +1158,7 @@ class Ticket(Aggregate):
         auto_close_after: _dt.timedelta = _DEFAULT_AUTO_CLOSE,
         segment: str | None = None,
         sla: SLAAttachment | None = None,
-        escalation: EscalationProtocol | None = None,
+        escalation: EscalationConfig | None = None,
         at: _dt.datetime | None = None,
     ) -> Ticket:
         """Open a ticket (status new); ``body`` is the customer's first message, if any.
@@ -1232,7 +1243,7 @@ class Ticket(Aggregate):
         events: Iterable[Event],
         *,
         sla: SLAAttachment | None = None,
-        escalation: EscalationProtocol | None = None,
+        escalation: EscalationConfig | None = None,
     ) -> Ticket:
         """Rebuild a ticket from its history; equal to the original given the same
         ``sla`` and ``escalation``. Raises the error of the first event that does not fit,
@@ -1247,7 +1258,7 @@ class Ticket(Aggregate):
         cls,
         events: Iterable[Event],
         sla: SLAAttachment | None,
-        escalation: EscalationProtocol | None,
+        escalation: EscalationConfig | None,
     ) -> Ticket:
         iterator = iter(events)
         first = next(iterator, None)
@@ -2072,7 +2083,7 @@ class Ticket(Aggregate):
         data: object,
         *,
         sla: SLAAttachment | None = None,
-        escalation: EscalationProtocol | None = None,
+        escalation: EscalationConfig | None = None,
     ) -> Ticket:
         """Load a document written by :meth:`to_dict` by replaying its history, and
         check that the snapshot fields agree. Bad data raises :class:`SchemaError`

@@ -17,6 +17,7 @@ import attrs
 from .. import (
     Customer,
     EscalationPolicy,
+    EscalationPolicyVersions,
     FeedbackProgram,
     Incident,
     Maintenance,
@@ -100,7 +101,7 @@ class Kinds:
         self,
         *,
         sla: SLAPolicySet | SLAPolicyVersions | None = None,
-        escalation: EscalationPolicy | None = None,
+        escalation: EscalationPolicy | EscalationPolicyVersions | None = None,
     ) -> None:
         def load_ticket(document: Any) -> Aggregate:
             return Ticket.from_dict(document, sla=sla, escalation=escalation)

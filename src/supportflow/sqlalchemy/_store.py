@@ -23,7 +23,7 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
-from .. import EscalationPolicy, SLAPolicySet, SLAPolicyVersions
+from .. import EscalationPolicy, EscalationPolicyVersions, SLAPolicySet, SLAPolicyVersions
 from .._kernel._aggregate import Aggregate
 from .._kernel._errors import InvalidArgument, SupportflowError, VersionConflict
 from .._kernel._time import at_us, to_datetime
@@ -248,7 +248,7 @@ class Store:
         engine: sa.Engine,
         *,
         sla: SLAPolicySet | SLAPolicyVersions | None = None,
-        escalation: EscalationPolicy | None = None,
+        escalation: EscalationPolicy | EscalationPolicyVersions | None = None,
     ) -> None:
         if engine.dialect.name == "sqlite":
             _sqlite_setup(engine)
