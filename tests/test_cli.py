@@ -19,6 +19,7 @@ import pytest
 from supportflow import (
     BusinessCalendar,
     EscalationPolicy,
+    EscalationPolicyVersions,
     EscalationRule,
     NotifyManager,
     SLAPolicy,
@@ -367,3 +368,39 @@ def test_validate_loads_tickets_under_every_sla_version_given(
     assert run_cli("validate", ticket_file, "--sla", v1, "--sla", v1)[0] == 1
     err = capsys.readouterr().err
     assert err == "supportflow validate: --sla: two SLA policy sets have version 'v1'\n"
+
+
+def test_validate_loads_tickets_under_every_escalation_version_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = EscalationRule("breached", WhenSLABreached("first_reply"), NotifyManager("lead"))
+    old = EscalationPolicy([rule], version="e1")
+    new = EscalationPolicy([], version="e2")
+    at = pendulum.datetime(2026, 12, 1, 9, tz="UTC")
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="s",
+        topic="billing",
+        channel="email",
+        escalation=EscalationPolicyVersions([old, new], current="e1"),
+        at=at,
+    )
+    ticket.apply_escalation_version("e2", at=at.add(hours=1))
+    files = {"e1.json": old, "e2.json": new, "ticket.json": ticket}
+    for name, item in files.items():
+        (tmp_path / name).write_text(json.dumps(item.to_dict()), encoding="utf-8")
+    ticket_file, e1, e2 = (str(tmp_path / name) for name in ("ticket.json", "e1.json", "e2.json"))
+    assert run_cli("validate", ticket_file, "--escalation", e1, "--escalation", e2) == (
+        0,
+        "1 documents load, 0 problems\n",
+    )
+    status, out = run_cli("validate", ticket_file, "--escalation", e1)
+    assert status == 1
+    assert "history[2].version" in out
+    assert "'e2'" in out
+    assert run_cli("validate", ticket_file, "--escalation", e2, "--escalation", e2)[0] == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "supportflow validate: --escalation: two escalation policies have version 'e2'\n"
+    )

@@ -21,6 +21,7 @@ from typing import Any, Final, TextIO
 from ._calendars._calendar import BusinessCalendar
 from ._customers._customer import Customer
 from ._escalation._policy import EscalationPolicy
+from ._escalation._versions import EscalationPolicyVersions
 from ._kernel._errors import SchemaError, SupportflowError
 from ._metrics._kpis import Dimension, kpi_report
 from ._proactive._feedback import FeedbackProgram
@@ -43,7 +44,9 @@ class _Policies:
     """The SLA and escalation policies named on the command line (None when not given)."""
 
     def __init__(
-        self, sla: SLAPolicySet | SLAPolicyVersions | None, escalation: EscalationPolicy | None
+        self,
+        sla: SLAPolicySet | SLAPolicyVersions | None,
+        escalation: EscalationPolicy | EscalationPolicyVersions | None,
     ) -> None:
         self.sla = sla
         self.escalation = escalation
@@ -203,16 +206,21 @@ def _policies(args: argparse.Namespace) -> _Policies:
             raise _Invalid(f"{path}: type: expected a {kind.__name__} document")
         return loaded
 
-    # --sla is repeatable: several files are the versions a host keeps
-    # (SLAPolicyVersions, the last one current).
-    editions = [one(path, SLAPolicySet) for path in args.sla or ()]
-    sla: SLAPolicySet | SLAPolicyVersions | None = editions[0] if editions else None
-    if len(editions) > 1:
+    def kept(paths: list[Path] | None, kind: type[Any], versions: type[Any], flag: str) -> Any:
+        # --sla and --escalation are repeatable: several files are the versions a host
+        # keeps (SLAPolicyVersions, EscalationPolicyVersions; the last one current).
+        editions = [one(path, kind) for path in paths or ()]
+        if len(editions) < 2:
+            return editions[0] if editions else None
         try:
-            sla = SLAPolicyVersions(editions)
+            return versions(editions)
         except SupportflowError as error:
-            raise _Invalid(f"--sla: {error}") from None
-    return _Policies(sla, one(args.escalation, EscalationPolicy))
+            raise _Invalid(f"{flag}: {error}") from None
+
+    return _Policies(
+        kept(args.sla, SLAPolicySet, SLAPolicyVersions, "--sla"),
+        kept(args.escalation, EscalationPolicy, EscalationPolicyVersions, "--escalation"),
+    )
 
 
 # -- the commands -----------------------------------------------------------------------
@@ -225,6 +233,9 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     sla = policies.sla
     if isinstance(sla, SLAPolicyVersions):  # new tickets open under the current one
         sla = sla.current
+    escalation = policies.escalation
+    if isinstance(escalation, EscalationPolicyVersions):
+        escalation = escalation.current
     try:
         profile = WorkloadProfile(
             start=args.start, days=args.days, tickets_per_day=args.per_day, timezone=args.timezone
@@ -233,7 +244,7 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
             name=args.name,
             staffing=Staffing.rotation(args.staff, timezone=args.timezone),
             sla=sla,
-            escalation=policies.escalation,
+            escalation=escalation,
         )
     except SupportflowError as error:
         raise _Usage(str(error)) from None
@@ -388,8 +399,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--escalation",
             type=_existing,
+            action="append",
             metavar="FILE",
-            help="escalation policy document, JSON (default: none)",
+            help="escalation policy document, JSON; repeat it for every version the "
+            "tickets name, new tickets open under the last (default: none)",
         )
 
     simulate = commands.add_parser(

@@ -1166,8 +1166,10 @@ class Ticket(Aggregate):
         ``ticket_id`` is the host's identifier. ``topic`` sets the domain (service or
         support). ``auto_close_after`` is how long a solved ticket waits for the
         customer before :meth:`auto_close` may close it. ``segment`` is the host's
-        customer segment (SLA conditions read it); ``sla`` (an ``SLAPolicySet``) starts
-        the SLA clocks at creation; ``escalation`` is kept for :meth:`next_deadline`.
+        customer segment (SLA conditions read it); ``sla`` (an ``SLAPolicySet``, or
+        ``SLAPolicyVersions``: its current set) starts the SLA clocks at creation;
+        ``escalation`` (an ``EscalationPolicy``, or ``EscalationPolicyVersions``: its
+        current policy) joins :meth:`next_deadline` and the catch-up of every command.
         """
         return cls._start(
             TicketOpened(
@@ -1934,7 +1936,8 @@ class Ticket(Aggregate):
 
     @property
     def escalation_policy(self) -> EscalationProtocol | None:
-        """The escalation policy given at open, or None."""
+        """The escalation policy that applies now (of versions given, the one the
+        history last applied), or None."""
         return self._escalation_policy
 
     @property
@@ -2090,7 +2093,9 @@ class Ticket(Aggregate):
         naming the path (``history[3].at``).
 
         Pass the configuration the ticket was opened with: ``sla`` (the
-        ``SLAPolicySet``) and ``escalation`` (the ``EscalationPolicy``). A document
+        ``SLAPolicySet``, or ``SLAPolicyVersions`` holding every version the history
+        names) and ``escalation`` (the ``EscalationPolicy``, or its
+        ``EscalationPolicyVersions``). A document
         saved with SLA clocks (it has an ``"sla"`` snapshot) loaded without ``sla``
         raises :class:`SchemaError` at ``sla`` rather than losing its clocks. Given the
         configuration, the history must be one it could have produced: escalations

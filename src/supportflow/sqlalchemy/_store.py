@@ -238,7 +238,8 @@ class Store:
     """Every aggregate type in SQL: documents, events, outbox and deadlines.
 
     ``sla`` (an SLAPolicySet, or the SLAPolicyVersions a host keeps) and
-    ``escalation`` are the host's ticket configuration, attached on every load. The
+    ``escalation`` (an EscalationPolicy, or its EscalationPolicyVersions) are the host's
+    ticket configuration, attached on every load. The
     engine should come from :func:`create_engine` (on SQLite, a plain engine is set up
     the same way) and the schema from :func:`supportflow.sqlalchemy.upgrade`.
     """
