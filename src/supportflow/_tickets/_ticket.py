@@ -525,6 +525,27 @@ _OPENED_UNDER: Final = SLAVersionMode.OPENED
 _REPAIR: Final = SLAVersionMode.REPAIR
 
 
+def _check_opening_record(
+    ticket: Ticket,
+    event: SLAVersionApplied | EscalationVersionApplied,
+    in_place: bool,
+    opened_under: str | None,
+) -> None:
+    """A version record with mode ``opened`` is written by the opening itself: in its
+    place right after it (``in_place``), at its instant, naming the edition the ticket
+    opened under (the one the load chose for it)."""
+    if not in_place or event.version != opened_under:
+        raise InvalidArgument(
+            f"{event.name} with mode 'opened' comes right after the ticket's opening and "
+            "names the version the ticket opened under",
+            field="mode",
+        )
+    if event.at_us != ticket._history[0].at_us:
+        raise InvalidArgument(
+            f"{event.name} with mode 'opened' is stamped at the opening instant", field="at"
+        )
+
+
 def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
     mode = _is(SLAVersionMode, event.mode, "mode")
     version = _text(event.version, "version")
@@ -540,18 +561,7 @@ def _on_sla_version(ticket: Ticket, event: SLAVersionApplied) -> None:
     if mode is _OPENED_UNDER:
         # Recorded by the opening itself, right after ticket_opened, naming the set
         # the clocks started under (the load attaches the set it names).
-        history = ticket._history
-        if len(history) != 1 or following.version != version:
-            raise InvalidArgument(
-                f"{event.name} with mode 'opened' comes right after ticket_opened and "
-                "names the version the ticket opened under",
-                field="mode",
-            )
-        if event.at_us != history[0].at_us:
-            raise InvalidArgument(
-                f"{event.name} with mode 'opened' is stamped at the opening instant",
-                field="at",
-            )
+        _check_opening_record(ticket, event, len(ticket._history) == 1, following.version)
         return
     ticket._target("repair_sla" if mode is _REPAIR else "apply_sla_version")
     policies: SLAPolicySet = edition(version)
@@ -589,22 +599,12 @@ def _on_escalation_version(ticket: Ticket, event: EscalationVersionApplied) -> N
         # opening record, naming the policy the ticket opened under (the load chooses
         # the policy it names).
         history = ticket._history
-        opening = len(history) == 1 or (
+        in_place = len(history) == 1 or (
             len(history) == 2
             and type(history[1]) is SLAVersionApplied
             and history[1].mode == _OPENED_UNDER
         )
-        if not opening or getattr(following, "version", None) != version:
-            raise InvalidArgument(
-                f"{event.name} with mode 'opened' comes right after the ticket's opening "
-                "and names the version the ticket opened under",
-                field="mode",
-            )
-        if event.at_us != history[0].at_us:
-            raise InvalidArgument(
-                f"{event.name} with mode 'opened' is stamped at the opening instant",
-                field="at",
-            )
+        _check_opening_record(ticket, event, in_place, getattr(following, "version", None))
         return
     ticket._target("apply_escalation_version")
     policy: EscalationProtocol = edition(version)
