@@ -19,12 +19,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from supportflow import (
+    EscalateTo,
     EscalationPolicy,
     EscalationPolicyVersions,
+    EscalationRule,
+    NotifyManager,
+    RaisePriority,
+    SLAPolicy,
     SLAPolicySet,
     SLAPolicyVersions,
     SupportflowError,
     Ticket,
+    WhenReassignedAtLeast,
+    WhenReopenedAtLeast,
+    WhenSLAReaches,
 )
 from supportflow.testing import (
     ReferenceSLAState,
@@ -90,3 +98,79 @@ def test_a_ticket_and_its_uncached_reference_agree_after_every_command(
             at = when
     # The reference twin loads as what it is: the same document, the same ticket.
     assert Ticket.from_dict(reference.to_dict(), sla=sla, escalation=escalation) == cached
+
+
+# --- events that leave the rules alone, and those that do not ------------------------
+
+_T0 = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
+_SLA = SLAPolicySet([SLAPolicy("standard", {"resolution": {"normal": _dt.timedelta(hours=8)}})])
+_EARLY = EscalationRule(
+    "early", WhenSLAReaches("resolution", 40), EscalateTo(team="technical_support")
+)
+_REASSIGNED = EscalationRule("reassigned", WhenReassignedAtLeast(1), NotifyManager("lead"))
+_MIXED = EscalationPolicy(
+    [_EARLY, _REASSIGNED, EscalationRule("reopened", WhenReopenedAtLeast(1), RaisePriority())]
+)
+
+
+def _twins() -> list[Ticket]:
+    return [
+        kind.open(
+            "T-1",
+            customer_id="C-1",
+            subject="s",
+            topic="billing",
+            channel="email",
+            tier=2,
+            team="l2",
+            sla=_SLA,
+            escalation=_MIXED,
+            at=_T0,
+        )
+        for kind in (Ticket, ReferenceTicket)
+    ]
+
+
+def _same_deadlines(twins: list[Ticket]) -> _dt.datetime | None:
+    cached, reference = (ticket.next_deadline() for ticket in twins)
+    assert cached == reference
+    return cached
+
+
+def test_a_note_or_a_reply_keeps_the_next_rule_due() -> None:
+    twins = _twins()
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=3, minutes=12)  # 40 % of 8 h
+    for ticket in twins:
+        ticket.add_note("ana", "looking", at=_T0 + _dt.timedelta(minutes=5))
+        ticket.tag("vip", at=_T0 + _dt.timedelta(minutes=6))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=3, minutes=12)
+
+
+def test_an_assignment_to_the_rules_team_makes_its_escalation_not_due() -> None:
+    twins = _twins()
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.assign("ana", team="technical_support", at=_T0 + _dt.timedelta(minutes=5))
+    # At tier 2 with that team, the rule would change nothing: the SLA's 50 % is next.
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=4)
+
+
+def test_a_reassignment_makes_its_rule_due_now() -> None:
+    twins = _twins()
+    for ticket in twins:
+        ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=5))
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.assign("bob", at=_T0 + _dt.timedelta(minutes=6))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=6)
+
+
+def test_a_reopen_makes_the_rules_of_the_new_cycle_due() -> None:
+    twins = _twins()
+    for ticket in twins:
+        ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=5))
+        ticket.solve("done", at=_T0 + _dt.timedelta(minutes=10))
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.customer_message("not fixed", at=_T0 + _dt.timedelta(minutes=20))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=20)

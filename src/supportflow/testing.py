@@ -69,8 +69,10 @@ from ._escalation._policy import (
     EscalationRule,
     NotifyManager,
     RaisePriority,
+    WhenCustomerAsks,
     WhenOlderThan,
     WhenPriorityAtOpen,
+    WhenReassignedAtLeast,
     WhenReopenedAtLeast,
     WhenSLABreached,
     WhenSLAReaches,
@@ -381,12 +383,18 @@ _RULES: Final = (
         WhenOlderThan(_dt.timedelta(days=2), BusinessCalendar.always_open()),
         NotifyManager("manager"),
     ),
+    lambda: EscalationRule("reassigned", WhenReassignedAtLeast(1), NotifyManager("lead")),
+    lambda: EscalationRule("asked", WhenCustomerAsks(), EscalateTo(team="technical_support")),
+    lambda: EscalationRule(
+        "early", WhenSLAReaches("resolution", 40), EscalateTo(team="technical_support")
+    ),
 )
 
 
 @st.composite
 def escalation_policies(draw: st.DrawFn) -> EscalationPolicy:
-    """Escalation policies of 1-5 rules (SLA, priority, reopen and age conditions)."""
+    """Escalation policies of 1-8 rules (SLA, priority, reopen, reassignment, age and
+    request conditions)."""
     chosen = draw(st.lists(st.sampled_from(range(len(_RULES))), min_size=1, unique=True))
     return EscalationPolicy([_RULES[index]() for index in chosen])
 
@@ -732,7 +740,9 @@ def _ticket_menu(ticket: Ticket) -> dict[str, Any]:
             version(c, rules_kept), at=at
         )
     return menu | {
-        "assign": lambda at, c: ticket.assign(agent(c), team="l2" if c == 5 else None, at=at),
+        "assign": lambda at, c: ticket.assign(
+            agent(c), team="technical_support" if c == 5 else None, at=at
+        ),
         "reply": lambda at, c: ticket.reply(agent(c), "Looking into it.", at=at),
         "add_note": lambda at, c: ticket.add_note(agent(c), "internal", at=at),
         "customer_message": lambda at, c: ticket.customer_message(

@@ -48,7 +48,18 @@ from .._tickets._tiers import (
     _text,
 )
 from .._vocabulary._taxonomy import Priority, TicketStatus
-from .._vocabulary._ticket_events import TicketOpened, TicketSolved, TicketStatusChanged
+from .._vocabulary._ticket_events import (
+    TicketAssigned,
+    TicketCustomerMessaged,
+    TicketLinked,
+    TicketNoteAdded,
+    TicketOpened,
+    TicketReplied,
+    TicketSolved,
+    TicketStatusChanged,
+    TicketTagged,
+    TicketUntagged,
+)
 
 if TYPE_CHECKING:
     from .._sla._clock import SLAClock
@@ -214,6 +225,42 @@ def _scan(ticket: Ticket) -> _Facts:
     if facts._position < len(history):
         facts._advance(ticket._cycles, ticket._reassigned)
     return facts
+
+
+#: Events that change no fact the library's conditions read (cycles, reassignments,
+#: requests, fired rules, SLA marks, the cycle's end) and no field its actions read
+#: (tier, team, priority), unless the ticket's own record says the event reopened or
+#: reassigned it, or it left the status solved or closed, or set a team.
+_STEADY: Final = frozenset(
+    {
+        TicketAssigned,
+        TicketReplied,
+        TicketNoteAdded,
+        TicketCustomerMessaged,
+        TicketStatusChanged,
+        TicketTagged,
+        TicketUntagged,
+        TicketLinked,
+    }
+)
+_OPEN_STATUSES: Final = frozenset(
+    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
+)
+
+
+def _leaves_rules_alone(ticket: Ticket) -> bool:
+    """Whether the ticket's latest event leaves every rule of the library's conditions
+    and actions due when it was before: with the SLA clocks unchanged too (the caller
+    knows), each rule's instant and whether its action acts are the same."""
+    history = ticket._history
+    event = history[-1]
+    kind = type(event)
+    if kind not in _STEADY or ticket._status not in _OPEN_STATUSES:
+        return False
+    index = len(history) - 1
+    if ticket._cycles[-1] == index or (ticket._reassigned and ticket._reassigned[-1] == index):
+        return False
+    return kind is not TicketAssigned or event.team is None  # type: ignore[attr-defined]
 
 
 _NO_NAMES: Final[AbstractSet[str]] = frozenset()
@@ -672,6 +719,8 @@ _CONDITIONS: Final[dict[str, type[Condition]]] = {
 _ACTIONS: Final[dict[str, type[EscalationAction]]] = {
     cls.kind: cls for cls in (EscalateTo, NotifyManager, RaisePriority)
 }
+_CONDITION_CLASSES: Final = frozenset(_CONDITIONS.values())
+_ACTION_CLASSES: Final = frozenset(_ACTIONS.values())
 
 
 def _check_condition(_: object, __: object, value: Any) -> None:
@@ -759,6 +808,9 @@ class EscalationPolicy:
     _rule_marks: tuple[tuple[str, tuple[Metric, float]], ...] = attrs.field(
         init=False, eq=False, repr=False
     )
+    # Whether every condition and action is one of the library's, whose reads are
+    # known (see _leaves_rules_alone); a host's own may read anything.
+    _known_reads: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         rule_marks = []
@@ -780,6 +832,11 @@ class EscalationPolicy:
             (index, rule.name, rule.condition, rule.action) for index, rule in enumerate(self.rules)
         )
         object.__setattr__(self, "_plan", plan)
+        known = all(
+            type(rule.condition) in _CONDITION_CLASSES and type(rule.action) in _ACTION_CLASSES
+            for rule in self.rules
+        )
+        object.__setattr__(self, "_known_reads", known)
         if not isinstance(self.ladder, TierLadder):
             raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
         for index, rule in enumerate(self.rules):
@@ -843,8 +900,11 @@ class EscalationPolicy:
     def _keeps_due(self, ticket: Ticket, sla: SLAState, due: int | None) -> bool:
         """Whether ``due``, the ticket's next due instant from before an event that left
         the SLA's next deadline as it was, still holds after it: no rule can be due
-        before that deadline, and ``due`` is that deadline (no rule came first)."""
-        return self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us())
+        before that deadline, and ``due`` is that deadline (no rule came first); or the
+        event changed nothing any rule reads (:func:`_leaves_rules_alone`)."""
+        if self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us()):
+            return True
+        return self._known_reads and sla._caches and _leaves_rules_alone(ticket)
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
