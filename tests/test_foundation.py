@@ -201,7 +201,16 @@ def test_omitted_at_reads_the_clock() -> None:
     st.datetimes(
         min_value=dt.datetime(1900, 1, 1),
         max_value=dt.datetime(2200, 1, 1),
-        timezones=st.sampled_from([dt.UTC, ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")]),
+        timezones=st.sampled_from(
+            [
+                dt.UTC,
+                ZoneInfo("Europe/London"),
+                ZoneInfo("Asia/Kolkata"),
+                ZoneInfo("America/New_York"),
+                ZoneInfo("Pacific/Chatham"),
+                dt.timezone(-dt.timedelta(hours=3, minutes=30)),
+            ]
+        ),
     )
 )
 def test_instant_round_trips_exactly(value: dt.datetime) -> None:

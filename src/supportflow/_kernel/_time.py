@@ -65,6 +65,11 @@ _UTC: Final = pendulum.UTC
 _sub = _dt.datetime.__sub__
 _timedelta = _dt.timedelta
 _datetime = _dt.datetime
+# The same for "+": the C method on a pendulum epoch returns a pendulum.DateTime (in
+# UTC) without pendulum's Python-level addition.
+_add = _dt.datetime.__add__
+_PENDULUM_EPOCH: Final = pendulum.DateTime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_ORDINAL: Final = EPOCH.toordinal()
 
 
 def instant_us(value: object, name: str = "at") -> int:
@@ -77,11 +82,12 @@ def instant_us(value: object, name: str = "at") -> int:
         raise InvalidType(
             f"{name} must be an aware datetime, got {type(value).__name__}: {value!r}"
         )
-    tz = value.tzinfo
-    if tz is None or tz.utcoffset(value) is None:
+    offset = value.utcoffset()  # one call (a zone's rules are the costly part)
+    if offset is None:
         raise NaiveDatetimeError(name, value)
-    delta = _sub(value, EPOCH)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    days = value.toordinal() - _EPOCH_ORDINAL - offset.days
+    seconds = value.hour * 3600 + value.minute * 60 + value.second - offset.seconds
+    return (days * 86_400 + seconds) * 1_000_000 + value.microsecond - offset.microseconds
 
 
 def now_us() -> int:
@@ -125,10 +131,7 @@ def optional_at_us(value: object | None, name: str) -> int | None:
 
 def to_datetime(us: int) -> pendulum.DateTime:
     """A ``pendulum.DateTime`` in UTC for microseconds since the epoch."""
-    d = EPOCH + _timedelta(microseconds=us)
-    return pendulum.DateTime(
-        d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, tzinfo=_UTC
-    )
+    return _add(_PENDULUM_EPOCH, _timedelta(microseconds=us))
 
 
 def duration_us(
