@@ -1119,21 +1119,23 @@ class Ticket(Aggregate):
         customer segment (SLA conditions read it); ``sla`` (an ``SLAPolicySet``) starts
         the SLA clocks at creation; ``escalation`` is kept for :meth:`next_deadline`.
         """
+        # The texts and the tier are checked once, by the evolve step (_on_opened); the
+        # arguments that take other forms than the event's are converted here.
         return cls._start(
             TicketOpened(
                 at_us=at_us(at),
-                ticket_id=_text(ticket_id, "ticket_id"),
-                customer_id=_text(customer_id, "customer_id"),
-                subject=_text(subject, "subject"),
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                subject=subject,
                 topic=_member(Topic, topic, "topic"),
                 channel=_member(Channel, channel, "channel"),
                 priority=_member(Priority, priority, "priority"),
                 phase=_member(LifecyclePhase, phase, "phase"),
-                body=_opt_text(body, "body"),
+                body=body,
                 tags=_open_tags(tags),
-                team=_opt_text(team, "team"),
-                tier=_tier(tier),
-                segment=_opt_text(segment, "segment"),
+                team=team,
+                tier=tier,
+                segment=segment,
                 auto_close_after_us=duration_us(auto_close_after, "auto_close_after"),
             ),
             sla,
@@ -1216,12 +1218,15 @@ class Ticket(Aggregate):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation, attach=False)
         pending = sla is not None
+        # Without SLA policies or an escalation policy nothing can fall due.
+        catching_up = pending or escalation is not None
         for event in iterator:
             if pending:
                 pending = False
                 if ticket._settle(event):
                     continue
-            ticket._check_caught_up(event)
+            if catching_up:
+                ticket._check_caught_up(event)
             ticket._apply(event)
         if pending:
             ticket._attach(None, record=False)
@@ -2052,6 +2057,8 @@ class Ticket(Aggregate):
         ticket: Ticket | None = None
         items = reader.array("history")
         pending = sla is not None
+        # Without SLA policies or an escalation policy nothing can fall due.
+        catching_up = pending or escalation is not None
         for index, value in enumerate(items):
             # decode_tagged_item inlined for well-formed items (it reads anything else
             # and raises the SchemaError with the path).
@@ -2076,7 +2083,8 @@ class Ticket(Aggregate):
                         pending = False
                         if ticket._settle(event):
                             continue
-                    ticket._check_caught_up(event)
+                    if catching_up:
+                        ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
                 raise
