@@ -610,13 +610,16 @@ class SLAState:
         """Stop the current clock of each (metric index, end state) of ``ends``, if it
         runs, in that state."""
         current = self._current
+        stopped = False
         for index, end in ends:
             clock = current[index]
             if clock is not None:
                 state = clock.state
                 if state is _ACTIVE or state is _PAUSED:
                     clock._stop(at, end)
-                    self._moved()
+                    stopped = True
+        if stopped:
+            self._moved()
 
     def _on_status(self, new: TicketStatus, at: int, reopened: bool) -> None:
         self._status = new

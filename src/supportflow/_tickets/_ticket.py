@@ -943,8 +943,8 @@ class Ticket(Aggregate):
             self._check_order(event)  # raises the error naming the rule
         handler(self, event)
         self._history.append(event)
-        if event.at_us > self._last_us:
-            self._last_us = event.at_us
+        if at > self._last_us:
+            self._last_us = at
         sla = self._sla
         if sla is not None and sla.observe(self, event) and self._due != _STALE:
             # The cached next due instant stands when the SLA's did not move and no
@@ -957,14 +957,12 @@ class Ticket(Aggregate):
         self._due = _STALE
 
     def _record_due(self, us: int) -> None:
-        """Record what fell due at or before ``us``; the cached next due instant (when
-        known) tells with one comparison that nothing is, as for most commands."""
+        """Record the SLA events and escalations due at or before ``us``; the cached next
+        due instant (when known) tells with one comparison that nothing is, as for most
+        commands."""
         due = self._due
-        if due is not None and due <= us and self._status is not _CLOSED:
-            self._catch_up(us)
-
-    def _catch_up(self, us: int) -> None:
-        """Record the SLA events and escalations due at or before ``us``."""
+        if due is None or due > us or self._status is _CLOSED:
+            return
         if self._escalation_policy is not None:
             # The escalation policy interleaves SLA events and escalations in time order.
             self._escalation_policy.apply_us(self, us)
