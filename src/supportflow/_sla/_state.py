@@ -610,13 +610,16 @@ class SLAState:
         """Stop the current clock of each (metric index, end state) of ``ends``, if it
         runs, in that state."""
         current = self._current
+        stopped = False
         for index, end in ends:
             clock = current[index]
             if clock is not None:
                 state = clock.state
                 if state is _ACTIVE or state is _PAUSED:
                     clock._stop(at, end)
-                    self._moved()
+                    stopped = True
+        if stopped:
+            self._moved()
 
     def _on_status(self, new: TicketStatus, at: int, reopened: bool) -> None:
         self._status = new
@@ -764,11 +767,12 @@ class SLAState:
         names the version of the policies that applies now, when they have one."""
         version = self._policies._version
         head = {} if version is None else {"version": version}
+        texts = _Texts()
         return {
             **head,
             "policy": None if self._policy is None else self._policy.name,
-            "matches": [{"at": format_instant(at), "policy": name} for at, name in self._matches],
-            "clocks": [_clock_dict(clock) for clock in self._clocks],
+            "matches": [{"at": texts[at], "policy": name} for at, name in self._matches],
+            "clocks": [_clock_dict(clock, texts) for clock in self._clocks],
         }
 
     def verify(self, data: object, path: str = "sla") -> None:
@@ -877,30 +881,39 @@ def _order(item: tuple[int, int, int, float | None, SLAClock]) -> tuple[int, int
     return item[0], item[1], item[2]
 
 
-def _clock_dict(clock: SLAClock) -> dict[str, Any]:
+class _Texts(dict[int, str]):
+    """The texts of the instants of one snapshot, each formatted once: the clocks of a
+    ticket start, pause and stop at the few instants of its events."""
+
+    __slots__ = ()
+
+    def __missing__(self, us: int) -> str:
+        text = self[us] = format_instant(us)
+        return text
+
+
+def _clock_dict(clock: SLAClock, texts: _Texts) -> dict[str, Any]:
+    conf = clock._conf
     past = clock._past
+    stopped = clock.stopped_us
     return {
-        "metric": clock.metric.value,
+        "metric": conf.metric._value_,
         "cycle": clock.cycle,
-        "policy": clock.policy,
-        "state": clock.state.value,
+        "policy": conf.policy,
+        "state": clock.state._value_,
         "breached": clock.breached,
-        "start": format_instant(clock.start_us),
-        "target_us": clock.target_us,
-        "warnings": list(clock.warnings),
+        "start": texts[clock.start_us],
+        "target_us": conf.target_us,
+        "warnings": list(conf.warnings),
         "warned": list(clock.warned),
-        "stopped": None if clock.stopped_us is None else format_instant(clock.stopped_us),
+        "stopped": None if stopped is None else texts[stopped],
         "stretches": [
-            {
-                "start": format_instant(past[i]),
-                "end": format_instant(past[i + 1]),
-                "elapsed_us": past[i + 2],
-            }
+            {"start": texts[past[i]], "end": texts[past[i + 1]], "elapsed_us": past[i + 2]}
             for i in range(0, len(past), 3)
         ],
         "elapsed_us": clock._elapsed,
-        "running_since": None if clock._run is None else format_instant(clock._run),
-        "running_until": None if clock._end is None else format_instant(clock._end),
-        "retargeted": format_instant(clock._floor),
+        "running_since": None if clock._run is None else texts[clock._run],
+        "running_until": None if clock._end is None else texts[clock._end],
+        "retargeted": texts[clock._floor],
         "elapsed_at_retarget_us": clock._floor_elapsed,
     }

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import inspect
+import linecache
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar, cast
 
@@ -802,31 +804,84 @@ def _evaluating(command: C) -> C:
     its own events, each stamped at its own instant: the history is then the same
     whenever the host evaluates. If the command then fails, those events are taken
     back too, so a failing command still changes nothing.
+
+    The wrapper is generated with the command's own parameters: one taking ``*args``
+    and ``**kwargs`` costs a sixth of a plain ticket's command in packing them.
     """
+    params = list(inspect.signature(command).parameters.values())
+    namespace: dict[str, Any] = {
+        "_command": command,
+        "_enter": _enter_command,
+        "_undo": _undo_command,
+        "_NOT_KNOWN": _NOT_KNOWN,
+    }
+    declared: list[str] = []
+    passed: list[str] = []
+    starred = False  # the keyword-only parameters need a bare * before them
+    for index, param in enumerate(params):
+        name = param.name
+        if param.kind is param.VAR_POSITIONAL:
+            starred = True
+            declared.append(f"*{name}")
+            passed.append(f"*{name}")
+            continue
+        if param.kind is param.KEYWORD_ONLY:
+            if not starred:
+                starred = True
+                declared.append("*")
+            passed.append(f"{name}={name}")
+        else:  # positional-or-keyword (no command takes **kwargs)
+            passed.append(name)
+        if param.default is param.empty:
+            declared.append(name)
+        else:
+            namespace[f"_d{index}"] = param.default
+            declared.append(f"{name}=_d{index}")
+    if params[0].name != "self" or passed[-1] != "at=at" or params[-1].kind is param.VAR_KEYWORD:
+        raise TypeError(f"{command.__qualname__}: a command is (self, ..., *, at=None)")
+    call = f"_command({', '.join(passed)})"
+    source = (
+        f"def {command.__name__}({', '.join(declared)}):\n"
+        "    if self._sla is None and self._escalation_policy is None:\n"
+        f"        return {call}\n"
+        "    at, mark = _enter(self, at)\n"
+        "    try:\n"
+        f"        return {call}\n"
+        "    except BaseException:\n"
+        "        _undo(self, mark)\n"
+        "        raise\n"
+        "    finally:\n"
+        "        self._known = _NOT_KNOWN\n"
+    )
+    filename = f"<supportflow command {command.__qualname__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    run = namespace[command.__name__]
+    # A call with wrong arguments is then refused naming Ticket.assign, as unwrapped.
+    run.__code__ = run.__code__.replace(co_qualname=command.__qualname__)
+    return cast(C, functools.update_wrapper(run, command))
 
-    @functools.wraps(command)
-    def run(self: Ticket, *args: Any, at: _dt.datetime | None = None, **kwargs: Any) -> Any:
-        if self._sla is None and self._escalation_policy is None:
-            return command(self, *args, at=at, **kwargs)
-        us = at_us(at)
-        if at is None:
-            at = to_datetime(us)  # one clock read for the catch-up and the command
-        mark = len(self._history)
-        # The cached next deadline (when known) tells, with one comparison, that
-        # nothing is due yet: most commands skip the catch-up altogether.
-        if us >= self._last_us:
-            self._record_due(us)
-        self._known = (at, us)  # the command's _when reuses the conversion
-        try:
-            return command(self, *args, at=at, **kwargs)
-        except BaseException:
-            if len(self._history) != mark:
-                self._rewind(mark)
-            raise
-        finally:
-            self._known = _NOT_KNOWN
 
-    return cast(C, run)
+def _enter_command(ticket: Ticket, at: _dt.datetime | None) -> tuple[_dt.datetime, int]:
+    """Record what fell due before a command at ``at`` (see :func:`_evaluating`): the
+    instant the command runs at (a datetime: now when ``at`` is None, one clock read
+    for the catch-up and the command), and the ticket's version before the catch-up."""
+    us = at_us(at)
+    if at is None:
+        at = to_datetime(us)
+    mark = len(ticket._history)
+    # The cached next deadline (when known) tells, with one comparison, that
+    # nothing is due yet: most commands skip the catch-up altogether.
+    if us >= ticket._last_us:
+        ticket._record_due(us)
+    ticket._known = (at, us)  # the command's _when reuses the conversion
+    return at, mark
+
+
+def _undo_command(ticket: Ticket, mark: int) -> None:
+    """Take back what a failed command recorded since ``mark``, its catch-up included."""
+    if len(ticket._history) != mark:
+        ticket._rewind(mark)
 
 
 _ABSENT: Final = object()
@@ -963,8 +1018,8 @@ class Ticket(Aggregate):
             self._check_order(event)  # raises the error naming the rule
         handler(self, event)
         self._history.append(event)
-        if event.at_us > self._last_us:
-            self._last_us = event.at_us
+        if at > self._last_us:
+            self._last_us = at
         sla = self._sla
         if sla is not None and sla.observe(self, event) and self._due != _STALE:
             # The cached next due instant stands when the SLA's did not move and no
@@ -977,14 +1032,12 @@ class Ticket(Aggregate):
         self._due = _STALE
 
     def _record_due(self, us: int) -> None:
-        """Record what fell due at or before ``us``; the cached next due instant (when
-        known) tells with one comparison that nothing is, as for most commands."""
+        """Record the SLA events and escalations due at or before ``us``; the cached next
+        due instant (when known) tells with one comparison that nothing is, as for most
+        commands."""
         due = self._due
-        if due is not None and due <= us and self._status is not _CLOSED:
-            self._catch_up(us)
-
-    def _catch_up(self, us: int) -> None:
-        """Record the SLA events and escalations due at or before ``us``."""
+        if due is None or due > us or self._status is _CLOSED:
+            return
         if self._escalation_policy is not None:
             # The escalation policy interleaves SLA events and escalations in time order.
             self._escalation_policy.apply_us(self, us)
@@ -1171,21 +1224,23 @@ class Ticket(Aggregate):
         ``escalation`` (an ``EscalationPolicy``, or ``EscalationPolicyVersions``: its
         current policy) joins :meth:`next_deadline` and the catch-up of every command.
         """
+        # The texts and the tier are checked once, by the evolve step (_on_opened); the
+        # arguments that take other forms than the event's are converted here.
         return cls._start(
             TicketOpened(
                 at_us=at_us(at),
-                ticket_id=_text(ticket_id, "ticket_id"),
-                customer_id=_text(customer_id, "customer_id"),
-                subject=_text(subject, "subject"),
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                subject=subject,
                 topic=_member(Topic, topic, "topic"),
                 channel=_member(Channel, channel, "channel"),
                 priority=_member(Priority, priority, "priority"),
                 phase=_member(LifecyclePhase, phase, "phase"),
-                body=_opt_text(body, "body"),
+                body=body,
                 tags=_open_tags(tags),
-                team=_opt_text(team, "team"),
-                tier=_tier(tier),
-                segment=_opt_text(segment, "segment"),
+                team=team,
+                tier=tier,
+                segment=segment,
                 auto_close_after_us=duration_us(auto_close_after, "auto_close_after"),
             ),
             sla,
@@ -1267,13 +1322,16 @@ class Ticket(Aggregate):
         if not isinstance(first, TicketOpened):
             raise InvalidArgument(f"a ticket history starts with TicketOpened, got {first!r}")
         ticket = cls._start(first, sla, escalation, attach=False)
-        pending = sla is not None or escalation is not None
+        # Without SLA policies or an escalation policy nothing can fall due (and there
+        # is no opening to settle).
+        catching_up = pending = sla is not None or escalation is not None
         for event in iterator:
             if pending:
                 if ticket._settle(event):
                     continue
                 pending = False
-            ticket._check_caught_up(event)
+            if catching_up:
+                ticket._check_caught_up(event)
             ticket._apply(event)
         if pending:
             ticket._settle(None)
@@ -1373,9 +1431,14 @@ class Ticket(Aggregate):
         self._apply(event)
 
     def _change_status(self, trigger: str, at: _dt.datetime | None) -> None:
-        # The destination is the Machine's; a guarded trigger (auto_close) is checked
-        # with the event, so the destination is read without its guard first.
-        to_status = _STATUS[TICKET_LIFECYCLE.destination(self._id, _PLAIN[self._status], trigger)]
+        # The destination is the Machine's (an unguarded one from its table); a guarded
+        # trigger (auto_close) is checked with the event, so its destination is read
+        # without its guard first.
+        to_status = _NEXT[self._status._value_].get(trigger)
+        if to_status is None:
+            to_status = _STATUS[
+                TICKET_LIFECYCLE.destination(self._id, _PLAIN[self._status], trigger)
+            ]
         self._apply(
             TicketStatusChanged(
                 at_us=self._when(at),
@@ -2116,7 +2179,9 @@ class Ticket(Aggregate):
         base = reader.at("history")
         ticket: Ticket | None = None
         items = reader.array("history")
-        pending = sla is not None or escalation is not None
+        # Without SLA policies or an escalation policy nothing can fall due (and there
+        # is no opening to settle).
+        catching_up = pending = sla is not None or escalation is not None
         for index, value in enumerate(items):
             # decode_tagged_item inlined for well-formed items (it reads anything else
             # and raises the SchemaError with the path).
@@ -2141,7 +2206,8 @@ class Ticket(Aggregate):
                         if ticket._settle(event):
                             continue
                         pending = False
-                    ticket._check_caught_up(event)
+                    if catching_up:
+                        ticket._check_caught_up(event)
                     ticket._apply(event)
             except SchemaError:
                 raise
