@@ -190,3 +190,37 @@ def test_a_history_missing_a_rule_escalation_that_fell_due_is_refused() -> None:
     with pytest.raises(SchemaError) as caught:
         Ticket.from_dict(document, escalation=policy)
     assert caught.value.path == "history[1].at"  # the link, which would have come second
+
+
+def test_a_history_stopping_inside_a_batch_of_maintenance_notices_is_refused() -> None:
+    # Scheduled exactly 7 hours before the start with a 7-hour and a 1-day lead: the
+    # 7-hour notice and the late 1-day one are both due at scheduling, and evaluate
+    # sends both at once (the fuzzer deleted the second one).
+    at = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
+    window = Maintenance.schedule(
+        "MNT-1",
+        title="Database upgrade",
+        starts_at=at + _dt.timedelta(hours=7),
+        ends_at=at + _dt.timedelta(hours=9),
+        customers=["C-1"],
+        lead_times=[_dt.timedelta(hours=7), _dt.timedelta(days=1)],
+        at=at,
+    )
+    assert len(window.evaluate(at=at)) == 2
+    assert Maintenance.from_dict(window.to_dict()) == window
+    cut = window.to_dict()
+    del cut["history"][2]
+    cut["version"] = 2
+    with pytest.raises(SchemaError, match="evaluate sends every notice due by then") as end:
+        Maintenance.from_dict(cut)
+    assert end.value.path == "history[1]"
+    with pytest.raises(InvalidArgument):
+        Maintenance.replay(window.history[:2])
+    # ... and a history that goes on after the cut is refused at the next event.
+    window.start(at=at + _dt.timedelta(hours=7))
+    gap = window.to_dict()
+    del gap["history"][2]
+    gap["version"] = 3
+    with pytest.raises(SchemaError, match="not recorded after it") as later:
+        Maintenance.from_dict(gap)
+    assert later.value.path == "history[2]"

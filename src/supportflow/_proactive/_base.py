@@ -151,6 +151,10 @@ class ProactiveAggregate(Aggregate):
         """Refuse ``event`` when something fell due before it that :meth:`_catch_up`
         would have recorded first (the load-side twin of the catch-up)."""
 
+    def _check_complete(self) -> None:
+        """Refuse a loaded history that ends where no command could stop (nothing,
+        unless a subclass records several events at once)."""
+
     def _rewind(self, version: int) -> None:
         """Go back to the state after the first ``version`` events (a failed command)."""
         past = type(self).replay(self._history[:version])
@@ -177,6 +181,7 @@ class ProactiveAggregate(Aggregate):
             )
         for event in events:
             obj._apply(event)
+        obj._check_complete()
         obj._loaded_now()
         return obj
 
@@ -241,6 +246,11 @@ class ProactiveAggregate(Aggregate):
                 raise SchemaError(event_path(base, index, error), str(error)) from None
         if not obj._history:
             raise SchemaError(base, f"a {cls.kind} history holds at least one event")
+        try:
+            obj._check_complete()
+        except SupportflowError as error:
+            last = len(obj._history) - 1
+            raise SchemaError(event_path(base, last, error), str(error)) from None
         _agree(reader, "id", object_id, obj._id)
         _agree(reader, "status", status, obj._state)
         _agree(reader, "version", version, len(obj._history))

@@ -423,6 +423,25 @@ class Maintenance(ProactiveAggregate):
         self._ends_us = ends
         self._notices = plan_notices(event.at_us, starts, leads)
 
+    def _check_due(self, event: Event) -> None:
+        # evaluate() sends every notice due by its instant at once: after a notice at
+        # T, any other notice due by T follows it before anything else.
+        if type(event) is not MaintenanceNoticeSent:
+            self._check_complete()
+
+    def _check_complete(self) -> None:
+        last = self._history[-1]
+        if type(last) is not MaintenanceNoticeSent or self._state != "scheduled":
+            return
+        for notice in self._notices:
+            if notice.lead_us not in self._sent and notice.due_us <= last.at_us:
+                raise InvalidArgument(
+                    f"notice {notice.lead_us!r} µs was due at {format_instant(notice.due_us)} "
+                    f"when the notice before it went out, and is not recorded after it: "
+                    "evaluate sends every notice due by then at once",
+                    field="event",
+                )
+
     def _on_notice(self, event: MaintenanceNoticeSent) -> None:
         self._target("send_notice")
         # evaluate() sends the notices in due order, each stamped at its due instant
