@@ -395,3 +395,22 @@ def test_a_churned_customer_is_churned_whatever_the_score() -> None:
     c = busy_customer()
     assert assess_health(c, at=T0.add(days=4)).level is HealthLevel.CHURNED
     assert open_health_case(c, assess_health(c, at=T0.add(days=4)), case_id="H") is None
+
+
+def test_a_source_gives_its_once_only_facts_once_on_a_loaded_timeline() -> None:
+    c = ada()
+    case = ProactiveCase.detect(
+        "P-1", signal=Signal.PLANNED_CHANGE, summary="New billing page", customers=["C-1"], at=T0
+    )
+    case.plan(message="Heads up", channel=Channel.EMAIL, at=T0.add(hours=2))
+    case.notify(at=T0.add(hours=3))
+    c.record_outreach(case, at=T0.add(hours=3))
+    document = c.to_dict()
+    assert Customer.from_dict(document) == c
+    # A second notice of the same case, an hour later: no case notifies a customer twice.
+    notified = document["history"][-1]
+    again = {**notified, "at": "2026-03-02T13:00:00Z", "occurred_at": "2026-03-02T13:00:00Z"}
+    edited = {**document, "history": [*document["history"], again], "version": c.version + 1}
+    with pytest.raises(SchemaError, match="gives it once") as refused:
+        Customer.from_dict(edited)
+    assert refused.value.path == f"history[{c.version}].kind"

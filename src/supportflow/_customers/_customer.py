@@ -801,13 +801,17 @@ class Customer(ProactiveAggregate):
                     f"{kind.value} of {reference} keeps the channel of its {first.value}",
                     field="channel",
                 )
-        elif kind is TimelineKind.TICKET_OPENED and any(
+        if kind in _ONCE and any(
             e.kind is kind and e.reference_id == reference for e in self._timeline
         ):
-            raise InvalidArgument(f"ticket {reference} was opened already", field="kind")
-        elif kind is TimelineKind.INCIDENT_AFFECTED and event.channel is not None:
+            raise InvalidArgument(
+                f"{kind.value} of {reference} is on the timeline already: its source gives "
+                "it once",
+                field="kind",
+            )
+        if kind is TimelineKind.INCIDENT_AFFECTED and event.channel is not None:
             raise InvalidArgument("an incident reaches a customer on no channel", field="channel")
-        elif kind is TimelineKind.OUTREACH_NOTIFIED and event.channel is None:
+        if kind is TimelineKind.OUTREACH_NOTIFIED and event.channel is None:
             raise InvalidArgument(
                 "an outreach notice reaches a customer on a channel", field="channel"
             )
@@ -911,6 +915,17 @@ _FIRST_OF: Final = {
     TimelineKind.OUTREACH_ANSWERED: TimelineKind.OUTREACH_NOTIFIED,
     TimelineKind.INCIDENT_RESOLVED: TimelineKind.INCIDENT_AFFECTED,
 }
+# The facts a source gives at most once: a ticket opens once, a case notifies a customer
+# once and records one answer, an incident affects and is resolved once.
+_ONCE: Final = frozenset(
+    {
+        TimelineKind.TICKET_OPENED,
+        TimelineKind.OUTREACH_NOTIFIED,
+        TimelineKind.OUTREACH_ANSWERED,
+        TimelineKind.INCIDENT_AFFECTED,
+        TimelineKind.INCIDENT_RESOLVED,
+    }
+)
 _DETAILED: Final = frozenset(
     {
         TimelineKind.TICKET_OPENED,
