@@ -396,3 +396,22 @@ def test_one_record_of_cycles_read_by_sla_escalation_and_metrics() -> None:
     assert tuple(facts.reopens_us) == ticket.reopens_us
     assert tuple(facts.reassignments_us) == ticket.reassignments_us
     assert ticket.reassignments == 1
+
+
+def test_replay_refuses_an_instant_that_is_not_an_integer() -> None:
+    from supportflow import Ticket
+    from supportflow.events import TicketOpened
+
+    opened = TicketOpened(
+        at_us=1.77e15,  # type: ignore[arg-type]
+        ticket_id="T-1",
+        customer_id="C-1",
+        subject="s",
+        topic="billing",  # type: ignore[arg-type]
+        channel="email",  # type: ignore[arg-type]
+        priority="normal",  # type: ignore[arg-type]
+        phase="using",  # type: ignore[arg-type]
+        auto_close_after_us=0,
+    )
+    with pytest.raises(InvalidArgument, match="outside the instants"):
+        Ticket.replay([opened])

@@ -805,8 +805,7 @@ class Customer(ProactiveAggregate):
             e.kind is kind and e.reference_id == reference for e in self._timeline
         ):
             raise InvalidArgument(
-                f"{kind.value} of {reference} is on the timeline already: its source gives "
-                "it once",
+                f"{kind.value} of {reference} is on the timeline already: its source gives it once",
                 field="kind",
             )
         if kind is TimelineKind.INCIDENT_AFFECTED and event.channel is not None:

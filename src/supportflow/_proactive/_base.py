@@ -133,7 +133,7 @@ class ProactiveAggregate(Aggregate):
                 f"{type(event).__name__} is not an event of a {self.kind}", field="event"
             )
         at = event.at_us
-        if not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
+        if type(at) is not int or not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
             self._check_order(event)  # raises the error naming the rule
         if self._history:
             if isinstance(event, self.created_event):

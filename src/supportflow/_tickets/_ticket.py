@@ -1014,7 +1014,7 @@ class Ticket(Aggregate):
                 f"{type(event).__name__} is not an event a ticket records", field="event"
             )
         at = event.at_us
-        if not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
+        if type(at) is not int or not (self._last_us <= at <= LATEST_US and at >= EARLIEST_US):
             self._check_order(event)  # raises the error naming the rule
         handler(self, event)
         self._history.append(event)
