@@ -169,6 +169,19 @@ def test_naive_datetime_is_refused_naming_the_parameter() -> None:
     assert "due" in str(info.value)
 
 
+class _NoOffset(dt.tzinfo):
+    """A tzinfo that gives no offset: its datetimes are naive."""
+
+    def utcoffset(self, value: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+
+def test_a_datetime_whose_zone_gives_no_offset_is_naive() -> None:
+    with pytest.raises(NaiveDatetimeError) as info:
+        instant_us(dt.datetime(2026, 1, 1, tzinfo=_NoOffset()), "start")
+    assert info.value.parameter == "start"
+
+
 def test_non_datetime_is_a_type_error_naming_the_parameter() -> None:
     with pytest.raises(InvalidType, match="at must be an aware datetime"):
         instant_us("2026-01-01", "at")

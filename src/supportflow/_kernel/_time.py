@@ -69,7 +69,6 @@ _datetime = _dt.datetime
 # UTC) without pendulum's Python-level addition.
 _add = _dt.datetime.__add__
 _PENDULUM_EPOCH: Final = pendulum.DateTime(1970, 1, 1, tzinfo=_UTC)
-_EPOCH_ORDINAL: Final = EPOCH.toordinal()
 
 
 def instant_us(value: object, name: str = "at") -> int:
@@ -82,12 +81,15 @@ def instant_us(value: object, name: str = "at") -> int:
         raise InvalidType(
             f"{name} must be an aware datetime, got {type(value).__name__}: {value!r}"
         )
-    offset = value.utcoffset()  # one call (a zone's rules are the costly part)
-    if offset is None:
+    if value.tzinfo is None:
         raise NaiveDatetimeError(name, value)
-    days = value.toordinal() - _EPOCH_ORDINAL - offset.days
-    seconds = value.hour * 3600 + value.minute * 60 + value.second - offset.seconds
-    return (days * 86_400 + seconds) * 1_000_000 + value.microsecond - offset.microseconds
+    try:
+        # The C subtraction asks the zone for the offset once (a zone's rules are the
+        # costly part); a tzinfo that gives no offset makes the datetime naive.
+        delta = _sub(value, EPOCH)
+    except TypeError:
+        raise NaiveDatetimeError(name, value) from None
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def now_us() -> int:
