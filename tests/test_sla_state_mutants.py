@@ -19,6 +19,7 @@ import pytest
 from supportflow import (
     BusinessCalendar,
     Channel,
+    ClockState,
     InvalidArgument,
     Metric,
     Priority,
@@ -30,7 +31,8 @@ from supportflow import (
     Ticket,
     Topic,
 )
-from supportflow.events import SLABreached, SLAThresholdReached
+from supportflow._kernel._time import instant_us
+from supportflow.events import SLABreached, SLAThresholdReached, TicketNoteAdded
 
 WEEKDAYS = BusinessCalendar.weekdays("09:00", "17:00", timezone="UTC")
 H = timedelta(hours=1)
@@ -497,4 +499,320 @@ def test_a_target_on_its_own_calendar_is_not_skipped_for_a_slower_clock() -> Non
         ("resolution", t(2, 20)),
         ("first_reply", t(5, 10)),
         ("requester_wait", t(5, 11)),
+    ]
+
+
+# --- which clocks run, pause and start ------------------------------------------------
+
+WORK_ONLY = SLAPolicySet(
+    [
+        SLAPolicy(
+            "work",
+            {"agent_work": {"normal": 8 * H, "high": H}},
+            calendar=WEEKDAYS,
+            warnings=(0.5,),
+        )
+    ]
+)
+
+
+def test_a_priority_change_while_pending_makes_a_passed_target_due_at_once() -> None:
+    # Agent work is paused at 1 h from 10:00; the 1 h target of high is already reached.
+    ticket = open_ticket(t(5, 9), WORK_ONLY)
+    ticket.set_pending(at=t(5, 10))
+    ticket.change_priority(Priority.HIGH, at=t(5, 10, 30))
+    assert ticket.sla is not None
+    assert ticket.sla.next_deadline() == t(5, 10, 30)
+    emitted = ticket.evaluate(at=t(5, 10, 30))
+    assert marks(emitted) == [("agent_work", 0.5, t(5, 10, 30)), ("agent_work", None, t(5, 10, 30))]
+    assert ticket.sla.next_deadline() is None  # paused: nothing more can fall due
+
+
+def test_a_clock_resumed_after_a_quiet_pause_comes_due_again() -> None:
+    ticket = open_ticket(t(5, 9), WORK_ONLY)
+    ticket.set_pending(at=t(5, 10))  # 1 h of agent work measured
+    ticket.add_note("ana", "Still waiting.", at=t(5, 13))  # nothing is due while pending
+    ticket.customer_message("Here are the logs.", at=t(5, 14))  # 3 h to the 4 h warning
+    assert marks(ticket.evaluate(at=t(5, 16, 59))) == []
+    assert marks(ticket.evaluate(at=t(5, 17))) == [("agent_work", 0.5, t(5, 17))]
+
+
+def test_marks_due_together_come_by_metric_before_amount() -> None:
+    # Raised at 11:30: first reply (2 h) and agent work (1 h) are both past everything;
+    # agent work's amounts are the smaller, yet first reply comes first.
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "raised",
+                {
+                    "first_reply": {"normal": 8 * H, "high": 2 * H},
+                    "agent_work": {"normal": 8 * H, "high": H},
+                },
+                calendar=WEEKDAYS,
+            )
+        ]
+    )
+    ticket = open_ticket(t(5, 9), policies)
+    ticket.change_priority(Priority.HIGH, at=t(5, 11, 30))
+    at = t(5, 11, 30)
+    assert marks(ticket.evaluate(at=at)) == [
+        ("first_reply", 0.5, at),
+        ("first_reply", 0.75, at),
+        ("first_reply", None, at),
+        ("agent_work", 0.5, at),
+        ("agent_work", 0.75, at),
+        ("agent_work", None, at),
+    ]
+
+
+def test_a_policy_can_pause_resolution_while_the_ticket_is_new() -> None:
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "triage",
+                {"resolution": {"normal": 8 * H}},
+                calendar=WEEKDAYS,
+                pauses={"resolution": ["new"]},
+            )
+        ]
+    )
+    ticket = open_ticket(t(5, 9), policies)
+    assert ticket.sla is not None
+    resolution = ticket.sla.clock("resolution")
+    assert resolution is not None
+    assert resolution.state is ClockState.PAUSED
+    ticket.reply("ana", "Looking into it.", at=t(5, 10))  # opens the ticket
+    assert resolution.state is ClockState.ACTIVE
+    assert resolution.elapsed_us(instant_us(t(5, 12))) == 2 * US_H
+    assert resolution.deadline_us() == instant_us(t(6, 10))
+
+
+FULL = SLAPolicySet(
+    [
+        SLAPolicy(
+            "full",
+            {
+                "first_reply": {"normal": 4 * H},
+                "next_reply": {"normal": 4 * H},
+                "periodic_update": {"normal": 8 * H},
+                "agent_work": {"normal": 8 * H, "high": 4 * H},
+            },
+            calendar=WEEKDAYS,
+            conditions=SLAConditions(tags=["full"]),
+        ),
+        SLAPolicy("plain", {"first_reply": {"normal": 4 * H}}, calendar=WEEKDAYS),
+    ]
+)
+
+
+def metrics_of(ticket: Ticket) -> list[tuple[str, int, str]]:
+    assert ticket.sla is not None
+    return [(c.metric.value, c.cycle, c.state.value) for c in ticket.sla.clocks]
+
+
+def test_a_customer_message_before_the_first_reply_starts_no_next_reply() -> None:
+    ticket = open_ticket(t(5, 9), FULL, tags=("full",))
+    ticket.customer_message("Any news?", at=t(5, 10))
+    assert metrics_of(ticket) == [("first_reply", 1, "active"), ("agent_work", 1, "active")]
+    ticket.reply("ana", "On it.", at=t(5, 11))
+    ticket.customer_message("Thanks, and?", at=t(5, 12))
+    assert metrics_of(ticket) == [
+        ("first_reply", 1, "fulfilled"),
+        ("agent_work", 1, "active"),
+        ("periodic_update", 1, "active"),
+        ("next_reply", 1, "active"),
+    ]
+
+
+def test_switching_policy_before_the_first_reply_starts_only_what_is_measured() -> None:
+    ticket = open_ticket(t(5, 9), FULL)  # plain: first reply only
+    ticket.tag("full", at=t(5, 10))
+    assert metrics_of(ticket) == [("first_reply", 1, "active"), ("agent_work", 1, "active")]
+
+
+def test_switching_policy_after_a_reply_starts_the_periodic_update_at_the_switch() -> None:
+    ticket = open_ticket(t(5, 9), FULL)
+    ticket.reply("ana", "On it.", at=t(5, 10))
+    ticket.tag("full", at=t(5, 11))
+    assert metrics_of(ticket) == [
+        ("first_reply", 1, "fulfilled"),
+        ("periodic_update", 1, "active"),
+        ("agent_work", 1, "active"),
+    ]
+    assert ticket.sla is not None
+    update = ticket.sla.clock("periodic_update")
+    assert update is not None
+    assert update.start_us == instant_us(t(5, 11))
+
+
+def test_a_priority_change_after_the_first_reply_starts_no_new_first_reply() -> None:
+    ticket = open_ticket(t(5, 9), FULL, tags=("full",))
+    ticket.reply("ana", "On it.", at=t(5, 10))
+    ticket.change_priority(Priority.HIGH, at=t(5, 11))
+    assert metrics_of(ticket) == [
+        ("first_reply", 1, "fulfilled"),
+        ("agent_work", 1, "active"),
+        ("periodic_update", 1, "cancelled"),  # no target for high
+    ]
+
+
+def test_a_reply_or_a_new_policy_on_a_solved_ticket_starts_no_clock() -> None:
+    ticket = open_ticket(t(5, 9), FULL)  # plain: first reply only
+    ticket.reply("ana", "On it.", at=t(5, 10))
+    ticket.solve("Replaced the toner.", at=t(5, 11))
+    ticket.reply("ana", "Anything else?", at=t(5, 12))
+    ticket.tag("full", at=t(5, 13))  # agent work and periodic update: not while solved
+    assert metrics_of(ticket) == [("first_reply", 1, "fulfilled")]
+    assert ticket.sla is not None
+    assert ticket.sla.policy is not None
+    assert ticket.sla.policy.name == "full"
+
+
+def test_pending_pauses_agent_work_after_first_reply_lost_its_target() -> None:
+    ticket = open_ticket(t(5, 9), FULL, tags=("full",))
+    ticket.change_priority(Priority.HIGH, at=t(5, 10))  # first reply: no high target
+    ticket.set_pending(at=t(5, 11))
+    assert metrics_of(ticket) == [("first_reply", 1, "cancelled"), ("agent_work", 1, "paused")]
+
+
+def test_the_next_deadline_follows_a_priority_change() -> None:
+    ticket = open_ticket(t(5, 9), FULL, tags=("full",))
+    assert ticket.sla is not None
+    assert ticket.sla.next_deadline() == t(5, 11)  # 50 % of 4 h first reply
+    ticket.change_priority(Priority.HIGH, at=t(5, 9, 30))  # agent work now 4 h
+    assert ticket.sla.next_deadline() == t(5, 11)
+    ticket.reply("ana", "On it.", at=t(5, 9, 45))
+    assert ticket.sla.next_deadline() == t(5, 11)  # agent work, 50 % of 4 h
+
+
+def test_a_tag_that_keeps_the_policy_leaves_the_clocks_alone() -> None:
+    ticket = open_ticket(t(5, 9), FULL, tags=("full",))
+    ticket.tag("printer", at=t(5, 10))
+    clocks = ticket.to_dict()["sla"]["clocks"]
+    assert [(c["retargeted"], c["elapsed_at_retarget_us"]) for c in clocks] == [
+        (stamp(5, 9), 0),
+        (stamp(5, 9), 0),
+    ]
+
+
+def test_a_paused_clock_does_not_hide_a_later_metric_coming_due() -> None:
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "hold",
+                {"agent_work": {"normal": 8 * H}, "resolution": {"normal": 4 * H}},
+                calendar=WEEKDAYS,
+                warnings=(0.5,),
+            )
+        ]
+    )
+    ticket = open_ticket(t(5, 9), policies)
+    ticket.put_on_hold(at=t(5, 10))  # agent work paused, resolution runs
+    assert ticket.sla is not None
+    assert ticket.sla.next_deadline() == t(5, 11)
+    ticket.add_note("ana", "Vendor called.", at=t(5, 10, 30))
+    assert marks(ticket.evaluate(at=t(5, 13))) == [
+        ("resolution", 0.5, t(5, 11)),
+        ("resolution", None, t(5, 13)),
+    ]
+
+
+def test_switching_to_a_policy_that_pauses_on_hold_pauses_at_once() -> None:
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "hold-aware",
+                {"resolution": {"normal": 8 * H}},
+                calendar=WEEKDAYS,
+                pauses={"resolution": ["on_hold"]},
+                conditions=SLAConditions(tags=["vendor"]),
+            ),
+            SLAPolicy("plain", {"resolution": {"normal": 8 * H}}, calendar=WEEKDAYS),
+        ]
+    )
+    ticket = open_ticket(t(5, 9), policies)
+    ticket.put_on_hold(at=t(5, 10))
+    ticket.tag("vendor", at=t(5, 11))
+    resolution = ticket.sla.clock("resolution") if ticket.sla else None
+    assert resolution is not None
+    assert resolution.state is ClockState.PAUSED
+    assert resolution.elapsed_us(instant_us(t(5, 15))) == 2 * US_H
+
+
+def test_a_business_day_target_resolves_from_the_clock_start_even_when_retargeted() -> None:
+    policies = SLAPolicySet(
+        [
+            SLAPolicy(
+                "days",
+                {
+                    "resolution": {
+                        "normal": SLATarget.business_days(2),
+                        "high": SLATarget.end_of_business_day(0),
+                    }
+                },
+                calendar=WEEKDAYS,
+            )
+        ]
+    )
+    ticket = open_ticket(t(2, 15), policies)  # Friday 15:00
+    resolution = ticket.sla.clock("resolution") if ticket.sla else None
+    assert resolution is not None
+    assert resolution.deadline_us() == instant_us(t(6, 15))  # Tuesday 15:00
+    ticket.change_priority(Priority.HIGH, at=t(5, 9))  # end of Friday: already passed
+    assert resolution.target_us == 2 * US_H
+    assert marks(ticket.evaluate(at=t(5, 9))) == [
+        ("resolution", 0.5, t(5, 9)),
+        ("resolution", 0.75, t(5, 9)),
+        ("resolution", None, t(5, 9)),
+    ]
+
+
+def test_a_raised_priority_brings_the_next_warning_forward_for_the_next_command() -> None:
+    ticket = open_ticket(t(5, 9), WORK_ONLY)
+    assert ticket.next_deadline() == t(5, 13)  # 50 % of 8 h agent work
+    ticket.change_priority(Priority.HIGH, at=t(5, 9, 10))  # 1 h: 09:30 and 10:00
+    ticket.add_note("ana", "Ordered the part.", at=t(5, 10, 30))
+    history = list(ticket.history)
+    assert marks(history) == [("agent_work", 0.5, t(5, 9, 30)), ("agent_work", None, t(5, 10))]
+    assert isinstance(history[-1], TicketNoteAdded)
+
+
+LAYERED = SLAPolicySet(
+    [
+        SLAPolicy(
+            "layered",
+            {
+                metric: {"normal": 2 * target, "high": target}
+                for metric, target in (
+                    ("first_reply", 4 * H),
+                    ("next_reply", 4 * H),
+                    ("periodic_update", 8 * H),
+                    ("agent_work", 4 * H),
+                )
+            },
+            calendar=WEEKDAYS,
+        )
+    ]
+)
+
+
+def test_the_next_deadline_weighs_retargeted_and_new_clocks_together() -> None:
+    # Friday 16:00, raised at 16:30: agent work (4 h, re-targeted) reaches 50 % on
+    # Monday at 10:00. Started after the re-target: periodic update at the reply (16:45,
+    # 50 % of 8 h: Monday 12:45) and next reply at the customer's message (16:50, 50 %
+    # of 4 h: Monday 10:50).
+    ticket = open_ticket(t(2, 16), LAYERED)
+    ticket.change_priority(Priority.HIGH, at=t(2, 16, 30))
+    ticket.reply("ana", "Which printer?", at=t(2, 16, 45))
+    ticket.customer_message("The one upstairs.", at=t(2, 16, 50))
+    assert ticket.sla is not None
+    assert ticket.sla.next_deadline() == t(5, 10)
+    assert marks(ticket.evaluate(at=t(5, 13))) == [
+        ("agent_work", 0.5, t(5, 10)),
+        ("next_reply", 0.5, t(5, 10, 50)),
+        ("agent_work", 0.75, t(5, 11)),
+        ("next_reply", 0.75, t(5, 11, 50)),
+        ("agent_work", None, t(5, 12)),
+        ("periodic_update", 0.5, t(5, 12, 45)),
+        ("next_reply", None, t(5, 12, 50)),
     ]
