@@ -27,12 +27,14 @@ from supportflow import (
     SLAConditions,
     SLAPolicy,
     SLAPolicySet,
+    SLAPolicyVersions,
     SLATarget,
     Ticket,
     Topic,
 )
 from supportflow._kernel._time import instant_us
 from supportflow.events import SLABreached, SLAThresholdReached, TicketNoteAdded
+from supportflow.testing import ReferenceTicket
 
 WEEKDAYS = BusinessCalendar.weekdays("09:00", "17:00", timezone="UTC")
 H = timedelta(hours=1)
@@ -816,3 +818,92 @@ def test_the_next_deadline_weighs_retargeted_and_new_clocks_together() -> None:
         ("periodic_update", 0.5, t(5, 12, 45)),
         ("next_reply", None, t(5, 12, 50)),
     ]
+
+
+# --- other versions of the policies -------------------------------------------------------
+
+
+def versioned(first_reply_hours: int, version: str) -> SLAPolicySet:
+    policy = SLAPolicy(
+        "standard",
+        {"first_reply": {"normal": first_reply_hours * H}, "resolution": {"normal": 8 * H}},
+        calendar=BusinessCalendar.always_open(),
+    )
+    return SLAPolicySet([policy], version=version)
+
+
+VERSIONS = SLAPolicyVersions(
+    [versioned(4, "v1"), versioned(2, "v2"), versioned(8, "v3")], current="v1"
+)
+
+
+def since_repair(ticket: Ticket) -> list[Any]:
+    history = list(ticket.history)
+    last = max(i for i, event in enumerate(history) if event.name == "sla_version_applied")
+    return history[last + 1 :]
+
+
+def test_a_repair_announces_at_once_only_what_the_old_clock_had_not() -> None:
+    # v1: first reply 4 h (warnings 11:00, 12:00); v2: 2 h (10:00, 10:30, breach 11:00).
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    assert marks(ticket.evaluate(at=t(5, 11, 30))) == [("first_reply", 0.5, t(5, 11))]
+    ticket.repair_sla("v2", at=t(5, 11, 30))
+    # 50 % was announced; 75 % and the breach, reached earlier, are announced now.
+    assert marks(since_repair(ticket)) == [
+        ("first_reply", 0.75, t(5, 11, 30)),
+        ("first_reply", None, t(5, 11, 30)),
+    ]
+    assert ticket.sla is not None
+    assert repr(ticket.sla) == "SLAState(policy='standard', clocks=2)"
+
+
+def test_a_repair_after_both_warnings_announces_only_the_breach() -> None:
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    assert len(ticket.evaluate(at=t(5, 12, 30))) == 2  # 50 % and 75 % of v1
+    ticket.repair_sla("v2", at=t(5, 12, 30))
+    assert marks(since_repair(ticket)) == [("first_reply", None, t(5, 12, 30))]
+
+
+def test_a_repair_to_a_looser_version_keeps_what_it_reached_and_announces_the_rest_later() -> None:
+    # v1 breached first reply at 13:00; v3 (8 h) reaches only its 50 % by 14:00.
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.evaluate(at=t(5, 14))
+    ticket.repair_sla("v3", at=t(5, 14))
+    assert marks(since_repair(ticket)) == []
+    assert ticket.sla is not None
+    first = ticket.sla.clock("first_reply")
+    assert first is not None
+    assert (first.breached, first.warned) == (False, (0.5,))
+    assert marks(ticket.evaluate(at=t(5, 17, 30))) == [
+        ("first_reply", 0.75, t(5, 15)),
+        ("resolution", 0.75, t(5, 15)),
+        ("first_reply", None, t(5, 17)),
+        ("resolution", None, t(5, 17)),
+    ]
+
+
+def test_applying_a_version_from_now_retargets_the_running_clocks() -> None:
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.apply_sla_version("v2", at=t(5, 9, 30))
+    assert ticket.sla is not None
+    assert ticket.sla.policies.version == "v2"
+    first = ticket.sla.clock("first_reply")
+    assert first is not None
+    assert first.deadline_us() == instant_us(t(5, 11))
+    assert marks(ticket.evaluate(at=t(5, 11))) == [
+        ("first_reply", 0.5, t(5, 10)),
+        ("first_reply", 0.75, t(5, 10, 30)),
+        ("first_reply", None, t(5, 11)),
+    ]
+
+
+def test_the_reference_ticket_records_the_same_history() -> None:
+    cached = open_ticket(t(5, 9), STRICT)
+    reference = ReferenceTicket.replay(cached.history, sla=STRICT)
+    for ticket in (cached, reference):
+        ticket.set_pending(at=t(5, 10))
+        ticket.customer_message("Here are the logs.", at=t(5, 12))
+        ticket.change_priority(Priority.HIGH, at=t(5, 12, 30))
+        ticket.evaluate(at=t(5, 16))
+    assert reference.history == cached.history
+    assert reference.next_deadline() == cached.next_deadline()
