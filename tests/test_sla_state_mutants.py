@@ -1,6 +1,7 @@
 """SLA state behaviour that the mutation run of ``_sla/_state.py`` (docs/quality.md) found
 untested: the clock snapshot a ticket document stores and how loading checks it, the
-warnings and breaches a hand-edited history records, and the next deadline.
+warnings and breaches a hand-edited history records, which clocks start, pause and come
+due, the next deadline, and repairs and other versions of the policies.
 
 Hand-computed expectations on a Monday to Friday, 09:00-17:00 UTC calendar (2026-01-05
 is a Monday).
@@ -179,6 +180,7 @@ def test_a_ticket_no_policy_matches_stores_an_empty_snapshot_and_replays_equal()
     ticket.reply("ana", "On it.", at=t(5, 10))
     assert ticket.sla is not None
     assert ticket.sla.policy is None
+    assert repr(ticket.sla) == "SLAState(policy=None, clocks=0)"
     assert ticket.to_dict()["sla"] == {
         "policy": None,
         "matches": [{"at": stamp(5, 9), "policy": None}],
@@ -823,17 +825,36 @@ def test_the_next_deadline_weighs_retargeted_and_new_clocks_together() -> None:
 # --- other versions of the policies -------------------------------------------------------
 
 
-def versioned(first_reply_hours: int, version: str) -> SLAPolicySet:
+def versioned(
+    first_reply_hours: int,
+    version: str,
+    *,
+    resolution_hours: int = 8,
+    warnings: tuple[float, ...] = (0.5, 0.75),
+    agent_work: bool = False,
+) -> SLAPolicySet:
+    targets = {
+        "first_reply": {"normal": first_reply_hours * H},
+        "resolution": {"normal": resolution_hours * H},
+    }
+    if agent_work:
+        targets["agent_work"] = {"normal": 8 * H}
     policy = SLAPolicy(
-        "standard",
-        {"first_reply": {"normal": first_reply_hours * H}, "resolution": {"normal": 8 * H}},
-        calendar=BusinessCalendar.always_open(),
+        "standard", targets, calendar=BusinessCalendar.always_open(), warnings=warnings
     )
     return SLAPolicySet([policy], version=version)
 
 
 VERSIONS = SLAPolicyVersions(
-    [versioned(4, "v1"), versioned(2, "v2"), versioned(8, "v3")], current="v1"
+    [
+        versioned(4, "v1"),
+        versioned(2, "v2"),
+        versioned(8, "v3"),
+        versioned(4, "v4", resolution_hours=9),
+        versioned(8, "v5", warnings=(0.8,)),
+        versioned(4, "v6", agent_work=True),
+    ],
+    current="v1",
 )
 
 
@@ -900,10 +921,75 @@ def test_applying_a_version_from_now_retargets_the_running_clocks() -> None:
 def test_the_reference_ticket_records_the_same_history() -> None:
     cached = open_ticket(t(5, 9), STRICT)
     reference = ReferenceTicket.replay(cached.history, sla=STRICT)
-    for ticket in (cached, reference):
-        ticket.set_pending(at=t(5, 10))
-        ticket.customer_message("Here are the logs.", at=t(5, 12))
-        ticket.change_priority(Priority.HIGH, at=t(5, 12, 30))
-        ticket.evaluate(at=t(5, 16))
-    assert reference.history == cached.history
-    assert reference.next_deadline() == cached.next_deadline()
+    steps = [
+        lambda ticket: ticket.set_pending(at=t(5, 10)),
+        lambda ticket: ticket.customer_message("Here are the logs.", at=t(5, 12)),
+        lambda ticket: ticket.change_priority(Priority.HIGH, at=t(5, 12, 30)),
+        lambda ticket: ticket.evaluate(at=t(5, 16)),
+    ]
+    for step in steps:
+        for ticket in (cached, reference):
+            step(ticket)
+            ticket.next_deadline()
+        assert reference.history == cached.history
+        assert reference.next_deadline() == cached.next_deadline()
+
+
+def test_a_repair_carries_each_clock_on_its_own() -> None:
+    # First reply is answered at 09:30 (no warning); resolution announced 50 % at 13:00.
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.reply("ana", "On it.", at=t(5, 9, 30))
+    assert marks(ticket.evaluate(at=t(5, 13, 30))) == [("resolution", 0.5, t(5, 13))]
+    ticket.repair_sla("v2", at=t(5, 13, 30))  # the same resolution: nothing to say again
+    assert marks(since_repair(ticket)) == []
+
+
+def test_a_repair_counts_a_warning_reached_at_its_instant_as_reached() -> None:
+    # v1 announced 50 % (11:00) and 75 % (12:00); v3's 50 % of 8 h falls at 13:00.
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.evaluate(at=t(5, 12, 30))
+    ticket.add_note("ana", "Waiting for the vendor.", at=t(5, 13))
+    ticket.repair_sla("v3", at=t(5, 13))
+    assert marks(since_repair(ticket)) == []
+
+
+def test_a_repair_keeps_a_breach_the_repaired_clock_also_reached() -> None:
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.evaluate(at=t(5, 14))  # v1 breached first reply at 13:00
+    ticket.repair_sla("v2", at=t(5, 14))  # v2 breached it at 11:00
+    assert marks(since_repair(ticket)) == []
+    at_once = open_ticket(t(5, 9), VERSIONS)
+    at_once.evaluate(at=t(5, 13))
+    at_once.repair_sla("v4", at=t(5, 13))  # the same breach, at the repair instant
+    assert marks(since_repair(at_once)) == []
+    assert at_once.sla is not None
+    first = at_once.sla.clock("first_reply")
+    assert first is not None
+    assert first.breached
+
+
+def test_a_repair_to_other_warning_levels_or_new_metrics_announces_them_afresh() -> None:
+    ticket = open_ticket(t(5, 9), VERSIONS)
+    ticket.evaluate(at=t(5, 11, 30))  # v1: 50 % of first reply at 11:00
+    ticket.repair_sla("v5", at=t(5, 16))  # warns at 80 % only: 8 h first reply at 15:24
+    assert marks(since_repair(ticket)) == [
+        ("first_reply", 0.8, t(5, 16)),
+        ("resolution", 0.8, t(5, 16)),
+    ]
+    more = open_ticket(t(5, 9), VERSIONS)
+    more.evaluate(at=t(5, 11, 30))
+    more.repair_sla("v6", at=t(5, 14))  # agent work too: 50 % at 13:00
+    # The repair records what v1 had due first; after it, only agent work is new.
+    assert marks(since_repair(more)) == [("agent_work", 0.5, t(5, 14))]
+
+
+def test_a_version_sharing_the_policy_still_retargets_from_now() -> None:
+    shared = versioned(4, "a").policies[0]
+    versions = SLAPolicyVersions(
+        [SLAPolicySet([shared], version="a"), SLAPolicySet([shared], version="b")],
+        current="a",
+    )
+    ticket = open_ticket(t(5, 9), versions)
+    ticket.apply_sla_version("b", at=t(5, 10))
+    clocks = ticket.to_dict()["sla"]["clocks"]
+    assert [clock["retargeted"] for clock in clocks] == [stamp(5, 10), stamp(5, 10)]
