@@ -34,6 +34,7 @@ from supportflow import (
     WhenReopenedAtLeast,
     WhenSLAReaches,
 )
+from supportflow.escalation import Condition
 from supportflow.testing import (
     ReferenceSLAState,
     ReferenceTicket,
@@ -174,3 +175,43 @@ def test_a_reopen_makes_the_rules_of_the_new_cycle_due() -> None:
     for ticket in twins:
         ticket.customer_message("not fixed", at=_T0 + _dt.timedelta(minutes=20))
     assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=20)
+
+
+class _WhenNoteAsks(Condition):
+    """A host's own condition: true from the first internal note asking to escalate (it
+    reads the notes, which no library condition does)."""
+
+    kind = "note_asks"
+
+    def since_us(self, ticket: Any, facts: Any) -> int | None:
+        notes = [e for e in ticket.history if e.name == "ticket_note_added"]
+        asked = [e.at_us for e in notes if "escalate" in e.body]
+        return asked[0] if asked else None
+
+    def describe(self) -> str:
+        return "a note asks to escalate"
+
+
+def test_a_hosts_own_condition_is_asked_again_after_any_event() -> None:
+    # A note leaves every library condition alone, not this one: the cached next due
+    # instant must not survive it for a policy holding a host's own condition.
+    policy = EscalationPolicy(
+        [_EARLY, EscalationRule("asked", _WhenNoteAsks(), NotifyManager("lead"))]
+    )
+    twins = [
+        kind.open(
+            "T-1",
+            customer_id="C-1",
+            subject="s",
+            topic="billing",
+            channel="email",
+            sla=_SLA,
+            escalation=policy,
+            at=_T0,
+        )
+        for kind in (Ticket, ReferenceTicket)
+    ]
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=3, minutes=12)
+    for ticket in twins:
+        ticket.add_note("ana", "please escalate", at=_T0 + _dt.timedelta(minutes=5))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=5)
