@@ -30,6 +30,7 @@ from supportflow import (
     SLAPolicyVersions,
     SupportflowError,
     Ticket,
+    WhenCustomerAsks,
     WhenReassignedAtLeast,
     WhenReopenedAtLeast,
     WhenSLAReaches,
@@ -215,3 +216,80 @@ def test_a_hosts_own_condition_is_asked_again_after_any_event() -> None:
     for ticket in twins:
         ticket.add_note("ana", "please escalate", at=_T0 + _dt.timedelta(minutes=5))
     assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=5)
+
+
+def test_a_policy_of_only_a_hosts_own_conditions_is_asked_again_too() -> None:
+    policy = EscalationPolicy([EscalationRule("asked", _WhenNoteAsks(), NotifyManager("lead"))])
+    twins = [
+        kind.open(
+            "T-1",
+            customer_id="C-1",
+            subject="s",
+            topic="billing",
+            channel="email",
+            sla=_SLA,
+            escalation=policy,
+            at=_T0,
+        )
+        for kind in (Ticket, ReferenceTicket)
+    ]
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.add_note("ana", "please escalate", at=_T0 + _dt.timedelta(minutes=5))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=5)
+
+
+def test_a_request_after_a_note_makes_its_rule_due_now() -> None:
+    asked = EscalationRule("asked", WhenCustomerAsks(), NotifyManager("lead"))
+    policy = EscalationPolicy([_EARLY, asked])
+    twins = [
+        kind.open(
+            "T-1",
+            customer_id="C-1",
+            subject="s",
+            topic="billing",
+            channel="email",
+            sla=_SLA,
+            escalation=policy,
+            at=_T0,
+        )
+        for kind in (Ticket, ReferenceTicket)
+    ]
+    for ticket in twins:
+        ticket.add_note("ana", "looking", at=_T0 + _dt.timedelta(minutes=5))
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.request_escalation(reason="urgent for us", at=_T0 + _dt.timedelta(minutes=6))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=6)
+
+
+def test_a_reopen_the_sla_clocks_do_not_see_still_makes_the_new_cycles_rules_due() -> None:
+    # Only a first-reply clock, fulfilled before the solve: the reopen moves no clock,
+    # so only the ticket's own record of its cycles says the rules start over.
+    first_reply = SLAPolicySet(
+        [SLAPolicy("standard", {"first_reply": {"normal": _dt.timedelta(hours=4)}})]
+    )
+    policy = EscalationPolicy(
+        [_EARLY, EscalationRule("reopened", WhenReopenedAtLeast(1), RaisePriority())]
+    )
+    twins = [
+        kind.open(
+            "T-1",
+            customer_id="C-1",
+            subject="s",
+            topic="billing",
+            channel="email",
+            sla=first_reply,
+            escalation=policy,
+            at=_T0,
+        )
+        for kind in (Ticket, ReferenceTicket)
+    ]
+    for ticket in twins:
+        ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=1))
+        ticket.reply("ana", "done", at=_T0 + _dt.timedelta(minutes=2))
+        ticket.solve("done", at=_T0 + _dt.timedelta(minutes=3))
+    _same_deadlines(twins)
+    for ticket in twins:
+        ticket.customer_message("not fixed", at=_T0 + _dt.timedelta(minutes=20))
+    assert _same_deadlines(twins) == _T0 + _dt.timedelta(minutes=20)
