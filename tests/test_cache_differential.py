@@ -115,7 +115,10 @@ _MIXED = EscalationPolicy(
 )
 
 
-def _twins() -> list[Ticket]:
+def _twins(
+    policy: EscalationPolicy = _MIXED, sla: SLAPolicySet = _SLA, **opening: Any
+) -> list[Ticket]:
+    """The same ticket opened as a Ticket and as its uncached ReferenceTicket."""
     return [
         kind.open(
             "T-1",
@@ -123,11 +126,10 @@ def _twins() -> list[Ticket]:
             subject="s",
             topic="billing",
             channel="email",
-            tier=2,
-            team="l2",
-            sla=_SLA,
-            escalation=_MIXED,
+            sla=sla,
+            escalation=policy,
             at=_T0,
+            **opening,
         )
         for kind in (Ticket, ReferenceTicket)
     ]
@@ -140,7 +142,7 @@ def _same_deadlines(twins: list[Ticket]) -> _dt.datetime | None:
 
 
 def test_a_note_or_a_reply_keeps_the_next_rule_due() -> None:
-    twins = _twins()
+    twins = _twins(tier=2, team="l2")
     assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=3, minutes=12)  # 40 % of 8 h
     for ticket in twins:
         ticket.add_note("ana", "looking", at=_T0 + _dt.timedelta(minutes=5))
@@ -149,7 +151,7 @@ def test_a_note_or_a_reply_keeps_the_next_rule_due() -> None:
 
 
 def test_an_assignment_to_the_rules_team_makes_its_escalation_not_due() -> None:
-    twins = _twins()
+    twins = _twins(tier=2, team="l2")
     _same_deadlines(twins)
     for ticket in twins:
         ticket.assign("ana", team="technical_support", at=_T0 + _dt.timedelta(minutes=5))
@@ -158,7 +160,7 @@ def test_an_assignment_to_the_rules_team_makes_its_escalation_not_due() -> None:
 
 
 def test_a_reassignment_makes_its_rule_due_now() -> None:
-    twins = _twins()
+    twins = _twins(tier=2, team="l2")
     for ticket in twins:
         ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=5))
     _same_deadlines(twins)
@@ -168,7 +170,7 @@ def test_a_reassignment_makes_its_rule_due_now() -> None:
 
 
 def test_a_reopen_makes_the_rules_of_the_new_cycle_due() -> None:
-    twins = _twins()
+    twins = _twins(tier=2, team="l2")
     for ticket in twins:
         ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=5))
         ticket.solve("done", at=_T0 + _dt.timedelta(minutes=10))
@@ -199,19 +201,7 @@ def test_a_hosts_own_condition_is_asked_again_after_any_event() -> None:
     policy = EscalationPolicy(
         [_EARLY, EscalationRule("asked", _WhenNoteAsks(), NotifyManager("lead"))]
     )
-    twins = [
-        kind.open(
-            "T-1",
-            customer_id="C-1",
-            subject="s",
-            topic="billing",
-            channel="email",
-            sla=_SLA,
-            escalation=policy,
-            at=_T0,
-        )
-        for kind in (Ticket, ReferenceTicket)
-    ]
+    twins = _twins(policy)
     assert _same_deadlines(twins) == _T0 + _dt.timedelta(hours=3, minutes=12)
     for ticket in twins:
         ticket.add_note("ana", "please escalate", at=_T0 + _dt.timedelta(minutes=5))
@@ -220,19 +210,7 @@ def test_a_hosts_own_condition_is_asked_again_after_any_event() -> None:
 
 def test_a_policy_of_only_a_hosts_own_conditions_is_asked_again_too() -> None:
     policy = EscalationPolicy([EscalationRule("asked", _WhenNoteAsks(), NotifyManager("lead"))])
-    twins = [
-        kind.open(
-            "T-1",
-            customer_id="C-1",
-            subject="s",
-            topic="billing",
-            channel="email",
-            sla=_SLA,
-            escalation=policy,
-            at=_T0,
-        )
-        for kind in (Ticket, ReferenceTicket)
-    ]
+    twins = _twins(policy)
     _same_deadlines(twins)
     for ticket in twins:
         ticket.add_note("ana", "please escalate", at=_T0 + _dt.timedelta(minutes=5))
@@ -242,19 +220,7 @@ def test_a_policy_of_only_a_hosts_own_conditions_is_asked_again_too() -> None:
 def test_a_request_after_a_note_makes_its_rule_due_now() -> None:
     asked = EscalationRule("asked", WhenCustomerAsks(), NotifyManager("lead"))
     policy = EscalationPolicy([_EARLY, asked])
-    twins = [
-        kind.open(
-            "T-1",
-            customer_id="C-1",
-            subject="s",
-            topic="billing",
-            channel="email",
-            sla=_SLA,
-            escalation=policy,
-            at=_T0,
-        )
-        for kind in (Ticket, ReferenceTicket)
-    ]
+    twins = _twins(policy)
     for ticket in twins:
         ticket.add_note("ana", "looking", at=_T0 + _dt.timedelta(minutes=5))
     _same_deadlines(twins)
@@ -272,19 +238,7 @@ def test_a_reopen_the_sla_clocks_do_not_see_still_makes_the_new_cycles_rules_due
     policy = EscalationPolicy(
         [_EARLY, EscalationRule("reopened", WhenReopenedAtLeast(1), RaisePriority())]
     )
-    twins = [
-        kind.open(
-            "T-1",
-            customer_id="C-1",
-            subject="s",
-            topic="billing",
-            channel="email",
-            sla=first_reply,
-            escalation=policy,
-            at=_T0,
-        )
-        for kind in (Ticket, ReferenceTicket)
-    ]
+    twins = _twins(policy, sla=first_reply)
     for ticket in twins:
         ticket.assign("ana", at=_T0 + _dt.timedelta(minutes=1))
         ticket.reply("ana", "done", at=_T0 + _dt.timedelta(minutes=2))
