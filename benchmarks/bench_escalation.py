@@ -63,8 +63,14 @@ ROUNDS = 5
 TICKETS = 2_000
 
 
-def lifecycle(policy: EscalationPolicy | None) -> Ticket:
-    """Open, assign, reply, pending, customer message, solve, confirm, evaluate."""
+def _nothing() -> None:
+    return None
+
+
+def lifecycle(policy: EscalationPolicy | None, *, hosted: bool = False) -> Ticket:
+    """Open, assign, reply, pending, customer message, solve, confirm, evaluate; with
+    ``hosted``, as a host drives it: the next deadline read after each command but the
+    last two."""
     ticket = Ticket.open(
         "T-1",
         customer_id="C-1",
@@ -77,41 +83,18 @@ def lifecycle(policy: EscalationPolicy | None) -> Ticket:
         escalation=policy,
         at=STEPS[0],
     )
+    read: Callable[[], object] = ticket.next_deadline_us if hosted else _nothing
+    read()
     ticket.assign("ann", at=STEPS[1])
+    read()
     ticket.reply("ann", "Looking into it", at=STEPS[2])
+    read()
     ticket.set_pending(at=STEPS[3])
+    read()
     ticket.customer_message("Still offline", at=STEPS[4])
+    read()
     ticket.solve("Driver reinstalled", at=STEPS[5])
-    ticket.confirm(at=STEPS[6])
-    ticket.evaluate(at=STEPS[7])
-    return ticket
-
-
-def hosted(policy: EscalationPolicy | None) -> Ticket:
-    """:func:`lifecycle` as a host drives it: the next deadline read after each command."""
-    ticket = Ticket.open(
-        "T-1",
-        customer_id="C-1",
-        subject="Printer offline",
-        topic=Topic.BILLING,
-        channel=Channel.EMAIL,
-        tier=1,
-        team="customer_service",
-        sla=SLA,
-        escalation=policy,
-        at=STEPS[0],
-    )
-    ticket.next_deadline_us()
-    ticket.assign("ann", at=STEPS[1])
-    ticket.next_deadline_us()
-    ticket.reply("ann", "Looking into it", at=STEPS[2])
-    ticket.next_deadline_us()
-    ticket.set_pending(at=STEPS[3])
-    ticket.next_deadline_us()
-    ticket.customer_message("Still offline", at=STEPS[4])
-    ticket.next_deadline_us()
-    ticket.solve("Driver reinstalled", at=STEPS[5])
-    ticket.next_deadline_us()
+    read()
     ticket.confirm(at=STEPS[6])
     ticket.evaluate(at=STEPS[7])
     return ticket
@@ -151,7 +134,7 @@ def uncached(ticket: Ticket) -> Callable[[], object]:
 def main() -> None:
     plain, escalated = alternated(lambda: lifecycle(None), lambda: lifecycle(POLICY), count=TICKETS)
     hosted_plain, hosted_escalated = alternated(
-        lambda: hosted(None), lambda: hosted(POLICY), count=TICKETS
+        lambda: lifecycle(None, hosted=True), lambda: lifecycle(POLICY, hosted=True), count=TICKETS
     )
 
     open_ticket = Ticket.open(

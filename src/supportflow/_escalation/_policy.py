@@ -776,10 +776,6 @@ def _rules(value: Iterable[EscalationRule]) -> tuple[EscalationRule, ...]:
     return rules
 
 
-def _version(value: object) -> str | None:
-    return check_version(value)
-
-
 @attrs.frozen
 class EscalationPolicy:
     """Ordered escalation rules over a tier ladder.
@@ -793,7 +789,7 @@ class EscalationPolicy:
 
     rules: tuple[EscalationRule, ...] = attrs.field(converter=_rules)
     ladder: TierLadder = attrs.field(factory=TierLadder.default)
-    version: str | None = attrs.field(default=None, kw_only=True, converter=_version)
+    version: str | None = attrs.field(default=None, kw_only=True, converter=check_version)
     # The (metric, fraction) of SLA events a rule may react to (see _apply_due).
     _sla_keys: frozenset[tuple[Metric, float]] = attrs.field(init=False, eq=False, repr=False)
     # (index, name, condition, action) of each rule: the hot loops skip attribute reads.
@@ -1121,13 +1117,10 @@ class EscalationPolicy:
                 raise SchemaError(item.path, str(error)) from None
         version = reader.opt_text("version") if reader.has("version") else None
         try:
-            version = check_version(version)
-        except SupportflowError as error:
-            raise SchemaError(reader.at("version"), str(error)) from None
-        try:
             return cls(rules, ladder, version=version)
         except SupportflowError as error:
-            raise SchemaError(reader.at("rules"), str(error)) from None
+            where = "version" if getattr(error, "field", None) == "version" else "rules"
+            raise SchemaError(reader.at(where), str(error)) from None
 
 
 def _kind(reader: Reader, table: Sequence[str], what: str) -> str:

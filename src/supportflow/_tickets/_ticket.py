@@ -620,6 +620,14 @@ def _on_escalation_version(ticket: Ticket, event: EscalationVersionApplied) -> N
     ticket._forget()
 
 
+def _edition_of(config: object, version: object) -> Any:
+    """The edition of ``version`` that an SLA or escalation configuration holds (a set,
+    a policy or their versions answer ``_edition``); a configuration of a host's own
+    making without editions is its own one edition."""
+    edition = getattr(config, "_edition", None)
+    return config if edition is None else edition(version)
+
+
 class _Trusted:
     """The escalation stand-in of a repair's replay: the history was checked when it
     was recorded, so its escalation events are taken as they are."""
@@ -1099,10 +1107,8 @@ class Ticket(Aggregate):
         """Start the SLA clocks (at creation) under the set of ``version`` of the SLA
         configuration; with ``record``, a versioned set is recorded as the one the
         ticket opened under. :class:`UnknownName` when the configuration lacks it."""
-        config = self._sla_config
-        assert config is not None
-        edition = getattr(config, "_edition", None)
-        policies: SLAAttachment = config if edition is None else edition(version)
+        assert self._sla_config is not None
+        policies: SLAAttachment = _edition_of(self._sla_config, version)
         self._sla = self._state_for(policies, self)
         self._forget()
         opened_under = getattr(policies, "version", None)
@@ -1115,10 +1121,8 @@ class Ticket(Aggregate):
         """Follow the escalation policy of ``version`` of the escalation configuration
         (at creation); with ``record``, a versioned policy is recorded as the one the
         ticket opened under. :class:`UnknownName` when the configuration lacks it."""
-        config = self._escalation_config
-        assert config is not None
-        edition = getattr(config, "_edition", None)
-        policy = cast(EscalationProtocol, config if edition is None else edition(version))
+        assert self._escalation_config is not None
+        policy: EscalationProtocol = _edition_of(self._escalation_config, version)
         self._escalation_policy = policy
         self._forget()
         opened_under = getattr(policy, "version", None)
