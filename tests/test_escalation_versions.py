@@ -252,6 +252,9 @@ def test_a_policy_document_keeps_its_version() -> None:
     with pytest.raises(SchemaError, match="non-blank name without surrounding spaces") as bad:
         EscalationPolicy.from_dict({**data, "version": " v2"})
     assert bad.value.path == "version"
+    with pytest.raises(SchemaError) as typed:
+        EscalationPolicy.from_dict({**data, "version": 7})
+    assert typed.value.path == "version"
 
 
 def test_registries_refuse_what_they_cannot_hold() -> None:
@@ -265,6 +268,12 @@ def test_registries_refuse_what_they_cannot_hold() -> None:
         EscalationPolicyVersions([V1, V2], current="v3")
     with pytest.raises(InvalidArgument):
         EscalationPolicy([ESCALATE], version="")
+    with pytest.raises(InvalidType, match="version must be a str or None"):
+        EscalationPolicy([ESCALATE], version=2)  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="escalation must be an EscalationPolicy"):
+        _open(escalation="v1")
+    with pytest.raises(SchemaError, match="expected a ticket document"):
+        escalation_versions_needed(V1.to_dict())
     assert EscalationPolicyVersions([V1, V2]).current == V2
     assert VERSIONS.versions == ("v1", "v2")
     assert EscalationPolicyVersions([V1, V2], current="v1") == VERSIONS
