@@ -211,12 +211,23 @@ class SLAClock:
         by every transition below and by the SLA state's own :meth:`SLAState._forget`."""
         self._due = _UNKNOWN
 
-    def _pause(self, at: int) -> None:
+    def _pause(self, at: int, other: SLAClock | None = None) -> None:
+        """Pause at ``at``. ``other``: a clock that was just paused at ``at`` too; when
+        it measured the same stretch on the same calendar, its measurement is reused
+        (one calendar walk, and the same objects, for clocks paused together)."""
         run = self._run
         if run is not None:
-            length = self._conf.calendar.between_us(run, at)
-            self._past = (*self._past, run, at, length)
-            self._elapsed += length
+            calendar = self._conf.calendar
+            theirs = () if other is None or other._conf.calendar is not calendar else other._past
+            if theirs and theirs[-3] == run and theirs[-2] == at:
+                length = theirs[-1]
+                past = self._past
+                self._past = theirs if not past and len(theirs) == 3 else (*past, run, at, length)
+            else:
+                length = calendar.between_us(run, at)
+                self._past = (*self._past, run, at, length)
+            elapsed = self._elapsed
+            self._elapsed = elapsed + length if elapsed else length
             self._run = None
         self.state = _PAUSED
         self._forget()

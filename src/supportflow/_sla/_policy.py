@@ -738,7 +738,7 @@ class SLAPolicySet:
     :class:`SLAPolicyVersions`; a set on its own needs none.
     """
 
-    __slots__ = ("_announced", "_policies", "_version")
+    __slots__ = ("_announced", "_matched_fields", "_policies", "_version")
 
     def __init__(self, policies: Iterable[SLAPolicy], *, version: str | None = None) -> None:
         chosen = tuple(policies)
@@ -759,6 +759,8 @@ class SLAPolicySet:
         if chosen:
             announced |= frozenset.intersection(*(frozenset(p.warnings) for p in chosen))
         self._announced: Final = announced
+        # fields -> (the same fields, their policy), see _matched.
+        self._matched_fields: Final[dict[_Fields, tuple[_Fields, SLAPolicy | None]]] = {}
 
     @property
     def version(self) -> str | None:
@@ -807,6 +809,18 @@ class SLAPolicySet:
             if policy.conditions.matches_fields(*fields):
                 return policy
         return None
+
+    def _matched(self, fields: _Fields) -> tuple[_Fields, SLAPolicy | None]:
+        """``fields`` (as one tuple shared by every ticket with those values, to keep
+        tickets small) and the policy that covers them. The first
+        ``_MATCHED_FIELDS`` combinations are kept; beyond, each is matched again."""
+        known = self._matched_fields.get(fields)
+        if known is not None:
+            return known
+        found = (fields, self._match_fields(fields))
+        if len(self._matched_fields) < _MATCHED_FIELDS:
+            self._matched_fields[fields] = found
+        return found
 
     def _edition(self, version: object = LATEST) -> SLAPolicySet:
         """The set of ``version`` (:data:`LATEST`: the one new tickets open under):
@@ -869,6 +883,8 @@ class Ticket(Protocol):
 
 
 _Fields = tuple[Domain, Topic, Channel, Priority, "str | None", frozenset[str]]
+# How many combinations of the fields above a policy set remembers (see _matched).
+_MATCHED_FIELDS: Final = 4_096
 
 
 def _fields(ticket: Ticket) -> _Fields:

@@ -210,7 +210,8 @@ class SLAState:
         self._policies = policies
         self._created_us = at
         self._last_us = at
-        self._fields = _fields(ticket)
+        fields, policy = policies._matched(_fields(ticket))
+        self._fields = fields
         self._status = ticket._status
         self._clocks: list[SLAClock] = []
         # The current (latest) cycle of each metric, indexed like _METRICS.
@@ -219,7 +220,7 @@ class SLAState:
         self._awaiting = False
         # (stamp, metric, amount) of the last mark recorded: marks recorded together
         # come in that order (see due_events), and a load checks it.
-        self._last_key: tuple[int, int, int] = (_UNKNOWN, 0, 0)
+        self._last_key: tuple[int, int, int] = _NO_KEY
         self._updating = False
         # A wall-clock instant before which nothing can fall due (see _lower_bound):
         # lets every ticket command skip the SLA check with one comparison.
@@ -232,11 +233,10 @@ class SLAState:
         # How many warnings and breaches the ticket recorded (an escalation policy
         # that only reacts to them has nothing to look at while there are none).
         self._marks = 0
-        policy = policies._match_fields(self._fields)
         self._policy = policy
-        self._matches: list[tuple[int, str | None]] = [
-            (at, None if policy is None else policy.name)
-        ]
+        # Every (instant, policy name) matched after the opening one; None until the
+        # ticket moves to another policy (the opening match is (created, policy)).
+        self._matches: list[tuple[int, str | None]] | None = None
         self._row: tuple[_Spec | None, ...] = _NO_ROW
         if policy is not None:
             self._row = policy._rows[self._fields[3]]
@@ -258,7 +258,15 @@ class SLAState:
     @property
     def matches(self) -> tuple[tuple[pendulum.DateTime, str | None], ...]:
         """Every (instant, policy name or None) the ticket was matched to, in order."""
-        return tuple((to_datetime(at), name) for at, name in self._matches)
+        return tuple((to_datetime(at), name) for at, name in self._match_list())
+
+    def _match_list(self) -> list[tuple[int, str | None]]:
+        """Every (instant, policy name or None) matched, the opening one first."""
+        matches = self._matches
+        if matches is not None:
+            return matches
+        policy = self._policy
+        return [(self._created_us, None if policy is None else policy.name)]
 
     @property
     def clocks(self) -> tuple[SLAClock, ...]:
@@ -452,8 +460,8 @@ class SLAState:
             if fields != self._fields:
                 self._moved()
                 old_priority = self._fields[3]
-                self._fields = fields
-                self._rematch(at, priority_changed=fields[3] is not old_priority)
+                self._fields, policy = self._policies._matched(fields)
+                self._rematch(at, policy, priority_changed=fields[3] is not old_priority)
         return self._next != _UNKNOWN
 
     def _check_recorded(
@@ -635,6 +643,7 @@ class SLAState:
     def _sync_pauses(self, at: int) -> None:
         status = self._status
         row = self._row
+        paused = None  # the last clock paused here
         for index, clock in enumerate(self._current):
             if clock is None:
                 continue
@@ -644,7 +653,8 @@ class SLAState:
             state = clock.state
             if state is _ACTIVE:
                 if status in spec.pauses:
-                    clock._pause(at)
+                    clock._pause(at, paused)
+                    paused = clock
                     self._moved(clock)
             elif state is _PAUSED and status not in spec.pauses:
                 clock._resume(at)
@@ -664,13 +674,14 @@ class SLAState:
         self._awaiting = True
         self._begin(_NR, at)
 
-    def _rematch(self, at: int, *, priority_changed: bool) -> None:
-        policy = self._policies._match_fields(self._fields)
+    def _rematch(self, at: int, policy: SLAPolicy | None, *, priority_changed: bool) -> None:
         if policy is self._policy and not priority_changed:
             return
         if policy is not self._policy:
+            matches = self._match_list()
+            matches.append((at, None if policy is None else policy.name))
+            self._matches = matches
             self._policy = policy
-            self._matches.append((at, None if policy is None else policy.name))
         row = _NO_ROW if policy is None else policy._rows[self._fields[3]]
         self._row = row
         self._forget()  # re-targets and cancels below may bring anything forward
@@ -702,7 +713,8 @@ class SLAState:
         """Follow ``policies`` from ``at`` on: the ticket is matched again and running
         clocks are re-targeted from their original start, as on a priority change."""
         self._policies = policies
-        self._rematch(at, priority_changed=True)
+        self._fields, policy = policies._matched(self._fields)
+        self._rematch(at, policy, priority_changed=True)
 
     def _carry(self, before: SLAState, at: int) -> None:
         """Keep, on a repaired state, what ``before`` announced that the repaired clocks
@@ -740,7 +752,7 @@ class SLAState:
         return (
             self._policies,
             None if self._policy is None else self._policy.name,
-            self._matches,
+            self._match_list(),
             self._clocks,
             self._fields,
             self._status,
@@ -771,7 +783,7 @@ class SLAState:
         return {
             **head,
             "policy": None if self._policy is None else self._policy.name,
-            "matches": [{"at": texts[at], "policy": name} for at, name in self._matches],
+            "matches": [{"at": texts[at], "policy": name} for at, name in self._match_list()],
             "clocks": [_clock_dict(clock, texts) for clock in self._clocks],
         }
 
@@ -844,6 +856,8 @@ class ReferenceSLAState(SLAState):
 
 
 _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)
+# SLAState._last_key before any mark is recorded (one tuple shared by every ticket).
+_NO_KEY: Final[tuple[int, int, int]] = (_UNKNOWN, 0, 0)
 
 
 def _mistyped(stored: Any, expected: Any, path: str) -> tuple[tuple[Any, Any], str] | None:

@@ -181,6 +181,8 @@ _STATUS_TRIGGERS: Final = frozenset(
     {"set_pending", "put_on_hold", "resume", "confirm", "auto_close"}
 )
 _DEFAULT_AUTO_CLOSE: Final = _dt.timedelta(days=4)
+# The same, in microseconds: one int shared by every ticket opened with the default.
+_DEFAULT_AUTO_CLOSE_US: Final = 4 * 86_400_000_000
 _NEVER: Final = -(2**62)
 _DEFAULT_LADDER: Final = TierLadder.default()
 M = TypeVar("M", TicketEscalated, TicketDeEscalated)
@@ -1245,7 +1247,11 @@ class Ticket(Aggregate):
                 team=team,
                 tier=tier,
                 segment=segment,
-                auto_close_after_us=duration_us(auto_close_after, "auto_close_after"),
+                auto_close_after_us=(
+                    _DEFAULT_AUTO_CLOSE_US
+                    if auto_close_after is _DEFAULT_AUTO_CLOSE
+                    else duration_us(auto_close_after, "auto_close_after")
+                ),
             ),
             sla,
             escalation,
