@@ -26,6 +26,7 @@ from document_mutations import mutate, resync, verdict
 from replay_oracle import reproduce
 from strategies import examples
 from supportflow import (
+    Channel,
     Customer,
     EscalateTo,
     EscalationPolicy,
@@ -34,10 +35,16 @@ from supportflow import (
     Incident,
     InvalidArgument,
     Maintenance,
+    NotifyManager,
     ProactiveCase,
     SchemaError,
+    Signal,
+    SLAPolicy,
+    SLAPolicySet,
     Ticket,
+    Topic,
     WhenPriorityAtOpen,
+    WhenSLAReaches,
 )
 from supportflow.testing import (
     customers,
@@ -90,6 +97,7 @@ def check_mutations(obj: Any, config: dict[str, Any], seed: int) -> None:
 
 
 _seeds = st.integers(0, 2**32 - 1)
+_H = _dt.timedelta(hours=1)
 
 # --- one test per aggregate type ---------------------------------------------------------
 
@@ -190,6 +198,88 @@ def test_a_history_missing_a_rule_escalation_that_fell_due_is_refused() -> None:
     with pytest.raises(SchemaError) as caught:
         Ticket.from_dict(document, escalation=policy)
     assert caught.value.path == "history[1].at"  # the link, which would have come second
+
+
+def test_an_escalation_recorded_before_an_sla_breach_due_by_its_instant_is_refused() -> None:
+    # Raising the priority shrinks the target below the time already run: both
+    # warnings and the breach are due at once, and the catch-up records all three
+    # before the rule that reacts to the 75 % warning (the fuzzer swapped the last two).
+    sla = SLAPolicySet(
+        [SLAPolicy("p", {"first_reply": {"normal": 8 * _H, "urgent": _H}}, warnings=(0.5, 0.75))]
+    )
+    policy = EscalationPolicy(
+        [EscalationRule("warn", WhenSLAReaches("first_reply", 75), NotifyManager("lead"))]
+    )
+    at = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
+    ticket = Ticket.open(
+        "T-1",
+        customer_id="C-1",
+        subject="Printer jams",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        body="It jams.",
+        sla=sla,
+        escalation=policy,
+        at=at,
+    )
+    ticket.change_priority("urgent", at=at + 2 * _H)
+    recorded = ticket.evaluate(at=at + 2 * _H)
+    assert [event.name for event in recorded] == [
+        "sla_threshold_reached",
+        "sla_threshold_reached",
+        "sla_breached",
+        "ticket_manager_notified",
+    ]
+    assert Ticket.from_dict(ticket.to_dict(), sla=sla, escalation=policy) == ticket
+    swapped = ticket.to_dict()
+    history = swapped["history"]
+    history[-1], history[-2] = history[-2], history[-1]
+    with pytest.raises(SchemaError, match="sla_breached for first_reply fell due") as caught:
+        Ticket.from_dict(swapped, sla=sla, escalation=policy)
+    assert caught.value.path == f"history[{len(history) - 2}]"
+
+
+def test_a_history_stopping_inside_a_batch_of_no_answers_is_refused() -> None:
+    # Two customers notified together share an answer deadline, and evaluate marks
+    # both silent at once (the fuzzer deleted the second no-answer, the last event).
+    at = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
+    case = ProactiveCase.detect(
+        "PC-1",
+        signal=Signal.USAGE_DROP,
+        summary="Usage fell by half",
+        customers=["C-1", "C-2"],
+        at=at,
+    )
+    case.plan(message="Can we help?", channel=Channel.EMAIL, at=at)
+    case.notify(at=at)
+    assert len(case.evaluate(at=at + _dt.timedelta(days=4))) == 2
+    assert ProactiveCase.from_dict(case.to_dict()) == case
+    cut = case.to_dict()
+    del cut["history"][-1]
+    cut["version"] -= 1
+    with pytest.raises(SchemaError, match="evaluate marks every deadline passed") as end:
+        ProactiveCase.from_dict(cut)
+    assert end.value.path == f"history[{cut['version'] - 1}]"
+    with pytest.raises(InvalidArgument, match="customer C-2"):
+        ProactiveCase.replay(case.history[:-1])
+
+
+def test_a_history_stopping_inside_a_batch_of_surveys_is_refused() -> None:
+    # Two CSAT surveys due at the same instant go out in one evaluate.
+    at = _dt.datetime(2026, 3, 2, 9, tzinfo=_dt.UTC)
+    program = FeedbackProgram.create("FB-1", at=at)
+    program.schedule_csat("T-1", customer_id="C-1", at=at)
+    program.schedule_csat("T-2", customer_id="C-2", at=at)
+    assert len(program.evaluate(at=at + _dt.timedelta(hours=2))) == 2
+    assert FeedbackProgram.from_dict(program.to_dict()) == program
+    cut = program.to_dict()
+    del cut["history"][-1]
+    cut["version"] -= 1
+    with pytest.raises(SchemaError, match="evaluate sends every survey due by then") as end:
+        FeedbackProgram.from_dict(cut)
+    assert end.value.path == f"history[{cut['version'] - 1}]"
+    with pytest.raises(InvalidArgument, match="is not recorded after it"):
+        FeedbackProgram.replay(program.history[:-1])
 
 
 def test_a_history_stopping_inside_a_batch_of_maintenance_notices_is_refused() -> None:

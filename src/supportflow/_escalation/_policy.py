@@ -1013,6 +1013,7 @@ class EscalationPolicy:
                 stamp = max(instant, ticket._last_us)
                 expected = rule.action.events(ticket, ladder, rule.name, rule.why, stamp)
                 if expected and expected[0] == event:
+                    _check_sla_first(ticket, event, instant)
                     return
         raise InvalidArgument(
             f"{event.name} by rule {name!r} at {format_instant(at)} is not what the rule "
@@ -1251,6 +1252,22 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
             ticket._apply(event)
             applied.append(event)
         settled = sla is None  # an escalation may re-target the clocks
+
+
+def _check_sla_first(ticket: Ticket, event: Event, instant: int) -> None:
+    """Refuse a replayed escalation while an SLA warning or breach due by its rule's
+    instant is not recorded: the catch-up (:func:`_apply_due`) records those first."""
+    sla: SLAState | None = ticket._sla  # type: ignore[assignment]
+    if sla is None:
+        return
+    pending = sla.due_events(instant)
+    if pending:
+        missing = pending[0]
+        raise InvalidArgument(
+            f"{event.name} by rule {event.rule!r} at {format_instant(event.at_us)}: "  # type: ignore[attr-defined]
+            f"{missing.name} for {missing.metric.value} fell due at "  # type: ignore[attr-defined]
+            f"{format_instant(missing.at_us)}, by the rule's instant, and is recorded first"
+        )
 
 
 def _sla_key(event: Event) -> tuple[Metric, float] | None:

@@ -511,6 +511,25 @@ class FeedbackProgram(ProactiveAggregate):
                 field="at",
             )
 
+    def _check_complete(self) -> None:
+        # evaluate() sends every survey due by its instant at once: a history does not
+        # stop after a survey sent at T while another one was due by T.
+        last = self._history[-1]
+        agenda = self._agenda
+        if (
+            type(last) is FeedbackSurveySent
+            and self._state == "active"
+            and agenda
+            and agenda[0][0] <= last.at_us
+        ):
+            raise InvalidArgument(
+                f"a survey of feedback program {self._id} was due at "
+                f"{format_instant(max(agenda[0][0], self._since_us))}, by the survey before "
+                "it, and is not recorded after it: evaluate sends every survey due by then "
+                "at once",
+                field="event",
+            )
+
     @command
     def record_response(
         self,

@@ -489,6 +489,22 @@ class ProactiveCase(ProactiveAggregate):
             field="at",
         )
 
+    def _check_complete(self) -> None:
+        # evaluate() marks every deadline passed by its instant at once: a history does
+        # not stop after a no-answer at T while another deadline at or before T waits.
+        last = self._history[-1]
+        if type(last) is not ProactiveCaseNoAnswer or self._state != "notified":
+            return
+        first = min(self._awaiting(last.at_us), default=None)
+        if first is not None:
+            deadline, _, customer = first
+            raise InvalidArgument(
+                f"the answer deadline of customer {customer} in proactive case {self._id} "
+                f"passed at {format_instant(deadline)}, by the no-answer before it, and is "
+                "not recorded after it: evaluate marks every deadline passed by then at once",
+                field="event",
+            )
+
     @command
     def resolve(self, outcome: str, *, at: datetime | None = None) -> ProactiveCaseResolved:
         """The situation behind the signal is handled (``outcome`` says how)."""
