@@ -300,3 +300,32 @@ def test_every_lifecycle_under_escalation_versions_reloads_to_the_same_ticket(
     assert needed - {None} == {e.version for e in applied}
     opened = [e for e in applied if e.mode is EscalationVersionMode.OPENED]
     assert (None in needed) == (not opened)
+
+
+def test_rules_due_at_a_change_fire_in_the_order_of_their_instants_and_load_only_so() -> None:
+    # The policy lists the 75 % rule first, but 50 % came first: it fires first.
+    versions = EscalationPolicyVersions(
+        [
+            EscalationPolicy([], version="quiet"),
+            EscalationPolicy([ESCALATE, NOTIFY], version="both"),
+        ],
+        current="quiet",
+    )
+    ticket = _open(versions)
+    changed = T0.add(hours=7)
+    ticket.apply_escalation_version("both", at=changed)
+    tail = [(e.name, e.at, getattr(e, "rule", None)) for e in ticket.history[-3:]]
+    assert tail == [
+        ("escalation_version_applied", changed, None),
+        ("ticket_manager_notified", changed, "half of resolution"),
+        ("ticket_escalated", changed, "75% of resolution"),
+    ]
+    assert _reload(ticket, versions) == ticket
+    swapped = ticket.to_dict()
+    history = swapped["history"]
+    history[-1], history[-2] = history[-2], history[-1]
+    with pytest.raises(
+        SchemaError, match=r"rule 'half of resolution', due at .* fires first"
+    ) as caught:
+        Ticket.from_dict(swapped, sla=SLA, escalation=versions)
+    assert caught.value.path == f"history[{len(history) - 2}]"

@@ -1014,11 +1014,26 @@ class EscalationPolicy:
                 expected = rule.action.events(ticket, ladder, rule.name, rule.why, stamp)
                 if expected and expected[0] == event:
                     _check_sla_first(ticket, event, instant)
+                    self._check_first_rule(ticket, facts, event, rule)
                     return
         raise InvalidArgument(
             f"{event.name} by rule {name!r} at {format_instant(at)} is not what the rule "
             "records: it is not due then, or its instant or outcome differs"
         )
+
+    def _check_first_rule(
+        self, ticket: Ticket, facts: _Facts, event: Event, rule: EscalationRule
+    ) -> None:
+        """Refuse a replayed escalation by ``rule`` while another rule comes first: the
+        catch-up fires the rules due in the order of their instants, then of the
+        policy's rules."""
+        due = self._due(ticket, facts, event.at_us)
+        if due and self.rules[due[0][1]] is not rule:
+            first = self.rules[due[0][1]]
+            raise InvalidArgument(
+                f"{event.name} by rule {rule.name!r} at {format_instant(event.at_us)}: rule "
+                f"{first.name!r}, due at {format_instant(due[0][0])}, fires first"
+            )
 
     def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
         """The next instant a rule of this policy will be due on ``ticket``, or None.

@@ -511,7 +511,12 @@ class SLAState:
                 f"{what} at {format_instant(at)}: the warning at {skipped[0]:.0%} comes "
                 "first and is not recorded"
             )
-        stamp = clock._stamp(amount)
+        # The clock's next due instant, when known, is the stamp of its first amount.
+        due = clock._due
+        if due in (_UNKNOWN, _NONE) or amount != clock._first_pending():
+            stamp = clock._stamp(amount)
+        else:
+            stamp = due
         if stamp is None:
             raise InvalidArgument(
                 f"{what} at {format_instant(at)}: the clock does not reach it then"
