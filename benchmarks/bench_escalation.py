@@ -5,11 +5,17 @@ and ratios, the two lifecycles alternated round by round; nothing here is a test
 lifecycle runs twice: as is, and as a host drives it (``next_deadline_us()`` after
 every command, to store for its sweep). ``next_deadline_us()`` is timed uncached (the
 ticket's caches dropped before each call) and cached. For figures that do not drift
-with the machine's load, count instructions (callgrind) as benchmarks/README.md says.
+with the machine's load, count instructions under callgrind with the probe mode, which
+runs 20 lifecycles to warm up and then N more of one kind (instructions per lifecycle:
+the count at N = 300 minus the count at N = 0, over 300)::
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind .venv/bin/python \
+        benchmarks/bench_escalation.py --probe {plain,policy,hosted-plain,hosted-policy} N
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -208,5 +214,16 @@ def main() -> None:
     print(f"lifecycle budget (DESIGN.md section 4): 100 us; with a policy {escalated / 100:.2f}x")
 
 
+def probe(kind: str, count: int) -> None:
+    """Run 20 lifecycles of ``kind``, then ``count`` more (for instruction counts)."""
+    policy = POLICY if kind.endswith("policy") else None
+    hosted = kind.startswith("hosted")
+    for _ in range(20 + count):
+        lifecycle(policy, hosted=hosted)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--probe"]:
+        probe(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

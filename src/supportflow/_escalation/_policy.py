@@ -99,6 +99,8 @@ class _Facts:
     __slots__ = (
         "_history",
         "_position",
+        "calm_at",
+        "calm_policy",
         "clocks",
         "cycle_end_us",
         "cycle_start_us",
@@ -134,6 +136,10 @@ class _Facts:
         # The ticket's count of SLA marks when every rule whose mark this cycle
         # recorded had fired (see EscalationPolicy._quiet); -1 until then.
         self.quiet_marks = -1
+        # The history's length when ``calm_policy`` last found no rule due and the SLA
+        # settled (see EscalationPolicy._calm); -1 until then.
+        self.calm_at = -1
+        self.calm_policy: object = None
         # The scan: the history read so far and where it stopped.
         self._history = history
         self._position = 0
@@ -807,6 +813,10 @@ class EscalationPolicy:
     # Whether every condition and action is one of the library's, whose reads are
     # known (see _leaves_rules_alone); a host's own may read anything.
     _known_reads: bool = attrs.field(init=False, eq=False, repr=False)
+    # The fractions of SLA targets the rules react to, when no rule's instant comes
+    # from time alone but from SLA marks or the ticket's events (None otherwise): see
+    # _calm.
+    _calm_fractions: frozenset[float] | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         rule_marks = []
@@ -833,6 +843,9 @@ class EscalationPolicy:
             for rule in self.rules
         )
         object.__setattr__(self, "_known_reads", known)
+        calm = known and not any(isinstance(rule.condition, WhenOlderThan) for rule in self.rules)
+        fractions = frozenset(fraction for _, fraction in keys)
+        object.__setattr__(self, "_calm_fractions", fractions if calm else None)
         if not isinstance(self.ladder, TierLadder):
             raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
         for index, rule in enumerate(self.rules):
@@ -893,6 +906,34 @@ class EscalationPolicy:
         facts.quiet_marks = marks
         return True
 
+    def _calm(self, ticket: Ticket, sla: SLAState) -> bool:
+        """Whether no rule can be due before the SLA's next deadline because nothing a
+        rule reads has changed since this policy last found none due: the rules are the
+        library's, none waits for time alone (an age), the SLA announces every mark
+        they react to, and the ticket's events since then, at most one, leave every
+        rule alone (:func:`_leaves_rules_alone`) or solve the ticket. Rules that react
+        to the ticket's events (priority at open, reopens, reassignments, requests)
+        then keep their answers (a solve only ends the cycle their instants must lie
+        in), and those that react to SLA marks wait for one."""
+        fractions = self._calm_fractions
+        if fractions is None or not sla._caches or not fractions <= sla._policies._announced:
+            return False
+        facts = ticket._scan
+        if type(facts) is not _Facts or facts.calm_policy is not self:
+            return False
+        history = ticket._history
+        if facts._history is not history:
+            return False
+        length = len(history)
+        if facts.calm_at == length:
+            return True
+        if facts.calm_at == length - 1 and (
+            type(history[-1]) is TicketSolved or _leaves_rules_alone(ticket)
+        ):
+            facts.calm_at = length
+            return True
+        return False
+
     def _keeps_due(self, ticket: Ticket, sla: SLAState, due: int | None) -> bool:
         """Whether ``due``, the ticket's next due instant from before an event that left
         the SLA's next deadline as it was, still holds after it: no rule can be due
@@ -900,7 +941,12 @@ class EscalationPolicy:
         event changed nothing any rule reads (:func:`_leaves_rules_alone`)."""
         if self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us()):
             return True
-        return self._known_reads and sla._caches and _leaves_rules_alone(ticket)
+        if not (self._known_reads and sla._caches and _leaves_rules_alone(ticket)):
+            return False
+        facts = ticket._scan  # the rules stay calm across it too (see _calm)
+        if type(facts) is _Facts and facts.calm_at == len(ticket._history) - 1:
+            facts.calm_at += 1
+        return True
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
         """(instant, rule index) of every rule due at ``now``, earliest first."""
@@ -974,8 +1020,11 @@ class EscalationPolicy:
         if ticket._status is _CLOSED_STATUS:
             return ()
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
-        if sla is not None and now_us < sla._horizon and self._quiet(ticket, sla):
-            return ()  # no SLA event is due yet, and no rule before one
+        if sla is not None:
+            if now_us < sla._horizon and self._quiet(ticket, sla):
+                return ()  # no SLA event is due yet, and no rule before one
+            if self._calm(ticket, sla) and (now_us < sla._horizon or not sla.due_events(now_us)):
+                return ()  # the rules as they were, and no SLA event due to wake them
         return _apply_due(self, ticket, now_us)
 
     def _check_replayed(self, ticket: Ticket, event: Event) -> None:
@@ -1051,7 +1100,9 @@ class EscalationPolicy:
         """
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         sla_next = None if sla is None else sla.next_deadline_us()
-        if (before is not None or sla_next is None) and self._quiet(ticket, sla):
+        if (before is not None or sla_next is None) and (
+            self._quiet(ticket, sla) or (sla is not None and self._calm(ticket, sla))
+        ):
             return None  # the fast path below, without the scan of the history
         horizon: int | None = None
         if before is not None:
@@ -1077,8 +1128,17 @@ class EscalationPolicy:
             if not action.acts(ticket, ladder):
                 continue
             best = instant
-        if best is not None and best < ticket._last_us:
-            return ticket._last_us
+        last = ticket._last_us
+        if best is not None and best < last:
+            return last
+        if (
+            self._calm_fractions is not None
+            and (best is None or best > last)
+            and (horizon is None or horizon >= last)
+        ):
+            # No rule is due at the latest event (every condition answered for it).
+            facts.calm_at = len(ticket._history)
+            facts.calm_policy = self
         return best
 
     def next_due(self, ticket: Ticket) -> pendulum.DateTime | None:
@@ -1259,6 +1319,10 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
                     settled = until == now
                 continue
         if not due:
+            if policy._calm_fractions is not None:
+                facts = _scan(ticket)
+                facts.calm_at = len(ticket._history)
+                facts.calm_policy = policy
             return tuple(applied)
         instant, index = due[0]
         rule = policy.rules[index]
