@@ -477,9 +477,6 @@ class SLAState:
         """
         at = event.at_us
         threshold = getattr(event, "threshold", None)
-        what = f"{event.name} of {event.metric.value} cycle {event.cycle}" + (
-            "" if threshold is None else f" at {threshold:.0%}"
-        )
         clock = self._current[_METRIC_ORDER[event.metric]]
         if (
             clock is None
@@ -488,28 +485,31 @@ class SLAState:
             or not clock.running
         ):
             raise InvalidArgument(
-                f"{what} (policy {event.policy!r}) at {format_instant(at)}: no such clock "
-                "runs then under the SLA policies given"
+                f"{_mark_name(event)} (policy {event.policy!r}) at {format_instant(at)}: no "
+                "such clock runs then under the SLA policies given"
             )
+        warned = clock.warned
         if threshold is None:
             if clock.breached:
-                raise InvalidArgument(f"{what} at {format_instant(at)}: already breached")
-            amount = clock.target_us
-            earlier = clock.warnings
-        else:
-            if threshold not in clock.warnings or threshold in clock.warned:
                 raise InvalidArgument(
-                    f"{what} at {format_instant(at)}: not a warning still to announce "
-                    f"(the clock warns at {', '.join(f'{w:.0%}' for w in clock.warnings)})"
+                    f"{_mark_name(event)} at {format_instant(at)}: already breached"
                 )
-            amount = clock._amounts[clock.warnings.index(threshold)]
-            earlier = tuple(w for w in clock.warnings if w < threshold)
+            amount = clock.target_us
+            skipped = [w for w in clock.warnings if w not in warned] if clock.warnings else ()
+        else:
+            warnings = clock.warnings
+            if threshold not in warnings or threshold in warned:
+                raise InvalidArgument(
+                    f"{_mark_name(event)} at {format_instant(at)}: not a warning still to "
+                    f"announce (the clock warns at {', '.join(f'{w:.0%}' for w in warnings)})"
+                )
+            amount = clock._amounts[warnings.index(threshold)]
+            skipped = [w for w in warnings if w < threshold and w not in warned]
         # A clock reaches its thresholds in order, and the catch-up records each one.
-        skipped = [w for w in earlier if w not in clock.warned]
         if skipped and not clock.breached:
             raise InvalidArgument(
-                f"{what} at {format_instant(at)}: the warning at {skipped[0]:.0%} comes "
-                "first and is not recorded"
+                f"{_mark_name(event)} at {format_instant(at)}: the warning at "
+                f"{skipped[0]:.0%} comes first and is not recorded"
             )
         # The clock's next due instant, when known, is the stamp of its first amount.
         due = clock._due
@@ -519,19 +519,20 @@ class SLAState:
             stamp = due
         if stamp is None:
             raise InvalidArgument(
-                f"{what} at {format_instant(at)}: the clock does not reach it then"
+                f"{_mark_name(event)} at {format_instant(at)}: the clock does not reach it then"
             )
         expected = stamp if stamp > self._last_us else self._last_us
         if expected != at:
             raise InvalidArgument(
-                f"{what} is stamped {format_instant(at)} but the SLA clocks reached it at "
-                f"{format_instant(expected)}"
+                f"{_mark_name(event)} is stamped {format_instant(at)} but the SLA clocks "
+                f"reached it at {format_instant(expected)}"
             )
         key = (stamp, _METRIC_ORDER[event.metric], amount)
         if follows_mark and key <= self._last_key:
             raise InvalidArgument(
-                f"{what} at {format_instant(at)} comes after the SLA event it follows: marks "
-                "recorded together come in the order the clocks reach them, by metric"
+                f"{_mark_name(event)} at {format_instant(at)} comes after the SLA event it "
+                "follows: marks recorded together come in the order the clocks reach them, "
+                "by metric"
             )
         self._last_key = key
 
@@ -861,6 +862,16 @@ class ReferenceSLAState(SLAState):
 
 
 _NO_ROW: Final[tuple[_Spec | None, ...]] = (None,) * len(_METRICS)
+
+
+def _mark_name(event: SLAThresholdReached | SLABreached) -> str:
+    """How an error names a warning or breach: its event, metric, cycle and threshold."""
+    threshold = getattr(event, "threshold", None)
+    return f"{event.name} of {event.metric.value} cycle {event.cycle}" + (
+        "" if threshold is None else f" at {threshold:.0%}"
+    )
+
+
 # SLAState._last_key before any mark is recorded (one tuple shared by every ticket).
 _NO_KEY: Final[tuple[int, int, int]] = (_UNKNOWN, 0, 0)
 
