@@ -249,9 +249,6 @@ _STEADY: Final = frozenset(
         TicketLinked,
     }
 )
-_OPEN_STATUSES: Final = frozenset(
-    {TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD}
-)
 
 
 def _leaves_rules_alone(ticket: Ticket) -> bool:
@@ -261,7 +258,8 @@ def _leaves_rules_alone(ticket: Ticket) -> bool:
     history = ticket._history
     event = history[-1]
     kind = type(event)
-    if kind not in _STEADY or ticket._status not in _OPEN_STATUSES:
+    status = ticket._status  # an open status: not solved, not closed (identity, not a hash)
+    if kind not in _STEADY or status is _SOLVED_STATUS or status is _CLOSED_STATUS:
         return False
     index = len(history) - 1
     if ticket._cycles[-1] == index or (ticket._reassigned and ticket._reassigned[-1] == index):
@@ -1021,7 +1019,11 @@ class EscalationPolicy:
             return ()
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         if sla is not None:
-            if now_us < sla._horizon and self._quiet(ticket, sla):
+            if (
+                self._sla_fractions is not None
+                and now_us < sla._horizon
+                and self._quiet(ticket, sla)
+            ):
                 return ()  # no SLA event is due yet, and no rule before one
             if self._calm(ticket, sla) and (now_us < sla._horizon or not sla.due_events(now_us)):
                 return ()  # the rules as they were, and no SLA event due to wake them
