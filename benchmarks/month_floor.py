@@ -783,9 +783,10 @@ def run_floor(
             continue
         if not heap:
             break
-        now, _, kind, ref = heapq.heappop(heap)
-        if now > stop_us:
+        at, _, kind, ref = heapq.heappop(heap)
+        if at > stop_us:
             break
+        now = at
         while next_sample <= now:
             backlog.append((next_sample, count["unsolved"]))
             next_sample += US_PER_HOUR
