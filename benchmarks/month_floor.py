@@ -23,8 +23,10 @@ the NPS scores are equal.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import heapq
 import math
+import time
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable
@@ -124,10 +126,7 @@ def business_adder(starts: list[int], ends: list[int]) -> Callable[[int, int], i
 
     def add(t: int, amount: int) -> int:
         i = bisect_right(starts, t) - 1
-        if i >= 0 and t < ends[i]:
-            done = before[i] + t - starts[i]
-        else:
-            done = before[i + 1]
+        done = before[i] + t - starts[i] if i >= 0 and t < ends[i] else before[i + 1]
         goal = done + amount
         j = bisect_left(through, goal)
         return starts[j] + goal - before[j]
@@ -214,9 +213,16 @@ def prepare(workload: Any, scenario: Any, drain_days: int = 7) -> dict[str, Any]
 
 
 def run_floor(
-    data: dict[str, Any], progress: Callable[[int, int], None] | None = None
+    data: dict[str, Any],
+    progress: Callable[[int, int], None] | None = None,
+    count: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The month by hand: returns the outcomes and counters :func:`compare` checks."""
+    """The month by hand: returns the outcomes and counters :func:`compare` checks.
+
+    ``progress(done, total)`` is called as the simulator calls it (every 256 arrivals);
+    ``count``, when given, is the dict the floor keeps its counters in (commands, loop
+    events, SLA marks, escalations and notifications), for a progress callback to read.
+    """
     office_add = business_adder(*data["office"])
     plans: dict[tuple[bool, str], tuple[Any, tuple[Any, ...], tuple[Any, ...]]] = {}
     for enterprise, table in ((True, ENTERPRISE), (False, STANDARD)):
@@ -265,7 +271,9 @@ def run_floor(
     csat_current: list[Any] = []  # [key, pending list] of the program taking surveys
     responses: list[tuple[str, int]] = []
     nps_scores: list[int] = []
-    count = {"commands": 0, "events": 0, "notices": 0, "unsolved": 0, "marks": 0}
+    if count is None:
+        count = {}
+    count.update(commands=0, events=0, notices=0, unsolved=0, marks=0, escalations=0)
     now = start_us
     next_sample = start_us
 
@@ -301,6 +309,7 @@ def run_floor(
                     if fraction == 0.75 and not case["notified"]:
                         case["notified"] = True
                         case["history"] += 1
+                        count["escalations"] += 1
         resolution = case["rs"]
         if resolution and resolution[0][0] <= at:
             while resolution and resolution[0][0] <= at:
@@ -314,6 +323,7 @@ def run_floor(
                         case["ttier"] += 1
                         case["escalations"] += 1
                         case["history"] += 1
+                        count["escalations"] += 1
                 else:
                     case["warnings"] += 1
 
@@ -460,8 +470,8 @@ def run_floor(
 
     def plan_csat(case: dict[str, Any]) -> None:
         hour = now // US_PER_HOUR
-        if not csat_current or csat_current[0][0] != hour or len(csat_current[1]) >= 50:
-            same = bool(csat_current) and csat_current[0][0] == hour
+        same = bool(csat_current) and csat_current[0][0] == hour
+        if not same or len(csat_current[1]) >= SURVEYS_PER_PROGRAM:
             key = (hour, csat_current[0][1] + 1 if same else 0)
             pending: list[tuple[int, dict[str, Any]]] = []
             csat_programs[key] = pending
@@ -779,6 +789,7 @@ def run_floor(
             index += 1
             next_arrival = arrivals[index][A_AT] if index < total else None
             if progress is not None and (index & 255 == 0 or index == total):
+                count["events"] = events
                 progress(index, total)
             continue
         if not heap:
@@ -889,3 +900,177 @@ def compare(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
         assert mine[key] == theirs[key], f"{key}: floor {mine[key]} vs {theirs[key]}"
     assert mine["backlog"] == theirs["backlog"], "hourly backlog differs"
     assert mine["nps_scores"] == theirs["nps_scores"], "NPS scores differ"
+
+
+# -- measurements (bench_scale.py --floor) ----------------------------------------------
+
+
+def check(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Run both on ``workload`` (the simulator keeping its tickets), assert they agree,
+    and return what was compared, summed."""
+    from supportflow.simulation import simulate
+
+    run = simulate(workload, scenario, keep_tickets=True)
+    theirs = supportflow_results(run)
+    del run
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        mine = run_floor(data)
+    finally:
+        if paused:
+            gc.enable()
+    compare(mine, theirs)
+    outcomes = theirs["outcomes"]
+    breaches: dict[str, int] = {}
+    for outcome in outcomes:
+        for metric in outcome[5]:
+            breaches[metric] = breaches.get(metric, 0) + 1
+    return {
+        "tickets": len(outcomes),
+        "closed": sum(1 for o in outcomes if o[4]),
+        "breaches": dict(sorted(breaches.items())),
+        "warnings": sum(o[6] for o in outcomes),
+        "escalations": sum(o[7] for o in outcomes),
+        "history_events": sum(o[13] for o in outcomes),
+        "open_at_end": sum(1 for o in outcomes if not o[4]),
+        "backlog_at_end": theirs["backlog"][-1][1],
+        "commands": theirs["commands"],
+        "events": theirs["events"],
+        "marks": mine["marks"],
+    }
+
+
+def _floor_cpu(data: dict[str, Any], **options: Any) -> float:
+    """CPU seconds of one floor run, the collector paused as ``simulate`` pauses it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        began = time.process_time()
+        run_floor(data, **options)
+        return time.process_time() - began
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def side_by_side(
+    workload: Any, scenario: Any, data: dict[str, Any], rounds: int
+) -> tuple[list[float], list[float]]:
+    """CPU seconds of ``rounds`` runs of each, alternating (supportflow first)."""
+    from supportflow.simulation import simulate
+
+    ours: list[float] = []
+    floor: list[float] = []
+    for _ in range(rounds):
+        began = time.process_time()
+        simulate(workload, scenario)
+        ours.append(time.process_time() - began)
+        floor.append(_floor_cpu(data))
+    return ours, floor
+
+
+def windows(total: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The first and last tenth of the arrivals, as progress points (multiples of 256,
+    the first one excluded so that the run's set-up is not counted)."""
+    points = [*range(256, total, 256), total]
+    tenth = total / 10
+    first = (points[0], min(p for p in points if p >= tenth))
+    last = (max(p for p in points if p <= total - tenth), total)
+    return first, last
+
+
+class _Marks:
+    """A progress callback that notes CPU time and counters at chosen progress points."""
+
+    def __init__(self, points: set[int], read: Callable[[], dict[str, int]]) -> None:
+        self.points = points
+        self.read = read
+        self.seen: dict[int, tuple[float, dict[str, int]]] = {}
+
+    def __call__(self, done: int, total: int) -> None:
+        if done in self.points:
+            self.seen[done] = (time.process_time(), dict(self.read()))
+
+
+def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """CPU per arrival in the first and last tenth of the arrivals, for supportflow and
+    the floor (one run each), and the work per arrival in each tenth (the floor's
+    counters; supportflow's commands at the same points are asserted equal)."""
+    from supportflow.simulation._engine import _Simulator
+
+    total = len(workload.arrivals)
+    first, last = windows(total)
+    points = {*first, *last}
+    simulator: Any = None
+    ours = _Marks(points, lambda: {"commands": simulator.commands})
+    simulator = _Simulator(workload, scenario, False, None, ours, dt.timedelta(days=7))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        simulator.run()
+    finally:
+        if enabled:
+            gc.enable()
+    count: dict[str, int] = {}
+    floor = _Marks(points, lambda: count)
+    _floor_cpu(data, progress=floor, count=count)
+    rows = {}
+    for name, (a, b) in (("first", first), ("last", last)):
+        arrivals = b - a
+        cpu_ours = ours.seen[b][0] - ours.seen[a][0]
+        cpu_floor = floor.seen[b][0] - floor.seen[a][0]
+        work = {key: floor.seen[b][1][key] - floor.seen[a][1][key] for key in count}
+        sf_commands = ours.seen[b][1]["commands"] - ours.seen[a][1]["commands"]
+        assert sf_commands == work["commands"], (name, sf_commands, work["commands"])
+        rows[name] = {
+            "arrivals": (a, b),
+            "supportflow_us": 1e6 * cpu_ours / arrivals,
+            "floor_us": 1e6 * cpu_floor / arrivals,
+            "per_arrival": {
+                key: work[key] / arrivals for key in ("commands", "events", "marks", "escalations")
+            },
+        }
+    return rows
+
+
+def profile_tenths(workload: Any, scenario: Any, top: int = 12) -> dict[str, Any]:
+    """cProfile of supportflow in the first and last tenth of the arrivals only: calls
+    and tottime per arrival of the functions whose share grows most."""
+    import cProfile
+    import pstats
+
+    from supportflow.simulation import simulate
+
+    total = len(workload.arrivals)
+    first, last = windows(total)
+    profiles = {"first": cProfile.Profile(), "last": cProfile.Profile()}
+    switches = {first[0]: ("first", True), first[1]: ("first", False)}
+    switches[last[0]] = ("last", True)
+    switches[last[1]] = ("last", False)
+
+    def progress(done: int, total: int) -> None:
+        switch = switches.get(done)
+        if switch is not None:
+            name, on = switch
+            if on:
+                profiles[name].enable()
+            else:
+                profiles[name].disable()
+
+    simulate(workload, scenario, progress=progress)
+    spans = {"first": first[1] - first[0], "last": last[1] - last[0]}
+    table: dict[str, dict[tuple[str, int, str], tuple[float, float]]] = {}
+    for name, profile in profiles.items():
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        table[name] = {
+            func: (calls / spans[name], 1e6 * tottime / spans[name])
+            for func, (_, calls, tottime, _, _) in stats.items()
+        }
+    growth = []
+    for func, (calls, us) in table["last"].items():
+        before_calls, before_us = table["first"].get(func, (0.0, 0.0))
+        growth.append((us - before_us, func, before_calls, calls, before_us, us))
+    growth.sort(reverse=True)
+    totals = {name: sum(us for _, us in rows.values()) for name, rows in table.items()}
+    return {"totals_us": totals, "rows": growth[:top]}
