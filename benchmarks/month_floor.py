@@ -975,7 +975,7 @@ def windows(total: int) -> tuple[tuple[int, int], tuple[int, int]]:
     the first one excluded so that the run's set-up is not counted)."""
     points = [*range(256, total, 256), total]
     tenth = total / 10
-    first = (points[0], min(p for p in points if p >= tenth))
+    first = (points[0], min(p for p in points if p >= tenth and p > points[0]))
     last = (max(p for p in points if p <= total - tenth), total)
     return first, last
 
