@@ -201,23 +201,27 @@ def floor(per_day: int, days: int, rounds: int) -> None:
     print()
     print(
         "| tenth | arrivals | supportflow µs | floor µs | ratio "
-        "| commands | loop events | SLA marks | escalations + notifications |"
+        "| commands | loop events | events recorded | SLA marks "
+        "| escalations + notifications |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, row in tenths.items():
         work = row["per_arrival"]
         a, b = row["arrivals"]
         print(
             f"| {name} | {a:,}-{b:,} | {row['supportflow_us']:.1f} | {row['floor_us']:.1f} | "
             f"{row['supportflow_us'] / row['floor_us']:.2f}x | {work['commands']:.2f} | "
-            f"{work['events']:.2f} | {work['marks']:.2f} | {work['escalations']:.3f} |"
+            f"{work['events']:.2f} | {work['recorded']:.2f} | {work['marks']:.2f} | "
+            f"{work['escalations']:.3f} |"
         )
+    ratio_first = first["supportflow_us"] / first["floor_us"]
+    ratio_last = last["supportflow_us"] / last["floor_us"]
     print(
         f"| last / first | | {last['supportflow_us'] / first['supportflow_us']:.2f}x | "
-        f"{last['floor_us'] / first['floor_us']:.2f}x | | "
+        f"{last['floor_us'] / first['floor_us']:.2f}x | {ratio_last / ratio_first:.2f}x | "
         + " | ".join(
             f"{last['per_arrival'][k] / max(first['per_arrival'][k], 1e-9):.2f}x"
-            for k in ("commands", "events", "marks", "escalations")
+            for k in month_floor.WORK
         )
         + " |"
     )

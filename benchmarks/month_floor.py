@@ -273,7 +273,7 @@ def run_floor(
     nps_scores: list[int] = []
     if count is None:
         count = {}
-    count.update(commands=0, events=0, notices=0, unsolved=0, marks=0, escalations=0)
+    count.update(commands=0, events=0, notices=0, unsolved=0, marks=0, escalations=0, recorded=0)
     now = start_us
     next_sample = start_us
 
@@ -294,37 +294,43 @@ def run_floor(
     def clock(add: Callable[[int, int], int], begin: int, amounts: Any) -> list[Any]:
         return [(add(begin, amount), fraction) for amount, fraction in amounts]
 
+    def record(case: dict[str, Any], event: tuple[Any, ...]) -> None:
+        case["history"].append(event)
+        count["recorded"] += 1
+
     def catch_up(case: dict[str, Any], at: int) -> None:
         """Record the marks due at or before ``at`` and the escalations they trigger."""
         first = case["fr"]
         if first and first[0][0] <= at:
             while first and first[0][0] <= at:
-                _, fraction = first.pop(0)
-                case["history"] += 1
+                stamp, fraction = first.pop(0)
                 count["marks"] += 1
                 if fraction == 1.0:
+                    record(case, ("sla_breached", stamp, "first_reply"))
                     case["breached"].append("first_reply")
                 else:
+                    record(case, ("sla_threshold_reached", stamp, "first_reply", fraction))
                     case["warnings"] += 1
                     if fraction == 0.75 and not case["notified"]:
                         case["notified"] = True
-                        case["history"] += 1
+                        record(case, ("ticket_manager_notified", stamp, "lead"))
                         count["escalations"] += 1
         resolution = case["rs"]
         if resolution and resolution[0][0] <= at:
             while resolution and resolution[0][0] <= at:
-                _, fraction = resolution.pop(0)
-                case["history"] += 1
+                stamp, fraction = resolution.pop(0)
                 count["marks"] += 1
                 if fraction == 1.0:
+                    record(case, ("sla_breached", stamp, "resolution"))
                     case["breached"].append("resolution")
                     if not case["fired"] and case["ttier"] < TOP_TIER:
                         case["fired"] = True
                         case["ttier"] += 1
                         case["escalations"] += 1
-                        case["history"] += 1
+                        record(case, ("ticket_escalated", stamp, case["ttier"]))
                         count["escalations"] += 1
                 else:
+                    record(case, ("sla_threshold_reached", stamp, "resolution", fraction))
                     case["warnings"] += 1
 
     def next_deadline(case: dict[str, Any]) -> int | None:
@@ -346,25 +352,25 @@ def run_floor(
         if case["assignee"] is not None and case["assignee"] != agent_id:
             case["reassignments"] += 1
         case["assignee"] = agent_id
-        case["history"] += 1
+        record(case, ("ticket_assigned", at, agent_id))
 
     def reply(case: dict[str, Any], at: int) -> None:
         catch_up(case, at)
         case["replies"] += 1
         case["fr"] = None
-        case["history"] += 1
+        record(case, ("ticket_replied", at))
 
     def status_change(case: dict[str, Any], status: str, at: int) -> None:
         catch_up(case, at)
+        record(case, ("ticket_status_changed", at, case["status"], status))
         case["status"] = status
-        case["history"] += 1
 
     def solve(case: dict[str, Any], at: int) -> None:
         catch_up(case, at)
         case["status"] = "solved"
         case["tsolved"] = at
         case["fr"] = case["rs"] = None
-        case["history"] += 1
+        record(case, ("ticket_solved", at))
 
     def customer_message(case: dict[str, Any], at: int) -> None:
         catch_up(case, at)
@@ -373,7 +379,7 @@ def run_floor(
             case["fired"] = False
             case["rs"] = clock(case["add"], at, case["rs_amounts"])
         case["status"] = "open"
-        case["history"] += 1
+        record(case, ("ticket_customer_messaged", at))
 
     # -- the desk -------------------------------------------------------------------------
 
@@ -527,7 +533,7 @@ def run_floor(
             and case["reopens"] == 0,
             case["csat"],
             case["assignee"],
-            case["history"],
+            len(case["history"]),
         ]
 
     def closed(case: dict[str, Any]) -> None:
@@ -559,7 +565,7 @@ def run_floor(
             "replies": 0,
             "reopens": 0,
             "tsolved": None,
-            "history": 1,
+            "history": [("ticket_opened", at, arrival[A_ID])],
             "warnings": 0,
             "breached": [],
             "escalations": 0,
@@ -571,6 +577,7 @@ def run_floor(
             "rs": clock(add, at, rs_amounts),
         }
         count["commands"] += 1
+        count["recorded"] += 1
         open_cases[arrival[A_ID]] = case
         order.append(arrival[A_ID])
         count["unsolved"] += 1
@@ -970,6 +977,9 @@ def side_by_side(
     return ours, floor
 
 
+WORK = ("commands", "events", "recorded", "marks", "escalations")
+
+
 def windows(total: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """The first and last tenth of the arrivals, as progress points (multiples of 256,
     the first one excluded so that the run's set-up is not counted)."""
@@ -1027,9 +1037,7 @@ def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, A
             "arrivals": (a, b),
             "supportflow_us": 1e6 * cpu_ours / arrivals,
             "floor_us": 1e6 * cpu_floor / arrivals,
-            "per_arrival": {
-                key: work[key] / arrivals for key in ("commands", "events", "marks", "escalations")
-            },
+            "per_arrival": {key: work[key] / arrivals for key in WORK},
         }
     return rows
 
