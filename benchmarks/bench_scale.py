@@ -239,6 +239,14 @@ def floor(per_day: int, days: int, rounds: int) -> None:
     for _, (path, line, name), calls0, calls1, us0, us1 in profiled["rows"]:
         where = f"{os.path.basename(path)}:{line}({name})"
         print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+    print()
+    print("The catch-up functions issue 22 names:")
+    print()
+    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
+    print("|---|---:|---:|---:|---:|")
+    for _, (path, line, name), calls0, calls1, us0, us1 in profiled["watched"]:
+        where = f"{os.path.basename(path)}:{line}({name})"
+        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
 
 
 def main() -> None:

@@ -1081,4 +1081,10 @@ def profile_tenths(workload: Any, scenario: Any, top: int = 12) -> dict[str, Any
         growth.append((us - before_us, func, before_calls, calls, before_us, us))
     growth.sort(reverse=True)
     totals = {name: sum(us for _, us in rows.values()) for name, rows in table.items()}
-    return {"totals_us": totals, "rows": growth[:top]}
+    watched = [row for row in growth if row[1][2] in WATCHED]
+    watched.sort(key=lambda row: (row[1][2], row[1][0]))
+    return {"totals_us": totals, "rows": growth[:top], "watched": watched}
+
+
+#: The catch-up functions issue 22 names (SLA marks due, the escalation's cycle scan).
+WATCHED = frozenset({"due_events", "_advance", "_quiet", "_keeps_due", "apply_us", "evaluate"})
