@@ -9,9 +9,14 @@ ticket's next deadline), the same SLA marks (50 %, 75 % and the breach of first 
 and resolution, on Berlin office hours for the standard policy and 24/7 for
 enterprise), the same escalations (the lead told at 75 % of first reply, one tier up
 at a resolution breach, once per resolution cycle), incidents, maintenance notices and
-surveys. Inside the loop there are only dicts, lists, tuples, one ``heapq`` and integer
-microseconds; business time is a table of the period's open intervals in UTC with the
-business microseconds before each, built once.
+surveys. Every ticket, incident, maintenance and feedback program keeps its events as
+tuples in a list, as the library keeps its histories (the floor does not check its
+commands' arguments, which the library does). Inside the loop there are only dicts,
+lists, tuples, one ``heapq`` and integer microseconds; business time is a table of the
+period's open intervals in UTC with the business microseconds before each, built once.
+The scenario's rules are written into the floor (targets, warnings at 50 % and 75 %,
+the two escalation rules, the default tier ladder, auto-close after 4 days, surveys an
+hour after the solve): it is a floor for this desk, not a second engine.
 
 :func:`compare` runs both and raises ``AssertionError`` unless every ticket's outcome
 (tier, first reply, solve, closed, breaches in order, warnings, escalations, reopens,
@@ -267,9 +272,12 @@ def run_floor(
     order: list[str] = []
     backlog: list[tuple[int, int]] = []
     incidents: dict[str, dict[str, Any]] = {}
-    csat_programs: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = {}
-    csat_current: list[Any] = []  # [key, pending list] of the program taking surveys
-    responses: list[tuple[str, int]] = []
+    # Feedback programs: their event lists (surveys scheduled, sent, answered) and, for
+    # CSAT, the tickets waiting for their survey.
+    csat_programs: dict[tuple[int, int], tuple[list[Any], list[tuple[int, Any]]]] = {}
+    csat_current: list[Any] = []  # [key, history, pending] of the program taking surveys
+    programs: list[list[Any]] = []
+    maintenances: list[dict[str, Any]] = []
     nps_scores: list[int] = []
     if count is None:
         count = {}
@@ -477,13 +485,18 @@ def run_floor(
     def plan_csat(case: dict[str, Any]) -> None:
         hour = now // US_PER_HOUR
         same = bool(csat_current) and csat_current[0][0] == hour
-        if not same or len(csat_current[1]) >= SURVEYS_PER_PROGRAM:
+        if not same or len(csat_current[2]) >= SURVEYS_PER_PROGRAM:
             key = (hour, csat_current[0][1] + 1 if same else 0)
+            history: list[Any] = [("program_created", now, f"CSAT-{hour}-{key[1]}")]
             pending: list[tuple[int, dict[str, Any]]] = []
-            csat_programs[key] = pending
-            csat_current[:] = [key, pending]
+            csat_programs[key] = (history, pending)
+            csat_current[:] = [key, history, pending]
             push((hour + 1) * US_PER_HOUR + CSAT_DELAY_US, PROACTIVE, ("csat", key))
-        csat_current[1].append((now, case))
+        history, pending = csat_current[1], csat_current[2]
+        arrival = case["a"]
+        survey = f"{history[0][2]}-{len(pending) + 1}"
+        history.append(("csat_scheduled", now, survey, arrival[A_ID], arrival[A_CUSTOMER]))
+        pending.append((now, case))
 
     def csat_score(case: dict[str, Any]) -> int:
         draw = case["a"][A_CSAT_DRAW] or 0.0
@@ -585,6 +598,7 @@ def run_floor(
         incident = incidents.get(incident_id) if incident_id else None
         if incident is not None and incident["status"] != "resolved":
             incident["cases"].append(case)
+            incident["history"].append(("linked", at, arrival[A_ID]))
         enqueue(case)
         schedule_deadline(case)
 
@@ -685,6 +699,7 @@ def run_floor(
         cases = incident["cases"]
         incident["status"] = "resolved"
         todo = [case for case in cases if case["status"] not in ("solved", "closed")]
+        incident["history"].append(("resolved", now, tuple(case["a"][A_ID] for case in todo)))
         for case in todo:
             if case["assignee"] is None:
                 assign(case, "incident-desk", now)
@@ -713,26 +728,37 @@ def run_floor(
     def maintenance_notices(m: dict[str, Any]) -> None:
         notices = m["notices"]
         while notices and notices[0][0] <= now:
-            notices.pop(0)
+            due, lead = notices.pop(0)
+            m["history"].append(("notice_sent", due, -lead))
             count["notices"] += 1
 
     def proactive(ref: tuple[str, Any]) -> None:
         action, plan = ref
         if action == "csat":
-            pending = csat_programs.pop(plan)
-            for _, case in pending:
+            history, pending = csat_programs.pop(plan)
+            surveys = [event[2] for event in history[1:]]
+            for survey in surveys:
+                history.append(("survey_sent", now, survey))
+            for survey, (_, case) in zip(surveys, pending, strict=True):
                 score = case["csat"] = csat_score(case)
-                responses.append((case["a"][A_ID], score))
+                history.append(("response", now, survey, score, case["a"][A_CHANNEL]))
                 if case["stage"] == CLOSED and case["a"][A_ID] in outcomes:
                     outcomes[case["a"][A_ID]][11] = score
+            programs.append(history)
         elif action == "incident_declare":
-            incidents[plan[0]] = {"status": "investigating", "cases": []}
+            incidents[plan[0]] = {
+                "status": "investigating",
+                "cases": [],
+                "history": [("declared", now, plan[0])],
+            }
             push(plan[2], PROACTIVE, ("incident_identify", plan))
         elif action == "incident_identify":
             incidents[plan[0]]["status"] = "identified"
+            incidents[plan[0]]["history"].append(("identified", now))
             push(plan[3], PROACTIVE, ("incident_monitor", plan))
         elif action == "incident_monitor":
             incidents[plan[0]]["status"] = "monitoring"
+            incidents[plan[0]]["history"].append(("monitoring", now))
             push(plan[4], PROACTIVE, ("incident_resolve", plan))
         elif action == "incident_resolve":
             resolve_incident(incidents[plan[0]])
@@ -748,7 +774,14 @@ def run_floor(
             if missed is not None:
                 notices.append((scheduled, -missed))
             notices.sort()
-            m = {"plan": plan, "starts": starts, "state": "scheduled", "notices": notices}
+            m = {
+                "plan": plan,
+                "starts": starts,
+                "state": "scheduled",
+                "notices": notices,
+                "history": [("scheduled", now, plan[0])],
+            }
+            maintenances.append(m)
             maintenance_next(m)
         elif action == "maintenance_due":
             maintenance_notices(plan)
@@ -756,15 +789,26 @@ def run_floor(
         elif action == "maintenance_start":
             maintenance_notices(plan)
             plan["state"] = "in_progress"
+            plan["history"].append(("started", now))
             push(plan["plan"][3], PROACTIVE, ("maintenance_verify", plan))
         elif action == "maintenance_verify":
             plan["state"] = "verifying"
+            plan["history"].append(("verifying", now))
             push(plan["plan"][4], PROACTIVE, ("maintenance_complete", plan))
         elif action == "maintenance_complete":
             plan["state"] = "completed"
+            plan["history"].append(("completed", now))
         elif action == "nps":
-            for _, _, score in plan[1]:
+            hour, answers = plan
+            nps: list[Any] = [("program_created", now, f"NPS-{hour}")]
+            for customer_id, _, _ in answers:
+                nps.append(("enrolled", now, customer_id))
+            for customer_id, _, _ in answers:
+                nps.append(("survey_sent", now, customer_id))
+            for customer_id, _, score in answers:
+                nps.append(("response", now, customer_id, score))
                 nps_scores.append(score)
+            programs.append(nps)
 
     # -- the loop -------------------------------------------------------------------------
 
