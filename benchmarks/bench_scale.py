@@ -261,7 +261,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.floor:
         size = (1_000, 7) if args.quick else (10_000, 30) if args.month else (10_000, 3)
-        rounds = args.rounds or (5 if args.quick else 1 if args.month else 3)
+        rounds = args.rounds or (5 if args.quick else 2 if args.month else 3)
         floor(*size, rounds)
         return
     if args.child:
