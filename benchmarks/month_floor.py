@@ -33,7 +33,7 @@ import heapq
 import math
 import time
 from bisect import bisect_left, bisect_right
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -366,6 +366,8 @@ def run_floor(
         catch_up(case, at)
         case["replies"] += 1
         case["fr"] = None
+        if case["status"] == "new":
+            case["status"] = "open"
         record(case, ("ticket_replied", at))
 
     def status_change(case: dict[str, Any], status: str, at: int) -> None:
@@ -547,6 +549,7 @@ def run_floor(
             case["csat"],
             case["assignee"],
             len(case["history"]),
+            case["status"],
         ]
 
     def closed(case: dict[str, Any]) -> None:
@@ -893,6 +896,7 @@ def run_floor(
 def supportflow_results(run: Any) -> dict[str, Any]:
     """The same figures from a ``SimulationRun`` (history lengths need ``keep_tickets``)."""
     lengths = {t.id: len(t.history) for t in run.tickets}
+    statuses = {t.id: str(t.status) for t in run.tickets}
     return {
         "outcomes": [
             (
@@ -910,6 +914,7 @@ def supportflow_results(run: Any) -> dict[str, Any]:
                 o.csat,
                 o.agent,
                 lengths.get(o.ticket_id),
+                statuses.get(o.ticket_id),
             )
             for o in run.outcomes
         ],
@@ -937,6 +942,7 @@ FIELDS = (
     "csat",
     "agent",
     "history_length",
+    "status",
 )
 
 
@@ -985,6 +991,7 @@ def check(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, Any]:
         "escalations": sum(o[7] for o in outcomes),
         "history_events": sum(o[13] for o in outcomes),
         "open_at_end": sum(1 for o in outcomes if not o[4]),
+        "final_statuses": dict(sorted(Counter(o[14] for o in outcomes).items())),
         "backlog_at_end": theirs["backlog"][-1][1],
         "commands": theirs["commands"],
         "events": theirs["events"],
