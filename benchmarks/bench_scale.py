@@ -197,7 +197,7 @@ def floor(per_day: int, days: int, rounds: int) -> None:
     print()
     tenths = month_floor.per_tenth(workload, scenario, data)
     first, last = tenths["first"], tenths["last"]
-    print("Per arrival, first and last tenth of the arrivals (one run each):")
+    print("Per arrival, first and last tenth of the arrivals and each whole week (one run each):")
     print()
     print(
         "| tenth | arrivals | supportflow µs | floor µs | ratio "
@@ -214,17 +214,23 @@ def floor(per_day: int, days: int, rounds: int) -> None:
             f"{work['events']:.2f} | {work['recorded']:.2f} | {work['marks']:.2f} | "
             f"{work['escalations']:.3f} |"
         )
-    ratio_first = first["supportflow_us"] / first["floor_us"]
-    ratio_last = last["supportflow_us"] / last["floor_us"]
-    print(
-        f"| last / first | | {last['supportflow_us'] / first['supportflow_us']:.2f}x | "
-        f"{last['floor_us'] / first['floor_us']:.2f}x | {ratio_last / ratio_first:.2f}x | "
-        + " | ".join(
-            f"{last['per_arrival'][k] / max(first['per_arrival'][k], 1e-9):.2f}x"
-            for k in month_floor.WORK
+    pairs = [("last / first", first, last)]
+    whole = [name for name in tenths if name.startswith("week")]
+    if len(whole) > 1:
+        pairs.append((f"{whole[-1]} / {whole[0]}", tenths[whole[0]], tenths[whole[-1]]))
+    for label, before, after in pairs:
+        ratio_before = before["supportflow_us"] / before["floor_us"]
+        ratio_after = after["supportflow_us"] / after["floor_us"]
+        print(
+            f"| {label} | | {after['supportflow_us'] / before['supportflow_us']:.2f}x | "
+            f"{after['floor_us'] / before['floor_us']:.2f}x | "
+            f"{ratio_after / ratio_before:.2f}x | "
+            + " | ".join(
+                f"{after['per_arrival'][k] / max(before['per_arrival'][k], 1e-9):.2f}x"
+                for k in month_floor.WORK
+            )
+            + " |"
         )
-        + " |"
-    )
     print()
     profiled = month_floor.profile_tenths(workload, scenario)
     totals = profiled["totals_us"]

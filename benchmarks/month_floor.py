@@ -1031,6 +1031,21 @@ def side_by_side(
 WORK = ("commands", "events", "recorded", "marks", "escalations")
 
 
+def weeks(workload: Any) -> list[tuple[str, tuple[int, int]]]:
+    """Each whole week of the workload as progress points (the nearest multiples of 256
+    to its first and last arrival; the first week from 256)."""
+    instants = [arrival.at_us for arrival in workload.arrivals]
+    total = len(instants)
+    spans = []
+    for week in range(int((workload.end_us - workload.start_us) // (7 * US_PER_DAY))):
+        begin = bisect_left(instants, workload.start_us + 7 * week * US_PER_DAY)
+        end = bisect_left(instants, workload.start_us + 7 * (week + 1) * US_PER_DAY)
+        a = max(256, round(begin / 256) * 256)
+        b = min(total, round(end / 256) * 256) if end < total else total
+        spans.append((f"week {week + 1}", (a, b)))
+    return spans
+
+
 def windows(total: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """The first and last tenth of the arrivals, as progress points (multiples of 256,
     the first one excluded so that the run's set-up is not counted)."""
@@ -1055,14 +1070,16 @@ class _Marks:
 
 
 def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """CPU per arrival in the first and last tenth of the arrivals, for supportflow and
-    the floor (one run each), and the work per arrival in each tenth (the floor's
-    counters; supportflow's commands at the same points are asserted equal)."""
+    """CPU per arrival in the first and last tenth of the arrivals and in each whole week,
+    for supportflow and the floor (one run each), and the work per arrival in each
+    window (the floor's counters; supportflow's commands at the same points are
+    asserted equal). Weeks compare like with like (the same weekdays and hours)."""
     from supportflow.simulation._engine import _Simulator
 
     total = len(workload.arrivals)
     first, last = windows(total)
-    points = {*first, *last}
+    spans = [("first", first), ("last", last), *weeks(workload)]
+    points = {point for _, span in spans for point in span}
     simulator: Any = None
     ours = _Marks(points, lambda: {"commands": simulator.commands})
     simulator = _Simulator(workload, scenario, False, None, ours, dt.timedelta(days=7))
@@ -1077,7 +1094,7 @@ def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, A
     floor = _Marks(points, lambda: count)
     _floor_cpu(data, progress=floor, count=count)
     rows = {}
-    for name, (a, b) in (("first", first), ("last", last)):
+    for name, (a, b) in spans:
         arrivals = b - a
         cpu_ours = ours.seen[b][0] - ours.seen[a][0]
         cpu_floor = floor.seen[b][0] - floor.seen[a][0]
