@@ -200,7 +200,7 @@ def floor(per_day: int, days: int, rounds: int) -> None:
     print("Per arrival, first and last tenth of the arrivals and each whole week (one run each):")
     print()
     print(
-        "| tenth | arrivals | supportflow µs | floor µs | ratio "
+        "| window | arrivals | supportflow µs | floor µs | ratio "
         "| commands | loop events | events recorded | SLA marks "
         "| escalations + notifications |"
     )
