@@ -195,9 +195,12 @@ def floor(per_day: int, days: int, rounds: int) -> None:
         print(f"| {index} | {a:.2f} | {b:.2f} | {a / b:.2f}x |")
     print(f"| best | {min(ours):.2f} | {min(plain):.2f} | {min(ours) / min(plain):.2f}x |")
     print()
-    tenths = month_floor.per_tenth(workload, scenario, data)
+    tenths = month_floor.per_tenth(workload, scenario, data, rounds)
     first, last = tenths["first"], tenths["last"]
-    print("Per arrival, first and last tenth of the arrivals and each whole week (one run each):")
+    print(
+        "Per arrival, first and last tenth of the arrivals and each whole week "
+        f"(least CPU of {rounds} alternated runs per window):"
+    )
     print()
     print(
         "| window | arrivals | supportflow µs | floor µs | ratio "

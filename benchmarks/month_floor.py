@@ -1069,17 +1069,12 @@ class _Marks:
             self.seen[done] = (time.process_time(), dict(self.read()))
 
 
-def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """CPU per arrival in the first and last tenth of the arrivals and in each whole week,
-    for supportflow and the floor (one run each), and the work per arrival in each
-    window (the floor's counters; supportflow's commands at the same points are
-    asserted equal). Weeks compare like with like (the same weekdays and hours)."""
+def _marked_runs(
+    workload: Any, scenario: Any, data: dict[str, Any], points: set[int]
+) -> tuple[_Marks, _Marks, dict[str, int]]:
+    """One run of each, noting CPU time and counters at ``points``."""
     from supportflow.simulation._engine import _Simulator
 
-    total = len(workload.arrivals)
-    first, last = windows(total)
-    spans = [("first", first), ("last", last), *weeks(workload)]
-    points = {point for _, span in spans for point in span}
     simulator: Any = None
     ours = _Marks(points, lambda: {"commands": simulator.commands})
     simulator = _Simulator(workload, scenario, False, None, ours, dt.timedelta(days=7))
@@ -1093,18 +1088,40 @@ def per_tenth(workload: Any, scenario: Any, data: dict[str, Any]) -> dict[str, A
     count: dict[str, int] = {}
     floor = _Marks(points, lambda: count)
     _floor_cpu(data, progress=floor, count=count)
+    return ours, floor, count
+
+
+def per_tenth(
+    workload: Any, scenario: Any, data: dict[str, Any], rounds: int = 1
+) -> dict[str, Any]:
+    """CPU per arrival in the first and last tenth of the arrivals and in each whole week,
+    for supportflow and the floor (``rounds`` runs of each, alternated, the least CPU
+    per window kept), and the work per arrival in each window (the floor's counters;
+    supportflow's commands at the same points are asserted equal). Weeks compare like
+    with like (the same weekdays and hours)."""
+    total = len(workload.arrivals)
+    first, last = windows(total)
+    spans = [("first", first), ("last", last), *weeks(workload)]
+    points = {point for _, span in spans for point in span}
+    best_ours: dict[str, float] = {}
+    best_floor: dict[str, float] = {}
+    for _ in range(rounds):
+        ours, floor, count = _marked_runs(workload, scenario, data, points)
+        for name, (a, b) in spans:
+            cpu_ours = ours.seen[b][0] - ours.seen[a][0]
+            cpu_floor = floor.seen[b][0] - floor.seen[a][0]
+            best_ours[name] = min(best_ours.get(name, cpu_ours), cpu_ours)
+            best_floor[name] = min(best_floor.get(name, cpu_floor), cpu_floor)
     rows = {}
     for name, (a, b) in spans:
         arrivals = b - a
-        cpu_ours = ours.seen[b][0] - ours.seen[a][0]
-        cpu_floor = floor.seen[b][0] - floor.seen[a][0]
         work = {key: floor.seen[b][1][key] - floor.seen[a][1][key] for key in count}
         sf_commands = ours.seen[b][1]["commands"] - ours.seen[a][1]["commands"]
         assert sf_commands == work["commands"], (name, sf_commands, work["commands"])
         rows[name] = {
             "arrivals": (a, b),
-            "supportflow_us": 1e6 * cpu_ours / arrivals,
-            "floor_us": 1e6 * cpu_floor / arrivals,
+            "supportflow_us": 1e6 * best_ours[name] / arrivals,
+            "floor_us": 1e6 * best_floor[name] / arrivals,
             "per_arrival": {key: work[key] / arrivals for key in WORK},
         }
     return rows
