@@ -5,8 +5,17 @@ with SLA clocks, evaluation at every deadline, escalation, incidents, maintenanc
 surveys, and checks it runs in under 60 s. Memory per ticket is measured at several
 sizes (each in a fresh process, peak RSS and tracemalloc's peak) to show it stays flat.
 
+With ``--floor`` it runs the simulator side by side with ``month_floor.py``, a
+plain-Python floor of the same desk work: both are first run once and asserted equal
+ticket by ticket, then timed in alternation (CPU time, best of N), then CPU per arrival
+in the first and last tenth of the arrivals with the work per arrival in each, and a
+cProfile of supportflow restricted to those two tenths.
+
     python benchmarks/bench_scale.py            # full profile (a few minutes)
     python benchmarks/bench_scale.py --quick    # small profile (under a minute)
+    python benchmarks/bench_scale.py --floor --quick   # floor, 1,000/day x 7 days
+    python benchmarks/bench_scale.py --floor           # floor, 10,000/day x 3 days
+    python benchmarks/bench_scale.py --floor --month   # floor, 10,000/day x 30 days
 """
 
 from __future__ import annotations
@@ -157,11 +166,113 @@ def measure(per_day: int, days: int, memory: bool) -> dict[str, Any]:
     return json.loads(output.stdout)
 
 
+def floor(per_day: int, days: int, rounds: int) -> None:
+    """The simulator against the plain-Python floor of month_floor.py, side by side."""
+    import month_floor
+
+    from supportflow.simulation import WorkloadProfile
+
+    profile = WorkloadProfile(
+        start=START, days=days, tickets_per_day=per_day, timezone="Europe/Berlin"
+    )
+    workload = profile.generate(seed=2026)
+    scenario = desk(per_day)
+    data = month_floor.prepare(workload, scenario)
+    print(f"## Month floor: {per_day:,} tickets/day x {days} days, seed 2026")
+    print()
+    same = month_floor.check(workload, scenario, data)
+    print("Asserted equal, floor and supportflow (per ticket, then in total):")
+    print()
+    for key, value in same.items():
+        print(f"- {key}: {value:,}" if isinstance(value, int) else f"- {key}: {value}")
+    print()
+    ours, plain = month_floor.side_by_side(workload, scenario, data, rounds)
+    print(f"CPU time, best of {rounds}, alternated (s):")
+    print()
+    print("| run | supportflow | floor | ratio |")
+    print("|---|---:|---:|---:|")
+    for index, (a, b) in enumerate(zip(ours, plain, strict=True), 1):
+        print(f"| {index} | {a:.2f} | {b:.2f} | {a / b:.2f}x |")
+    print(f"| best | {min(ours):.2f} | {min(plain):.2f} | {min(ours) / min(plain):.2f}x |")
+    print()
+    tenths = month_floor.per_tenth(workload, scenario, data, rounds)
+    first, last = tenths["first"], tenths["last"]
+    print(
+        "Per arrival, first and last tenth of the arrivals and each whole week "
+        f"(least CPU of {rounds} alternated runs per window):"
+    )
+    print()
+    print(
+        "| window | arrivals | supportflow µs | floor µs | ratio "
+        "| commands | loop events | events recorded | SLA marks "
+        "| escalations + notifications |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, row in tenths.items():
+        work = row["per_arrival"]
+        a, b = row["arrivals"]
+        print(
+            f"| {name} | {a:,}-{b:,} | {row['supportflow_us']:.1f} | {row['floor_us']:.1f} | "
+            f"{row['supportflow_us'] / row['floor_us']:.2f}x | {work['commands']:.2f} | "
+            f"{work['events']:.2f} | {work['recorded']:.2f} | {work['marks']:.2f} | "
+            f"{work['escalations']:.3f} |"
+        )
+    pairs = [("last / first", first, last)]
+    whole = [name for name in tenths if name.startswith("week")]
+    if len(whole) > 1:
+        pairs.append((f"{whole[-1]} / {whole[0]}", tenths[whole[0]], tenths[whole[-1]]))
+    for label, before, after in pairs:
+        ratio_before = before["supportflow_us"] / before["floor_us"]
+        ratio_after = after["supportflow_us"] / after["floor_us"]
+        print(
+            f"| {label} | | {after['supportflow_us'] / before['supportflow_us']:.2f}x | "
+            f"{after['floor_us'] / before['floor_us']:.2f}x | "
+            f"{ratio_after / ratio_before:.2f}x | "
+            + " | ".join(
+                f"{after['per_arrival'][k] / max(before['per_arrival'][k], 1e-9):.2f}x"
+                for k in month_floor.WORK
+            )
+            + " |"
+        )
+    print()
+    profiled = month_floor.profile_tenths(workload, scenario)
+    totals = profiled["totals_us"]
+    print(
+        "cProfile of supportflow in the two tenths only (µs of tottime per arrival under "
+        f"the profiler: first {totals['first']:.0f}, last {totals['last']:.0f}); "
+        "the functions that grow most:"
+    )
+    print()
+    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
+    print("|---|---:|---:|---:|---:|")
+    for _, (path, line, name), calls0, calls1, us0, us1 in profiled["rows"]:
+        where = f"{os.path.basename(path)}:{line}({name})"
+        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+    print()
+    print("The catch-up functions issue 22 names:")
+    print()
+    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
+    print("|---|---:|---:|---:|---:|")
+    for _, (path, line, name), calls0, calls1, us0, us1 in profiled["watched"]:
+        where = f"{os.path.basename(path)}:{line}({name})"
+        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small profile for a quick run")
+    parser.add_argument(
+        "--floor", action="store_true", help="side by side with the plain-Python floor"
+    )
+    parser.add_argument("--month", action="store_true", help="with --floor: the whole month")
+    parser.add_argument("--rounds", type=int, default=None, help="with --floor: timed rounds")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor:
+        size = (1_000, 7) if args.quick else (10_000, 30) if args.month else (10_000, 3)
+        rounds = args.rounds or (5 if args.quick else 2 if args.month else 3)
+        floor(*size, rounds)
+        return
     if args.child:
         per_day, days, memory = (int(v) for v in args.child)
         print(json.dumps(child(per_day, days, bool(memory))))
