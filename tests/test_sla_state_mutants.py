@@ -282,6 +282,23 @@ def test_a_boolean_for_a_number_in_the_snapshot_is_refused_by_type() -> None:
     )
 
 
+def test_every_number_of_a_clock_snapshot_is_checked_by_type() -> None:
+    # Each number or boolean of each clock, replaced by an equal value of another type.
+    data = worked_ticket().to_dict()
+    for index, clock in enumerate(data["sla"]["clocks"]):
+        for key, value in clock.items():
+            if type(value) not in (bool, int):
+                continue
+            edited = copy.deepcopy(data)
+            edited["sla"]["clocks"][index][key] = (
+                int(value) if type(value) is bool else float(value)
+            )
+            assert edited["sla"] == data["sla"]
+            with pytest.raises(SchemaError) as raised:
+                Ticket.from_dict(edited, sla=VERSIONED)
+            assert raised.value.path == f"sla.clocks[{index}].{key}"
+
+
 def test_a_float_stretch_length_in_the_snapshot_is_refused_by_type() -> None:
     data = worked_ticket().to_dict()
     data["sla"]["clocks"][1]["stretches"][1]["elapsed_us"] = float(5 * US_H // 2)

@@ -876,6 +876,11 @@ def _mark_name(event: SLAThresholdReached | SLABreached) -> str:
 _NO_KEY: Final[tuple[int, int, int]] = (_UNKNOWN, 0, 0)
 
 
+# The keys of a clock's snapshot (_clock_dict) that hold a number or a boolean: the only
+# values that can compare equal to one of another type.
+_CLOCK_NUMBERS: Final = ("cycle", "breached", "target_us", "elapsed_us", "elapsed_at_retarget_us")
+
+
 def _mistyped(stored: Any, expected: Any, path: str) -> tuple[tuple[Any, Any], str] | None:
     """The first place where an SLA snapshot equal to the expected one differs in type
     (``==`` takes ``True`` for ``1``): ((stored, expected), path), or None.
@@ -885,8 +890,8 @@ def _mistyped(stored: Any, expected: Any, path: str) -> tuple[tuple[Any, Any], s
     between 0 and 1, so a whole number never equals one).
     """
     for index, (clock, want) in enumerate(zip(stored["clocks"], expected["clocks"], strict=True)):
-        for key, value in want.items():
-            found = clock[key]
+        for key in _CLOCK_NUMBERS:
+            found, value = clock[key], want[key]
             if type(found) is not type(value):
                 return (found, value), f"{path}.clocks[{index}].{key}"
         for number, (stretch, goal) in enumerate(
