@@ -114,6 +114,15 @@ def interpreter() -> str:
     return f"{platform.python_implementation()} {platform.python_version()} ({build})"
 
 
+def _print_profile(rows: list[Any]) -> None:
+    """A table of profiled functions: calls and tottime per arrival, first and last tenth."""
+    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
+    print("|---|---:|---:|---:|---:|")
+    for _, (path, line, name), calls0, calls1, us0, us1 in rows:
+        where = f"{os.path.basename(path)}:{line}({name})"
+        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+
+
 def child(per_day: int, days: int, memory: bool) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     from supportflow.simulation import WorkloadProfile, simulate
@@ -243,19 +252,11 @@ def floor(per_day: int, days: int, rounds: int) -> None:
         "the functions that grow most:"
     )
     print()
-    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
-    print("|---|---:|---:|---:|---:|")
-    for _, (path, line, name), calls0, calls1, us0, us1 in profiled["rows"]:
-        where = f"{os.path.basename(path)}:{line}({name})"
-        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+    _print_profile(profiled["rows"])
     print()
     print("The catch-up functions issue 22 names:")
     print()
-    print("| function | calls/arrival first | last | tottime µs/arrival first | last |")
-    print("|---|---:|---:|---:|---:|")
-    for _, (path, line, name), calls0, calls1, us0, us1 in profiled["watched"]:
-        where = f"{os.path.basename(path)}:{line}({name})"
-        print(f"| `{where}` | {calls0:.2f} | {calls1:.2f} | {us0:.1f} | {us1:.1f} |")
+    _print_profile(profiled["watched"])
 
 
 def main() -> None:

@@ -177,19 +177,28 @@ def _wrong(value: Any) -> Any:
     return 3.5
 
 
+def _codecs(kind: str) -> tuple[Codec, Codec]:
+    """The shipped codec of ``kind`` and one built now from the same classes."""
+    shipped = SHIPPED[kind]
+    return shipped, Codec(shipped._classes)
+
+
+def _stored_events(kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """(index in its history, stored item) of every event of the fixture's ``kind``."""
+    return [(index, item) for history in HISTORIES[kind] for index, item in enumerate(history)]
+
+
 @pytest.mark.parametrize("kind", sorted(HISTORIES))
 def test_a_codec_built_from_the_event_classes_writes_and_reads_the_stored_documents(
     kind: str,
 ) -> None:
-    shipped = SHIPPED[kind]
-    fresh = Codec(shipped._classes)
-    for history in HISTORIES[kind]:
-        for index, item in enumerate(history):
-            event = fresh.decode_tagged(Reader(item, f"history[{index}]"))
-            assert fresh.encode_tagged(event) == item  # the stored document, exactly
-            assert fresh.decode_tagged_item(item, "history", index) == event
-            assert fresh.encode(event) == {k: v for k, v in item.items() if k != "event"}
-            assert shipped.decode_tagged(Reader(item)) == event
+    shipped, fresh = _codecs(kind)
+    for index, item in _stored_events(kind):
+        event = fresh.decode_tagged(Reader(item, f"history[{index}]"))
+        assert fresh.encode_tagged(event) == item  # the stored document, exactly
+        assert fresh.decode_tagged_item(item, "history", index) == event
+        assert fresh.encode(event) == {k: v for k, v in item.items() if k != "event"}
+        assert shipped.decode_tagged(Reader(item)) == event
 
 
 @pytest.mark.parametrize("kind", sorted(HISTORIES))
@@ -197,16 +206,14 @@ def test_a_codec_built_from_the_event_classes_refuses_what_the_shipped_one_refus
     kind: str,
 ) -> None:
     # Every field of every stored event dropped, or given a value of another type.
-    shipped = SHIPPED[kind]
-    fresh = Codec(shipped._classes)
-    for history in HISTORIES[kind]:
-        for index, item in enumerate(history):
-            for key in item:
-                edits = [{k: v for k, v in item.items() if k != key}]
-                if key != "event":
-                    edits.append({**item, key: _wrong(item[key])})
-                for edited in edits:
-                    ours = _outcome(fresh.decode_tagged_item, edited, "h", index)
-                    slow = _outcome(fresh.decode_tagged, Reader(edited, f"h[{index}]"))
-                    theirs = _outcome(shipped.decode_tagged_item, edited, "h", index)
-                    assert ours == slow == theirs, (kind, index, key)
+    shipped, fresh = _codecs(kind)
+    for index, item in _stored_events(kind):
+        for key in item:
+            edits = [{k: v for k, v in item.items() if k != key}]
+            if key != "event":
+                edits.append({**item, key: _wrong(item[key])})
+            for edited in edits:
+                ours = _outcome(fresh.decode_tagged_item, edited, "h", index)
+                slow = _outcome(fresh.decode_tagged, Reader(edited, f"h[{index}]"))
+                theirs = _outcome(shipped.decode_tagged_item, edited, "h", index)
+                assert ours == slow == theirs, (kind, index, key)
