@@ -7,11 +7,25 @@ Hand-computed expectations from a Monday, 2026-03-02 09:00 UTC.
 
 from __future__ import annotations
 
+import datetime as dt
+import linecache
+from datetime import timedelta
 from typing import Any
 
 import pendulum
+import pytest
 
-from supportflow import Channel, Ticket, Topic
+from supportflow import (
+    Channel,
+    InvalidArgument,
+    SchemaError,
+    SLAPolicy,
+    SLAPolicySet,
+    Ticket,
+    Topic,
+)
+from supportflow._tickets._ticket import _evaluating
+from supportflow.events import TicketNoteAdded
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 US_MIN = 60_000_000
@@ -59,3 +73,185 @@ def test_a_reopened_ticket_starts_a_new_cycle_at_the_customer_message() -> None:
     assert ticket.cycle_starts == (0, first, second)
     assert ticket.reopens == 2
     assert ticket.reopens_us == (us(60), us(120))
+
+
+def document() -> dict[str, Any]:
+    ticket = opened(tags=["vip"], tier=1, team="l1")
+    ticket.assign("ana", at=at(1))
+    return ticket.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("key", "stored", "message"),
+    [
+        ("id", "T-1", "says 'T-1' but the history gives 'T-42'"),
+        ("customer_id", "C-1", "says 'C-1' but the history gives 'C-7'"),
+        ("status", "open", "says 'open' but the history gives 'new'"),
+        ("priority", "high", "says 'high' but the history gives 'normal'"),
+        ("assignee", "bob", "says 'bob' but the history gives 'ana'"),
+        ("assignee", None, "says None but the history gives 'ana'"),
+        ("team", "l2", "says 'l2' but the history gives 'l1'"),
+        ("tier", 2, "says 2 but the history gives 1"),
+        ("tier", True, "expected an integer, got bool"),
+        ("tags", ["vip", "vip"], "says ['vip', 'vip'] but the history gives ['vip']"),
+        (
+            "created_at",
+            "2026-03-02T09:05:00.000000Z",
+            "says '2026-03-02T09:05:00.000000Z' but the history gives "
+            "'2026-03-02T09:00:00.000000Z'",
+        ),
+        (
+            "updated_at",
+            "2026-03-02T09:00:00.000000Z",
+            "says '2026-03-02T09:00:00.000000Z' but the history gives "
+            "'2026-03-02T09:01:00.000000Z'",
+        ),
+        ("version", 5, "says 5 but the history gives 2"),
+        ("version", 2.0, "expected an integer, got float"),
+    ],
+)
+def test_a_document_whose_snapshot_disagrees_with_its_history_does_not_load(
+    key: str, stored: object, message: str
+) -> None:
+    """Each snapshot field is checked against the replayed history, at its own path."""
+    data = document()
+    data[key] = stored
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data)
+    assert caught.value.path == key
+    assert message in str(caught.value)
+
+
+def test_snapshot_instants_written_another_way_still_agree() -> None:
+    """An instant compares as an instant, whatever offset or precision wrote it."""
+    data = document()
+    data["created_at"] = "2026-03-02T10:00:00+01:00"
+    data["updated_at"] = "2026-03-02T09:01:00Z"
+    assert Ticket.from_dict(data).created_at_us == us(0)
+
+
+# -- the command wrapper ---------------------------------------------------------------
+#
+# Ticket's commands are wrapped once, when the class is defined; these tests wrap new
+# commands of their own, so the wrapper's code runs inside the test (and a mutant of it
+# takes effect: docs/quality.md).
+
+FAST = SLAPolicySet([SLAPolicy("fast", {"first_reply": {"normal": timedelta(minutes=10)}})])
+
+
+class Desk(Ticket):
+    """A host's ticket with two commands of its own, in the two shapes commands take."""
+
+    __slots__ = ()
+
+    @_evaluating
+    def nudge(
+        self, who: str, *labels: str, note: str = "hi", at: dt.datetime | None = None
+    ) -> tuple[str, tuple[str, ...], str]:
+        """Leave a note; ``nobody`` is refused after the note is recorded."""
+        self._apply(TicketNoteAdded(author=who, body=note, at_us=self._when(at)))
+        if who == "nobody":
+            raise InvalidArgument("nobody may nudge")
+        return who, labels, note
+
+    @_evaluating
+    def settle(
+        self, resolution: str, *, actor: str | None = None, at: dt.datetime | None = None
+    ) -> str | None:
+        """Leave the resolution as a note by ``actor``."""
+        self._apply(TicketNoteAdded(author=actor or "desk", body=resolution, at_us=self._when(at)))
+        return actor
+
+
+def desk(sla: SLAPolicySet | None = None) -> Desk:
+    return Desk.open(
+        "T-1",
+        customer_id="C-7",
+        subject="Printer",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        at=T0,
+        sla=sla,
+    )
+
+
+def test_a_host_command_passes_its_arguments_and_defaults_through() -> None:
+    """A wrapped command takes its arguments as declared, defaults included."""
+    ticket = desk()
+    assert ticket.nudge("ana", "a", "b", at=at(1)) == ("ana", ("a", "b"), "hi")
+    assert ticket.nudge("bo", note="later", at=at(2)) == ("bo", (), "later")
+    assert ticket.settle("done", at=at(3)) is None
+    assert ticket.settle("done", actor="cy", at=at(4)) == "cy"
+    assert [e.author for e in ticket.history[1:]] == ["ana", "bo", "desk", "cy"]
+    with pytest.raises(TypeError, match=r"Desk\.settle\(\) takes 2 positional"):
+        ticket.settle("done", "cy")  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"Desk\.nudge\(\) missing 1 required"):
+        ticket.nudge()  # type: ignore[call-arg]
+
+
+def test_a_host_command_records_what_fell_due_before_it_first() -> None:
+    """With SLA clocks, the warnings and breaches due by the command come before its
+    own event, and the command's instant is left as it was given."""
+    ticket = desk(FAST)
+    assert ticket.nudge("ana", at=at(20)) == ("ana", (), "hi")
+    names = [event.name for event in ticket.history]
+    assert names[0] == "ticket_opened"
+    assert names[-2:] == ["sla_breached", "ticket_note_added"]
+    assert ticket.history[-2].at_us == us(10)
+    assert ticket.history[-1].at_us == us(20)
+    assert ticket._known == (None, 0)
+
+
+def test_a_failing_host_command_takes_back_its_catch_up_too() -> None:
+    """A command that fails after recording leaves the history as it was before it,
+    what fell due before it included; the next command records that again."""
+    ticket = desk(FAST)
+    before = ticket.history
+    with pytest.raises(InvalidArgument, match="nobody may nudge"):
+        ticket.nudge("nobody", at=at(20))
+    assert ticket.history == before
+    assert ticket._known == (None, 0)
+    ticket.settle("ok", at=at(20))
+    assert [event.name for event in ticket.history[-2:]] == ["sla_breached", "ticket_note_added"]
+
+
+def test_a_host_command_without_clocks_runs_as_written() -> None:
+    """Without SLA or escalation there is nothing to catch up: the command runs alone,
+    and a failure is the command's own to undo."""
+    ticket = desk()
+    with pytest.raises(InvalidArgument):
+        ticket.nudge("nobody", at=at(1))
+    assert [event.name for event in ticket.history] == ["ticket_opened", "ticket_note_added"]
+
+
+def test_a_host_command_keeps_its_name_and_shows_its_source_in_tracebacks() -> None:
+    """The generated wrapper is named as the command and its source is registered, so
+    a traceback through it shows the line."""
+    assert Desk.nudge.__name__ == "nudge"
+    assert Desk.nudge.__qualname__ == "Desk.nudge"
+    assert Desk.nudge.__doc__ == "Leave a note; ``nobody`` is refused after the note is recorded."
+    filename = "<supportflow command Desk.nudge>"
+    assert linecache.getline(filename, 1) == "def nudge(self, who, *labels, note=_d3, at=_d4):\n"
+    assert linecache.getline(filename, 4) == "    at, mark = _enter(self, at)\n"
+    settle = "<supportflow command Desk.settle>"
+    assert linecache.getline(settle, 1) == "def settle(self, resolution, *, actor=_d2, at=_d3):\n"
+
+
+def _no_self(this: Ticket, *, at: dt.datetime | None = None) -> None: ...
+
+
+def _at_not_last(self: Ticket, at: dt.datetime | None = None, *, why: str = "") -> None: ...
+
+
+def _no_at(self: Ticket, body: str) -> None: ...
+
+
+def _keywords(self: Ticket, *, at: dt.datetime | None = None, **more: object) -> None: ...
+
+
+@pytest.mark.parametrize("command", [_no_self, _at_not_last, _no_at, _keywords])
+def test_only_a_command_shaped_function_is_wrapped(command: Any) -> None:
+    """A command is (self, ..., *, at=None): anything else is refused by name."""
+    with pytest.raises(TypeError) as caught:
+        _evaluating(command)
+    assert str(caught.value) == f"{command.__qualname__}: a command is (self, ..., *, at=None)"
