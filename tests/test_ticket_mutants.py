@@ -18,14 +18,32 @@ import pytest
 from supportflow import (
     Channel,
     InvalidArgument,
+    InvalidTransition,
+    Priority,
     SchemaError,
     SLAPolicy,
     SLAPolicySet,
+    SupportflowError,
     Ticket,
+    TicketStatus,
     Topic,
 )
 from supportflow._tickets._ticket import _evaluating
-from supportflow.events import TicketNoteAdded
+from supportflow.escalation import EscalationVersionMode
+from supportflow.events import (
+    EscalationVersionApplied,
+    Event,
+    SLAVersionApplied,
+    TicketDeEscalated,
+    TicketEscalated,
+    TicketEscalationRequested,
+    TicketManagerNotified,
+    TicketNoteAdded,
+    TicketPriorityRaised,
+    TicketSolved,
+    TicketUntagged,
+)
+from supportflow.sla import SLAVersionMode
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 US_MIN = 60_000_000
@@ -255,3 +273,253 @@ def test_only_a_command_shaped_function_is_wrapped(command: Any) -> None:
     with pytest.raises(TypeError) as caught:
         _evaluating(command)
     assert str(caught.value) == f"{command.__qualname__}: a command is (self, ..., *, at=None)"
+
+
+# -- what a replay refuses: events the commands could not have recorded ----------------
+
+LATER = us(2)
+
+
+def history(**overrides: Any) -> list[Event]:
+    """Opened in tier 1 with team l1 and the tag vip, then assigned to ana."""
+    ticket = opened(tags=["vip"], tier=1, team="l1", **overrides)
+    ticket.assign("ana", at=at(1))
+    return list(ticket.history)
+
+
+def escalated(**fields: Any) -> TicketEscalated:
+    values: dict[str, Any] = {
+        "from_tier": 1,
+        "from_team": "l1",
+        "to_tier": 2,
+        "to_team": "l2",
+        "reason": "stuck",
+        "actor": "bo",
+        "at_us": LATER,
+    }
+    return TicketEscalated(**{**values, **fields})
+
+
+def de_escalated(**fields: Any) -> TicketDeEscalated:
+    values: dict[str, Any] = {
+        "from_tier": 1,
+        "from_team": "l1",
+        "to_tier": 0,
+        "to_team": "l0",
+        "reason": "simple after all",
+        "actor": "bo",
+        "at_us": LATER,
+    }
+    return TicketDeEscalated(**{**values, **fields})
+
+
+def notified(**fields: Any) -> TicketManagerNotified:
+    values: dict[str, Any] = {"role": "lead", "reason": "angry", "at_us": LATER}
+    return TicketManagerNotified(**{**values, **fields})
+
+
+def raised(**fields: Any) -> TicketPriorityRaised:
+    values: dict[str, Any] = {
+        "from_priority": Priority.NORMAL,
+        "to_priority": Priority.HIGH,
+        "reason": "slow",
+        "rule": "faster",
+        "at_us": LATER,
+    }
+    return TicketPriorityRaised(**{**values, **fields})
+
+
+NOT_A_WORD = "must be a non-empty string, got ''"
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "message"),
+    [
+        pytest.param(
+            TicketUntagged(tags=frozenset({"gold"}), at_us=LATER),
+            "tags",
+            "ticket T-42 does not have the tags ['gold']",
+            id="untag a tag it lacks",
+        ),
+        pytest.param(
+            TicketUntagged(tags=frozenset({"vip", "gold", "new"}), at_us=LATER),
+            "tags",
+            "ticket T-42 does not have the tags ['gold', 'new']",
+            id="untag tags it partly lacks",
+        ),
+        pytest.param(
+            TicketUntagged(tags=frozenset(), at_us=LATER),
+            "tags",
+            "untag needs at least one tag",
+            id="untag nothing",
+        ),
+        pytest.param(
+            escalated(to_tier=None), "to_tier", "ticket_escalated needs a to_tier", id="no tier"
+        ),
+        pytest.param(
+            escalated(from_tier=2),
+            "from_tier",
+            "ticket_escalated from tier 2 but ticket T-42 is in tier 1",
+            id="from another tier",
+        ),
+        pytest.param(
+            escalated(from_tier=True),
+            "from_tier",
+            "ticket_escalated from tier True but ticket T-42 is in tier 1",
+            id="from a boolean tier",
+        ),
+        pytest.param(
+            escalated(from_team="l9"),
+            "from_team",
+            "ticket_escalated from team 'l9' but ticket T-42 is with 'l1'",
+            id="from another team",
+        ),
+        pytest.param(
+            escalated(to_tier="2"),
+            "to_tier",
+            "to_tier must be an int from 0 to 50 or None, got '2'",
+            id="to a text tier",
+        ),
+        pytest.param(escalated(to_team=""), "to_team", f"to_team {NOT_A_WORD}", id="no team"),
+        pytest.param(escalated(reason=""), "reason", f"reason {NOT_A_WORD}", id="no reason"),
+        pytest.param(escalated(rule=""), "rule", f"rule {NOT_A_WORD}", id="empty rule"),
+        pytest.param(
+            escalated(to_tier=0, to_team="l0"),
+            "to_tier",
+            "escalated from tier 1 to tier 0 ('l0'): an escalation moves up or to another team",
+            id="escalated down",
+        ),
+        pytest.param(
+            escalated(to_tier=1, to_team="l1"),
+            "to_tier",
+            "escalated from tier 1 to tier 1 ('l1'): an escalation moves up or to another team",
+            id="escalated nowhere",
+        ),
+        pytest.param(
+            de_escalated(to_tier=1, to_team="l1b"),
+            "to_tier",
+            "de_escalated from tier 1 to tier 1: de-escalation goes down",
+            id="de-escalated sideways",
+        ),
+        pytest.param(
+            de_escalated(to_tier=2, to_team="l2"),
+            "to_tier",
+            "de_escalated from tier 1 to tier 2: de-escalation goes down",
+            id="de-escalated up",
+        ),
+        pytest.param(
+            TicketEscalationRequested(reason="", at_us=LATER),
+            "reason",
+            f"reason {NOT_A_WORD}",
+            id="a request without reason",
+        ),
+        pytest.param(
+            TicketEscalationRequested(reason="now", channel="sms", at_us=LATER),
+            "channel",
+            "channel must be one of phone",
+            id="a request on a text channel",
+        ),
+        pytest.param(notified(role=""), "role", f"role {NOT_A_WORD}", id="no manager role"),
+        pytest.param(notified(reason=""), "reason", f"reason {NOT_A_WORD}", id="no alert reason"),
+        pytest.param(notified(actor=""), "actor", f"actor {NOT_A_WORD}", id="empty actor"),
+        pytest.param(notified(rule=""), "rule", f"rule {NOT_A_WORD}", id="empty alert rule"),
+        pytest.param(
+            notified(rule="angry customers"),
+            "rule",
+            "ticket_manager_notified by rule 'angry customers', but ticket T-42 has no "
+            "escalation policy; load it with the policy it was opened with (escalation=)",
+            id="a rule without a policy",
+        ),
+        pytest.param(
+            raised(from_priority=Priority.HIGH, to_priority=Priority.URGENT),
+            "from_priority",
+            "ticket_priority_raised from high but ticket T-42 has priority normal",
+            id="raised from another priority",
+        ),
+        pytest.param(
+            raised(to_priority=Priority.NORMAL),
+            "to_priority",
+            "ticket T-42 already has priority normal",
+            id="raised to the same priority",
+        ),
+        pytest.param(raised(reason=""), "reason", f"reason {NOT_A_WORD}", id="raised, no reason"),
+        pytest.param(raised(rule=""), "rule", f"rule {NOT_A_WORD}", id="raised, no rule"),
+        pytest.param(
+            raised(),
+            "rule",
+            "ticket_priority_raised by rule 'faster', but ticket T-42 has no escalation policy",
+            id="raised without a policy",
+        ),
+        pytest.param(
+            EscalationVersionApplied(
+                version="v2", mode=EscalationVersionMode.FROM_NOW, at_us=LATER
+            ),
+            "event",
+            "ticket T-42 has no escalation policy, so it records no "
+            "escalation_version_applied; load it with the EscalationPolicyVersions it was "
+            "written with (escalation=)",
+            id="an escalation version without a policy",
+        ),
+        pytest.param(
+            EscalationVersionApplied(version="v2", mode="from_now", at_us=LATER),
+            "mode",
+            "mode must be one of opened, from_now, got 'from_now'",
+            id="an escalation version's text mode",
+        ),
+        pytest.param(
+            EscalationVersionApplied(version="", mode=EscalationVersionMode.FROM_NOW, at_us=LATER),
+            "version",
+            f"version {NOT_A_WORD}",
+            id="an escalation version without a name",
+        ),
+        pytest.param(
+            SLAVersionApplied(version="v2", mode=SLAVersionMode.FROM_NOW, at_us=LATER),
+            "event",
+            "ticket T-42 has no SLA policies, so it records no sla_version_applied; load it "
+            "with the SLAPolicyVersions it was written with (sla=)",
+            id="an SLA version without policies",
+        ),
+        pytest.param(
+            SLAVersionApplied(version="v2", mode="repair", at_us=LATER),
+            "mode",
+            "mode must be one of opened, from_now, repair, got 'repair'",
+            id="an SLA version's text mode",
+        ),
+        pytest.param(
+            SLAVersionApplied(version="", mode=SLAVersionMode.FROM_NOW, at_us=LATER),
+            "version",
+            f"version {NOT_A_WORD}",
+            id="an SLA version without a name",
+        ),
+    ],
+)
+def test_a_history_the_commands_could_not_record_does_not_replay(
+    event: Event, field: str, message: str
+) -> None:
+    """Each event is checked against the ticket as it stands: the error names the field
+    and says what is wrong, with the values involved."""
+    with pytest.raises(SupportflowError) as caught:
+        Ticket.replay([*history(), event])
+    assert caught.value.field == field  # type: ignore[attr-defined]
+    assert message in str(caught.value)
+
+
+def test_an_escalation_sideways_to_another_team_of_the_tier_replays() -> None:
+    """Within its tier a ticket may move to another team; only down is refused."""
+    ticket = Ticket.replay([*history(), escalated(to_tier=1, to_team="l1b")])
+    assert (ticket.tier, ticket.team) == (1, "l1b")
+    assert ticket.status is TicketStatus.NEW
+
+
+@pytest.mark.parametrize(
+    ("event", "trigger"),
+    [(escalated(), "escalate"), (de_escalated(), "de_escalate")],
+)
+def test_a_solved_ticket_refuses_a_tier_move_naming_it(event: Event, trigger: str) -> None:
+    """Tier moves are for unsolved tickets; the refusal names the move that was tried."""
+    events = history()
+    events.append(TicketSolved(resolution="done", at_us=LATER))
+    with pytest.raises(InvalidTransition) as caught:
+        Ticket.replay([*events, event])
+    assert caught.value.event == trigger
+    assert str(caught.value).startswith(f"cannot {trigger} ticket T-42 in status 'solved'")
