@@ -16,17 +16,28 @@ import pendulum
 import pytest
 
 from supportflow import (
+    BusinessCalendar,
     Channel,
+    EscalationPolicy,
+    EscalationPolicyVersions,
+    EscalationRule,
     InvalidArgument,
     InvalidTransition,
+    InvalidType,
+    NotifyManager,
     Priority,
     SchemaError,
     SLAPolicy,
     SLAPolicySet,
+    SLAPolicyVersions,
     SupportflowError,
     Ticket,
+    TicketClosed,
     TicketStatus,
+    Tier,
+    TierLadder,
     Topic,
+    WhenOlderThan,
 )
 from supportflow._tickets._ticket import _evaluating
 from supportflow.escalation import EscalationVersionMode
@@ -523,3 +534,248 @@ def test_a_solved_ticket_refuses_a_tier_move_naming_it(event: Event, trigger: st
         Ticket.replay([*events, event])
     assert caught.value.event == trigger
     assert str(caught.value).startswith(f"cannot {trigger} ticket T-42 in status 'solved'")
+
+
+# -- documents with SLA clocks and escalation policies ---------------------------------
+
+SLOW = SLAPolicySet([SLAPolicy("slow", {"first_reply": {"normal": timedelta(minutes=30)}})])
+
+
+def clocked_document() -> dict[str, Any]:
+    """Opened under FAST (first reply in 10 minutes), assigned at 09:20: its history holds
+    the 50 % and 75 % warnings at 09:05 and 09:07:30 and the breach at 09:10."""
+    ticket = desk(FAST)
+    ticket.assign("ana", at=at(20))
+    data = ticket.to_dict()
+    assert [item["event"] for item in data["history"]] == [
+        "ticket_opened",
+        "sla_threshold_reached",
+        "sla_threshold_reached",
+        "sla_breached",
+        "ticket_assigned",
+    ]
+    return data
+
+
+def test_a_document_with_sla_clocks_needs_its_policies_to_load() -> None:
+    """Loading without sla= would drop the clocks at the next save: refused at sla."""
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(clocked_document())
+    assert caught.value.path == "sla"
+    assert str(caught.value) == (
+        "sla: this ticket was saved with SLA clocks; pass the SLA policies it was opened "
+        "with: Ticket.from_dict(data, sla=policy_set)"
+    )
+
+
+def test_a_document_loaded_under_other_sla_policies_says_so_at_its_snapshot() -> None:
+    """The warnings FAST recorded are not SLOW's: the error points at the stored clocks,
+    not at the first warning that does not fit."""
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(clocked_document(), sla=SLOW)
+    assert caught.value.path == "sla.matches"
+    assert "differ from the ones the given SLA policy set produces" in str(caught.value)
+
+
+def test_a_warning_stamped_off_its_instant_names_the_policies_to_load_with() -> None:
+    """Under the right policies, an edited warning is refused where it stands, with the
+    hint that the policies must be those it was written under."""
+    data = clocked_document()
+    data["history"][1]["at"] = "2026-03-02T09:04:00.000000Z"
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data, sla=FAST)
+    assert caught.value.path == "history[1]"
+    assert str(caught.value).endswith(
+        "but the SLA clocks reached it at 2026-03-02T09:05:00.000000Z; the SLA policies "
+        "given must be those the ticket was written under (load it with the policies it "
+        "was written with)"
+    )
+
+
+@pytest.mark.parametrize("sla", [None, FAST])
+def test_a_document_whose_opening_does_not_fit_is_refused_at_the_opening(
+    sla: SLAPolicySet | None,
+) -> None:
+    """An opening the commands refuse is a SchemaError at its field, clocks or not."""
+    data = clocked_document()
+    data["history"][0]["subject"] = ""
+    if sla is None:
+        data = {**data, "history": data["history"][:1], "version": 1}
+        del data["sla"]
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data, sla=sla)
+    assert caught.value.path == "history[0].subject"
+    assert str(caught.value).endswith("subject must be a non-empty string, got ''")
+
+
+def test_a_document_of_a_ticket_with_clocks_stores_its_snapshot() -> None:
+    """Given policies, a document without its clock snapshot is refused at sla."""
+    data = clocked_document()
+    del data["sla"]
+    with pytest.raises(SchemaError, match="missing: a ticket with SLA policies stores") as caught:
+        Ticket.from_dict(data, sla=FAST)
+    assert caught.value.path == "sla"
+
+
+# -- versions of the SLA policies and the escalation policy ----------------------------
+
+H = timedelta(hours=1)
+ALWAYS = BusinessCalendar.always_open()
+SLA_A = SLAPolicySet([SLAPolicy("a", {"first_reply": {"normal": 2 * H}})], version="a1")
+SLA_B = SLAPolicySet([SLAPolicy("b", {"first_reply": {"normal": 3 * H}})], version="b1")
+SLA_VERSIONS = SLAPolicyVersions([SLA_A, SLA_B], current="a1")
+ESC_1 = EscalationPolicy(
+    [EscalationRule("old", WhenOlderThan(H, ALWAYS), NotifyManager("lead"))], version="e1"
+)
+ESC_2 = EscalationPolicy(
+    [EscalationRule("old", WhenOlderThan(2 * H, ALWAYS), NotifyManager("lead"))], version="e2"
+)
+ESC_VERSIONS = EscalationPolicyVersions([ESC_1, ESC_2], current="e1")
+
+
+def versioned(**config: Any) -> Ticket:
+    return Ticket.open(
+        "T-9",
+        customer_id="C-1",
+        subject="Invoice",
+        topic="billing",
+        channel="email",
+        at=T0,
+        **config,
+    )
+
+
+def test_the_opening_records_its_versions_once_right_after_it() -> None:
+    """A second record of the version a ticket opened under is refused: only the
+    opening writes one, in its place."""
+    sla = versioned(sla=SLA_VERSIONS).history
+    both = versioned(sla=SLA_VERSIONS, escalation=ESC_VERSIONS).history
+    escalation = versioned(escalation=ESC_VERSIONS).history
+    for events, config in [
+        ([sla[0], sla[1], sla[1]], {"sla": SLA_VERSIONS}),
+        ([*both, both[2]], {"sla": SLA_VERSIONS, "escalation": ESC_VERSIONS}),
+        ([*escalation, escalation[1]], {"escalation": ESC_VERSIONS}),
+    ]:
+        with pytest.raises(InvalidArgument) as caught:
+            Ticket.replay(events, **config)
+        assert caught.value.field == "mode"
+        assert str(caught.value).endswith(
+            "with mode 'opened' comes right after the ticket's opening and names the "
+            "version the ticket opened under"
+        )
+
+
+def test_the_opening_version_record_is_stamped_at_the_opening() -> None:
+    data = versioned(sla=SLA_VERSIONS).to_dict()
+    data["history"][1]["at"] = "2026-03-02T09:00:01.000000Z"
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(data, sla=SLA_VERSIONS)
+    assert caught.value.path == "history[1].at"
+    assert str(caught.value).endswith(
+        "sla_version_applied with mode 'opened' is stamped at the opening instant"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("apply_sla_version", "SLA policy version 'a1' already applies to ticket T-9"),
+        (
+            "apply_escalation_version",
+            "escalation policy version 'e1' already applies to ticket T-9",
+        ),
+    ],
+)
+def test_the_version_that_applies_is_refused_as_a_no_op(command: str, message: str) -> None:
+    ticket = versioned(sla=SLA_VERSIONS, escalation=ESC_VERSIONS)
+    apply = getattr(ticket, command)
+    with pytest.raises(InvalidArgument) as caught:
+        apply("a1" if "sla" in command else "e1", at=at(1))
+    assert (caught.value.field, str(caught.value)) == ("version", message)
+    with pytest.raises(InvalidArgument) as caught:
+        apply("", at=at(1))
+    assert (caught.value.field, str(caught.value)) == ("version", f"version {NOT_A_WORD}")
+    assert len(ticket.history) == 3
+
+
+@pytest.mark.parametrize(
+    ("mode", "trigger"),
+    [(SLAVersionMode.FROM_NOW, "apply_sla_version"), (SLAVersionMode.REPAIR, "repair_sla")],
+)
+def test_a_closed_ticket_refuses_an_sla_version_naming_the_command(
+    mode: SLAVersionMode, trigger: str
+) -> None:
+    ticket = versioned(sla=SLA_VERSIONS)
+    ticket.assign("ana", at=at(1))
+    ticket.solve("credited", at=at(2))
+    ticket.confirm(at=at(3))
+    with pytest.raises(TicketClosed) as caught:
+        Ticket.replay(
+            [*ticket.history, SLAVersionApplied(version="b1", mode=mode, at_us=us(4))],
+            sla=SLA_VERSIONS,
+        )
+    assert caught.value.event == trigger
+
+
+def test_a_ticket_loaded_with_only_an_escalation_policy_follows_it() -> None:
+    """Without SLA policies the opening still settles the escalation policy given."""
+    policy = ESC_1
+    ticket = versioned(escalation=policy)
+    ticket.assign("ana", at=at(1))
+    for loaded in (
+        Ticket.from_dict(ticket.to_dict(), escalation=policy),
+        Ticket.replay(ticket.history, escalation=policy),
+    ):
+        assert loaded.escalation_policy is policy
+        assert loaded.next_deadline_us() == us(60)
+        assert loaded == ticket
+
+
+def test_repairing_the_sla_keeps_what_the_escalation_rules_recorded() -> None:
+    """A repair replays the history, rule escalations included, under the repaired
+    policies; the escalations stay as they were recorded."""
+    ticket = versioned(sla=SLA_VERSIONS, escalation=ESC_VERSIONS)
+    ticket.assign("ana", at=at(1))
+    ticket.add_note("ana", "checking", at=at(61))
+    assert [event.name for event in ticket.history][-2:] == [
+        "ticket_manager_notified",
+        "ticket_note_added",
+    ]
+    ticket.repair_sla("b1", at=at(62))
+    assert ticket.history[-1].name == "sla_version_applied"
+    assert ticket.sla is not None
+    assert ticket.sla.policies is SLA_B
+    assert ticket.next_deadline_us() == us(90)  # half of b's three hours
+
+
+def test_a_ticket_is_opened_not_constructed() -> None:
+    with pytest.raises(TypeError) as caught:
+        Ticket()
+    assert str(caught.value) == (
+        "open a ticket with Ticket.open(...), or rebuild one with replay/from_dict"
+    )
+
+
+# -- tiers and ladders ----------------------------------------------------------------
+
+LADDER = TierLadder(
+    [Tier(0, "desk", ["front"]), Tier(1, "experts", ["back"]), Tier(2, "makers", ["lab"])]
+)
+
+
+def test_an_escalation_follows_the_ladder_of_the_ticket_s_policy() -> None:
+    """Without a ladder given, the escalation policy's ladder names the next team."""
+    policy = EscalationPolicy([], ladder=LADDER)
+    ticket = versioned(escalation=policy, tier=0, team="front")
+    event = ticket.escalate(reason="needs an expert", actor="bo", at=at(1))
+    assert (event.to_tier, event.to_team) == (1, "back")
+    with pytest.raises(InvalidType) as caught:
+        ticket.escalate(reason="r", actor="bo", ladder="default", at=at(2))  # type: ignore[arg-type]
+    assert str(caught.value) == "ladder must be a TierLadder, got 'default'"
+
+
+def test_a_solved_ticket_refuses_a_de_escalation_by_name() -> None:
+    ticket = solved()
+    with pytest.raises(InvalidTransition) as caught:
+        ticket.de_escalate(reason="r", actor="bo", at=at(40))
+    assert caught.value.event == "de_escalate"
