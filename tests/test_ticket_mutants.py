@@ -779,3 +779,59 @@ def test_a_solved_ticket_refuses_a_de_escalation_by_name() -> None:
     with pytest.raises(InvalidTransition) as caught:
         ticket.de_escalate(reason="r", actor="bo", at=at(40))
     assert caught.value.event == "de_escalate"
+
+
+# -- a loaded command must come after what fell due before it ------------------------
+
+OLD = EscalationPolicy([EscalationRule("old", WhenOlderThan(H, ALWAYS), NotifyManager("lead"))])
+
+
+def late_document() -> dict[str, Any]:
+    """FAST clocks and the OLD rule, assigned at 10:10: the warnings and breach of
+    09:05-09:10 and the alert of 10:00 come before the assignment."""
+    ticket = Ticket.open(
+        "T-42",
+        customer_id="C-7",
+        subject="Printer",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.EMAIL,
+        at=T0,
+        sla=FAST,
+        escalation=OLD,
+    )
+    ticket.assign("ana", at=at(70))
+    data = ticket.to_dict()
+    assert [item["event"] for item in data["history"]][3:] == [
+        "sla_breached",
+        "ticket_manager_notified",
+        "ticket_assigned",
+    ]
+    return data
+
+
+def without(data: dict[str, Any], *indexes: int) -> dict[str, Any]:
+    history = [item for index, item in enumerate(data["history"]) if index not in indexes]
+    return {**data, "history": history, "version": len(history)}
+
+
+def test_a_loaded_command_before_which_a_warning_fell_due_unrecorded_is_refused() -> None:
+    """The rule's alert is itself recorded by a catch-up, so the command refused is the
+    assignment after it."""
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(without(late_document(), 1, 2, 3), sla=FAST, escalation=OLD)
+    assert caught.value.path == "history[2].at"
+    assert str(caught.value).endswith(
+        "sla_threshold_reached for first_reply fell due at 2026-03-02T09:05:00.000000Z, "
+        "before this event, and is not recorded: every command records what fell due "
+        "before it first"
+    )
+
+
+def test_a_loaded_command_before_which_a_rule_fell_due_unrecorded_is_refused() -> None:
+    with pytest.raises(SchemaError) as caught:
+        Ticket.from_dict(without(late_document(), 4), sla=FAST, escalation=OLD)
+    assert caught.value.path == "history[4].at"
+    assert str(caught.value).endswith(
+        "an escalation rule fell due at 2026-03-02T10:00:00.000000Z, before this event, "
+        "and is not recorded: every command records what fell due before it first"
+    )
