@@ -815,11 +815,10 @@ def without(data: dict[str, Any], *indexes: int) -> dict[str, Any]:
 
 
 def test_a_loaded_command_before_which_a_warning_fell_due_unrecorded_is_refused() -> None:
-    """The rule's alert is itself recorded by a catch-up, so the command refused is the
-    assignment after it."""
+    """The first warning missing is named (the clocks are asked before the rules)."""
     with pytest.raises(SchemaError) as caught:
-        Ticket.from_dict(without(late_document(), 1, 2, 3), sla=FAST, escalation=OLD)
-    assert caught.value.path == "history[2].at"
+        Ticket.from_dict(without(late_document(), 1, 2, 3, 4), sla=FAST, escalation=OLD)
+    assert caught.value.path == "history[1].at"
     assert str(caught.value).endswith(
         "sla_threshold_reached for first_reply fell due at 2026-03-02T09:05:00.000000Z, "
         "before this event, and is not recorded: every command records what fell due "
