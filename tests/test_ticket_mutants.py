@@ -24,6 +24,7 @@ from supportflow import (
     InvalidArgument,
     InvalidTransition,
     InvalidType,
+    Metric,
     NotifyManager,
     Priority,
     SchemaError,
@@ -44,6 +45,7 @@ from supportflow.escalation import EscalationVersionMode
 from supportflow.events import (
     EscalationVersionApplied,
     Event,
+    SLABreached,
     SLAVersionApplied,
     TicketDeEscalated,
     TicketEscalated,
@@ -848,3 +850,80 @@ def test_the_check_of_a_snapshot_written_under_other_policies_runs_on_every_pyth
     """The SchemaError at sla above must not depend on descriptor chaining (removed in
     Python 3.13)."""
     assert not isinstance(Ticket.__dict__["_snapshot_problem"].__func__, classmethod)
+
+
+# -- follow-ups ------------------------------------------------------------------------
+
+
+def closed_ticket() -> Ticket:
+    ticket = opened(tags=["vip"], tier=2, team="l2", segment="gold", priority="high")
+    ticket.assign("ana", at=at(1))
+    ticket.solve("replaced the roller", at=at(2))
+    ticket.confirm(at=at(3))
+    return ticket
+
+
+def test_a_follow_up_keeps_the_facts_of_the_closed_ticket() -> None:
+    """Customer, topic, priority, tags, tier, team and segment carry over; the subject
+    may change; the follow-up opens at the instant given."""
+    follow = closed_ticket().follow_up(
+        "T-43", body="It jams again.", subject="Jams again", at=at(9)
+    )
+    assert follow.created_at_us == us(9)
+    assert (follow.subject, follow.follow_up_of) == ("Jams again", "T-42")
+    assert (follow.tags, follow.tier, follow.team, follow.segment) == (
+        frozenset({"vip"}),
+        2,
+        "l2",
+        "gold",
+    )
+    assert follow.priority is Priority.HIGH
+    assert follow.channel is Channel.EMAIL
+
+
+def test_an_open_ticket_refuses_a_follow_up_saying_what_to_do_instead() -> None:
+    ticket = opened()
+    with pytest.raises(InvalidTransition) as caught:
+        ticket.follow_up("T-43", body="again", at=at(1))
+    error = caught.value
+    assert (error.kind, error.object_id, error.state, error.event) == (
+        "ticket",
+        "T-42",
+        "new",
+        "follow_up",
+    )
+    assert "assign" in error.allowed
+    assert str(error).startswith("cannot follow_up ticket T-42 in status 'new': allowed now: ")
+    assert str(error).endswith(
+        "; only a closed ticket gets a follow-up: add a customer_message to this one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "message"),
+    [
+        ({"new_ticket_id": ""}, "new_ticket_id", f"new_ticket_id {NOT_A_WORD}"),
+        ({"body": ""}, "body", f"body {NOT_A_WORD}"),
+        ({"subject": ""}, "subject", f"subject {NOT_A_WORD}"),
+        ({"channel": "fax"}, "channel", "channel must be one of phone, email"),
+    ],
+)
+def test_a_follow_up_checks_its_arguments(
+    arguments: dict[str, Any], field: str, message: str
+) -> None:
+    values = {"new_ticket_id": "T-43", "body": "again", **arguments}
+    with pytest.raises(SupportflowError) as caught:
+        closed_ticket().follow_up(at=at(9), **values)
+    assert caught.value.field == field  # type: ignore[attr-defined]
+    assert str(caught.value).startswith(message)
+
+
+def test_an_sla_warning_needs_the_policies_that_record_it() -> None:
+    breach = SLABreached(at_us=us(10), metric=Metric.FIRST_REPLY, cycle=1, policy="fast")
+    with pytest.raises(InvalidArgument) as caught:
+        Ticket.replay([*history(), breach])
+    assert caught.value.field == "event"
+    assert str(caught.value) == (
+        "ticket T-42 has no SLA policies, so it records no sla_breached; load it with the "
+        "policies it was opened with (sla=)"
+    )
