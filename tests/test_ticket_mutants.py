@@ -50,10 +50,12 @@ from supportflow.events import (
     TicketDeEscalated,
     TicketEscalated,
     TicketEscalationRequested,
+    TicketLinked,
     TicketManagerNotified,
     TicketNoteAdded,
     TicketPriorityRaised,
     TicketSolved,
+    TicketTagged,
     TicketUntagged,
 )
 from supportflow.sla import SLAVersionMode
@@ -294,9 +296,11 @@ LATER = us(2)
 
 
 def history(**overrides: Any) -> list[Event]:
-    """Opened in tier 1 with team l1 and the tag vip, then assigned to ana."""
+    """Opened in tier 1 with team l1 and the tag vip, then assigned to ana and linked
+    to T-7."""
     ticket = opened(tags=["vip"], tier=1, team="l1", **overrides)
     ticket.assign("ana", at=at(1))
+    ticket.link("T-7", at=at(1))
     return list(ticket.history)
 
 
@@ -503,6 +507,48 @@ NOT_A_WORD = "must be a non-empty string, got ''"
             "version",
             f"version {NOT_A_WORD}",
             id="an SLA version without a name",
+        ),
+        pytest.param(
+            TicketLinked(other_id="T-42", at_us=LATER),
+            "other_id",
+            "ticket T-42 cannot be linked to itself",
+            id="linked to itself",
+        ),
+        pytest.param(
+            TicketLinked(other_id="T-7", at_us=LATER),
+            "other_id",
+            "ticket T-42 is already linked to T-7",
+            id="linked twice",
+        ),
+        pytest.param(
+            TicketLinked(other_id="", at_us=LATER),
+            "other_id",
+            f"other_id {NOT_A_WORD}",
+            id="linked to no id",
+        ),
+        pytest.param(
+            TicketNoteAdded(author="", body="b", at_us=LATER),
+            "author",
+            f"author {NOT_A_WORD}",
+            id="a note without author",
+        ),
+        pytest.param(
+            TicketNoteAdded(author="ana", body="", at_us=LATER),
+            "body",
+            f"body {NOT_A_WORD}",
+            id="an empty note",
+        ),
+        pytest.param(
+            TicketTagged(tags=frozenset(), at_us=LATER),
+            "tags",
+            "tag needs at least one tag",
+            id="tag nothing",
+        ),
+        pytest.param(
+            TicketTagged(tags=frozenset({"vip", "new"}), at_us=LATER),
+            "tags",
+            "ticket T-42 already has the tags ['vip']",
+            id="tag a tag it has",
         ),
     ],
 )
@@ -927,3 +973,34 @@ def test_an_sla_warning_needs_the_policies_that_record_it() -> None:
         "ticket T-42 has no SLA policies, so it records no sla_breached; load it with the "
         "policies it was opened with (sla=)"
     )
+
+
+def test_a_ticket_gives_templates_its_facts_and_only_those_it_has() -> None:
+    """Placeholders without a value (no assignee, team or agent) are left out."""
+    ticket = Ticket.replay(history())
+    assert ticket.template_values("bo") == {
+        "ticket.id": "T-42",
+        "ticket.subject": "Printer jams on page 2",
+        "ticket.customer_id": "C-7",
+        "ticket.status": "new",
+        "ticket.priority": "normal",
+        "ticket.topic": "troubleshooting",
+        "ticket.domain": "support",
+        "ticket.channel": "email",
+        "customer.id": "C-7",
+        "ticket.assignee": "ana",
+        "ticket.team": "l1",
+        "agent.id": "bo",
+    }
+    bare = versioned()
+    assert bare.template_values() == {
+        "ticket.id": "T-9",
+        "ticket.subject": "Invoice",
+        "ticket.customer_id": "C-1",
+        "ticket.status": "new",
+        "ticket.priority": "normal",
+        "ticket.topic": "billing",
+        "ticket.domain": "service",
+        "ticket.channel": "email",
+        "customer.id": "C-1",
+    }
