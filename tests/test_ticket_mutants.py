@@ -47,14 +47,19 @@ from supportflow.events import (
     Event,
     SLABreached,
     SLAVersionApplied,
+    TicketAssigned,
+    TicketCustomerMessaged,
     TicketDeEscalated,
     TicketEscalated,
     TicketEscalationRequested,
     TicketLinked,
     TicketManagerNotified,
     TicketNoteAdded,
+    TicketPriorityChanged,
     TicketPriorityRaised,
+    TicketReplied,
     TicketSolved,
+    TicketStatusChanged,
     TicketTagged,
     TicketUntagged,
 )
@@ -347,6 +352,12 @@ def raised(**fields: Any) -> TicketPriorityRaised:
 
 
 NOT_A_WORD = "must be a non-empty string, got ''"
+NEW, OPEN, PENDING, ON_HOLD = (
+    TicketStatus.NEW,
+    TicketStatus.OPEN,
+    TicketStatus.PENDING,
+    TicketStatus.ON_HOLD,
+)
 
 
 @pytest.mark.parametrize(
@@ -549,6 +560,145 @@ NOT_A_WORD = "must be a non-empty string, got ''"
             "tags",
             "ticket T-42 already has the tags ['vip']",
             id="tag a tag it has",
+        ),
+        pytest.param(
+            TicketStatusChanged(from_status=NEW, to_status=PENDING, trigger="wait", at_us=LATER),
+            "trigger",
+            "status_changed cannot carry the trigger 'wait' (it carries one of auto_close, "
+            "confirm, put_on_hold, resume, set_pending)",
+            id="an unknown status trigger",
+        ),
+        pytest.param(
+            TicketStatusChanged(
+                from_status=OPEN, to_status=PENDING, trigger="set_pending", at_us=LATER
+            ),
+            "from_status",
+            "status_changed from open but ticket T-42 is new",
+            id="a status change from elsewhere",
+        ),
+        pytest.param(
+            TicketStatusChanged(
+                from_status=NEW, to_status=ON_HOLD, trigger="set_pending", at_us=LATER
+            ),
+            "to_status",
+            "status_changed to on_hold but set_pending leads to pending",
+            id="a status change elsewhere",
+        ),
+        pytest.param(
+            TicketPriorityChanged(
+                from_priority=Priority.HIGH, to_priority=Priority.LOW, at_us=LATER
+            ),
+            "from_priority",
+            "ticket_priority_changed from high but ticket T-42 has priority normal",
+            id="a priority change from another",
+        ),
+        pytest.param(
+            TicketPriorityChanged(
+                from_priority=Priority.NORMAL, to_priority=Priority.NORMAL, at_us=LATER
+            ),
+            "to_priority",
+            "ticket T-42 already has priority normal",
+            id="a priority change to the same",
+        ),
+        pytest.param(
+            TicketPriorityChanged(from_priority=Priority.NORMAL, to_priority="low", at_us=LATER),
+            "to_priority",
+            "to_priority must be one of low, normal, high, urgent, got 'low'",
+            id="a priority change to a text",
+        ),
+        pytest.param(
+            TicketPriorityChanged(
+                from_priority=Priority.NORMAL, to_priority=Priority.LOW, reason="", at_us=LATER
+            ),
+            "reason",
+            f"reason {NOT_A_WORD}",
+            id="a priority change with an empty reason",
+        ),
+        pytest.param(
+            TicketAssigned(agent="", at_us=LATER),
+            "agent",
+            f"agent {NOT_A_WORD}",
+            id="assigned to no one",
+        ),
+        pytest.param(
+            TicketAssigned(agent="bo", team="", at_us=LATER),
+            "team",
+            f"team {NOT_A_WORD}",
+            id="assigned to an empty team",
+        ),
+        pytest.param(
+            TicketAssigned(agent="bo", actor="", at_us=LATER),
+            "actor",
+            f"actor {NOT_A_WORD}",
+            id="assigned by an empty actor",
+        ),
+        pytest.param(
+            TicketAssigned(agent="bo", reason="", at_us=LATER),
+            "reason",
+            f"reason {NOT_A_WORD}",
+            id="assigned for an empty reason",
+        ),
+        pytest.param(
+            TicketAssigned(agent="ana", team="l1", at_us=LATER),
+            "agent",
+            "ticket T-42 is already assigned to 'ana'",
+            id="assigned again",
+        ),
+        pytest.param(
+            TicketCustomerMessaged(body="", channel=Channel.EMAIL, at_us=LATER),
+            "body",
+            f"body {NOT_A_WORD}",
+            id="an empty customer message",
+        ),
+        pytest.param(
+            TicketCustomerMessaged(body="b", channel="email", at_us=LATER),
+            "channel",
+            "channel must be one of phone, email",
+            id="a customer message on a text channel",
+        ),
+        pytest.param(
+            TicketReplied(author="", body="b", channel=Channel.EMAIL, at_us=LATER),
+            "author",
+            f"author {NOT_A_WORD}",
+            id="a reply without author",
+        ),
+        pytest.param(
+            TicketReplied(author="ana", body="", channel=Channel.EMAIL, at_us=LATER),
+            "body",
+            f"body {NOT_A_WORD}",
+            id="an empty reply",
+        ),
+        pytest.param(
+            TicketReplied(author="ana", body="b", channel="email", at_us=LATER),
+            "channel",
+            "channel must be one of phone, email",
+            id="a reply on a text channel",
+        ),
+        pytest.param(
+            TicketReplied(author="ana", body="b", channel=Channel.EMAIL, template="", at_us=LATER),
+            "template",
+            f"template {NOT_A_WORD}",
+            id="a reply from an empty template",
+        ),
+        pytest.param(
+            TicketReplied(
+                author="ana", body="b", channel=Channel.SMS, template="thanks", at_us=LATER
+            ),
+            "channel",
+            "a templated reply goes out on the ticket's channel (email)",
+            id="a templated reply on another channel",
+        ),
+        pytest.param(
+            TicketSolved(resolution="", at_us=LATER),
+            "resolution",
+            f"resolution {NOT_A_WORD}",
+            id="solved without resolution",
+        ),
+        pytest.param(
+            TicketSolved(resolution="done", actor="", at_us=LATER),
+            "actor",
+            f"actor {NOT_A_WORD}",
+            id="solved by an empty actor",
         ),
     ],
 )
@@ -1004,3 +1154,12 @@ def test_a_ticket_gives_templates_its_facts_and_only_those_it_has() -> None:
         "ticket.channel": "email",
         "customer.id": "C-1",
     }
+
+
+def test_a_templated_reply_on_the_ticket_s_channel_replays() -> None:
+    reply = TicketReplied(
+        author="ana", body="Thanks!", channel=Channel.EMAIL, template="thanks", at_us=LATER
+    )
+    ticket = Ticket.replay([*history(), reply])
+    assert ticket.status is TicketStatus.OPEN
+    assert ticket.public_replies == 1
