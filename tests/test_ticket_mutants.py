@@ -12,6 +12,7 @@ import linecache
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -24,6 +25,8 @@ from supportflow import (
     InvalidArgument,
     InvalidTransition,
     InvalidType,
+    Message,
+    MessageKind,
     Metric,
     NotifyManager,
     Priority,
@@ -1163,3 +1166,77 @@ def test_a_templated_reply_on_the_ticket_s_channel_replays() -> None:
     ticket = Ticket.replay([*history(), reply])
     assert ticket.status is TicketStatus.OPEN
     assert ticket.public_replies == 1
+
+
+# -- the opening ---------------------------------------------------------------------
+
+OPENING = opened(tags=["vip"], tier=1, team="l1").history[0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"ticket_id": ""}, "ticket_id", f"ticket_id {NOT_A_WORD}"),
+        ({"customer_id": ""}, "customer_id", f"customer_id {NOT_A_WORD}"),
+        ({"topic": "billing"}, "topic", "topic must be one of billing, shipping"),
+        ({"channel": "email"}, "channel", "channel must be one of phone, email"),
+        ({"priority": "high"}, "priority", "priority must be one of low, normal, high, urgent"),
+        ({"phase": "using"}, "phase", "phase must be one of learning, buying, using, churned"),
+        ({"body": ""}, "body", f"body {NOT_A_WORD}"),
+        ({"tags": ["vip"]}, "tags", "tags must be a set of tags, got ['vip']"),
+        (
+            {"tags": frozenset({""})},
+            "tags",
+            "a tag must be a non-empty word without spaces, got ''",
+        ),
+        ({"tags": frozenset({5})}, "tags", "a tag must be a non-empty word without spaces, got 5"),
+        ({"team": ""}, "team", f"team {NOT_A_WORD}"),
+        ({"segment": ""}, "segment", f"segment {NOT_A_WORD}"),
+        ({"follow_up_of": ""}, "follow_up_of", f"follow_up_of {NOT_A_WORD}"),
+        ({"follow_up_of": "T-42"}, "follow_up_of", "ticket T-42 cannot follow up itself"),
+        (
+            {"follow_up_of": "T-1", "body": None},
+            "body",
+            "a follow-up opens with the customer's message (Ticket.follow_up needs a body)",
+        ),
+        (
+            {"auto_close_after_us": -1},
+            "auto_close_after_us",
+            "auto_close_after_us must be an int of microseconds from 0 to 100 years, got -1",
+        ),
+        ({"tier": 51}, "tier", "tier must be an int from 0 to 50 or None, got 51"),
+        ({"tier": True}, "tier", "tier must be an int from 0 to 50 or None, got True"),
+    ],
+)
+def test_an_opening_the_commands_could_not_record_does_not_replay(
+    fields: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(SupportflowError) as caught:
+        Ticket.replay([attrs.evolve(OPENING, **fields)])
+    assert caught.value.field == field  # type: ignore[attr-defined]
+    assert str(caught.value).startswith(message)
+
+
+def test_the_top_tier_is_a_tier() -> None:
+    """Tiers run from 0 to 50, both included."""
+    assert Ticket.replay([attrs.evolve(OPENING, tier=50)]).tier == 50
+    assert opened(tier=50).tier == 50
+
+
+def test_a_ticket_opens_once() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        Ticket.replay([OPENING, OPENING])
+    assert caught.value.field == "event"
+    assert str(caught.value) == "ticket T-42 was already opened"
+
+
+def test_a_ticket_records_only_its_own_events() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        Ticket.replay(
+            [
+                OPENING,
+                Message(kind=MessageKind.NOTE, author="ana", body="hi", channel=None, at_us=LATER),
+            ]
+        )
+    assert caught.value.field == "event"
+    assert str(caught.value) == "Message is not an event a ticket records"
