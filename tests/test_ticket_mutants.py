@@ -30,6 +30,7 @@ from supportflow import (
     Metric,
     NotifyManager,
     Priority,
+    RaisePriority,
     SchemaError,
     SLAPolicy,
     SLAPolicySet,
@@ -173,39 +174,45 @@ def test_snapshot_instants_written_another_way_still_agree() -> None:
 
 # -- the command wrapper ---------------------------------------------------------------
 #
-# Ticket's commands are wrapped once, when the class is defined; these tests wrap new
-# commands of their own, so the wrapper's code runs inside the test (and a mutant of it
-# takes effect: docs/quality.md).
+# Ticket's commands are wrapped once, when the class is defined, which is when the
+# module is imported (for mutmut, before a mutant is switched on: docs/quality.md).
+# These tests define a host's ticket class with commands of its own inside the test, so
+# the wrapper's code runs there.
 
 FAST = SLAPolicySet([SLAPolicy("fast", {"first_reply": {"normal": timedelta(minutes=10)}})])
 
 
-class Desk(Ticket):
-    """A host's ticket with two commands of its own, in the two shapes commands take."""
+def desk_class() -> Any:
+    """A host's ticket class with two commands of its own, in the two shapes commands
+    take, defined (and so wrapped) when called."""
 
-    __slots__ = ()
+    class Desk(Ticket):
+        __slots__ = ()
 
-    @_evaluating
-    def nudge(
-        self, who: str, *labels: str, note: str = "hi", at: dt.datetime | None = None
-    ) -> tuple[str, tuple[str, ...], str]:
-        """Leave a note; ``nobody`` is refused after the note is recorded."""
-        self._apply(TicketNoteAdded(author=who, body=note, at_us=self._when(at)))
-        if who == "nobody":
-            raise InvalidArgument("nobody may nudge")
-        return who, labels, note
+        @_evaluating
+        def nudge(
+            self, who: str, *labels: str, note: str = "hi", at: dt.datetime | None = None
+        ) -> tuple[str, tuple[str, ...], str]:
+            """Leave a note; ``nobody`` is refused after the note is recorded."""
+            self._apply(TicketNoteAdded(author=who, body=note, at_us=self._when(at)))
+            if who == "nobody":
+                raise InvalidArgument("nobody may nudge")
+            return who, labels, note
 
-    @_evaluating
-    def settle(
-        self, resolution: str, *, actor: str | None = None, at: dt.datetime | None = None
-    ) -> str | None:
-        """Leave the resolution as a note by ``actor``."""
-        self._apply(TicketNoteAdded(author=actor or "desk", body=resolution, at_us=self._when(at)))
-        return actor
+        @_evaluating
+        def settle(
+            self, resolution: str, *, actor: str | None = None, at: dt.datetime | None = None
+        ) -> str | None:
+            """Leave the resolution as a note by ``actor``."""
+            author = actor or "desk"
+            self._apply(TicketNoteAdded(author=author, body=resolution, at_us=self._when(at)))
+            return actor
+
+    return Desk
 
 
-def desk(sla: SLAPolicySet | None = None) -> Desk:
-    return Desk.open(
+def desk(sla: SLAPolicySet | None = None) -> Any:
+    return desk_class().open(
         "T-1",
         customer_id="C-7",
         subject="Printer",
@@ -268,13 +275,14 @@ def test_a_host_command_without_clocks_runs_as_written() -> None:
 def test_a_host_command_keeps_its_name_and_shows_its_source_in_tracebacks() -> None:
     """The generated wrapper is named as the command and its source is registered, so
     a traceback through it shows the line."""
+    Desk = desk_class()
     assert Desk.nudge.__name__ == "nudge"
-    assert Desk.nudge.__qualname__ == "Desk.nudge"
+    assert Desk.nudge.__qualname__ == "desk_class.<locals>.Desk.nudge"
     assert Desk.nudge.__doc__ == "Leave a note; ``nobody`` is refused after the note is recorded."
-    filename = "<supportflow command Desk.nudge>"
+    filename = "<supportflow command desk_class.<locals>.Desk.nudge>"
     assert linecache.getline(filename, 1) == "def nudge(self, who, *labels, note=_d3, at=_d4):\n"
     assert linecache.getline(filename, 4) == "    at, mark = _enter(self, at)\n"
-    settle = "<supportflow command Desk.settle>"
+    settle = "<supportflow command desk_class.<locals>.Desk.settle>"
     assert linecache.getline(settle, 1) == "def settle(self, resolution, *, actor=_d2, at=_d3):\n"
 
 
@@ -1240,3 +1248,73 @@ def test_a_ticket_records_only_its_own_events() -> None:
         )
     assert caught.value.field == "event"
     assert str(caught.value) == "Message is not an event a ticket records"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "message"),
+    [
+        ({"channel": "fax"}, "channel", "channel must be one of phone, email"),
+        ({"priority": "top"}, "priority", "priority must be one of low, normal, high, urgent"),
+        ({"topic": "x"}, "topic", "topic must be one of billing, shipping"),
+        ({"phase": "x"}, "phase", "phase must be one of learning, buying, using, churned"),
+    ],
+)
+def test_opening_a_ticket_checks_its_named_values(
+    arguments: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(SupportflowError) as caught:
+        opened(**arguments)
+    assert caught.value.field == field  # type: ignore[attr-defined]
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"sla": "strict"}, "sla must be an SLAPolicySet (with attach()), got 'strict'"),
+        (
+            {"escalation": "strict"},
+            "escalation must be an EscalationPolicy (with next_due_us()) or "
+            "EscalationPolicyVersions, got 'strict'",
+        ),
+    ],
+)
+def test_a_ticket_opens_only_under_policies(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidType) as caught:
+        opened(**config)
+    assert str(caught.value) == message
+
+
+RAISE = EscalationPolicy(
+    [EscalationRule("old", WhenOlderThan(H, ALWAYS), RaisePriority(to="high"))], ladder=LADDER
+)
+
+
+def test_a_rule_raising_the_priority_leaves_the_status_as_it_was() -> None:
+    ticket = versioned(escalation=RAISE, tier=1, team="back")
+    ticket.add_note("ana", "looking", at=at(61))
+    assert [event.name for event in ticket.history] == [
+        "ticket_opened",
+        "ticket_priority_raised",
+        "ticket_note_added",
+    ]
+    replayed = Ticket.replay(ticket.history, escalation=RAISE)
+    for each in (ticket, replayed):
+        assert each.priority is Priority.HIGH
+        assert each.status is TicketStatus.NEW
+    assert replayed == ticket
+
+
+def test_a_replayed_de_escalation_stays_on_the_policy_s_ladder() -> None:
+    """The policy's ladder has tiers 0-2: a ticket opened in tier 5 cannot have been
+    handed down to tier 4 under it."""
+    events = versioned(escalation=RAISE, tier=5, team="elsewhere").history
+    down = TicketDeEscalated(
+        from_tier=5, from_team="elsewhere", to_tier=4, to_team="t4", reason="r", at_us=LATER
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        Ticket.replay([*events, down], escalation=RAISE)
+    assert caught.value.field == "to_tier"
+    assert str(caught.value).startswith(
+        "ticket_de_escalated to tier 4 is outside the escalation policy's ladder"
+    )
