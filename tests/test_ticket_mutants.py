@@ -1331,3 +1331,61 @@ def test_a_replayed_de_escalation_stays_on_the_policy_s_ladder() -> None:
     assert str(caught.value).startswith(
         "ticket_de_escalated to tier 4 is outside the escalation policy's ladder"
     )
+
+
+class HostSLA:
+    """A host's own SLA attachment: clocks, but no versions."""
+
+    def attach(self, ticket: Ticket) -> Any:
+        return FAST.attach(ticket)
+
+
+class HostEscalation:
+    """A host's own escalation policy (OLD's rules), without versions."""
+
+    def next_due_us(self, ticket: Ticket, before: int | None = None) -> int | None:
+        return OLD.next_due_us(ticket, before)
+
+    def apply(self, ticket: Ticket, *, at: object | None = None) -> tuple[Event, ...]:
+        return OLD.apply(ticket, at=at)
+
+    def missed_us(self, ticket: Ticket, now_us: int) -> int | None:
+        return OLD.missed_us(ticket, now_us)
+
+    def apply_us(self, ticket: Ticket, now_us: int) -> tuple[Event, ...]:
+        return OLD.apply_us(ticket, now_us)
+
+    def _keeps_due(self, ticket: Ticket, sla: Any, due: int | None) -> bool:
+        return False
+
+    def _check_replayed(self, ticket: Ticket, event: Event) -> None:
+        OLD._check_replayed(ticket, event)
+
+
+@pytest.mark.parametrize(
+    ("config", "event", "message"),
+    [
+        (
+            {"sla": HostSLA()},
+            SLAVersionApplied(version="v2", mode=SLAVersionMode.FROM_NOW, at_us=LATER),
+            "ticket T-42 has no SLA policies, so it records no sla_version_applied",
+        ),
+        (
+            {"escalation": HostEscalation()},
+            EscalationVersionApplied(
+                version="v2", mode=EscalationVersionMode.FROM_NOW, at_us=LATER
+            ),
+            "ticket T-42 has no escalation policy, so it records no escalation_version_applied",
+        ),
+    ],
+)
+def test_a_host_configuration_without_versions_records_no_version_change(
+    config: dict[str, Any], event: Event, message: str
+) -> None:
+    """A host's own SLA attachment or escalation policy is its one edition: a version
+    record in its history is refused."""
+    ticket = opened(**config)
+    with pytest.raises(InvalidArgument) as caught:
+        Ticket.replay([*ticket.history, event], **config)
+    assert caught.value.field == "event"
+    assert str(caught.value).startswith(message)
