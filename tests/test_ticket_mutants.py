@@ -1389,3 +1389,12 @@ def test_a_host_configuration_without_versions_records_no_version_change(
         Ticket.replay([*ticket.history, event], **config)
     assert caught.value.field == "event"
     assert str(caught.value).startswith(message)
+
+
+def test_a_ticket_just_opened_has_no_resolution_and_was_never_solved_or_closed() -> None:
+    for ticket in (opened(), Ticket.replay(opened().history), Ticket.from_dict(document())):
+        assert ticket.resolution is None
+        assert (ticket.solved_at_us, ticket.solved_at) == (None, None)
+        assert (ticket.closed_at_us, ticket.closed_at) == (None, None)
+        assert ticket.auto_close_at is None
+        assert not ticket.first_contact_resolution
