@@ -1398,3 +1398,14 @@ def test_a_ticket_just_opened_has_no_resolution_and_was_never_solved_or_closed()
         assert (ticket.closed_at_us, ticket.closed_at) == (None, None)
         assert ticket.auto_close_at is None
         assert not ticket.first_contact_resolution
+
+
+def test_every_event_of_a_ticket_just_opened_is_new() -> None:
+    """A host stores what the opening recorded: from version 0, the opening (and its
+    version record) included; a load starts with nothing new."""
+    ticket = versioned(sla=SLA_VERSIONS)
+    assert ticket.loaded_version == 0
+    assert ticket.new_events == ticket.history
+    assert [event.name for event in ticket.new_events] == ["ticket_opened", "sla_version_applied"]
+    loaded = Ticket.from_dict(ticket.to_dict(), sla=SLA_VERSIONS)
+    assert (loaded.loaded_version, loaded.new_events) == (2, ())
