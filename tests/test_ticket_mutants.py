@@ -1409,3 +1409,16 @@ def test_every_event_of_a_ticket_just_opened_is_new() -> None:
     assert [event.name for event in ticket.new_events] == ["ticket_opened", "sla_version_applied"]
     loaded = Ticket.from_dict(ticket.to_dict(), sla=SLA_VERSIONS)
     assert (loaded.loaded_version, loaded.new_events) == (2, ())
+
+
+def test_a_command_without_an_instant_reads_the_clock_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The catch-up and the command run at the one instant read: a clock that moves a
+    minute at every read stamps the note at the first reading."""
+    readings = iter([at(20), at(21), at(22)])
+    monkeypatch.setattr(pendulum, "now", lambda tz=None: next(readings))
+    ticket = desk(FAST)
+    ticket.settle("checked")
+    assert [event.name for event in ticket.history][-2:] == ["sla_breached", "ticket_note_added"]
+    assert ticket.history[-1].at_us == us(20)
