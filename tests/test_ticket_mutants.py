@@ -1058,17 +1058,9 @@ def test_a_loaded_command_before_which_a_rule_fell_due_unrecorded_is_refused() -
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ticket._snapshot_problem is decorated @classmethod twice: Python 3.11 and 3.12 "
-    "chain the two descriptors, 3.13 no longer does (calling it raises TypeError: "
-    "'classmethod' object is not callable), so on 3.13 a document loaded under other SLA "
-    "policies fails with TypeError instead of the SchemaError at sla; requires-python is "
-    ">=3.11 with no upper bound",
-)
 def test_the_check_of_a_snapshot_written_under_other_policies_runs_on_every_python() -> None:
-    """The SchemaError at sla above must not depend on descriptor chaining (removed in
-    Python 3.13)."""
+    """The SchemaError at sla above must not depend on descriptor chaining (Python 3.13
+    no longer chains a classmethod wrapped in another)."""
     assert not isinstance(Ticket.__dict__["_snapshot_problem"].__func__, classmethod)
 
 

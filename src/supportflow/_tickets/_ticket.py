@@ -2129,7 +2129,6 @@ class Ticket(Aggregate):
             raise SchemaError(reader.at(key), f"says {stored!r} but the history gives {replayed!r}")
 
     @classmethod
-    @classmethod
     def _snapshot_problem(cls, reader: Reader, sla: SLAAttachment | None) -> SchemaError | None:
         """The error of a stored SLA snapshot written under other SLA policies than
         ``sla``, told from the opening alone (see ``SLAState.verify_opening``), or None.
