@@ -197,6 +197,8 @@ def test_a_codec_built_from_the_event_classes_writes_and_reads_the_stored_docume
         event = fresh.decode_tagged(Reader(item, f"history[{index}]"))
         assert fresh.encode_tagged(event) == item  # the stored document, exactly
         assert fresh.decode_tagged_item(item, "history", index) == event
+        # ... and a well-formed stored event takes the fast path, without a Reader.
+        assert fresh.fast_decoders()[item["event"]](item) == event
         assert fresh.encode(event) == {k: v for k, v in item.items() if k != "event"}
         assert shipped.decode_tagged(Reader(item)) == event
 
