@@ -144,6 +144,12 @@ class _Facts:
         self._history = history
         self._position = 0
 
+    def calm_across(self, length: int) -> None:
+        """The history's latest event (it is ``length`` long now) left every rule alone:
+        the rules stay calm across it, if they were just before it."""
+        if self.calm_at == length - 1:
+            self.calm_at = length
+
     def _advance(self, cycles: tuple[int, ...], reassigned: tuple[int, ...]) -> None:
         """Read the events recorded since the last pass. Which events reopened the
         ticket and which reassigned it is the ticket's own record (``cycles``,
@@ -923,14 +929,19 @@ class EscalationPolicy:
         if facts._history is not history:
             return False
         length = len(history)
-        if facts.calm_at == length:
-            return True
-        if facts.calm_at == length - 1 and (
+        if facts.calm_at != length and (
             type(history[-1]) is TicketSolved or _leaves_rules_alone(ticket)
         ):
-            facts.calm_at = length
-            return True
-        return False
+            facts.calm_across(length)
+        return facts.calm_at == length
+
+    def _found_calm(self, ticket: Ticket) -> None:
+        """Remember that no rule of this policy is due at the ticket's latest event (for
+        :meth:`_calm`; only for policies that can be calm)."""
+        if self._calm_fractions is not None:
+            facts = _scan(ticket)
+            facts.calm_at = len(ticket._history)
+            facts.calm_policy = self
 
     def _keeps_due(self, ticket: Ticket, sla: SLAState, due: int | None) -> bool:
         """Whether ``due``, the ticket's next due instant from before an event that left
@@ -942,8 +953,8 @@ class EscalationPolicy:
         if not (self._known_reads and sla._caches and _leaves_rules_alone(ticket)):
             return False
         facts = ticket._scan  # the rules stay calm across it too (see _calm)
-        if type(facts) is _Facts and facts.calm_at == len(ticket._history) - 1:
-            facts.calm_at += 1
+        if type(facts) is _Facts:
+            facts.calm_across(len(ticket._history))
         return True
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
@@ -1064,7 +1075,7 @@ class EscalationPolicy:
                 stamp = max(instant, ticket._last_us)
                 expected = rule.action.events(ticket, ladder, rule.name, rule.why, stamp)
                 if expected and expected[0] == event:
-                    _check_sla_first(ticket, event, instant)
+                    _check_sla_first(ticket, event, name, instant)
                     self._check_first_rule(ticket, facts, event, rule)
                     return
         raise InvalidArgument(
@@ -1133,14 +1144,8 @@ class EscalationPolicy:
         last = ticket._last_us
         if best is not None and best < last:
             return last
-        if (
-            self._calm_fractions is not None
-            and (best is None or best > last)
-            and (horizon is None or horizon >= last)
-        ):
-            # No rule is due at the latest event (every condition answered for it).
-            facts.calm_at = len(ticket._history)
-            facts.calm_policy = self
+        if (best is None or best > last) and (horizon is None or horizon >= last):
+            self._found_calm(ticket)  # every condition answered for the latest event
         return best
 
     def next_due(self, ticket: Ticket) -> pendulum.DateTime | None:
@@ -1321,10 +1326,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
                     settled = until == now
                 continue
         if not due:
-            if policy._calm_fractions is not None:
-                facts = _scan(ticket)
-                facts.calm_at = len(ticket._history)
-                facts.calm_policy = policy
+            policy._found_calm(ticket)
             return tuple(applied)
         instant, index = due[0]
         rule = policy.rules[index]
@@ -1335,7 +1337,7 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
         settled = sla is None  # an escalation may re-target the clocks
 
 
-def _check_sla_first(ticket: Ticket, event: Event, instant: int) -> None:
+def _check_sla_first(ticket: Ticket, event: Event, rule: str, instant: int) -> None:
     """Refuse a replayed escalation while an SLA warning or breach due by its rule's
     instant is not recorded: the catch-up (:func:`_apply_due`) records those first."""
     sla: SLAState | None = ticket._sla  # type: ignore[assignment]
@@ -1345,7 +1347,7 @@ def _check_sla_first(ticket: Ticket, event: Event, instant: int) -> None:
     if pending:
         missing = pending[0]
         raise InvalidArgument(
-            f"{event.name} by rule {event.rule!r} at {format_instant(event.at_us)}: "  # type: ignore[attr-defined]
+            f"{event.name} by rule {rule!r} at {format_instant(event.at_us)}: "
             f"{missing.name} for {missing.metric.value} fell due at "  # type: ignore[attr-defined]
             f"{format_instant(missing.at_us)}, by the rule's instant, and is recorded first"
         )

@@ -495,7 +495,7 @@ class SLAState:
                     f"{_mark_name(event)} at {format_instant(at)}: already breached"
                 )
             amount = clock.target_us
-            skipped = [w for w in clock.warnings if w not in warned] if clock.warnings else ()
+            skipped = [w for w in clock.warnings if w not in warned]
         else:
             warnings = clock.warnings
             if threshold not in warnings or threshold in warned:
