@@ -1010,3 +1010,30 @@ def test_a_version_sharing_the_policy_still_retargets_from_now() -> None:
     ticket.apply_sla_version("b", at=t(5, 10))
     clocks = ticket.to_dict()["sla"]["clocks"]
     assert [clock["retargeted"] for clock in clocks] == [stamp(5, 10), stamp(5, 10)]
+
+
+def test_a_policy_set_matches_every_combination_of_fields_also_past_what_it_remembers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The set keeps the first few combinations (one shared tuple each); past them, each
+    # ticket is matched again, with the same answers.
+    from supportflow._sla import _policy
+
+    monkeypatch.setattr(_policy, "_MATCHED_FIELDS", 1)
+    vip = SLAPolicy(
+        "vip",
+        {"first_reply": {"normal": timedelta(hours=1)}},
+        conditions=SLAConditions(tags=["vip"]),
+    )
+    rest = SLAPolicy("rest", {"first_reply": {"normal": timedelta(hours=8)}})
+    policies = SLAPolicySet([vip, rest])
+    tickets = [open_ticket(t(2, 9), policies, tags) for tags in [(), ("vip",), ("vip",), ()]]
+    names = [ticket.sla.policy.name for ticket in tickets if ticket.sla and ticket.sla.policy]
+    assert names == ["rest", "vip", "vip", "rest"]
+    assert len(policies._matched_fields) == 1
+    states = [ticket.sla for ticket in tickets]
+    assert None not in states
+    first, vip_1, vip_2, last = (state._fields for state in states if state is not None)
+    assert first is last  # the remembered combination, shared
+    assert vip_1 == vip_2
+    assert vip_1 is not vip_2  # past what the set remembers: matched again
