@@ -232,7 +232,7 @@ def _scan(ticket: Ticket) -> _Facts:
     history = ticket._history
     facts = ticket._scan
     if type(facts) is not _Facts or facts._history is not history or facts._position > len(history):
-        facts = _Facts(ticket.created_at_us, history)
+        facts = _Facts(ticket._created_us, history)
         ticket._scan = facts
     if facts._position < len(history):
         facts._advance(ticket._cycles, ticket._reassigned)
@@ -275,6 +275,8 @@ def _leaves_rules_alone(ticket: Ticket) -> bool:
 
 _NO_NAMES: Final[AbstractSet[str]] = frozenset()
 _NO_MARKS: Final[Mapping[tuple[Metric, float], int]] = MappingProxyType({})
+#: Each priority's rank (``Priority.rank`` without a property call; never changed).
+_RANK: Final[dict[Priority, int]] = {p: p.rank for p in Priority}
 
 
 def _opened_priority(ticket: Ticket) -> Priority:
@@ -443,8 +445,9 @@ class WhenPriorityAtOpen(Condition):
 
     def since_us(self, ticket: Ticket, facts: _Facts) -> int | None:
         opened = _opened_priority(ticket)
-        hit = opened.rank >= self.priority.rank if self.or_higher else opened is self.priority
-        created = ticket.created_at_us
+        priority = self.priority
+        hit = _RANK[opened] >= _RANK[priority] if self.or_higher else opened is priority
+        created = ticket._created_us
         return created if hit and _in_cycle(created, facts) else None
 
     def describe(self) -> str:
@@ -730,6 +733,8 @@ _ACTIONS: Final[dict[str, type[EscalationAction]]] = {
     cls.kind: cls for cls in (EscalateTo, NotifyManager, RaisePriority)
 }
 _CONDITION_CLASSES: Final = frozenset(_CONDITIONS.values())
+#: The conditions whose instant is an SLA mark (exact classes).
+_MARK_CONDITIONS: Final = frozenset({WhenSLAReaches, WhenSLABreached})
 _ACTION_CLASSES: Final = frozenset(_ACTIONS.values())
 
 
@@ -806,6 +811,13 @@ class EscalationPolicy:
     _plan: tuple[tuple[int, str, Condition, EscalationAction], ...] = attrs.field(
         init=False, eq=False, repr=False
     )
+    # The same without the rules whose condition is an SLA threshold or breach: what
+    # a pass evaluates while the cycle has no mark the SLA announces (see _due).
+    _unmarked_plan: tuple[tuple[int, str, Condition, EscalationAction], ...] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    # The fractions of SLA targets the rules react to (their marks).
+    _mark_fractions: frozenset[float] = attrs.field(init=False, eq=False, repr=False)
     # The fractions of SLA targets the rules react to, when every rule is an SLA
     # threshold or breach (None otherwise): see _marks_only.
     _sla_fractions: frozenset[float] | None = attrs.field(init=False, eq=False, repr=False)
@@ -842,14 +854,18 @@ class EscalationPolicy:
             (index, rule.name, rule.condition, rule.action) for index, rule in enumerate(self.rules)
         )
         object.__setattr__(self, "_plan", plan)
+        # Exact classes: a subclass may compute its instant otherwise.
+        unmarked = tuple(entry for entry in plan if type(entry[2]) not in _MARK_CONDITIONS)
+        object.__setattr__(self, "_unmarked_plan", unmarked)
+        marks = frozenset(fraction for _, fraction in keys)
+        object.__setattr__(self, "_mark_fractions", marks)
         known = all(
             type(rule.condition) in _CONDITION_CLASSES and type(rule.action) in _ACTION_CLASSES
             for rule in self.rules
         )
         object.__setattr__(self, "_known_reads", known)
         calm = known and not any(isinstance(rule.condition, WhenOlderThan) for rule in self.rules)
-        fractions = frozenset(fraction for _, fraction in keys)
-        object.__setattr__(self, "_calm_fractions", fractions if calm else None)
+        object.__setattr__(self, "_calm_fractions", marks if calm else None)
         if not isinstance(self.ladder, TierLadder):
             raise InvalidType(f"ladder must be a TierLadder, got {type(self.ladder).__name__}")
         for index, rule in enumerate(self.rules):
@@ -929,11 +945,15 @@ class EscalationPolicy:
         if facts._history is not history:
             return False
         length = len(history)
-        if facts.calm_at != length and (
+        calm_at = facts.calm_at
+        if calm_at == length:
+            return True
+        if calm_at == length - 1 and (
             type(history[-1]) is TicketSolved or _leaves_rules_alone(ticket)
         ):
-            facts.calm_across(length)
-        return facts.calm_at == length
+            facts.calm_at = length  # calm across the latest event (see _Facts.calm_across)
+            return True
+        return False
 
     def _found_calm(self, ticket: Ticket) -> None:
         """Remember that no rule of this policy is due at the ticket's latest event (for
@@ -958,13 +978,22 @@ class EscalationPolicy:
         return True
 
     def _due(self, ticket: Ticket, facts: _Facts, now: int) -> list[tuple[int, int]]:
-        """(instant, rule index) of every rule due at ``now``, earliest first."""
-        if not facts.sla_marks and self._marks_only(ticket._sla):  # type: ignore[arg-type]
-            return []
+        """(instant, rule index) of every rule due at ``now``, earliest first.
+
+        While the cycle has no SLA mark and the SLA announces every mark the rules
+        react to, no SLA rule can be due (its mark would be in the history): only the
+        other rules are evaluated."""
+        plan = self._plan
+        if not facts.sla_marks:
+            sla: SLAState | None = ticket._sla  # type: ignore[assignment]
+            if sla is None or self._mark_fractions <= sla._policies._announced:
+                plan = self._unmarked_plan
+                if not plan:
+                    return []
         due = []
         fired = facts.fired
         ladder = self.ladder
-        for index, name, condition, action in self._plan:
+        for index, name, condition, action in plan:
             if name in fired:
                 continue
             instant = condition.since_us(ticket, facts)
