@@ -926,7 +926,7 @@ class EscalationPolicy:
         facts.quiet_marks = marks
         return True
 
-    def _calm(self, ticket: Ticket, sla: SLAState) -> bool:
+    def _calm(self, ticket: Ticket) -> bool:
         """Whether no rule can be due before the SLA's next deadline because nothing a
         rule reads has changed since this policy last found none due: the rules are the
         library's, none waits for time alone (an age), the SLA announces every mark
@@ -935,12 +935,9 @@ class EscalationPolicy:
         to the ticket's events (priority at open, reopens, reassignments, requests)
         then keep their answers (a solve only ends the cycle their instants must lie
         in), and those that react to SLA marks wait for one."""
-        fractions = self._calm_fractions
-        if fractions is None or not sla._caches or not fractions <= sla._policies._announced:
-            return False
         facts = ticket._scan
         if type(facts) is not _Facts or facts.calm_policy is not self:
-            return False
+            return False  # (_found_calm records calm only where the rules can be calm)
         history = ticket._history
         if facts._history is not history:
             return False
@@ -958,7 +955,16 @@ class EscalationPolicy:
     def _found_calm(self, ticket: Ticket) -> None:
         """Remember that no rule of this policy is due at the ticket's latest event (for
         :meth:`_calm`; only for policies that can be calm)."""
-        if self._calm_fractions is not None:
+        fractions = self._calm_fractions
+        sla: SLAState | None = ticket._sla  # type: ignore[assignment]
+        if (
+            fractions is not None
+            and sla is not None
+            and sla._caches
+            and fractions <= sla._policies._announced
+        ):
+            # The SLA only changes with an event no rule is calm across (a repair or a
+            # new version), so what is checked here holds until _calm is asked again.
             facts = _scan(ticket)
             facts.calm_at = len(ticket._history)
             facts.calm_policy = self
@@ -968,7 +974,11 @@ class EscalationPolicy:
         the SLA's next deadline as it was, still holds after it: no rule can be due
         before that deadline, and ``due`` is that deadline (no rule came first); or the
         event changed nothing any rule reads (:func:`_leaves_rules_alone`)."""
-        if self._quiet(ticket, sla) and (sla._marks == 0 or due == sla.next_deadline_us()):
+        if (
+            self._sla_fractions is not None  # (else never quiet: the call skipped)
+            and self._quiet(ticket, sla)
+            and (sla._marks == 0 or due == sla.next_deadline_us())
+        ):
             return True
         if not (self._known_reads and sla._caches and _leaves_rules_alone(ticket)):
             return False
@@ -1065,7 +1075,7 @@ class EscalationPolicy:
                 and self._quiet(ticket, sla)
             ):
                 return ()  # no SLA event is due yet, and no rule before one
-            if self._calm(ticket, sla) and (now_us < sla._horizon or not sla.due_events(now_us)):
+            if self._calm(ticket) and (now_us < sla._horizon or not sla.due_events(now_us)):
                 return ()  # the rules as they were, and no SLA event due to wake them
         return _apply_due(self, ticket, now_us)
 
@@ -1143,7 +1153,8 @@ class EscalationPolicy:
         sla: SLAState | None = ticket._sla  # type: ignore[assignment]
         sla_next = None if sla is None else sla.next_deadline_us()
         if (before is not None or sla_next is None) and (
-            self._quiet(ticket, sla) or (sla is not None and self._calm(ticket, sla))
+            (self._sla_fractions is not None and self._quiet(ticket, sla))
+            or (sla is not None and self._calm(ticket))
         ):
             return None  # the fast path below, without the scan of the history
         horizon: int | None = None
@@ -1336,7 +1347,10 @@ def _apply_due(policy: EscalationPolicy, ticket: Ticket, now: int) -> tuple[Even
     keys = policy._sla_keys
     settled = sla is None  # whether the SLA has nothing left to record up to ``now``
     while True:
-        due = [] if policy._quiet(ticket, sla) else policy._due(ticket, _facts(ticket, now), now)
+        if policy._sla_fractions is not None and policy._quiet(ticket, sla):
+            due = []
+        else:
+            due = policy._due(ticket, _facts(ticket, now), now)
         if not settled:
             assert sla is not None
             until = due[0][0] if due else now
