@@ -15,6 +15,7 @@ from supportflow import (
     RoutingTable,
     Ticket,
     TicketClosed,
+    Tier,
     TierLadder,
     Topic,
     UnknownName,
@@ -235,3 +236,34 @@ def test_a_failing_command_takes_back_what_it_caught_up() -> None:
     ]
     assert ticket.history[1].at == T0
     assert ticket.history[-1] is event
+
+
+def test_a_team_named_by_another_ladder_of_the_same_tiers_loads_under_the_policy() -> None:
+    """The policy's ladder bounds the tiers, not the team names: a command given another
+    ladder records its team, and the load takes that history back (only a tier outside
+    the policy's ladder is refused, by the command as by the load)."""
+    policy = EscalationPolicy([], ladder=LADDER)
+    wider = TierLadder.default(teams={3: ["vendor_desk"]})
+    ticket = Ticket.open(
+        "T-9",
+        customer_id="C-7",
+        subject="Printer jam",
+        topic=Topic.TROUBLESHOOTING,
+        channel=Channel.PHONE,
+        tier=2,
+        team="technical_support",
+        escalation=policy,
+        at=T0,
+    )
+    event = ticket.escalate(
+        ladder=wider, team="vendor_desk", reason="vendor part", actor="ann", at=minutes(2)
+    )
+    assert (event.to_tier, event.to_team) == (3, "vendor_desk")
+    assert "vendor_desk" not in {t.level: t.teams for t in LADDER.tiers}[3]
+    assert Ticket.replay(ticket.history, escalation=policy) == ticket
+    assert Ticket.from_dict(ticket.to_dict(), escalation=policy) == ticket
+    beyond = TierLadder([*LADDER.tiers, Tier(5, "partners", ["partner_desk"])])
+    before = Ticket.replay(ticket.history, escalation=policy)
+    with pytest.raises(InvalidArgument, match=r"outside the escalation policy's ladder"):
+        ticket.escalate(ladder=beyond, to_tier=5, reason="r", actor="ann", at=minutes(3))
+    assert ticket == before
