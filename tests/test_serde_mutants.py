@@ -1287,3 +1287,23 @@ def test_an_event_declared_with_annotations_as_text_is_planned_from_its_resolved
     document = {"event": "counted", "at": MONDAY_9_TEXT, "total": 3, "since": MONDAY_9_TEXT}
     assert codec.encode_tagged(event) == document
     assert _read_both_ways(codec, document, "counted") == event
+
+
+def test_a_plan_writes_and_reads_scalars_enums_and_instants_inline() -> None:
+    # White-box, like the slot setters: the generated code's shape is only seen in its
+    # speed. Nested values are written by their own encoders; everything else inline.
+    kinds = _kinds()
+    plan = Codec([kinds.Noted]).plan(kinds.Noted)
+    names = [field.name for field in attrs.fields(kinds.Noted)]
+    nested = {"tags", "steps", "counts", "ratios", "checks", "windows", "window"}
+    for encode in (plan.encode, plan.encode_tagged):
+        called = set(encode.__code__.co_names)
+        assert {f"_e{i}" for i, name in enumerate(names) if name in nested} <= called
+        assert not {f"_e{i}" for i, name in enumerate(names) if name not in nested} & called
+    read = set(plan.fast_decode.__code__.co_names)
+    for name in ("at_us", "deadline"):
+        assert f"_q{names.index(name)}" not in read, name
+    assert "_fi" in read
+    urgency = names.index("urgency")
+    assert f"_m{urgency}" in read
+    assert f"_q{urgency}" not in read
