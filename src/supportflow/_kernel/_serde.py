@@ -695,7 +695,12 @@ class _Plans(dict[type, "_Plan"]):
 
     def __missing__(self, cls: type) -> _Plan:
         self._codec._plan_all()
-        return dict.__getitem__(self, cls)
+        # not self[cls]: dict.__getitem__ would call __missing__ again for a class the
+        # codec does not know, without end
+        plan = self.get(cls)
+        if plan is None:
+            raise KeyError(cls)
+        return plan
 
 
 class Codec:
