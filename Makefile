@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
 .PHONY: demo test test-deep lint typecheck pytest fuzz-deep docs docs-serve schemas bench clean \
-	mutation mutation-all mutation-score
+	mutation mutation-all mutation-main mutation-calendar mutation-score
 
 # Dependency groups (pyproject.toml) need pip 25.1 or newer.
 $(PIP_STAMP):
@@ -73,14 +73,18 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # Mutation testing (docs/quality.md), not part of `make test`: mutmut, one worker, the
-# hypothesis profile `mutation`. `make mutation` tests the mutants of the functions changed
-# since MUTATION_BASE (default: the merge base with main; working-tree changes count);
-# `make mutation-all` (or MUTATION=all) every mutant that has no result yet: results are
-# kept in mutants/, and those of a function that changed are dropped, so a second run
-# resumes. `make mutation-score` prints the score per module.
+# hypothesis profile `mutation`. A profile is a set of modules and the tests that judge
+# them: `main` ([tool.mutmut], run here) and those of [tool.supportflow-mutation.*]
+# (the calendar), each run in build/mutation-NAME/. `make mutation` tests the mutants of
+# the functions changed since MUTATION_BASE (default: the merge base with main;
+# working-tree changes count); `make mutation-all` (or MUTATION=all) every mutant that has
+# no result yet, profile by profile; `make mutation-PROFILE` one profile's. Results are
+# kept in each profile's mutants/, and those of a function that changed are dropped, so a
+# second run resumes. `make mutation-score` prints the score per module.
 MUTATION_STAMP := $(VENV)/.mutation-installed
 MUTATION_BASE ?= $(shell git merge-base HEAD main 2>/dev/null)
 MUTMUT := HYPOTHESIS_PROFILE=mutation $(abspath $(BIN))/mutmut run --max-children 1
+SCOPE := $(abspath $(BIN))/python tests/mutation_scope.py
 
 $(MUTATION_STAMP): pyproject.toml $(PIP_STAMP)
 	$(PIP) -e . --group mutation
@@ -91,18 +95,25 @@ mutation: mutation-all
 else
 mutation: $(MUTATION_STAMP)
 	@test -n "$(MUTATION_BASE)" || { echo "No merge base with main: set MUTATION_BASE=<commit>"; exit 2; }
-	@set -f; scope="$$($(BIN)/python tests/mutation_scope.py changed $(MUTATION_BASE))"; \
-	if [ -z "$$scope" ]; then echo "No mutated function changed since $(MUTATION_BASE)."; \
-	else echo "Mutants of:"; echo "$$scope" | sed 's/^/  /'; $(MUTMUT) $$scope && \
-	$(BIN)/python tests/mutation_scope.py score $$scope; fi
+	@set -ef; for profile in $$($(SCOPE) profiles); do \
+	scope="$$($(SCOPE) changed $(MUTATION_BASE) $$profile)"; \
+	if [ -z "$$scope" ]; then echo "$$profile: no mutated function changed since $(MUTATION_BASE)."; \
+	else echo "$$profile: mutants of:"; echo "$$scope" | sed 's/^/  /'; \
+	(cd "$$($(SCOPE) profile $$profile)" && $(MUTMUT) $$scope); \
+	$(SCOPE) score $$scope; fi; done
 endif
 
 mutation-all: $(MUTATION_STAMP)
-	$(MUTMUT)
-	$(BIN)/python tests/mutation_scope.py score
+	@set -e; for profile in $$($(SCOPE) profiles); do \
+	(cd "$$($(SCOPE) profile $$profile)" && $(MUTMUT)); done
+	$(SCOPE) score
+
+mutation-main mutation-calendar: mutation-%: $(MUTATION_STAMP)
+	cd "$$($(SCOPE) profile $*)" && $(MUTMUT)
+	$(SCOPE) score
 
 mutation-score: $(MUTATION_STAMP)
-	$(BIN)/python tests/mutation_scope.py score
+	$(SCOPE) score
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants build/mutation-*

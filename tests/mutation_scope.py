@@ -1,14 +1,26 @@
 """Helper of ``make mutation`` (docs/quality.md); not a test module.
 
-``python tests/mutation_scope.py changed BASE``
-    prints one mutmut name pattern per function or method of the mutated modules
-    (``[tool.mutmut] only_mutate`` in pyproject.toml) whose lines differ between the
-    commit ``BASE`` and the working tree; nothing when none does.
+A profile is a set of mutated modules run against their own selection of tests: the
+main profile is ``[tool.mutmut]`` in pyproject.toml, run at the project root (results in
+``mutants/``); each table ``[tool.supportflow-mutation.NAME]`` is another, whose
+``only_mutate`` and ``pytest_add_cli_args_test_selection`` replace the main profile's and
+which runs in ``build/mutation-NAME/`` (results in its ``mutants/``).
+
+``python tests/mutation_scope.py profiles``
+    prints the profiles' names, the main profile first.
+``python tests/mutation_scope.py changed BASE [PROFILE]``
+    prints one mutmut name pattern per function or method of the profile's mutated
+    modules (default: the main profile) whose lines differ between the commit ``BASE``
+    and the working tree; nothing when none does.
+``python tests/mutation_scope.py profile NAME``
+    makes ``build/mutation-NAME/``: links to the project's sources, tests, docs and
+    examples, and a pyproject.toml whose ``[tool.mutmut]`` is the profile's; prints the
+    directory, where ``mutmut run`` is then started.
 ``python tests/mutation_scope.py score [PATTERN...]``
-    prints, per mutated module, the mutants killed, survived and not run from mutmut's
-    results in ``mutants/``, and the score: (killed + timeout) / (killed + timeout +
-    survived); a mutant without tests is listed, not scored. With
-    patterns (fnmatch over mutant names), only the matching mutants count.
+    prints, per mutated module of every profile, the mutants killed, survived and not
+    run from mutmut's results, and the score: (killed + timeout) / (killed + timeout +
+    survived); a mutant without tests is listed, not scored. With patterns (fnmatch
+    over mutant names), only the matching mutants count.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEPARATOR = "ǁ"  # mutmut's separator between a class and its method in a mutant name
@@ -31,11 +44,76 @@ SURVIVED = {0}
 TIMEOUT = {-24, 24, 152, 255, 36}
 
 
-def mutated_files() -> list[str]:
-    """The modules ``[tool.mutmut] only_mutate`` names, relative to the project root."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
-    files: list[str] = config["tool"]["mutmut"]["only_mutate"]
+MAIN = "main"
+LINKED = ("src", "tests", "docs", "examples")  # what a profile's directory links to
+
+
+def _tool() -> dict[str, Any]:
+    tool: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]
+    return tool
+
+
+def profiles() -> list[str]:
+    """The main profile, then the others in the order pyproject.toml gives them."""
+    return [MAIN, *_tool().get("supportflow-mutation", {})]
+
+
+def profile_config(name: str) -> dict[str, Any]:
+    """The ``[tool.mutmut]`` settings of profile ``name``."""
+    tool = _tool()
+    config = dict(tool["mutmut"])
+    if name != MAIN:
+        extra = tool.get("supportflow-mutation", {})
+        if name not in extra:
+            raise SystemExit(f"no mutation profile {name!r} (profiles: {', '.join(profiles())})")
+        config.update(extra[name])
+    return config
+
+
+def profile_dir(name: str) -> Path:
+    """Where profile ``name`` runs (its results are in ``mutants/`` there)."""
+    return ROOT if name == MAIN else ROOT / "build" / f"mutation-{name}"
+
+
+def mutated_files(name: str = MAIN) -> list[str]:
+    """The modules profile ``name`` mutates, relative to the project root."""
+    files: list[str] = profile_config(name)["only_mutate"]
     return files
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"no TOML form for {value!r} in [tool.mutmut]")
+
+
+def make_profile(name: str) -> Path:
+    """Make profile ``name``'s directory (see the module's docstring) and return it."""
+    if name == MAIN:
+        return ROOT
+    config = profile_config(name)
+    where = profile_dir(name)
+    where.mkdir(parents=True, exist_ok=True)
+    for entry in LINKED:
+        link = where / entry
+        if not link.is_symlink():
+            link.symlink_to(ROOT / entry, target_is_directory=True)
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    start = text.index("\n[tool.mutmut]\n")
+    end = text.find("\n[", start + 1)
+    table = "".join(f"{key} = {_toml_value(value)}\n" for key, value in config.items())
+    rest = "" if end == -1 else text[end:]
+    generated = f"{text[:start]}\n[tool.mutmut]\n{table}{rest}"
+    target = where / "pyproject.toml"
+    if not target.exists() or target.read_text("utf-8") != generated:
+        target.write_text(generated, "utf-8")  # unchanged, it keeps mutmut's results
+    return where
 
 
 def module_of(path: str) -> str:
@@ -78,9 +156,9 @@ def changed_lines(base: str, path: str) -> set[int]:
     return lines
 
 
-def changed(base: str) -> list[str]:
+def changed(base: str, profile: str = MAIN) -> list[str]:
     patterns = []
-    for path in mutated_files():
+    for path in mutated_files(profile):
         lines = changed_lines(base, path)
         if not lines:
             continue
@@ -93,10 +171,18 @@ def changed(base: str) -> list[str]:
 
 def score(patterns: list[str]) -> list[str]:
     rows = []
-    for path in mutated_files():
-        meta = ROOT / "mutants" / f"{path}.meta"
+    for profile in profiles():
+        rows += _score(profile, patterns)
+    return rows
+
+
+def _score(profile: str, patterns: list[str]) -> list[str]:
+    rows = []
+    for path in mutated_files(profile):
+        meta = profile_dir(profile) / "mutants" / f"{path}.meta"
         if not meta.exists():
-            rows.append(f"{path}: no results (run `make mutation-all`)")
+            target = "mutation-all" if profile == MAIN else f"mutation-{profile}"
+            rows.append(f"{path}: no results (run `make {target}`)")
             continue
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         if patterns:
@@ -129,8 +215,14 @@ def score(patterns: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) >= 2 and argv[0] == "changed":
-        print("\n".join(changed(argv[1])))
+    if len(argv) in (2, 3) and argv[0] == "changed":
+        print("\n".join(changed(*argv[1:])))
+        return 0
+    if argv == ["profiles"]:
+        print("\n".join(profiles()))
+        return 0
+    if len(argv) == 2 and argv[0] == "profile":
+        print(make_profile(argv[1]))
         return 0
     if argv and argv[0] == "score":
         print("\n".join(score(argv[1:])))
