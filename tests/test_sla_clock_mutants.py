@@ -62,3 +62,65 @@ def test_a_clock_paused_exactly_at_its_warning_still_has_it_due() -> None:
         (instant_us(t(5, 11)), 0.5)
     ]
     assert ahead == (4 * US_PER_HOUR, _NONE)  # the breach: not while paused
+
+
+def clock_from(start: pendulum.DateTime, calendar: BusinessCalendar = WEEKDAYS) -> SLAClock:
+    """A running resolution clock with an 8 h target and no warnings."""
+    return SLAClock(
+        Metric.RESOLUTION, 1, instant_us(start), 8 * US_PER_HOUR, calendar, (), "std", False
+    )
+
+
+def test_a_clock_paused_beside_one_running_since_earlier_measures_its_own_stretch() -> None:
+    # The resolution clock runs from 09:00, the other from 11:00; both pause at 13:00.
+    earlier, later = clock_from(t(5, 9)), clock_from(t(5, 11))
+    earlier._pause(instant_us(t(5, 13)))
+    later._pause(instant_us(t(5, 13)), earlier)
+    assert earlier.elapsed_us(instant_us(t(5, 14))) == 4 * US_PER_HOUR
+    assert later.elapsed_us(instant_us(t(5, 14))) == 2 * US_PER_HOUR
+    assert later.stretches_us() == [(instant_us(t(5, 11)), instant_us(t(5, 13)))]
+
+
+def test_a_clock_paused_beside_one_on_another_calendar_measures_on_its_own() -> None:
+    # Both run from Friday 16:00 to Monday 10:00: 2 h on weekdays, 66 h always open.
+    office = clock_from(t(9, 16))
+    always = clock_from(t(9, 16), BusinessCalendar.always_open())
+    office._pause(instant_us(t(12, 10)))
+    always._pause(instant_us(t(12, 10)), office)
+    assert office.elapsed_us(instant_us(t(12, 11))) == 2 * US_PER_HOUR
+    assert always.elapsed_us(instant_us(t(12, 11))) == 66 * US_PER_HOUR
+
+
+def test_a_clock_paused_beside_a_newer_one_keeps_its_earlier_stretches() -> None:
+    # The older clock ran 09:00-10:00, paused, and resumed at 11:00 when the newer one
+    # started; both pause at 12:00.
+    older, newer = clock_from(t(5, 9)), clock_from(t(5, 11))
+    older._pause(instant_us(t(5, 10)))
+    older._resume(instant_us(t(5, 11)))
+    newer._pause(instant_us(t(5, 12)))
+    older._pause(instant_us(t(5, 12)), newer)
+    assert older.stretches_us() == [
+        (instant_us(t(5, 9)), instant_us(t(5, 10))),
+        (instant_us(t(5, 11)), instant_us(t(5, 12))),
+    ]
+    assert older.elapsed_us(instant_us(t(5, 13))) == 2 * US_PER_HOUR
+    # 6 h still to go from Tuesday 09:00 once it resumes there: due at 15:00.
+    older._resume(instant_us(t(6, 9)))
+    assert older.deadline_us() == instant_us(t(6, 15))
+
+
+def test_a_new_clock_paused_beside_an_older_one_has_only_its_own_stretch() -> None:
+    # The older clock ran 09:00-10:00 and resumed at 11:00; the newer one starts at 11:00.
+    older, newer = clock_from(t(5, 9)), clock_from(t(5, 11))
+    older._pause(instant_us(t(5, 10)))
+    older._resume(instant_us(t(5, 11)))
+    older._pause(instant_us(t(5, 12)))
+    newer._pause(instant_us(t(5, 12)), older)
+    assert newer.stretches_us() == [(instant_us(t(5, 11)), instant_us(t(5, 12)))]
+    newer._resume(instant_us(t(6, 9)))
+    assert newer.deadline_us() == instant_us(t(6, 16))  # 7 h to go from Tuesday 09:00
+
+
+def test_a_one_microsecond_target_falls_due_one_microsecond_after_the_start() -> None:
+    clock = SLAClock(Metric.FIRST_REPLY, 1, instant_us(t(5, 9)), 1, WEEKDAYS, (), "instant", False)
+    assert clock.deadline_us() == instant_us(t(5, 9)) + 1
