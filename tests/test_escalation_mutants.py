@@ -741,3 +741,74 @@ def test_a_schema_1_policy_document_loads_with_its_conditions_renamed() -> None:
     no_kind = copy.deepcopy(data)
     no_kind["rules"][0]["condition"]["kind"] = 3
     assert schema_error(no_kind)[0] == "rules[0].condition.kind"
+
+
+# --- a policy calm between SLA marks ---------------------------------------------------
+# With the library's own rules, none of them an age, and every mark they read announced by
+# the SLA, a policy that found nothing due stays calm until an event a rule reads: these
+# tests check that each such event wakes it at the event's own instant.
+
+CALM = EscalationPolicy(
+    [
+        EscalationRule("reopened", WhenReopenedAtLeast(1), NotifyManager("head")),
+        EscalationRule("moved", WhenReassignedAtLeast(1), NotifyManager("lead")),
+        EscalationRule("asked", WhenCustomerAsks(), NotifyManager("desk")),
+        EscalationRule("half", WhenSLAReaches("resolution", 50), NotifyManager("lead")),
+    ]
+)
+
+
+def test_a_calm_policy_acts_at_a_reopen_a_reassignment_and_a_request() -> None:
+    ticket = sla_ticket(CALM)
+    ticket.reply("ana", "On it.", at=hours(1))
+    ticket.add_note("ana", "Credit issued.", at=hours(1.5))  # leaves every rule alone
+    ticket.solve("Credited.", at=hours(2))
+    ticket.customer_message("Still wrong.", at=hours(2.5))  # reopens
+    ticket.add_note("ana", "Checking again.", at=hours(2.75))
+    ticket.assign("bo", team="billing", at=hours(3))  # reassigns
+    ticket.request_escalation(reason="Please hurry.", at=hours(3.5))
+    ticket.evaluate(at=hours(12))
+    assert fired(ticket) == [
+        ("ticket_manager_notified", "reopened", hours(2.5)),
+        ("ticket_manager_notified", "moved", hours(3)),
+        ("ticket_manager_notified", "asked", hours(3.5)),
+        ("ticket_manager_notified", "half", hours(6.5)),  # 4 h of resolution from 2:30
+    ]
+
+
+def test_a_calm_policy_names_a_reopen_as_due_at_once() -> None:
+    ticket = sla_ticket(CALM)
+    ticket.solve("Credited.", at=hours(1))
+    assert ticket.next_deadline() == hours(1).add(days=4)  # only the auto-close
+    ticket.customer_message("Still wrong.", at=hours(2))  # reopens: the rule is due now
+    assert ticket.next_deadline() == hours(2)
+    assert kinds(ticket.evaluate(at=hours(2))) == [("ticket_manager_notified", hours(2))]
+    assert ticket.next_deadline() == hours(6)  # the resolution's 50 % mark, from the reopen
+
+
+def test_a_threshold_rule_reads_the_clock_of_the_cycle_after_a_reopen() -> None:
+    # Resolution 8 h: solved at 1 h (short of 90 %), reopened at 2 h: 7.2 h later.
+    policy = policy_of(WhenSLAReaches("resolution", 90), NotifyManager("lead"))
+    ticket = sla_ticket(policy)
+    ticket.reply("ana", "On it.", at=hours(0.5))
+    ticket.solve("Credited.", at=hours(1))
+    ticket.customer_message("Still wrong.", at=hours(2))
+    ticket.evaluate(at=hours(12))
+    assert fired(ticket) == [("ticket_manager_notified", "rule", hours(9.2))]
+
+
+def test_a_threshold_rule_reads_a_later_next_reply_clock_with_a_shorter_target() -> None:
+    # Next reply: 4 h at normal, 1 h at high. The first clock (from 1 h, 4 h) would reach
+    # 90 % at 4.6 h; after the raise to high, the second (from 3 h, 1 h) does at 3.9 h.
+    sla = SLAPolicySet(
+        [SLAPolicy("standard", {"next_reply": {"normal": 4 * H, "high": H}}, warnings=(0.5,))]
+    )
+    policy = policy_of(WhenSLAReaches("next_reply", 90), NotifyManager("lead"))
+    ticket = sla_ticket(policy, sla)
+    ticket.reply("ana", "On it.", at=hours(0.5))
+    ticket.customer_message("Any news?", at=hours(1))
+    ticket.reply("ana", "Soon.", at=hours(1.5))
+    ticket.change_priority(Priority.HIGH, at=hours(2))
+    ticket.customer_message("Hello?", at=hours(3))
+    ticket.evaluate(at=hours(4))
+    assert fired(ticket) == [("ticket_manager_notified", "rule", hours(3.9))]
