@@ -812,3 +812,43 @@ def test_a_threshold_rule_reads_a_later_next_reply_clock_with_a_shorter_target()
     ticket.customer_message("Hello?", at=hours(3))
     ticket.evaluate(at=hours(4))
     assert fired(ticket) == [("ticket_manager_notified", "rule", hours(3.9))]
+
+
+def test_a_rule_event_replayed_before_the_sla_mark_that_fell_due_first_is_refused() -> None:
+    # The first reply's 50 % mark (11:00) is recorded before the age rule's note (12:00).
+    policy = policy_of(WhenOlderThan(3 * H, ALWAYS), NotifyManager("lead"), "old")
+    ticket = sla_ticket(policy)
+    ticket.add_note("ana", "Looking.", at=hours(3.5))
+    history = list(ticket.history)
+    assert kinds(tuple(history[2:4])) == [
+        ("sla_threshold_reached", hours(2)),
+        ("ticket_manager_notified", hours(3)),
+    ]
+    with pytest.raises(InvalidArgument) as raised:
+        Ticket.replay([*history[:2], *history[3:]], sla=RESOLUTION_8H, escalation=policy)
+    assert str(raised.value) == (
+        "ticket_manager_notified by rule 'old' at 2026-03-02T12:00:00.000000Z: "
+        "sla_threshold_reached for first_reply fell due at 2026-03-02T11:00:00.000000Z, "
+        "by the rule's instant, and is recorded first"
+    )
+    assert Ticket.replay(history, sla=RESOLUTION_8H, escalation=policy) == ticket
+
+
+def test_a_rule_event_replayed_before_an_earlier_due_rule_names_that_rule_and_instant() -> None:
+    policy = EscalationPolicy(
+        [
+            EscalationRule("early", WhenOlderThan(2 * H, ALWAYS), NotifyManager("lead")),
+            EscalationRule("late", WhenOlderThan(3 * H, ALWAYS), NotifyManager("head")),
+        ]
+    )
+    ticket = open_ticket(policy)
+    ticket.add_note("ana", "Looking.", at=hours(3.5))  # records both rules first
+    history = list(ticket.history)
+    assert fired(ticket) == [
+        ("ticket_manager_notified", "early", hours(2)),
+        ("ticket_manager_notified", "late", hours(3)),
+    ]
+    assert str(refused([*history[:2], *history[3:]], policy)) == (
+        "ticket_manager_notified by rule 'late' at 2026-03-02T12:00:00.000000Z: rule 'early', "
+        "due at 2026-03-02T11:00:00.000000Z, fires first"
+    )
