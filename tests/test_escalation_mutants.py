@@ -25,6 +25,7 @@ from supportflow import (
     Priority,
     RaisePriority,
     SchemaError,
+    SLAConditions,
     SLAPolicy,
     SLAPolicySet,
     Ticket,
@@ -852,3 +853,57 @@ def test_a_rule_event_replayed_before_an_earlier_due_rule_names_that_rule_and_in
         "ticket_manager_notified by rule 'late' at 2026-03-02T12:00:00.000000Z: rule 'early', "
         "due at 2026-03-02T11:00:00.000000Z, fires first"
     )
+
+
+def test_a_threshold_rule_reads_a_later_clock_of_a_policy_without_that_warning() -> None:
+    # The first next-reply clock ran under "vip", which announces 50 %, and was answered
+    # in time; the second runs under "standard", which does not: 50 % of 4 h from 12:00.
+    sla = SLAPolicySet(
+        [
+            SLAPolicy(
+                "vip",
+                {"next_reply": {"normal": 4 * H}},
+                conditions=SLAConditions(tags={"vip"}),
+                warnings=(0.5,),
+            ),
+            SLAPolicy("standard", {"next_reply": {"normal": 4 * H}}, warnings=()),
+        ]
+    )
+    policy = policy_of(WhenSLAReaches("next_reply", 50), NotifyManager("lead"))
+    ticket = sla_ticket(policy, sla)
+    ticket.tag("vip", at=T0)
+    ticket.reply("ana", "On it.", at=hours(0.5))
+    ticket.customer_message("Any news?", at=hours(1))
+    ticket.reply("ana", "Soon.", at=hours(1.5))
+    ticket.untag("vip", at=hours(2))
+    ticket.customer_message("Hello?", at=hours(3))
+    ticket.evaluate(at=hours(6))
+    assert [clock.policy for clock in ticket.sla.cycles("next_reply")] == ["vip", "standard"]
+    assert fired(ticket) == [("ticket_manager_notified", "rule", hours(5))]
+
+
+NEXT_REPLY_4H = SLAPolicySet(
+    [SLAPolicy("standard", {"next_reply": {"normal": 4 * H}}, warnings=())]
+)
+
+
+@pytest.mark.parametrize("second_reply", [None, 4.5])
+def test_a_threshold_rule_that_could_not_act_fires_at_the_earliest_clock_once_it_can(
+    second_reply: float | None,
+) -> None:
+    # The first next-reply clock (from 10:00) reached 50 % at 12:00 while the ticket was
+    # already in tier 2; the second (from 13:00) reaches it at 15:00, or never when
+    # answered at 13:30. Handed down at 14:00, the rule moves it up again at once.
+    policy = policy_of(WhenSLAReaches("next_reply", 50), EscalateTo(tier=2))
+    ticket = sla_ticket(policy, NEXT_REPLY_4H)
+    ticket.escalate(reason="Needs billing.", actor="ana", at=T0)
+    ticket.reply("ana", "On it.", at=hours(0.5))
+    ticket.customer_message("Any news?", at=hours(1))
+    ticket.reply("ana", "Soon.", at=hours(3.5))
+    ticket.customer_message("Hello?", at=hours(4))
+    if second_reply is not None:
+        ticket.reply("ana", "Done soon.", at=hours(second_reply))
+    ticket.de_escalate(reason="Back to the front line.", actor="ana", at=hours(5))
+    ticket.evaluate(at=hours(7))
+    assert fired(ticket)[1:] == [("ticket_escalated", "rule", hours(5))]
+    assert ticket.tier == 2
