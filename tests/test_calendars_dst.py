@@ -95,3 +95,29 @@ def test_pieces_are_kept_in_documents_and_equality() -> None:
     assert BusinessCalendar.from_dict(touching.to_dict()) == touching
     twice = BusinessCalendar("UTC", {0: [("09:00", "12:00"), ("09:00", "12:00")]})
     assert twice == BusinessCalendar("UTC", {0: [("09:00", "12:00")]})
+
+
+def test_a_combination_across_zones_follows_the_other_zones_clock_change() -> None:
+    # London 09:00-17:00 every day and New York 05:00-13:00 every day: 10:00-17:00 UTC
+    # while New York keeps EST, 09:00-17:00 once it moves to EDT on Sunday 8 March 2026
+    # (London moves three weeks later).
+    london = BusinessCalendar("Europe/London", {day: [("09:00", "17:00")] for day in range(7)})
+    new_york = BusinessCalendar("America/New_York", {day: [("05:00", "13:00")] for day in range(7)})
+    both = london.intersection(new_york)
+    utc = dt.UTC
+    assert [
+        both.between(
+            dt.datetime(2026, 3, day, tzinfo=utc), dt.datetime(2026, 3, day + 1, tzinfo=utc)
+        )
+        for day in (7, 8, 9)
+    ] == [7 * H, 8 * H, 8 * H]
+
+
+def test_the_day_of_a_clock_change_after_a_holiday_is_measured_in_real_hours() -> None:
+    # Always open in London, with a holiday a week before the change to BST (Sunday
+    # 29 March 2026, 01:00 UTC): from Friday 27 March every day is 24 real hours.
+    calendar = BusinessCalendar.always_open("Europe/London").with_holidays([dt.date(2026, 3, 20)])
+    start = dt.datetime(2026, 3, 27, tzinfo=dt.UTC)
+    for days in range(1, 6):
+        assert calendar.between(start, start + days * 24 * H) == days * 24 * H
+        assert calendar.add(start, days * 24 * H) == start + days * 24 * H
